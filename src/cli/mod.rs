@@ -1,0 +1,128 @@
+//! The command tree. One file per command group; each holds its arguments and its `run`.
+//!
+//! Exit codes: 0 success, 1 failure (the error is printed once, as a chain), 2 usage
+//! error (bad arguments or configuration).
+
+mod config_cmd;
+mod generate;
+mod serve;
+
+use crate::config::{Config, LogFormat, Overrides};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for a usage or configuration error.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tracardictl",
+    version,
+    about = "A Tracardi-compatible customer data platform in one binary",
+    long_about = "A Tracardi-compatible customer data platform in one binary.\n\n\
+        It collects events from websites, apps and other systems, keeps one profile per \
+        customer, and is run and administered from a terminal.",
+    after_help = "Examples:\n  tracardictl serve                  run the single-node set on ./tracardi-data\n  tracardictl serve collector        run only the public collector\n  tracardictl config show            print the effective configuration\n\n\
+        Exit codes: 0 success, 1 failure, 2 usage or configuration error."
+)]
+pub struct Cli {
+    /// Configuration file [default: ./tracardi.toml when it exists]
+    #[arg(long, global = true, value_name = "FILE", env = "TRACARDI_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Data directory of the embedded store [default: ./tracardi-data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log format on standard error
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Serve(serve::ServeArgs),
+    Config(config_cmd::ConfigArgs),
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
+}
+
+impl Cli {
+    /// Flag values that override the configuration.
+    fn overrides(&self) -> Overrides {
+        let mut o = Overrides::default();
+        if let Some(d) = &self.data_dir {
+            o.0.push(("data_dir", d.display().to_string()));
+        }
+        if let Some(f) = self.log_format {
+            let v = match f {
+                LogFormat::Text => "text",
+                LogFormat::Json => "json",
+            };
+            o.0.push(("log_format", v.to_string()));
+        }
+        o
+    }
+
+    /// The effective configuration: defaults < file < environment < flags.
+    pub fn load_config(&self, extra: Overrides) -> Result<Config, crate::config::ConfigError> {
+        let file = crate::config::locate(self.config.as_deref());
+        let mut overrides = self.overrides();
+        overrides.0.extend(extra.0);
+        Config::load(file.as_deref(), &|k| std::env::var(k).ok(), &overrides)
+    }
+}
+
+/// A failure with the exit code it maps to.
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error = e.into();
+        let code = if error.downcast_ref::<crate::config::ConfigError>().is_some() {
+            EXIT_USAGE
+        } else {
+            1
+        };
+        Failure { code, error }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("tracardictl: error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Serve(args) => serve::run(&cli, args),
+        Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Generate(args) => generate::run(args),
+    }
+}
+
+/// Starts logging to standard error in the configured format; `RUST_LOG` filters.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,46 @@
+use super::{Cli, Failure};
+use crate::config::Overrides;
+use crate::daemon::{self, Service};
+use clap::Args;
+use std::net::SocketAddr;
+
+/// Run services as a daemon (with none named: the single-node set)
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run one or more services in this process over one store.\n\n\
+        With no service named, runs the single-node set. On first start with an empty \
+        data directory it creates the store and a default `rest` event source, and prints \
+        its id. SIGINT or SIGTERM stops accepting requests, drains those in flight, \
+        flushes the store and exits 0; a second signal exits at once.",
+    after_help = "Examples:\n  tracardictl serve\n  tracardictl serve collector --collector-listen 0.0.0.0:8080\n  TRACARDI_DATA_DIR=/var/lib/tracardi tracardictl serve --log-format json"
+)]
+pub struct ServeArgs {
+    /// Services to run [default: the single-node set]
+    #[arg(value_enum)]
+    pub services: Vec<Service>,
+
+    /// Address of the public collector API [default: 0.0.0.0:8585]
+    #[arg(long, value_name = "ADDR")]
+    pub collector_listen: Option<SocketAddr>,
+
+    /// Store URI: a directory (embedded store) [default: the data directory]
+    #[arg(long, value_name = "URI")]
+    pub store: Option<String>,
+}
+
+pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
+    let mut o = Overrides::default();
+    if let Some(a) = args.collector_listen {
+        o.0.push(("collector.listen", a.to_string()));
+    }
+    if let Some(s) = &args.store {
+        o.0.push(("store", s.clone()));
+    }
+    let config = cli.load_config(o)?;
+    super::init_logging(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(daemon::serve(config, args.services.clone()))?;
+    Ok(())
+}

@@ -1,0 +1,429 @@
+//! Configuration: defaults < file (`tracardi.toml`) < environment (`TRACARDI_*`) < flags,
+//! validated once at start.
+
+use crate::domain::{Context, DEFAULT_TENANT};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CONFIG_FILE: &str = "tracardi.toml";
+pub const DEFAULT_DATA_DIR: &str = "./tracardi-data";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the embedded store lives.
+    pub data_dir: PathBuf,
+    /// The store: empty for the embedded store in `data_dir`.
+    pub store: String,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    pub tenant: String,
+    pub collector: CollectorConfig,
+    pub private_api: PrivateApiConfig,
+    pub storage: StorageConfig,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CollectorConfig {
+    pub listen: SocketAddr,
+    /// Largest accepted request body in bytes (413 above it).
+    pub body_limit: usize,
+    /// Seconds a request may take before it is answered 408.
+    pub request_timeout: u64,
+    /// Answer 401 to user agents recognised as bots.
+    pub refuse_bots: bool,
+    /// Let `options.debugger` return the stored event ids.
+    pub track_debug: bool,
+    /// The context whose sources the collector uses and whose data it writes.
+    pub context: Context,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivateApiConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Page cache of the embedded store, in MiB.
+    pub cache_mb: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            store: String::new(),
+            log_format: LogFormat::Text,
+            tenant: DEFAULT_TENANT.into(),
+            collector: CollectorConfig::default(),
+            private_api: PrivateApiConfig::default(),
+            storage: StorageConfig::default(),
+        }
+    }
+}
+
+impl Default for CollectorConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8585)),
+            body_limit: 1024 * 1024,
+            request_timeout: 30,
+            refuse_bots: false,
+            track_debug: false,
+            context: Context::Production,
+        }
+    }
+}
+
+impl Default for PrivateApiConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8686)),
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { cache_mb: 256 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("config file {path} is not valid TOML: {reason}")]
+    Parse { path: String, reason: String },
+    #[error("environment variable {var}: {reason}")]
+    Env { var: String, reason: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Every key that an environment variable can set: `TRACARDI_` + the dotted key in upper
+/// case with `.` as `_` (`collector.listen` → `TRACARDI_COLLECTOR_LISTEN`).
+pub const KEYS: &[&str] = &[
+    "data_dir",
+    "store",
+    "log_format",
+    "tenant",
+    "collector.listen",
+    "collector.body_limit",
+    "collector.request_timeout",
+    "collector.refuse_bots",
+    "collector.track_debug",
+    "collector.context",
+    "private_api.listen",
+    "storage.cache_mb",
+];
+
+pub fn env_var_name(key: &str) -> String {
+    format!("TRACARDI_{}", key.replace('.', "_").to_uppercase())
+}
+
+/// Values given as flags; each overrides everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides(pub Vec<(&'static str, String)>);
+
+/// Where the config file is: the explicit path (which must exist), else `tracardi.toml`
+/// in the current directory if it exists.
+pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => {
+            let p = PathBuf::from(DEFAULT_CONFIG_FILE);
+            p.exists().then_some(p)
+        }
+    }
+}
+
+fn set_key(table: &mut toml::Table, key: &str, raw: &str) {
+    let value = parse_scalar(raw);
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts.pop().unwrap_or(key);
+    let mut cur = table;
+    for p in parts {
+        let entry = cur
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        match entry {
+            toml::Value::Table(t) => cur = t,
+            _ => return,
+        }
+    }
+    cur.insert(last.to_string(), value);
+}
+
+/// A value from the environment or a flag: integer or boolean if it reads as one,
+/// otherwise a string.
+fn parse_scalar(raw: &str) -> toml::Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    match raw {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(raw.to_string()),
+    }
+}
+
+impl Config {
+    /// Loads the configuration with its precedence: defaults < file < env < overrides.
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut table = toml::Table::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            table = text
+                .parse::<toml::Table>()
+                .map_err(|e| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+        }
+        for key in KEYS {
+            let var = env_var_name(key);
+            if let Some(v) = env(&var) {
+                // A string key given a value that looks numeric stays a string.
+                let mut t = toml::Table::new();
+                set_key(&mut t, key, &v);
+                let config_check: Result<Config, _> = toml::Value::Table(t.clone()).try_into();
+                if config_check.is_err() {
+                    let mut t2 = toml::Table::new();
+                    set_key_string(&mut t2, key, &v);
+                    if toml::Value::Table(t2).try_into::<Config>().is_ok() {
+                        set_key_string(&mut table, key, &v);
+                        continue;
+                    }
+                    return Err(ConfigError::Env {
+                        var,
+                        reason: config_check
+                            .err()
+                            .map(|e| first_line(&e.to_string()))
+                            .unwrap_or_default(),
+                    });
+                }
+                set_key(&mut table, key, &v);
+            }
+        }
+        for (key, v) in &overrides.0 {
+            set_key_string(&mut table, key, v);
+            if toml::Value::Table(table.clone())
+                .try_into::<Config>()
+                .is_err()
+            {
+                set_key(&mut table, key, v);
+            }
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(first_line(&e.to_string())))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.collector.body_limit < 1024 {
+            return Err(ConfigError::Invalid(
+                "collector.body_limit must be at least 1024 bytes".into(),
+            ));
+        }
+        if self.collector.request_timeout == 0 {
+            return Err(ConfigError::Invalid(
+                "collector.request_timeout must be at least 1 second".into(),
+            ));
+        }
+        if self.tenant.trim().is_empty() {
+            return Err(ConfigError::Invalid("tenant must not be empty".into()));
+        }
+        if self.storage.cache_mb == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.cache_mb must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The store URI: `store` if set, else the embedded store in `data_dir`.
+    pub fn store_uri(&self) -> String {
+        if self.store.trim().is_empty() {
+            self.data_dir.display().to_string()
+        } else {
+            self.store.clone()
+        }
+    }
+
+    /// The configuration as TOML with secrets replaced by `<redacted>`.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut value =
+            toml::Value::try_from(self).unwrap_or(toml::Value::Table(toml::Table::new()));
+        redact(&mut value, "");
+        toml::to_string_pretty(&value).unwrap_or_default()
+    }
+}
+
+fn set_key_string(table: &mut toml::Table, key: &str, raw: &str) {
+    set_key(table, key, raw);
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts.pop().unwrap_or(key);
+    let mut cur = table;
+    for p in parts {
+        match cur.get_mut(p) {
+            Some(toml::Value::Table(t)) => cur = t,
+            _ => return,
+        }
+    }
+    cur.insert(last.to_string(), toml::Value::String(raw.to_string()));
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .last()
+        .unwrap_or(s)
+        .trim()
+        .to_string()
+}
+
+/// Whether a key holds a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["password", "token", "secret", "salt", "api_key"]
+        .iter()
+        .any(|s| k.contains(s))
+}
+
+fn redact(v: &mut toml::Value, key: &str) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, inner) in t.iter_mut() {
+                redact(inner, k);
+            }
+        }
+        toml::Value::String(s) if is_secret_key(key) && !s.is_empty() => {
+            *s = "<redacted>".into();
+        }
+        toml::Value::String(s) => {
+            // Passwords inside connection URLs: scheme://user:password@host
+            if let Some((scheme, rest)) = s.split_once("://") {
+                if let Some((cred, host)) = rest.split_once('@') {
+                    if let Some((user, _)) = cred.split_once(':') {
+                        *s = format!("{scheme}://{user}:<redacted>@{host}");
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn precedence_defaults_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/from/file\"\n[collector]\nbody_limit = 2048\nrequest_timeout = 5\n",
+        )
+        .unwrap();
+        let env = env_of(&[
+            ("TRACARDI_COLLECTOR_BODY_LIMIT", "4096"),
+            ("TRACARDI_DATA_DIR", "/from/env"),
+        ]);
+        let c = Config::load(
+            Some(&file),
+            &env,
+            &Overrides(vec![("data_dir", "/from/flag".into())]),
+        )
+        .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
+        assert_eq!(c.collector.body_limit, 4096);
+        assert_eq!(c.collector.request_timeout, 5);
+        assert_eq!(c.private_api.listen.port(), 8686);
+    }
+
+    #[test]
+    fn numeric_looking_strings_stay_strings() {
+        let c = Config::load(
+            None,
+            &env_of(&[("TRACARDI_TENANT", "123")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.tenant, "123");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(&file, "[collector]\nlisten = \"nope\"\n").unwrap();
+        let e = Config::load(Some(&file), &env_of(&[]), &Overrides::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("listen") || e.to_string().contains("socket"),
+            "{e}"
+        );
+        std::fs::write(&file, "bogus_key = 1\n").unwrap();
+        let e = Config::load(Some(&file), &env_of(&[]), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("bogus_key"), "{e}");
+        let e = Config::load(
+            None,
+            &env_of(&[("TRACARDI_COLLECTOR_BODY_LIMIT", "lots")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("TRACARDI_COLLECTOR_BODY_LIMIT"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn redaction() {
+        let c = Config {
+            store: "postgres://app:hunter2@db/cdp".into(),
+            ..Config::default()
+        };
+        let shown = c.to_redacted_toml();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://app:<redacted>@db/cdp"));
+        let mut v: toml::Value = toml::from_str("[a]\ninstallation_token = \"abc\"\n").unwrap();
+        redact(&mut v, "");
+        assert_eq!(v["a"]["installation_token"].as_str(), Some("<redacted>"));
+    }
+}

@@ -1,0 +1,211 @@
+//! Shared HTTP plumbing: the closed set of error codes and their JSON bodies, request
+//! timing, timeouts, panics turned into 500s, and client addresses.
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// Every error an API answers with: a stable code, its HTTP status, and a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidEventSource,
+    EventSourceDisabled,
+    BotRefused,
+    MalformedPayload,
+    ValidationFailed,
+    PayloadTooLarge,
+    NotFound,
+    MethodNotAllowed,
+    RequestTimeout,
+    StorageUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::InvalidEventSource
+            | ErrorCode::EventSourceDisabled
+            | ErrorCode::BotRefused => StatusCode::UNAUTHORIZED,
+            ErrorCode::MalformedPayload => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed => StatusCode::NOT_ACCEPTABLE,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidEventSource => "invalid_event_source",
+            ErrorCode::EventSourceDisabled => "event_source_disabled",
+            ErrorCode::BotRefused => "bot_refused",
+            ErrorCode::MalformedPayload => "malformed_payload",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::StorageUnavailable => "storage_unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self.status().as_u16() {
+            401 | 403 => "auth",
+            500..=599 => "system",
+            _ => "invalid_request",
+        }
+    }
+}
+
+/// An error answer: `{"detail", "message", "code", "type"}`. `detail` is what Tracardi's
+/// clients read; the others follow the house error shape.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "detail": self.message,
+            "message": self.message,
+            "code": self.code.as_str(),
+            "type": self.code.kind(),
+        });
+        let mut resp = (self.code.status(), Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert("retry-after", v);
+            }
+        }
+        resp
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "storage error");
+        let mut err = ApiError::new(ErrorCode::StorageUnavailable, format!("storage error: {e}"));
+        err.retry_after = Some(1);
+        err
+    }
+}
+
+/// Adds `X-Process-Time` (seconds) to every response.
+pub async fn process_time(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let mut resp = next.run(req).await;
+    let secs = started.elapsed().as_secs_f64();
+    if let Ok(v) = HeaderValue::from_str(&format!("{secs:.6}")) {
+        resp.headers_mut().insert("x-process-time", v);
+    }
+    resp
+}
+
+/// Answers 408 with a JSON body when a request takes longer than the limit.
+pub fn timeout_layer(
+    limit: Duration,
+) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    move |req: Request, next: Next| {
+        Box::pin(async move {
+            match tokio::time::timeout(limit, next.run(req)).await {
+                Ok(resp) => resp,
+                Err(_) => ApiError::new(
+                    ErrorCode::RequestTimeout,
+                    format!("request took longer than {}s", limit.as_secs()),
+                )
+                .into_response(),
+            }
+        })
+    }
+}
+
+pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("request handler panicked");
+    ApiError::new(ErrorCode::Internal, "internal error").into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such route")
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
+}
+
+/// The client address: the first `X-Forwarded-For` entry when a proxy set one, else the
+/// peer address.
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<String> {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| peer.map(|p| p.ip().to_string()))
+}
+
+/// Request headers as stored on events: names lower-case, credentials removed.
+pub fn storable_headers(headers: &HeaderMap) -> crate::domain::Map {
+    let mut m = crate::domain::Map::new();
+    for (name, value) in headers {
+        let n = name.as_str();
+        if n == "authorization" || n == "cookie" || n == "proxy-authorization" {
+            continue;
+        }
+        if let Ok(v) = value.to_str() {
+            m.insert(n.to_string(), serde_json::Value::String(v.to_string()));
+        }
+    }
+    m
+}
+
+/// The peer address of the connection, when the server records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}

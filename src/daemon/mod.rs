@@ -1,0 +1,226 @@
+//! Services and the process that runs them: one store, several services, graceful
+//! shutdown.
+
+pub mod collector;
+pub mod http;
+
+use crate::config::Config;
+use crate::domain::{new_id, Context, EventSource, Scope};
+use crate::store::{self, SharedStore, SCHEMA_VERSION};
+use crate::tracking::{Tracker, TrackerSettings};
+use anyhow::{bail, Context as _};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The services `serve` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Service {
+    /// The public collector API (internet-facing, collecting only).
+    Collector,
+}
+
+impl Service {
+    /// What `tracardictl serve` runs when no service is named.
+    pub const SINGLE_NODE: &'static [Service] = &[Service::Collector];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Collector => "collector",
+        }
+    }
+}
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Opens the store and checks its schema version; a fresh store gets the current one.
+pub async fn open_store(config: &Config) -> anyhow::Result<SharedStore> {
+    let uri = config.store_uri();
+    let opts = store::OpenOptions {
+        cache_bytes: config.storage.cache_mb * 1024 * 1024,
+    };
+    let store = tokio::task::spawn_blocking({
+        let uri = uri.clone();
+        move || store::open(&uri, &opts)
+    })
+    .await
+    .context("store open task failed")?
+    .with_context(|| format!("cannot open the store at {uri}"))?;
+    match store.schema_version().await? {
+        None => store.set_schema_version(SCHEMA_VERSION).await?,
+        Some(v) if v == SCHEMA_VERSION => {}
+        Some(v) if v < SCHEMA_VERSION => bail!(
+            "the store at {uri} has schema version {v}, older than this binary's {SCHEMA_VERSION}; run `tracardictl migrate up` first"
+        ),
+        Some(v) => bail!(
+            "the store at {uri} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION}); use a newer tracardictl"
+        ),
+    }
+    Ok(store)
+}
+
+/// On a store with no event source at all, creates the default `rest` source in both
+/// contexts (one id) and returns it.
+pub async fn bootstrap(store: &SharedStore, tenant: &str) -> anyhow::Result<Option<EventSource>> {
+    for ctx in Context::ALL {
+        if !store::event_sources(store.as_ref(), &Scope::new(tenant, ctx))
+            .await?
+            .is_empty()
+        {
+            return Ok(None);
+        }
+    }
+    let mut source = EventSource::new_rest(new_id(), "Default REST source");
+    source.description = "Created on first start for website trackers.".into();
+    for ctx in Context::ALL {
+        store::put_event_source(store.as_ref(), &Scope::new(tenant, ctx), &source).await?;
+    }
+    store.durable().await?;
+    Ok(Some(source))
+}
+
+/// A service bound to its address and ready to run.
+struct Bound {
+    service: Service,
+    addr: SocketAddr,
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+}
+
+async fn bind(service: Service, addr: SocketAddr, router: axum::Router) -> anyhow::Result<Bound> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("{} cannot listen on {addr}", service.name()))?;
+    let addr = listener.local_addr()?;
+    Ok(Bound {
+        service,
+        addr,
+        listener,
+        router,
+    })
+}
+
+/// Runs the chosen services in this process until SIGINT or SIGTERM.
+pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()> {
+    let services = if services.is_empty() {
+        Service::SINGLE_NODE.to_vec()
+    } else {
+        services
+    };
+    let store = open_store(&config).await?;
+    let created = bootstrap(&store, &config.tenant).await?;
+
+    let tracker = Arc::new(Tracker::new(
+        store.clone(),
+        TrackerSettings {
+            scope: Scope::new(config.tenant.clone(), config.collector.context),
+            track_debug: config.collector.track_debug,
+            refuse_bots: config.collector.refuse_bots,
+        },
+    ));
+
+    let mut bound = Vec::new();
+    for service in &services {
+        match service {
+            Service::Collector => {
+                let router = collector::router(
+                    collector::CollectorState {
+                        tracker: tracker.clone(),
+                    },
+                    &collector::CollectorOptions {
+                        body_limit: config.collector.body_limit,
+                        request_timeout: Duration::from_secs(config.collector.request_timeout),
+                    },
+                );
+                bound.push(bind(*service, config.collector.listen, router).await?);
+            }
+        }
+    }
+
+    if let Some(source) = &created {
+        println!("tracardictl: created a new store at {}", config.store_uri());
+        println!(
+            "tracardictl: default event source (rest, staging and production): {}",
+            source.id
+        );
+    }
+    for b in &bound {
+        println!(
+            "tracardictl: {} listening on http://{}",
+            b.service.name(),
+            b.addr
+        );
+        tracing::info!(service = b.service.name(), addr = %b.addr, "listening");
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut servers = tokio::task::JoinSet::new();
+    for b in bound {
+        let mut rx = stop_rx.clone();
+        servers.spawn(async move {
+            let make = b.router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(b.listener, make)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                })
+                .await
+                .with_context(|| format!("{} failed", b.service.name()))
+        });
+    }
+
+    let signal = shutdown_signal();
+    tokio::select! {
+        _ = signal => {
+            tracing::info!("shutdown requested: draining in-flight requests");
+        }
+        Some(res) = servers.join_next() => {
+            // A server ended on its own: stop the rest and report.
+            let _ = stop_tx.send(true);
+            res.context("server task failed")??;
+        }
+    }
+    let _ = stop_tx.send(true);
+    // A second signal exits at once.
+    tokio::spawn(async {
+        shutdown_signal().await;
+        eprintln!("tracardictl: second signal, exiting without draining");
+        std::process::exit(130);
+    });
+    let drained = tokio::time::timeout(DRAIN_DEADLINE, async {
+        while let Some(res) = servers.join_next().await {
+            if let Ok(Err(e)) = res {
+                tracing::error!(error = %format!("{e:#}"), "server ended with an error");
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("drain deadline passed; closing remaining connections");
+        servers.abort_all();
+    }
+    store.durable().await.context("final flush failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

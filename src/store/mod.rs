@@ -1,0 +1,221 @@
+//! Storage behind traits shaped by use: profiles by any of their ids, sessions, events
+//! by id, profile and time, configuration by kind, and durable acknowledgement.
+//!
+//! No backend type appears in a signature here, so a second backend can implement the
+//! same trait and run the same conformance suite (`testsuite`).
+
+pub mod sled;
+pub mod testsuite;
+
+use crate::domain::{Event, EventSource, Profile, Scope, Session};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The format version of what this binary writes. Stored in the store's metadata.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage I/O failed: {0}")]
+    Io(String),
+    #[error("stored {kind} `{id}` cannot be decoded: {reason}")]
+    Corrupt {
+        kind: &'static str,
+        id: String,
+        reason: String,
+    },
+    #[error("cannot encode {kind} `{id}`: {reason}")]
+    Encode {
+        kind: &'static str,
+        id: String,
+        reason: String,
+    },
+    #[error("the store at {path} is in use by another process (only one process may open an embedded store; run the services you need with one `tracardictl serve`)")]
+    Locked { path: String },
+    #[error("bad cursor `{0}`")]
+    BadCursor(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One page of a listing; `next` is the cursor to pass to get the following page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Record counts of one scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Counts {
+    pub profiles: u64,
+    pub sessions: u64,
+    pub events: u64,
+}
+
+/// A time window for event listings; both ends optional, `from` inclusive, `to` exclusive.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TimeRange {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Configuration kinds stored as documents keyed by id.
+pub mod kinds {
+    pub const EVENT_SOURCE: &str = "event-source";
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A profile by its id or by any entry of its `ids` (merge keys, merged-away ids).
+    async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>>;
+    /// Inserts or replaces a profile and indexes every entry of its `ids`.
+    async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()>;
+    /// Deletes a profile and its id index entries; true when it existed.
+    async fn delete_profile(&self, scope: &Scope, id: &str) -> Result<bool>;
+    /// Profiles ordered by id, starting after the cursor.
+    async fn list_profiles(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Profile>>;
+
+    async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>>;
+    async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()>;
+    async fn delete_session(&self, scope: &Scope, id: &str) -> Result<bool>;
+    async fn list_sessions(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Session>>;
+
+    async fn event(&self, scope: &Scope, id: &str) -> Result<Option<Event>>;
+    /// Inserts or replaces events (by id) and their profile and time indexes.
+    async fn put_events(&self, scope: &Scope, events: &[Event]) -> Result<()>;
+    async fn delete_event(&self, scope: &Scope, id: &str) -> Result<bool>;
+    /// A profile's events, oldest first, starting after the cursor.
+    async fn events_by_profile(
+        &self,
+        scope: &Scope,
+        profile_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Event>>;
+    /// Events by insert time, oldest first, within the range, starting after the cursor.
+    async fn events_by_time(
+        &self,
+        scope: &Scope,
+        range: TimeRange,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Event>>;
+
+    /// A configuration document of a kind (`event-source`, `rule`, …) by id.
+    async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>>;
+    async fn put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()>;
+    async fn delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool>;
+    /// Every document of a kind, ordered by id.
+    async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>>;
+
+    async fn counts(&self, scope: &Scope) -> Result<Counts>;
+    /// The schema version recorded in the store, None for a store never written.
+    async fn schema_version(&self) -> Result<Option<u32>>;
+    async fn set_schema_version(&self, version: u32) -> Result<()>;
+    /// Bytes used on disk.
+    async fn disk_size(&self) -> Result<u64>;
+
+    /// Returns once every write made before the call is on disk. Concurrent callers share
+    /// one flush (group commit).
+    async fn durable(&self) -> Result<()>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Event sources are configuration documents of kind `event-source`.
+pub async fn event_source(
+    store: &dyn Store,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<EventSource>> {
+    match store.config(scope, kinds::EVENT_SOURCE, id).await? {
+        None => Ok(None),
+        Some(doc) => serde_json::from_value(doc)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                kind: "event source",
+                id: id.to_string(),
+                reason: e.to_string(),
+            }),
+    }
+}
+
+pub async fn put_event_source(
+    store: &dyn Store,
+    scope: &Scope,
+    source: &EventSource,
+) -> Result<()> {
+    let doc = serde_json::to_value(source).map_err(|e| StoreError::Encode {
+        kind: "event source",
+        id: source.id.clone(),
+        reason: e.to_string(),
+    })?;
+    store
+        .put_config(scope, kinds::EVENT_SOURCE, &source.id, &doc)
+        .await
+}
+
+pub async fn event_sources(store: &dyn Store, scope: &Scope) -> Result<Vec<EventSource>> {
+    store
+        .list_config(scope, kinds::EVENT_SOURCE)
+        .await?
+        .into_iter()
+        .map(|doc| {
+            let id = doc
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            serde_json::from_value(doc).map_err(|e| StoreError::Corrupt {
+                kind: "event source",
+                id,
+                reason: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Opens the store named by a URI: a plain path or `sled:PATH` for the embedded store.
+pub fn open(uri: &str, options: &OpenOptions) -> Result<SharedStore> {
+    let path = uri.strip_prefix("sled:").unwrap_or(uri);
+    if uri.starts_with("postgres://") || uri.starts_with("postgresql://") {
+        return Err(StoreError::Invalid(
+            "the PostgreSQL backend is not built yet; use the embedded store (a directory path)"
+                .into(),
+        ));
+    }
+    Ok(Arc::new(sled::SledStore::open(
+        std::path::Path::new(path),
+        options,
+    )?))
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Page cache size in bytes.
+    pub cache_bytes: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            cache_bytes: 256 * 1024 * 1024,
+        }
+    }
+}

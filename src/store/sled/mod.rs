@@ -1,0 +1,541 @@
+//! The embedded store on sled: one database per data dir, trees per scope and kind,
+//! secondary indexes as trees.
+
+mod commit;
+
+use super::{Counts, OpenOptions, Page, Result, Store, StoreError, TimeRange};
+use crate::domain::{Event, Profile, Scope, Session};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use commit::GroupCommit;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+const META_TREE: &str = "meta";
+const SCHEMA_KEY: &[u8] = b"schema_version";
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Kind {
+    Profiles,
+    ProfileIds,
+    Sessions,
+    Events,
+    EventsByProfile,
+    EventsByTime,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Profiles => "profiles",
+            Kind::ProfileIds => "profile-ids",
+            Kind::Sessions => "sessions",
+            Kind::Events => "events",
+            Kind::EventsByProfile => "events-by-profile",
+            Kind::EventsByTime => "events-by-time",
+        }
+    }
+}
+
+pub struct SledStore {
+    db: sled::Db,
+    path: PathBuf,
+    trees: RwLock<HashMap<(Scope, String), sled::Tree>>,
+    commit: GroupCommit,
+}
+
+fn io(e: sled::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+fn decode<T: DeserializeOwned>(kind: &'static str, id: &[u8], bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        kind,
+        id: String::from_utf8_lossy(id).into_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn encode<T: Serialize>(kind: &'static str, id: &str, value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Encode {
+        kind,
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Time as a big-endian key that sorts chronologically (sign bit flipped).
+fn time_key(t: DateTime<Utc>) -> [u8; 8] {
+    ((t.timestamp_micros() as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn time_from_key(k: &[u8]) -> i64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&k[..8]);
+    (u64::from_be_bytes(b) ^ (1 << 63)) as i64
+}
+
+/// `<micros>:<id>` — the cursor of time-ordered listings.
+fn time_cursor(key_tail: &[u8]) -> String {
+    format!(
+        "{}:{}",
+        time_from_key(key_tail),
+        String::from_utf8_lossy(&key_tail[8..])
+    )
+}
+
+fn parse_time_cursor(cursor: &str) -> Result<Vec<u8>> {
+    let (micros, id) = cursor
+        .split_once(':')
+        .ok_or_else(|| StoreError::BadCursor(cursor.to_string()))?;
+    let micros: i64 = micros
+        .parse()
+        .map_err(|_| StoreError::BadCursor(cursor.to_string()))?;
+    let mut key = ((micros as u64) ^ (1 << 63)).to_be_bytes().to_vec();
+    key.extend_from_slice(id.as_bytes());
+    Ok(key)
+}
+
+fn by_profile_prefix(profile_id: &str) -> Vec<u8> {
+    let mut k = profile_id.as_bytes().to_vec();
+    k.push(0);
+    k
+}
+
+fn by_profile_key(event: &Event) -> Option<Vec<u8>> {
+    let pid = event.profile_id()?;
+    let mut k = by_profile_prefix(pid);
+    k.extend_from_slice(&time_key(event.metadata.time.insert));
+    k.extend_from_slice(event.id.as_bytes());
+    Some(k)
+}
+
+fn by_time_key(event: &Event) -> Vec<u8> {
+    let mut k = time_key(event.metadata.time.insert).to_vec();
+    k.extend_from_slice(event.id.as_bytes());
+    k
+}
+
+/// The key just after every key starting with `prefix`.
+fn after(key: &[u8]) -> Vec<u8> {
+    let mut k = key.to_vec();
+    k.push(0);
+    k
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Io(format!("storage task failed: {e}")))?
+}
+
+impl SledStore {
+    pub fn open(path: &Path, options: &OpenOptions) -> Result<Self> {
+        std::fs::create_dir_all(path)
+            .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", path.display())))?;
+        let db = sled::Config::new()
+            .path(path.join("db"))
+            .cache_capacity(options.cache_bytes)
+            .open()
+            .map_err(|e| match &e {
+                sled::Error::Io(ioe)
+                    if ioe.kind() == std::io::ErrorKind::WouldBlock
+                        || ioe.to_string().contains("lock") =>
+                {
+                    StoreError::Locked {
+                        path: path.display().to_string(),
+                    }
+                }
+                _ => io(e),
+            })?;
+        Ok(Self {
+            commit: GroupCommit::new(db.clone()),
+            db,
+            path: path.to_path_buf(),
+            trees: RwLock::new(HashMap::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn tree_named(&self, scope: &Scope, name: &str) -> Result<sled::Tree> {
+        let key = (scope.clone(), name.to_string());
+        if let Ok(trees) = self.trees.read() {
+            if let Some(t) = trees.get(&key) {
+                return Ok(t.clone());
+            }
+        }
+        let tree = self
+            .db
+            .open_tree(format!(
+                "t\u{1f}{}\u{1f}{}\u{1f}{}",
+                scope.tenant, scope.context, name
+            ))
+            .map_err(io)?;
+        if let Ok(mut trees) = self.trees.write() {
+            trees.insert(key, tree.clone());
+        }
+        Ok(tree)
+    }
+
+    fn tree(&self, scope: &Scope, kind: Kind) -> Result<sled::Tree> {
+        self.tree_named(scope, kind.name())
+    }
+
+    fn config_tree(&self, scope: &Scope, kind: &str) -> Result<sled::Tree> {
+        self.tree_named(scope, &format!("config:{kind}"))
+    }
+
+    fn canonical_profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        if profiles.contains_key(id).map_err(io)? {
+            return Ok(Some(id.to_string()));
+        }
+        let ids = self.tree(scope, Kind::ProfileIds)?;
+        Ok(ids
+            .get(id)
+            .map_err(io)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn remove_event_indexes(&self, scope: &Scope, old: &Event) -> Result<()> {
+        if let Some(k) = by_profile_key(old) {
+            self.tree(scope, Kind::EventsByProfile)?
+                .remove(k)
+                .map_err(io)?;
+        }
+        self.tree(scope, Kind::EventsByTime)?
+            .remove(by_time_key(old))
+            .map_err(io)?;
+        Ok(())
+    }
+}
+
+fn list_page<T: DeserializeOwned + Send + 'static>(
+    tree: sled::Tree,
+    kind: &'static str,
+    after_key: Option<String>,
+    limit: usize,
+) -> impl FnOnce() -> Result<Page<T>> + Send + 'static {
+    move || {
+        let iter = match &after_key {
+            Some(a) => tree.range(after(a.as_bytes())..),
+            None => tree.iter(),
+        };
+        let mut items = Vec::new();
+        let mut last = None;
+        for kv in iter {
+            let (k, v) = kv.map_err(io)?;
+            if items.len() == limit {
+                return Ok(Page { items, next: last });
+            }
+            items.push(decode(kind, &k, &v)?);
+            last = Some(String::from_utf8_lossy(&k).into_owned());
+        }
+        Ok(Page { items, next: None })
+    }
+}
+
+/// Reads events named by an index whose keys end in `<time><id>` after `prefix`.
+fn index_page(
+    index: sled::Tree,
+    events: sled::Tree,
+    prefix: Vec<u8>,
+    start: Vec<u8>,
+    end: Option<Vec<u8>>,
+    limit: usize,
+) -> impl FnOnce() -> Result<Page<Event>> + Send + 'static {
+    move || {
+        let iter = match end {
+            Some(end) => index.range(start..end),
+            None => index.range(start..),
+        };
+        let mut items = Vec::new();
+        let mut last: Option<String> = None;
+        for kv in iter {
+            let (k, _) = kv.map_err(io)?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            if items.len() == limit {
+                return Ok(Page { items, next: last });
+            }
+            let tail = &k[prefix.len()..];
+            if tail.len() < 8 {
+                continue;
+            }
+            let id = &tail[8..];
+            if let Some(v) = events.get(id).map_err(io)? {
+                items.push(decode::<Event>("event", id, &v)?);
+                last = Some(time_cursor(tail));
+            }
+        }
+        Ok(Page { items, next: None })
+    }
+}
+
+#[async_trait]
+impl Store for SledStore {
+    async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>> {
+        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
+            return Ok(None);
+        };
+        match self
+            .tree(scope, Kind::Profiles)?
+            .get(&canonical)
+            .map_err(io)?
+        {
+            Some(v) => Ok(Some(decode("profile", canonical.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()> {
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        let ids = self.tree(scope, Kind::ProfileIds)?;
+        let bytes = encode("profile", &profile.id, profile)?;
+        let old = profiles.insert(profile.id.as_bytes(), bytes).map_err(io)?;
+        if let Some(old) = old {
+            let old: Profile = decode("profile", profile.id.as_bytes(), &old)?;
+            for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
+                if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
+                    ids.remove(stale.as_bytes()).map_err(io)?;
+                }
+            }
+        }
+        ids.insert(profile.id.as_bytes(), profile.id.as_bytes())
+            .map_err(io)?;
+        for alias in &profile.ids {
+            ids.insert(alias.as_bytes(), profile.id.as_bytes())
+                .map_err(io)?;
+        }
+        Ok(())
+    }
+
+    async fn delete_profile(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
+            return Ok(false);
+        };
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        let ids = self.tree(scope, Kind::ProfileIds)?;
+        let Some(old) = profiles.remove(canonical.as_bytes()).map_err(io)? else {
+            return Ok(false);
+        };
+        let old: Profile = decode("profile", canonical.as_bytes(), &old)?;
+        for alias in old.ids.iter().chain(std::iter::once(&old.id)) {
+            if ids.get(alias).map_err(io)?.as_deref() == Some(canonical.as_bytes()) {
+                ids.remove(alias.as_bytes()).map_err(io)?;
+            }
+        }
+        Ok(true)
+    }
+
+    async fn list_profiles(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Profile>> {
+        let tree = self.tree(scope, Kind::Profiles)?;
+        blocking(list_page(tree, "profile", after.map(str::to_string), limit)).await
+    }
+
+    async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>> {
+        match self.tree(scope, Kind::Sessions)?.get(id).map_err(io)? {
+            Some(v) => Ok(Some(decode("session", id.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()> {
+        let bytes = encode("session", &session.id, session)?;
+        self.tree(scope, Kind::Sessions)?
+            .insert(session.id.as_bytes(), bytes)
+            .map_err(io)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, scope: &Scope, id: &str) -> Result<bool> {
+        Ok(self
+            .tree(scope, Kind::Sessions)?
+            .remove(id.as_bytes())
+            .map_err(io)?
+            .is_some())
+    }
+
+    async fn list_sessions(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Session>> {
+        let tree = self.tree(scope, Kind::Sessions)?;
+        blocking(list_page(tree, "session", after.map(str::to_string), limit)).await
+    }
+
+    async fn event(&self, scope: &Scope, id: &str) -> Result<Option<Event>> {
+        match self.tree(scope, Kind::Events)?.get(id).map_err(io)? {
+            Some(v) => Ok(Some(decode("event", id.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_events(&self, scope: &Scope, events: &[Event]) -> Result<()> {
+        let tree = self.tree(scope, Kind::Events)?;
+        let by_profile = self.tree(scope, Kind::EventsByProfile)?;
+        let by_time = self.tree(scope, Kind::EventsByTime)?;
+        for event in events {
+            let bytes = encode("event", &event.id, event)?;
+            if let Some(old) = tree.insert(event.id.as_bytes(), bytes).map_err(io)? {
+                let old: Event = decode("event", event.id.as_bytes(), &old)?;
+                self.remove_event_indexes(scope, &old)?;
+            }
+            if let Some(k) = by_profile_key(event) {
+                by_profile.insert(k, &[]).map_err(io)?;
+            }
+            by_time.insert(by_time_key(event), &[]).map_err(io)?;
+        }
+        Ok(())
+    }
+
+    async fn delete_event(&self, scope: &Scope, id: &str) -> Result<bool> {
+        match self
+            .tree(scope, Kind::Events)?
+            .remove(id.as_bytes())
+            .map_err(io)?
+        {
+            Some(old) => {
+                let old: Event = decode("event", id.as_bytes(), &old)?;
+                self.remove_event_indexes(scope, &old)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn events_by_profile(
+        &self,
+        scope: &Scope,
+        profile_id: &str,
+        after_cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Event>> {
+        let prefix = by_profile_prefix(profile_id);
+        let start = match after_cursor {
+            Some(c) => {
+                let mut k = prefix.clone();
+                k.extend(parse_time_cursor(c)?);
+                after(&k)
+            }
+            None => prefix.clone(),
+        };
+        let index = self.tree(scope, Kind::EventsByProfile)?;
+        let events = self.tree(scope, Kind::Events)?;
+        blocking(index_page(index, events, prefix, start, None, limit)).await
+    }
+
+    async fn events_by_time(
+        &self,
+        scope: &Scope,
+        range: TimeRange,
+        after_cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Event>> {
+        let mut start = range.from.map(|t| time_key(t).to_vec()).unwrap_or_default();
+        if let Some(c) = after_cursor {
+            let k = after(&parse_time_cursor(c)?);
+            if k > start {
+                start = k;
+            }
+        }
+        let end = range.to.map(|t| time_key(t).to_vec());
+        let index = self.tree(scope, Kind::EventsByTime)?;
+        let events = self.tree(scope, Kind::Events)?;
+        blocking(index_page(index, events, Vec::new(), start, end, limit)).await
+    }
+
+    async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>> {
+        match self.config_tree(scope, kind)?.get(id).map_err(io)? {
+            Some(v) => Ok(Some(decode("configuration", id.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()> {
+        let bytes = encode("configuration", id, doc)?;
+        self.config_tree(scope, kind)?
+            .insert(id.as_bytes(), bytes)
+            .map_err(io)?;
+        Ok(())
+    }
+
+    async fn delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool> {
+        Ok(self
+            .config_tree(scope, kind)?
+            .remove(id.as_bytes())
+            .map_err(io)?
+            .is_some())
+    }
+
+    async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>> {
+        let tree = self.config_tree(scope, kind)?;
+        blocking(move || {
+            tree.iter()
+                .map(|kv| {
+                    let (k, v) = kv.map_err(io)?;
+                    decode("configuration", &k, &v)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn counts(&self, scope: &Scope) -> Result<Counts> {
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        let sessions = self.tree(scope, Kind::Sessions)?;
+        let events = self.tree(scope, Kind::Events)?;
+        blocking(move || {
+            Ok(Counts {
+                profiles: profiles.len() as u64,
+                sessions: sessions.len() as u64,
+                events: events.len() as u64,
+            })
+        })
+        .await
+    }
+
+    async fn schema_version(&self) -> Result<Option<u32>> {
+        let meta = self.db.open_tree(META_TREE).map_err(io)?;
+        match meta.get(SCHEMA_KEY).map_err(io)? {
+            None => Ok(None),
+            Some(v) => {
+                let s = String::from_utf8_lossy(&v);
+                s.parse().map(Some).map_err(|_| StoreError::Corrupt {
+                    kind: "schema version",
+                    id: "meta".into(),
+                    reason: format!("`{s}` is not a number"),
+                })
+            }
+        }
+    }
+
+    async fn set_schema_version(&self, version: u32) -> Result<()> {
+        let meta = self.db.open_tree(META_TREE).map_err(io)?;
+        meta.insert(SCHEMA_KEY, version.to_string().as_bytes())
+            .map_err(io)?;
+        Ok(())
+    }
+
+    async fn disk_size(&self) -> Result<u64> {
+        self.db.size_on_disk().map_err(io)
+    }
+
+    async fn durable(&self) -> Result<()> {
+        self.commit.durable().await
+    }
+}

@@ -1,0 +1,472 @@
+//! The one tracking pipeline: payload → source check → session/profile → events →
+//! store → durable acknowledgement. Every way data arrives (`/track`, webhooks,
+//! bridges, imports) goes through [`Tracker::track`].
+
+pub mod enrich;
+pub mod locks;
+pub mod payload;
+
+pub use payload::{EventPayload, PayloadError, TrackOptions, TrackerPayload};
+
+use crate::domain::{
+    event_type_slug, new_id, Device, EntityRef, Event, EventSession, EventSource, Map, Profile,
+    Scope, Session, Tags, INTERNAL_SOURCE_ID,
+};
+use crate::store::{self, SharedStore, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use locks::KeyedLocks;
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrackingError {
+    /// Unknown, disabled, internal or wrong-type source, or refused bot: 401.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Malformed payload: 422.
+    #[error(transparent)]
+    Malformed(#[from] PayloadError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the route allows and how this request arrived.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Request headers, already stripped of credentials.
+    pub headers: Map,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrackRequest {
+    pub payload: TrackerPayload,
+    pub profile_less: bool,
+    pub meta: RequestMeta,
+    /// Source types accepted on the route the payload came in by.
+    pub allowed_types: &'static [&'static str],
+    /// Adopt the payload's profile id even when unknown (webhook `replace_profile_id`).
+    pub adopt_profile_id: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrackResponse {
+    pub task: String,
+    pub ux: Vec<Value>,
+    pub response: Map,
+    pub profile: Option<EntityRef>,
+    pub session: Option<EntityRef>,
+    pub events: Vec<String>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrackerSettings {
+    /// Where the collector reads sources and writes data.
+    pub scope: Scope,
+    /// Whether `options.debugger` may return stored event ids.
+    pub track_debug: bool,
+    pub refuse_bots: bool,
+}
+
+/// Counters the operational endpoints report.
+#[derive(Debug, Default)]
+pub struct TrackingStats {
+    pub requests: AtomicU64,
+    pub events_stored: AtomicU64,
+    pub profiles_created: AtomicU64,
+    pub sessions_created: AtomicU64,
+}
+
+pub struct Tracker {
+    store: SharedStore,
+    settings: TrackerSettings,
+    session_locks: KeyedLocks,
+    profile_locks: KeyedLocks,
+    pub stats: TrackingStats,
+}
+
+const SYSTEM_EVENTS: [&str; 3] = ["profile-created", "session-opened", "visit-started"];
+
+impl Tracker {
+    pub fn new(store: SharedStore, settings: TrackerSettings) -> Self {
+        Self {
+            store,
+            settings,
+            session_locks: KeyedLocks::new(1024),
+            profile_locks: KeyedLocks::new(1024),
+            stats: TrackingStats::default(),
+        }
+    }
+
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.settings.scope
+    }
+
+    /// Checks the source of a payload; the error is the 401 message.
+    pub async fn check_source(
+        &self,
+        source_id: &str,
+        allowed_types: &[&str],
+    ) -> Result<EventSource, TrackingError> {
+        if source_id.starts_with('@') {
+            return Err(TrackingError::Unauthorized(format!(
+                "Invalid event source `{source_id}`"
+            )));
+        }
+        let source = store::event_source(self.store.as_ref(), &self.settings.scope, source_id)
+            .await?
+            .ok_or_else(|| {
+                TrackingError::Unauthorized(format!("Invalid event source `{source_id}`"))
+            })?;
+        if !source.enabled {
+            return Err(TrackingError::Unauthorized("Event source disabled.".into()));
+        }
+        if !allowed_types.contains(&source.source_type.as_str()) {
+            return Err(TrackingError::Unauthorized(format!(
+                "Event source `{source_id}` is of type `{}`; this route accepts only {}",
+                source.source_type,
+                allowed_types.join(", ")
+            )));
+        }
+        Ok(source)
+    }
+
+    /// Runs one payload through the pipeline. Returns after the data is on disk.
+    pub async fn track(&self, req: TrackRequest) -> Result<TrackResponse, TrackingError> {
+        let started = Instant::now();
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let source = self
+            .check_source(&req.payload.source.id, req.allowed_types)
+            .await?;
+        let ua = req
+            .meta
+            .user_agent
+            .clone()
+            .or_else(|| enrich::context_user_agent(&req.payload.context));
+        if self.settings.refuse_bots && ua.as_deref().is_some_and(enrich::is_bot) {
+            return Err(TrackingError::Unauthorized(
+                "Bot traffic is not accepted by this collector.".into(),
+            ));
+        }
+        let task = new_id();
+        let outcome = if req.profile_less {
+            self.track_profile_less(&req, &source, started).await?
+        } else {
+            self.track_with_profile(&req, &source, ua.as_deref(), started)
+                .await?
+        };
+        let stored = !source.transitional;
+        if stored {
+            self.store.durable().await?;
+        }
+        self.stats
+            .events_stored
+            .fetch_add(outcome.event_ids.len() as u64, Ordering::Relaxed);
+        let debug = req.payload.options.debugger && self.settings.track_debug;
+        Ok(TrackResponse {
+            task,
+            ux: vec![],
+            response: Map::new(),
+            profile: outcome.profile_id.map(EntityRef::new),
+            session: outcome.session_id.map(EntityRef::new),
+            events: if debug { outcome.event_ids } else { vec![] },
+            errors: vec![],
+            warnings: vec![],
+        })
+    }
+
+    async fn track_profile_less(
+        &self,
+        req: &TrackRequest,
+        source: &EventSource,
+        started: Instant,
+    ) -> Result<Outcome, TrackingError> {
+        let now = Utc::now();
+        let mut events = Vec::new();
+        for (i, ep) in req.payload.events.iter().enumerate() {
+            let mut e = self.build_event(req, source, ep, now + Duration::microseconds(i as i64));
+            e.metadata.profile_less = true;
+            events.push(e);
+        }
+        finish_times(&mut events, started);
+        let ids = events.iter().map(|e| e.id.clone()).collect();
+        if req.payload.options.save_events && !source.transitional {
+            self.store.put_events(&self.settings.scope, &events).await?;
+        }
+        Ok(Outcome {
+            profile_id: None,
+            session_id: None,
+            event_ids: ids,
+        })
+    }
+
+    fn build_event(
+        &self,
+        req: &TrackRequest,
+        source: &EventSource,
+        ep: &EventPayload,
+        at: DateTime<Utc>,
+    ) -> Event {
+        let slug = event_type_slug(&ep.event_type);
+        let mut e = Event::new(ep.id.clone().unwrap_or_else(new_id), slug, &source.id, at);
+        let mut context = req.payload.context.clone();
+        for (k, v) in &ep.context {
+            context.insert(k.clone(), v.clone());
+        }
+        if let Some(utm) = enrich::take_utm(&mut context) {
+            e.utm = utm;
+        }
+        if let Some(geo) = enrich::take_location(&mut context) {
+            e.device.geo = geo;
+        }
+        e.hit = enrich::page_hit(&context);
+        e.context = context;
+        e.properties = ep.properties.clone();
+        e.tags = Tags::from_values(ep.tags.clone());
+        e.metadata.ip = req.meta.ip.clone();
+        e.metadata.channel = Some(source.channel.clone()).filter(|c| !c.is_empty());
+        if !req.meta.headers.is_empty() {
+            e.request
+                .insert("headers".into(), Value::Object(req.meta.headers.clone()));
+        }
+        e
+    }
+
+    fn system_event(&self, event_type: &str, at: DateTime<Utc>, req: &TrackRequest) -> Event {
+        let mut e = Event::new(new_id(), event_type.to_string(), INTERNAL_SOURCE_ID, at);
+        e.metadata.ip = req.meta.ip.clone();
+        e
+    }
+
+    async fn track_with_profile(
+        &self,
+        req: &TrackRequest,
+        source: &EventSource,
+        ua: Option<&str>,
+        started: Instant,
+    ) -> Result<Outcome, TrackingError> {
+        let scope = &self.settings.scope;
+        let opts = &req.payload.options;
+        let session_id = req
+            .payload
+            .session_id()
+            .map(str::to_string)
+            .unwrap_or_else(new_id);
+        let _session_guard = self.session_locks.lock(&session_id).await;
+        let stored_session = self.store.session(scope, &session_id).await?;
+
+        // §4.2–4.3: the session's profile wins; otherwise the payload's, if known.
+        let claimed = match &stored_session {
+            Some(s) => s.profile_id().map(str::to_string),
+            None => req.payload.profile_id().map(str::to_string),
+        };
+        let mut candidate = match &claimed {
+            Some(id) => self.store.profile(scope, id).await?.map(|p| p.id),
+            None => None,
+        };
+        let adopt = req.adopt_profile_id || source.config_flag("static_profile_id");
+        let mut profile_guard;
+        let mut profile;
+        let mut new_profile = false;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let lock_id = candidate
+                .clone()
+                .or_else(|| claimed.clone().filter(|_| adopt))
+                .unwrap_or_else(new_id);
+            profile_guard = self.profile_locks.lock(&lock_id).await;
+            // Re-read under the lock: another request may have changed or merged it.
+            let fresh = self.store.profile(scope, &lock_id).await?;
+            match fresh {
+                Some(p) if p.id == lock_id || attempts >= 3 => {
+                    profile = p;
+                    break;
+                }
+                Some(p) => {
+                    // Merged into another profile meanwhile: lock the survivor instead.
+                    candidate = Some(p.id);
+                    drop(profile_guard);
+                    continue;
+                }
+                None => {
+                    profile = Profile::new(lock_id, Utc::now());
+                    new_profile = true;
+                    break;
+                }
+            }
+        }
+        let now = Utc::now();
+
+        let new_session = stored_session.is_none();
+        let mut session = match stored_session {
+            Some(s) => s,
+            None => Session::new(session_id.clone(), Some(&profile.id), now),
+        };
+        let repointed = session.profile_id() != Some(profile.id.as_str());
+        if repointed {
+            session.profile = Some(EntityRef::new(&profile.id));
+        }
+        let was_ended = session.metadata.status == "ended";
+        let holds_visit_ended = req
+            .payload
+            .events
+            .iter()
+            .any(|e| event_type_slug(&e.event_type) == "visit-ended");
+
+        let mut context = req.payload.context.clone();
+        let utm = enrich::take_utm(&mut context);
+        let geo = enrich::take_location(&mut context);
+        if new_session {
+            session.metadata.channel = Some(source.channel.clone()).filter(|c| !c.is_empty());
+            if let Some(ua) = ua {
+                let info = enrich::parse_user_agent(ua);
+                session.os = info.os;
+                session.app = info.app;
+                session.device = info.device;
+            }
+            session.device.ip = req.meta.ip.clone();
+            session.device.resolution = enrich::screen_resolution(&context);
+            session.context = context.clone();
+            session.metadata.time.weekday =
+                Some(chrono::Datelike::weekday(&now).num_days_from_monday());
+        }
+        if let Some(utm) = utm {
+            session.utm = utm;
+        }
+        if let Some(geo) = geo {
+            session.device.geo = geo;
+        }
+        for (k, v) in &req.payload.properties {
+            session.properties.insert(k.clone(), v.clone());
+        }
+
+        // §4.4: a new session is a new visit.
+        let mut profile_changed = new_profile || repointed;
+        if new_session && opts.save_session {
+            let tz = context
+                .get("time")
+                .and_then(|t| t.get("tz"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            profile.start_visit(now, tz);
+            profile_changed = true;
+            self.stats.sessions_created.fetch_add(1, Ordering::Relaxed);
+        }
+        if new_profile {
+            self.stats.profiles_created.fetch_add(1, Ordering::Relaxed);
+        }
+
+        // §4.5: system events first, then the payload's events.
+        let mut events = Vec::new();
+        let mut tick = 0i64;
+        let mut at = || {
+            tick += 1;
+            now + Duration::microseconds(tick)
+        };
+        if !holds_visit_ended {
+            if new_profile {
+                events.push(self.system_event(SYSTEM_EVENTS[0], at(), req));
+            }
+            if new_session {
+                events.push(self.system_event(SYSTEM_EVENTS[1], at(), req));
+            }
+            if new_session || was_ended {
+                events.push(self.system_event(SYSTEM_EVENTS[2], at(), req));
+            }
+        }
+        for ep in &req.payload.events {
+            events.push(self.build_event(req, source, ep, at()));
+        }
+
+        // §4.6: session status follows the events in order.
+        for e in &events {
+            session.metadata.status = match e.event_type.as_str() {
+                "visit-started" => "started",
+                "visit-ended" => "ended",
+                _ => "active",
+            }
+            .to_string();
+        }
+        if !new_session {
+            session.metadata.time.update = Some(now);
+        }
+        session.metadata.time.duration =
+            (now - session.metadata.time.insert).num_milliseconds() as f64 / 1000.0;
+
+        let session_ref = opts.save_session.then(|| EventSession {
+            id: session.id.clone(),
+            start: Some(session.metadata.time.insert),
+            duration: session.metadata.time.duration,
+            tz: profile.metadata.time.visit.tz.clone(),
+        });
+        for e in &mut events {
+            e.session = session_ref.clone();
+            e.profile = opts.save_profile.then(|| EntityRef::new(&profile.id));
+            e.os = session.os.clone();
+            e.app = session.app.clone();
+            e.device = with_event_geo(session.device.clone(), &e.device);
+            if e.utm.is_empty() {
+                e.utm = session.utm.clone();
+            }
+        }
+        finish_times(&mut events, started);
+
+        if !source.transitional {
+            if opts.save_profile && profile_changed {
+                if !new_profile {
+                    profile.metadata.time.update = Some(now);
+                }
+                profile.normalize_ids();
+                self.store.put_profile(scope, &profile).await?;
+            }
+            if opts.save_session {
+                self.store.put_session(scope, &session).await?;
+            }
+            if opts.save_events {
+                self.store.put_events(scope, &events).await?;
+            }
+        }
+        drop(profile_guard);
+        let event_ids = if opts.save_events {
+            events.iter().map(|e| e.id.clone()).collect()
+        } else {
+            vec![]
+        };
+        Ok(Outcome {
+            profile_id: opts.save_profile.then(|| profile.id.clone()),
+            session_id: opts.save_session.then(|| session.id.clone()),
+            event_ids,
+        })
+    }
+}
+
+struct Outcome {
+    profile_id: Option<String>,
+    session_id: Option<String>,
+    event_ids: Vec<String>,
+}
+
+/// The session's device, keeping a geo the event itself carried.
+fn with_event_geo(mut session_device: Device, event_device: &Device) -> Device {
+    if !event_device.geo.is_empty() {
+        session_device.geo = event_device.geo.clone();
+    }
+    session_device
+}
+
+fn finish_times(events: &mut [Event], started: Instant) {
+    let secs = started.elapsed().as_secs_f64();
+    for e in events {
+        e.metadata.time.process_time = Some(secs);
+    }
+}
