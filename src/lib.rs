@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod domain;
 pub mod store;
 pub mod tracking;
+pub mod workflow;
 
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
