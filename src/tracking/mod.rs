@@ -18,6 +18,7 @@ use locks::KeyedLocks;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +87,7 @@ pub struct Tracker {
     store: SharedStore,
     settings: TrackerSettings,
     session_locks: KeyedLocks,
-    profile_locks: KeyedLocks,
+    profile_locks: Arc<KeyedLocks>,
     pub stats: TrackingStats,
 }
 
@@ -98,7 +99,7 @@ impl Tracker {
             store,
             settings,
             session_locks: KeyedLocks::new(1024),
-            profile_locks: KeyedLocks::new(1024),
+            profile_locks: Arc::new(KeyedLocks::new(1024)),
             stats: TrackingStats::default(),
         }
     }
@@ -109,6 +110,12 @@ impl Tracker {
 
     pub fn scope(&self) -> &Scope {
         &self.settings.scope
+    }
+
+    /// The per-profile locks, shared with whatever else updates profiles in this process
+    /// (automatic merging).
+    pub fn profile_locks(&self) -> Arc<KeyedLocks> {
+        self.profile_locks.clone()
     }
 
     /// Checks the source of a payload; the error is the 401 message.
