@@ -130,6 +130,7 @@ start_daemon() { # NAME -> DAEMON_PID DAEMON_URL SOURCE
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+written_bytes() { awk '/^write_bytes:/ {print $2}' "/proc/$1/io"; }
 check_200() { # URL BODYFILE
     local code
     code=$(curl -s -o "$TMP/check.json" -w '%{http_code}' -H 'Content-Type: application/json' \
@@ -199,8 +200,10 @@ log "    $R_WARM"
     log "WARNING: warm-up sent fewer requests than sessions; some of (a) creates sessions"
 
 log "(a) existing sessions: ${DUR}s at $CONC connections"
+WRITTEN_BEFORE=$(written_bytes "$MAIN_PID")
 R_A=$(run_wrk existing "$MAIN_URL" pool "$DUR")
-log "    $R_A"
+WRITTEN_A=$(($(written_bytes "$MAIN_PID") - WRITTEN_BEFORE))
+log "    $R_A; $((WRITTEN_A / 1048576)) MiB written to disk"
 
 MAX_A=$(kv "$R_A" ok_rps)
 RATE=$(awk -v r="$MAX_A" 'BEGIN { q = int(r / 2); if (q < 1) q = 1; print q }')
@@ -218,17 +221,16 @@ log "    achieved $C_RPS/s p50 ${C_P50} ms p99 ${C_P99} ms non-200 $C_NON200 err
 
 if [[ $PERF == 1 ]] && command -v perf >/dev/null; then
     log "(profile) repeat of (a) for ${DUR}s under perf record"
-    perf record -F 499 -g -p "$MAIN_PID" -o "$TMP/perf.data" -- sleep "$DUR" \
+    perf record -F 499 -p "$MAIN_PID" -o "$TMP/perf.data" -- sleep "$DUR" \
         >/dev/null 2>"$TMP/perf.err" &
     PERF_PID=$!
     PIDS+=("$PERF_PID")
     run_wrk profile "$MAIN_URL" pool "$DUR" >/dev/null
     wait "$PERF_PID" || true
-    perf report -i "$TMP/perf.data" --stdio --no-children --percent-limit 0.7 \
-        --sort dso,symbol -g none 2>/dev/null >"$HERE/perf-track.txt" || true
-    perf report -i "$TMP/perf.data" --stdio --children --percent-limit 3 \
-        --sort symbol -g none 2>/dev/null >"$HERE/perf-track-children.txt" || true
-    log "    wrote benches/load/perf-track.txt and perf-track-children.txt"
+    # Self time by symbol; perf pads its columns to the longest Rust symbol, so squeeze.
+    perf report -i "$TMP/perf.data" --stdio --no-children --percent-limit 0.5 \
+        --sort dso,symbol 2>/dev/null | sed 's/  */ /g; s/ - - *$//' >"$HERE/perf-track.txt" || true
+    log "    wrote benches/load/perf-track.txt"
 fi
 
 log "(b) new profiles (fresh session per request): ${DUR}s at $CONC connections"
@@ -277,7 +279,7 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
     echo
     echo "| measure | figure | target |"
     echo "|---|---|---|"
-    echo "| (a) /track, existing sessions, $CONC conns, durable ack | $(fmt0 "$A_RPS") payloads/s ($(fmt0 "$(awk -v r="$A_RPS" -v e="$EVENTS" 'BEGIN{print r*e}')") events/s); p50 $(kv "$R_A" p50_ms) ms, p99 $(kv "$R_A" p99_ms) ms; non-2xx $(kv "$R_A" non2xx) | ≥ 10,000/s: $(verdict "$A_RPS" '>=' 10000) |"
+    echo "| (a) /track, existing sessions, $CONC conns, durable ack | $(fmt0 "$A_RPS") payloads/s ($(fmt0 "$(awk -v r="$A_RPS" -v e="$EVENTS" 'BEGIN{print r*e}')") events/s); p50 $(kv "$R_A" p50_ms) ms, p99 $(kv "$R_A" p99_ms) ms; non-2xx $(kv "$R_A" non2xx); $((WRITTEN_A / $(kv "$R_A" requests) / 1024)) KiB written to disk per payload | ≥ 10,000/s: $(verdict "$A_RPS" '>=' 10000) |"
     echo "| (b) /track, new profile per payload, $CONC conns | $(fmt0 "$B_RPS") payloads/s ($((EVENTS + 3)) events stored each); p50 $(kv "$R_B" p50_ms) ms, p99 $(kv "$R_B" p99_ms) ms; non-2xx $(kv "$R_B" non2xx) | |"
     echo "| (d) baseline server (same stack, parse only), same payload | $(fmt0 "$BASE_RPS") requests/s; p50 $(kv "$R_BASE" p50_ms) ms, p99 $(kv "$R_BASE" p99_ms) ms | |"
     echo "| ratio (a) / (d) | **$RATIO** ((b) / (d): $RATIO_B) | ≥ 0.4: $(verdict "$RATIO" '>=' 0.4) |"
