@@ -3,6 +3,8 @@
 
 pub mod collector;
 pub mod http;
+pub mod metrics;
+pub mod private_api;
 
 use crate::config::Config;
 use crate::domain::{new_id, Context, EventSource, Scope};
@@ -18,15 +20,18 @@ use std::time::Duration;
 pub enum Service {
     /// The public collector API (internet-facing, collecting only).
     Collector,
+    /// The private API (VPN only): configuration and data for the CLI and the TUI.
+    PrivateApi,
 }
 
 impl Service {
     /// What `tracardictl serve` runs when no service is named.
-    pub const SINGLE_NODE: &'static [Service] = &[Service::Collector];
+    pub const SINGLE_NODE: &'static [Service] = &[Service::Collector, Service::PrivateApi];
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Collector => "collector",
+            Service::PrivateApi => "private-api",
         }
     }
 }
@@ -120,9 +125,26 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
         },
     ));
 
+    let metrics = Arc::new(metrics::Metrics::default());
     let mut bound = Vec::new();
     for service in &services {
         match service {
+            Service::PrivateApi => {
+                let router = private_api::router(
+                    store.clone(),
+                    tracker.clone(),
+                    metrics.clone(),
+                    private_api::PrivateApiOptions {
+                        tenant: config.tenant.clone(),
+                        installation_token: config.private_api.installation_token.clone(),
+                        production_only: config.private_api.production_only,
+                        token_ttl: chrono::Duration::hours(
+                            i64::try_from(config.private_api.token_ttl_hours).unwrap_or(12),
+                        ),
+                    },
+                );
+                bound.push(bind(*service, config.private_api.listen, router).await?);
+            }
             Service::Collector => {
                 let router = collector::router(
                     collector::CollectorState {
@@ -132,7 +154,11 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
                         body_limit: config.collector.body_limit,
                         request_timeout: Duration::from_secs(config.collector.request_timeout),
                     },
-                );
+                )
+                .layer(axum::middleware::from_fn_with_state(
+                    (metrics.clone(), "collector"),
+                    metrics::record,
+                ));
                 bound.push(bind(*service, config.collector.listen, router).await?);
             }
         }
