@@ -317,8 +317,7 @@ fn set_key_string(table: &mut toml::Table, key: &str, raw: &str) {
 
 fn first_line(s: &str) -> String {
     s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or(s)
         .trim()
         .to_string()

@@ -107,9 +107,7 @@ impl Metrics {
                 );
             }
         }
-        out.push_str(
-            "# HELP tracardi_http_request_duration_seconds Request latency by service.\n",
-        );
+        out.push_str("# HELP tracardi_http_request_duration_seconds Request latency by service.\n");
         out.push_str("# TYPE tracardi_http_request_duration_seconds histogram\n");
         for h in &self.latency {
             let mut cumulative = 0;
@@ -176,9 +174,9 @@ mod tests {
         assert!(out.contains(
             "tracardi_http_request_duration_seconds_bucket{service=\"collector\",le=\"+Inf\"} 2"
         ));
-        assert!(out.contains(
-            "tracardi_http_errors_total{service=\"collector\",code=\"not_found\"} 1"
-        ));
+        assert!(
+            out.contains("tracardi_http_errors_total{service=\"collector\",code=\"not_found\"} 1")
+        );
         assert_eq!(m.errors_with(ErrorCode::NotFound), 1);
     }
 }

@@ -41,8 +41,7 @@ impl EntityRef {
 /// Turns an event type as sent by a tracker into its slug: trimmed, lower-cased,
 /// spaces become `-` (`"Page View"` → `page-view`).
 pub fn event_type_slug(raw: &str) -> String {
-    raw.trim()
-        .split_whitespace()
+    raw.split_whitespace()
         .collect::<Vec<_>>()
         .join("-")
         .to_lowercase()

@@ -1,7 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! Black-box tests: the real binary, real HTTP, a temp data dir. One test binary, one
 //! module per area.
 
 mod cli;
 mod collector;
 mod durability;
+mod private_api;
 mod support;

@@ -52,7 +52,13 @@ pub(crate) fn routes(r: Routes) -> Routes {
         "The signed-in user and roles",
         me,
     )
-    .add(Method::GET, "/users", Roles(roles::ADMIN), "List users", list_users)
+    .add(
+        Method::GET,
+        "/users",
+        Roles(roles::ADMIN),
+        "List users",
+        list_users,
+    )
     .add(
         Method::POST,
         "/users",
@@ -229,7 +235,10 @@ async fn verify_password(password: String, hash: String) -> bool {
 
 impl Inner {
     pub async fn users(&self) -> Result<Vec<User>, ApiError> {
-        let docs = self.store.list_config(&self.auth_scope(), USER_KIND).await?;
+        let docs = self
+            .store
+            .list_config(&self.auth_scope(), USER_KIND)
+            .await?;
         docs.into_iter()
             .map(|d| {
                 let id = d
@@ -248,11 +257,7 @@ impl Inner {
     }
 
     async fn user(&self, id: &str) -> Result<Option<User>, ApiError> {
-        match self
-            .store
-            .config(&self.auth_scope(), USER_KIND, id)
-            .await?
-        {
+        match self.store.config(&self.auth_scope(), USER_KIND, id).await? {
             Some(d) => Ok(Some(decode("user", id, d)?)),
             None => self.user_by_email(id).await,
         }
@@ -334,7 +339,9 @@ impl Inner {
         let unauthenticated = |m: &str| ApiError::new(ErrorCode::Unauthenticated, m.to_string());
         let raw = headers
             .get("authorization")
-            .ok_or_else(|| unauthenticated("Not authenticated: send `Authorization: Bearer <token>`"))?
+            .ok_or_else(|| {
+                unauthenticated("Not authenticated: send `Authorization: Bearer <token>`")
+            })?
             .to_str()
             .map_err(|_| unauthenticated("Invalid token"))?;
         let secret = raw
@@ -342,7 +349,9 @@ impl Inner {
             .or_else(|| raw.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| unauthenticated("Not authenticated: send `Authorization: Bearer <token>`"))?;
+            .ok_or_else(|| {
+                unauthenticated("Not authenticated: send `Authorization: Bearer <token>`")
+            })?;
         let key = token_key(secret);
         let Some(doc) = self
             .store
@@ -400,8 +409,7 @@ pub async fn authorize(
         Some(a) => a,
         // A route missing from the table is refused, never served open.
         None => {
-            return ApiError::new(ErrorCode::Forbidden, "route has no access rule")
-                .into_response()
+            return ApiError::new(ErrorCode::Forbidden, "route has no access rule").into_response()
         }
     };
     if let Access::Roles(allowed) = access {
@@ -547,7 +555,10 @@ async fn delete_user(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(user) = state.user(&id).await? else {
-        return Err(ApiError::new(ErrorCode::NotFound, format!("no user `{id}`")));
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("no user `{id}`"),
+        ));
     };
     let scope = state.auth_scope();
     state
@@ -648,7 +659,10 @@ async fn revoke_token(
             return Ok(Json(json!({"revoked": id})).into_response());
         }
     }
-    Err(ApiError::new(ErrorCode::NotFound, format!("no token `{id}`")))
+    Err(ApiError::new(
+        ErrorCode::NotFound,
+        format!("no token `{id}`"),
+    ))
 }
 
 async fn install_status(State(state): State<PrivateApiState>) -> Result<Response, ApiError> {
@@ -689,13 +703,13 @@ struct InstallRequest {
 /// Constant-time equality of two secrets (compares their digests).
 fn same_secret(a: &str, b: &str) -> bool {
     let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    x.iter().zip(y.iter()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
 }
 
-async fn install(
-    State(state): State<PrivateApiState>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+async fn install(State(state): State<PrivateApiState>, body: Bytes) -> Result<Response, ApiError> {
     let req: InstallRequest = json_body(&body)?;
     let expected = &state.options.installation_token;
     if expected.is_empty() {

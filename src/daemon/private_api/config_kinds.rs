@@ -446,7 +446,12 @@ pub enum Outcome {
 }
 
 impl PrivateApiState {
-    async fn check_source_ref(&self, spec: &KindSpec, scope: &Scope, doc: &Value) -> Result<(), ApiError> {
+    async fn check_source_ref(
+        &self,
+        spec: &KindSpec,
+        scope: &Scope,
+        doc: &Value,
+    ) -> Result<(), ApiError> {
         if !spec.checks_source {
             return Ok(());
         }
@@ -559,7 +564,10 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let q = ListQuery::parse(&query_map(raw))?;
     let filter = super::data::Filter::parse(q.filter.as_deref())?;
-    let docs = state.store.list_config(&state.scope(ctx), spec.name).await?;
+    let docs = state
+        .store
+        .list_config(&state.scope(ctx), spec.name)
+        .await?;
     let mut matching = Vec::new();
     for d in docs {
         if q.q.as_deref().is_some_and(|t| !matches_text(&d, t)) {
@@ -575,14 +583,14 @@ async fn list(
         None => 0,
         Some(a) => matching
             .iter()
-            .position(|d| d.get("id").and_then(Value::as_str).is_some_and(|id| id > a.as_str()))
+            .position(|d| {
+                d.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id > a.as_str())
+            })
             .unwrap_or(matching.len()),
     };
-    let page: Vec<Value> = matching
-        .into_iter()
-        .skip(start)
-        .take(q.limit + 1)
-        .collect();
+    let page: Vec<Value> = matching.into_iter().skip(start).take(q.limit + 1).collect();
     let has_more = page.len() > q.limit;
     let items: Vec<Value> = page
         .into_iter()
@@ -603,7 +611,11 @@ async fn get_one(
     ctx: Context,
     id: String,
 ) -> Result<Response, ApiError> {
-    match state.store.config(&state.scope(ctx), spec.name, &id).await? {
+    match state
+        .store
+        .config(&state.scope(ctx), spec.name, &id)
+        .await?
+    {
         Some(d) => Ok(Json(redact(spec, d)).into_response()),
         None => Err(not_found(spec, &id)),
     }
@@ -651,7 +663,10 @@ async fn delete_one(
     Ok(Json(json!({"kind": spec.name, "id": id, "deleted": true})).into_response())
 }
 
-async fn list_kinds(State(state): State<PrivateApiState>, Ctx(ctx): Ctx) -> Result<Response, ApiError> {
+async fn list_kinds(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+) -> Result<Response, ApiError> {
     let scope = state.scope(ctx);
     let mut items = Vec::new();
     for k in KINDS {
@@ -686,7 +701,10 @@ pub(crate) fn routes(mut r: Routes) -> Routes {
                 Method::GET,
                 &base,
                 access,
-                format!("List {}s (paged: limit, after; filtered: q, filter)", spec.name),
+                format!(
+                    "List {}s (paged: limit, after; filtered: q, filter)",
+                    spec.name
+                ),
                 move |State(s): State<PrivateApiState>, Ctx(c): Ctx, RawQuery(q): RawQuery| {
                     list(spec, s, c, q)
                 },
@@ -849,10 +867,23 @@ mod tests {
             &json!({"id": "d", "event_type": "x", "settings": [{"action": "hash", "field": "a"}, {"action": "burn", "field": "b"}]}),
         )
         .unwrap_err();
-        assert!(e.message.starts_with("`settings[1].action`: unknown value `burn`"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("`settings[1].action`: unknown value `burn`"),
+            "{}",
+            e.message
+        );
         let spec = kind("sources").unwrap();
-        let e = validate(spec, &json!({"id": "s", "name": "n", "type": "carrier-pigeon"})).unwrap_err();
-        assert!(e.message.starts_with("`type`: unknown value"), "{}", e.message);
+        let e = validate(
+            spec,
+            &json!({"id": "s", "name": "n", "type": "carrier-pigeon"}),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.starts_with("`type`: unknown value"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.code.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 

@@ -50,38 +50,104 @@ pub(crate) fn routes(r: Routes) -> Routes {
     use Access::Roles;
     let read = Roles(roles::READ_DATA);
     let del = Roles(roles::DELETE_DATA);
-    r.add(Method::GET, "/profiles", read, "List profiles (limit, after, filter)", list_profiles)
-        .add(Method::GET, "/profiles/count", read, "Count profiles", count_profiles)
-        .add(Method::GET, "/profiles/{id}", read, "A profile by id or by any of its ids", get_profile)
-        .add(
-            Method::DELETE,
-            "/profiles/{id}",
-            del,
-            "Delete a profile with its sessions and events",
-            delete_profile,
-        )
-        .add(Method::GET, "/profiles/{id}/events", read, "A profile's events, oldest first", profile_events)
-        .add(Method::GET, "/sessions", read, "List sessions (limit, after, filter)", list_sessions)
-        .add(Method::GET, "/sessions/count", read, "Count sessions", count_sessions)
-        .add(Method::GET, "/sessions/{id}", read, "A session by id", get_session)
-        .add(Method::DELETE, "/sessions/{id}", del, "Delete a session", delete_session)
-        .add(
-            Method::GET,
-            "/events",
-            read,
-            "List events by insert time (from, to, limit, after, filter)",
-            list_events,
-        )
-        .add(Method::GET, "/events/count", read, "Count events", count_events)
-        .add(
-            Method::GET,
-            "/events/stream",
-            read,
-            "Server-sent events: every event collected from now on (type filters)",
-            stream_events,
-        )
-        .add(Method::GET, "/events/{id}", read, "An event by id", get_event)
-        .add(Method::DELETE, "/events/{id}", del, "Delete an event", delete_event)
+    r.add(
+        Method::GET,
+        "/profiles",
+        read,
+        "List profiles (limit, after, filter)",
+        list_profiles,
+    )
+    .add(
+        Method::GET,
+        "/profiles/count",
+        read,
+        "Count profiles",
+        count_profiles,
+    )
+    .add(
+        Method::GET,
+        "/profiles/{id}",
+        read,
+        "A profile by id or by any of its ids",
+        get_profile,
+    )
+    .add(
+        Method::DELETE,
+        "/profiles/{id}",
+        del,
+        "Delete a profile with its sessions and events",
+        delete_profile,
+    )
+    .add(
+        Method::GET,
+        "/profiles/{id}/events",
+        read,
+        "A profile's events, oldest first",
+        profile_events,
+    )
+    .add(
+        Method::GET,
+        "/sessions",
+        read,
+        "List sessions (limit, after, filter)",
+        list_sessions,
+    )
+    .add(
+        Method::GET,
+        "/sessions/count",
+        read,
+        "Count sessions",
+        count_sessions,
+    )
+    .add(
+        Method::GET,
+        "/sessions/{id}",
+        read,
+        "A session by id",
+        get_session,
+    )
+    .add(
+        Method::DELETE,
+        "/sessions/{id}",
+        del,
+        "Delete a session",
+        delete_session,
+    )
+    .add(
+        Method::GET,
+        "/events",
+        read,
+        "List events by insert time (from, to, limit, after, filter)",
+        list_events,
+    )
+    .add(
+        Method::GET,
+        "/events/count",
+        read,
+        "Count events",
+        count_events,
+    )
+    .add(
+        Method::GET,
+        "/events/stream",
+        read,
+        "Server-sent events: every event collected from now on (type filters)",
+        stream_events,
+    )
+    .add(
+        Method::GET,
+        "/events/{id}",
+        read,
+        "An event by id",
+        get_event,
+    )
+    .add(
+        Method::DELETE,
+        "/events/{id}",
+        del,
+        "Delete an event",
+        delete_event,
+    )
 }
 
 fn params(raw: Option<String>) -> HashMap<String, String> {
@@ -284,7 +350,11 @@ async fn profile_events(
     let body = filtered_page(
         |after, n| {
             let (store, sc, pid) = (store.clone(), sc.clone(), pid.clone());
-            async move { store.events_by_profile(&sc, &pid, after.as_deref(), n).await }
+            async move {
+                store
+                    .events_by_profile(&sc, &pid, after.as_deref(), n)
+                    .await
+            }
         },
         &q,
         &filter,
@@ -358,7 +428,10 @@ async fn delete_session(
         return Err(not_found("session", &id));
     }
     state.store.durable().await?;
-    Ok(Json(json!({"deleted": {"session": id}, "kept": "the session's events and profile"})).into_response())
+    Ok(
+        Json(json!({"deleted": {"session": id}, "kept": "the session's events and profile"}))
+            .into_response(),
+    )
 }
 
 fn time_param(p: &HashMap<String, String>, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
@@ -487,7 +560,10 @@ async fn stream_events(
                             .event("event")
                             .id(e.id.clone())
                             .data(v.to_string());
-                        return Some((Ok::<_, std::convert::Infallible>(ev), (rx, types, filter, live)));
+                        return Some((
+                            Ok::<_, std::convert::Infallible>(ev),
+                            (rx, types, filter, live),
+                        ));
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                         let ev = SseEvent::default().event("lagged").data(n.to_string());

@@ -280,7 +280,10 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 format!("body: invalid JSON: {inner}"),
             )
         } else {
-            ApiError::new(ErrorCode::InvalidConfiguration, format!("`{path}`: {inner}"))
+            ApiError::new(
+                ErrorCode::InvalidConfiguration,
+                format!("`{path}`: {inner}"),
+            )
         }
     })
 }
@@ -304,12 +307,12 @@ impl ListQuery {
             None => DEFAULT_LIMIT,
             Some(v) => match v.trim().parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => {
-                    return Err(ApiError::new(
-                        ErrorCode::BadRequest,
-                        format!("query parameter `limit` must be a number from 1 to {MAX_LIMIT}, not `{v}`"),
-                    ))
-                }
+                _ => return Err(ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!(
+                        "query parameter `limit` must be a number from 1 to {MAX_LIMIT}, not `{v}`"
+                    ),
+                )),
             },
         };
         let opt = |k: &str| {

@@ -15,7 +15,13 @@ use std::sync::atomic::Ordering;
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add(Method::GET, "/health", Access::Public, "Liveness", health)
-        .add(Method::GET, "/version", Access::Public, "This build's version", version)
+        .add(
+            Method::GET,
+            "/version",
+            Access::Public,
+            "This build's version",
+            version,
+        )
         .add(
             Method::GET,
             "/metrics",
@@ -102,11 +108,17 @@ async fn metrics(State(state): State<PrivateApiState>) -> Response {
         ),
     ];
     for (name, help, v) in counters {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+        );
     }
     state.metrics.render(&mut out);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         out,
     )
         .into_response()
@@ -128,7 +140,10 @@ pub fn openapi_document(specs: &[super::RouteSpec]) -> Value {
             .collect();
         let mut responses = Map::new();
         responses.insert("200".into(), json!({"description": "success"}));
-        responses.insert("4XX".into(), json!({"$ref": "#/components/responses/Error"}));
+        responses.insert(
+            "4XX".into(),
+            json!({"$ref": "#/components/responses/Error"}),
+        );
         let mut op = json!({
             "summary": s.summary,
             "operationId": format!("{} {}", s.method.as_str().to_lowercase(), s.path),
