@@ -307,12 +307,14 @@ impl ListQuery {
             None => DEFAULT_LIMIT,
             Some(v) => match v.trim().parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => return Err(ApiError::new(
-                    ErrorCode::BadRequest,
-                    format!(
+                _ => {
+                    return Err(ApiError::new(
+                        ErrorCode::BadRequest,
+                        format!(
                         "query parameter `limit` must be a number from 1 to {MAX_LIMIT}, not `{v}`"
                     ),
-                )),
+                    ))
+                }
             },
         };
         let opt = |k: &str| {
