@@ -150,11 +150,11 @@ async fn track(
 
 /// A webhook body as event properties: JSON object, form fields, or `{"raw": text}`.
 async fn webhook_properties(headers: &HeaderMap, body: Bytes) -> Result<Map, ApiError> {
-    let content_type = headers
+    let original_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .unwrap_or("");
+    let content_type = original_type.to_ascii_lowercase();
     if body.is_empty() {
         return Ok(Map::new());
     }
@@ -174,7 +174,7 @@ async fn webhook_properties(headers: &HeaderMap, body: Bytes) -> Result<Map, Api
         return Ok(form_fields(&body));
     }
     if content_type.starts_with("multipart/form-data") {
-        let boundary = multer::parse_boundary(&content_type).map_err(|e| {
+        let boundary = multer::parse_boundary(original_type).map_err(|e| {
             ApiError::new(
                 ErrorCode::MalformedPayload,
                 format!("body: bad multipart content type: {e}"),

@@ -1,1 +1,349 @@
+//! The storage conformance suite: one set of checks that every backend must pass.
+//!
+//! Each check takes a fresh, empty store. A backend's tests call them all through
+//! [`store_conformance_tests!`](crate::store_conformance_tests), so a second backend
+//! runs exactly the same suite.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::{Store, TimeRange};
+use crate::domain::{Context, EntityRef, Event, Profile, Scope, Session};
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::json;
+
+fn scope() -> Scope {
+    Scope::default_tenant(Context::Production)
+}
+
+fn t(secs: i64) -> chrono::DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + secs, 0).single().unwrap()
+}
+
+fn event(id: &str, profile: Option<&str>, at: i64) -> Event {
+    let mut e = Event::new(id.into(), "page-view".into(), "src", t(at));
+    e.profile = profile.map(EntityRef::new);
+    e
+}
+
+/// Every check of the suite, by name, for the macro.
+pub const CHECKS: &[&str] = &[
+    "profiles_by_id_and_alias",
+    "profile_aliases_follow_changes",
+    "profile_delete_removes_aliases",
+    "profile_paging",
+    "sessions_round_trip",
+    "events_round_trip_and_indexes",
+    "events_by_time_range_and_paging",
+    "event_reindexed_when_profile_changes",
+    "config_documents",
+    "scopes_are_isolated",
+    "counts_and_meta",
+    "unknown_fields_survive",
+];
+
+pub async fn profiles_by_id_and_alias(store: &dyn Store) {
+    let s = scope();
+    assert!(store.profile(&s, "p1").await.unwrap().is_none());
+    let mut p = Profile::new("p1".into(), t(0));
+    p.ids.push("emm-abc".into());
+    p.traits.insert("plan".into(), json!("pro"));
+    store.put_profile(&s, &p).await.unwrap();
+    let got = store.profile(&s, "p1").await.unwrap().unwrap();
+    assert_eq!(got, p);
+    let by_alias = store.profile(&s, "emm-abc").await.unwrap().unwrap();
+    assert_eq!(by_alias.id, "p1");
+    assert!(store.profile(&s, "emm-other").await.unwrap().is_none());
+}
+
+pub async fn profile_aliases_follow_changes(store: &dyn Store) {
+    let s = scope();
+    let mut p = Profile::new("p1".into(), t(0));
+    p.ids.push("old-key".into());
+    store.put_profile(&s, &p).await.unwrap();
+    p.ids.retain(|i| i != "old-key");
+    p.ids.push("new-key".into());
+    store.put_profile(&s, &p).await.unwrap();
+    assert!(store.profile(&s, "old-key").await.unwrap().is_none());
+    assert_eq!(
+        store.profile(&s, "new-key").await.unwrap().unwrap().id,
+        "p1"
+    );
+    // Another profile taking over an alias keeps it.
+    let mut q = Profile::new("p2".into(), t(0));
+    q.ids.push("new-key".into());
+    store.put_profile(&s, &q).await.unwrap();
+    assert_eq!(
+        store.profile(&s, "new-key").await.unwrap().unwrap().id,
+        "p2"
+    );
+}
+
+pub async fn profile_delete_removes_aliases(store: &dyn Store) {
+    let s = scope();
+    let mut p = Profile::new("p1".into(), t(0));
+    p.ids.push("alias".into());
+    store.put_profile(&s, &p).await.unwrap();
+    assert!(store.delete_profile(&s, "alias").await.unwrap());
+    assert!(store.profile(&s, "p1").await.unwrap().is_none());
+    assert!(store.profile(&s, "alias").await.unwrap().is_none());
+    assert!(!store.delete_profile(&s, "p1").await.unwrap());
+}
+
+pub async fn profile_paging(store: &dyn Store) {
+    let s = scope();
+    for i in 0..25 {
+        store
+            .put_profile(&s, &Profile::new(format!("p{i:02}"), t(i)))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .list_profiles(&s, cursor.as_deref(), 10)
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 10);
+        seen.extend(page.items.into_iter().map(|p| p.id));
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..25).map(|i| format!("p{i:02}")).collect();
+    assert_eq!(seen, expected);
+}
+
+pub async fn sessions_round_trip(store: &dyn Store) {
+    let s = scope();
+    let mut sess = Session::new("s1".into(), Some("p1"), t(0));
+    sess.utm.source = Some("google".into());
+    store.put_session(&s, &sess).await.unwrap();
+    assert_eq!(store.session(&s, "s1").await.unwrap().unwrap(), sess);
+    store
+        .put_session(&s, &Session::new("s2".into(), None, t(1)))
+        .await
+        .unwrap();
+    let page = store.list_sessions(&s, None, 10).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert!(store.delete_session(&s, "s1").await.unwrap());
+    assert!(store.session(&s, "s1").await.unwrap().is_none());
+    assert!(!store.delete_session(&s, "s1").await.unwrap());
+}
+
+pub async fn events_round_trip_and_indexes(store: &dyn Store) {
+    let s = scope();
+    let events = vec![
+        event("e3", Some("p1"), 3),
+        event("e1", Some("p1"), 1),
+        event("e2", Some("p2"), 2),
+        event("e4", None, 4),
+    ];
+    store.put_events(&s, &events).await.unwrap();
+    assert_eq!(store.event(&s, "e1").await.unwrap().unwrap(), events[1]);
+    let p1 = store.events_by_profile(&s, "p1", None, 10).await.unwrap();
+    let ids: Vec<_> = p1.items.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["e1", "e3"], "a profile's events, oldest first");
+    let first = store.events_by_profile(&s, "p1", None, 1).await.unwrap();
+    assert_eq!(first.items[0].id, "e1");
+    let rest = store
+        .events_by_profile(&s, "p1", first.next.as_deref(), 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(rest.items[0].id, "e3");
+    assert!(rest.next.is_none());
+    assert!(store.delete_event(&s, "e1").await.unwrap());
+    assert!(store.event(&s, "e1").await.unwrap().is_none());
+    let p1 = store.events_by_profile(&s, "p1", None, 10).await.unwrap();
+    assert_eq!(p1.items.len(), 1);
+    assert!(!store.delete_event(&s, "e1").await.unwrap());
+}
+
+pub async fn events_by_time_range_and_paging(store: &dyn Store) {
+    let s = scope();
+    let events: Vec<Event> = (0..30)
+        .map(|i| event(&format!("e{i:02}"), None, i))
+        .collect();
+    store.put_events(&s, &events).await.unwrap();
+    let range = TimeRange {
+        from: Some(t(10)),
+        to: Some(t(20)),
+    };
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .events_by_time(&s, range, cursor.as_deref(), 4)
+            .await
+            .unwrap();
+        seen.extend(page.items.into_iter().map(|e| e.id));
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (10..20).map(|i| format!("e{i:02}")).collect();
+    assert_eq!(
+        seen, expected,
+        "from inclusive, to exclusive, in time order"
+    );
+    let all = store
+        .events_by_time(&s, TimeRange::default(), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 30);
+    assert!(store
+        .events_by_time(&s, TimeRange::default(), Some("garbage"), 1)
+        .await
+        .is_err());
+}
+
+pub async fn event_reindexed_when_profile_changes(store: &dyn Store) {
+    let s = scope();
+    store
+        .put_events(&s, &[event("e1", Some("old"), 1)])
+        .await
+        .unwrap();
+    let mut moved = event("e1", Some("new"), 1);
+    moved.metadata.time.insert = t(1) + Duration::seconds(5);
+    store.put_events(&s, &[moved]).await.unwrap();
+    assert!(store
+        .events_by_profile(&s, "old", None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        store
+            .events_by_profile(&s, "new", None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let all = store
+        .events_by_time(&s, TimeRange::default(), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 1, "no stale time index entry");
+}
+
+pub async fn config_documents(store: &dyn Store) {
+    let s = scope();
+    let a = json!({"id": "a", "name": "A"});
+    let b = json!({"id": "b", "name": "B"});
+    store.put_config(&s, "rule", "b", &b).await.unwrap();
+    store.put_config(&s, "rule", "a", &a).await.unwrap();
+    store
+        .put_config(&s, "flow", "a", &json!({"id": "a", "flow": true}))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.config(&s, "rule", "a").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(store.list_config(&s, "rule").await.unwrap(), vec![a, b]);
+    assert!(store.delete_config(&s, "rule", "a").await.unwrap());
+    assert!(!store.delete_config(&s, "rule", "a").await.unwrap());
+    assert_eq!(store.list_config(&s, "rule").await.unwrap().len(), 1);
+    assert_eq!(store.list_config(&s, "flow").await.unwrap().len(), 1);
+    assert!(store.list_config(&s, "nothing").await.unwrap().is_empty());
+}
+
+pub async fn scopes_are_isolated(store: &dyn Store) {
+    let prod = scope();
+    let staging = Scope::default_tenant(Context::Staging);
+    let other = Scope::new("acme", Context::Production);
+    store
+        .put_profile(&prod, &Profile::new("p1".into(), t(0)))
+        .await
+        .unwrap();
+    store
+        .put_events(&prod, &[event("e1", Some("p1"), 0)])
+        .await
+        .unwrap();
+    store
+        .put_config(&prod, "rule", "r", &json!({"id": "r"}))
+        .await
+        .unwrap();
+    for s in [&staging, &other] {
+        assert!(store.profile(s, "p1").await.unwrap().is_none());
+        assert!(store.event(s, "e1").await.unwrap().is_none());
+        assert!(store.config(s, "rule", "r").await.unwrap().is_none());
+        assert_eq!(store.counts(s).await.unwrap(), Default::default());
+    }
+}
+
+pub async fn counts_and_meta(store: &dyn Store) {
+    let s = scope();
+    assert_eq!(store.schema_version().await.unwrap(), None);
+    store.set_schema_version(7).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), Some(7));
+    store
+        .put_profile(&s, &Profile::new("p1".into(), t(0)))
+        .await
+        .unwrap();
+    store
+        .put_session(&s, &Session::new("s1".into(), Some("p1"), t(0)))
+        .await
+        .unwrap();
+    store
+        .put_events(
+            &s,
+            &[event("e1", Some("p1"), 0), event("e2", Some("p1"), 1)],
+        )
+        .await
+        .unwrap();
+    store.durable().await.unwrap();
+    let c = store.counts(&s).await.unwrap();
+    assert_eq!((c.profiles, c.sessions, c.events), (1, 1, 2));
+    assert!(store.disk_size().await.unwrap() > 0);
+}
+
+pub async fn unknown_fields_survive(store: &dyn Store) {
+    let s = scope();
+    let mut p = Profile::new("p1".into(), t(0));
+    p.extra.insert("custom_top".into(), json!({"x": 1}));
+    p.data
+        .contact
+        .email
+        .extra
+        .insert("work2".into(), json!("a@b.c"));
+    p.aux.insert("anything".into(), json!([1, 2]));
+    store.put_profile(&s, &p).await.unwrap();
+    assert_eq!(store.profile(&s, "p1").await.unwrap().unwrap(), p);
+}
+
+/// Runs the conformance suite against a backend. `$make` is an async expression that
+/// yields a fresh, empty store (anything that derefs to `dyn Store`).
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@each $make;
+            profiles_by_id_and_alias,
+            profile_aliases_follow_changes,
+            profile_delete_removes_aliases,
+            profile_paging,
+            sessions_round_trip,
+            events_round_trip_and_indexes,
+            events_by_time_range_and_paging,
+            event_reindexed_when_profile_changes,
+            config_documents,
+            scopes_are_isolated,
+            counts_and_meta,
+            unknown_fields_survive
+        );
+    };
+    (@each $make:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store = $make;
+                $crate::store::testsuite::$name(&*store).await;
+            }
+        )*
+    };
+}

@@ -96,6 +96,21 @@ pub struct PayloadError {
 impl TrackerPayload {
     /// Parses and validates a JSON body; the error names the offending field.
     pub fn from_json(body: &[u8]) -> Result<Self, PayloadError> {
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => {}
+            Some(_) => {
+                return Err(PayloadError {
+                    field: "body".into(),
+                    message: "expected a JSON object (a TrackerPayload)".into(),
+                })
+            }
+            None => {
+                return Err(PayloadError {
+                    field: "body".into(),
+                    message: "empty body; expected a JSON object (a TrackerPayload)".into(),
+                })
+            }
+        }
         let de = &mut serde_json::Deserializer::from_slice(body);
         let mut payload: TrackerPayload = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();

@@ -1,1 +1,147 @@
+//! The command line: configuration commands, exit codes, and the generated files.
 
+use crate::support::command;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = command(dir);
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run tracardictl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn config_show_follows_precedence_and_redacts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tracardi.toml"),
+        "store = \"postgres://cdp:hunter2@db.internal/cdp\"\n[collector]\nbody_limit = 2048\nrequest_timeout = 9\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &["config", "show", "--data-dir", "/flag/dir"],
+        &[
+            ("TRACARDI_COLLECTOR_BODY_LIMIT", "4096"),
+            ("TRACARDI_DATA_DIR", "/env/dir"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("body_limit = 4096"), "env beats file: {out}");
+    assert!(
+        out.contains("request_timeout = 9"),
+        "file beats default: {out}"
+    );
+    assert!(
+        out.contains("data_dir = \"/flag/dir\""),
+        "flag beats env: {out}"
+    );
+    assert!(
+        out.contains("listen = \"127.0.0.1:8686\""),
+        "defaults shown: {out}"
+    );
+    assert!(!out.contains("hunter2"), "secrets redacted: {out}");
+}
+
+#[test]
+fn config_validate_reports_the_bad_key_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = run(dir.path(), &["config", "validate"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("valid"));
+    std::fs::write(
+        dir.path().join("tracardi.toml"),
+        "[collector]\nlisten = \"not an address\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(dir.path(), &["config", "validate"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("listen") || err.contains("socket address"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("tracardi.toml"), "colector = 1\n").unwrap();
+    let (code, _, err) = run(dir.path(), &["config", "validate"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("colector"), "{err}");
+    let (code, _, err) = run(
+        dir.path(),
+        &["--config", "missing.toml", "config", "show"],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("missing.toml"), "{err}");
+    let (code, _, err) = run(
+        tempfile::tempdir().unwrap().path(),
+        &["config", "validate"],
+        &[("TRACARDI_COLLECTOR_REQUEST_TIMEOUT", "soon")],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("TRACARDI_COLLECTOR_REQUEST_TIMEOUT"), "{err}");
+}
+
+#[test]
+fn config_keys_lists_env_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = run(dir.path(), &["config", "keys"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("collector.listen") && out.contains("TRACARDI_COLLECTOR_LISTEN"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(dir.path(), &["serve", "no-such-service"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-service"));
+    let (code, out, _) = run(dir.path(), &["--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes"));
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// completions/ and man/ are generated from the command tree; regenerate them with
+/// `cargo run -- generate completions completions && cargo run -- generate man man`.
+#[test]
+fn generated_files_are_fresh() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for what in ["completions", "man"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join(what);
+        let (code, _, err) = run(root, &["generate", what, out.to_str().unwrap()], &[]);
+        assert_eq!(code, 0, "{err}");
+        let fresh = files(&out);
+        let committed = files(&root.join(what));
+        assert_eq!(
+            fresh.keys().collect::<Vec<_>>(),
+            committed.keys().collect::<Vec<_>>(),
+            "{what}/ is stale: run `cargo run -- generate {what} {what}`"
+        );
+        for (name, content) in &fresh {
+            assert!(
+                committed.get(name) == Some(content),
+                "{what}/{name} is stale: run `cargo run -- generate {what} {what}`"
+            );
+        }
+    }
+}

@@ -1,10 +1,11 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 //! Black-box tests: the real binary, real HTTP, a temp data dir. One test binary, one
 //! module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
 mod collector;
 mod durability;
 mod private_api;
+mod store_model;
 mod support;

@@ -209,3 +209,151 @@ pub async fn login(api: &str, user: &str, password: &str) -> String {
     let v: serde_json::Value = r.json().await.expect("json");
     v["access_token"].as_str().expect("token").to_string()
 }
+
+/// A collector served in this test's process, on an ephemeral port, over a temp store
+/// holding a set of event sources for the tests.
+pub struct InProc {
+    pub url: String,
+    pub store: tracardictl::store::SharedStore,
+    pub scope: tracardictl::domain::Scope,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Clone)]
+pub struct InProcOptions {
+    pub track_debug: bool,
+    pub refuse_bots: bool,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for InProcOptions {
+    fn default() -> Self {
+        Self {
+            track_debug: true,
+            refuse_bots: false,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Source ids that [`in_process`] creates.
+pub mod sources {
+    pub const REST: &str = "rest-src";
+    pub const DISABLED: &str = "disabled-src";
+    pub const STATIC: &str = "static-src";
+    pub const TRANSITIONAL: &str = "transitional-src";
+    pub const WEBHOOK: &str = "webhook-src";
+    pub const WEBHOOK_GENERATE: &str = "webhook-generate";
+    pub const WEBHOOK_REPLACE: &str = "webhook-replace";
+}
+
+pub async fn in_process(opts: InProcOptions) -> InProc {
+    use tracardictl::daemon::collector;
+    use tracardictl::domain::{Context, EventSource, Scope};
+    use tracardictl::store;
+    use tracardictl::tracking::{Tracker, TrackerSettings};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let st = store::open(
+        dir.path().to_str().expect("utf-8 path"),
+        &store::OpenOptions {
+            cache_bytes: 16 << 20,
+        },
+    )
+    .expect("open store");
+    let scope = Scope::default_tenant(Context::Production);
+    let mk = |id: &str, ty: &str| {
+        let mut s = EventSource::new_rest(id, id);
+        s.source_type = ty.into();
+        s
+    };
+    let mut all = vec![mk(sources::REST, "rest")];
+    let mut disabled = mk(sources::DISABLED, "rest");
+    disabled.enabled = false;
+    all.push(disabled);
+    let mut stat = mk(sources::STATIC, "rest");
+    stat.config.insert("static_profile_id".into(), true.into());
+    all.push(stat);
+    let mut trans = mk(sources::TRANSITIONAL, "rest");
+    trans.transitional = true;
+    all.push(trans);
+    all.push(mk(sources::WEBHOOK, "webhook"));
+    let mut generate = mk(sources::WEBHOOK_GENERATE, "webhook");
+    generate
+        .config
+        .insert("generate_profile".into(), true.into());
+    all.push(generate);
+    let mut replace = mk(sources::WEBHOOK_REPLACE, "webhook");
+    replace
+        .config
+        .insert("replace_profile_id".into(), "user.id".into());
+    all.push(replace);
+    for s in &all {
+        store::put_event_source(st.as_ref(), &scope, s)
+            .await
+            .expect("put source");
+    }
+    let tracker = std::sync::Arc::new(Tracker::new(
+        st.clone(),
+        TrackerSettings {
+            scope: scope.clone(),
+            track_debug: opts.track_debug,
+            refuse_bots: opts.refuse_bots,
+        },
+    ));
+    let router = collector::router(
+        collector::CollectorState { tracker },
+        &collector::CollectorOptions {
+            body_limit: opts.body_limit,
+            request_timeout: opts.request_timeout,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    InProc {
+        url: format!("http://{addr}"),
+        store: st,
+        scope,
+        _dir: dir,
+    }
+}
+
+impl InProc {
+    pub async fn track(&self, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        self.track_query(body, "").await
+    }
+
+    pub async fn track_query(
+        &self,
+        body: &serde_json::Value,
+        query: &str,
+    ) -> (u16, serde_json::Value) {
+        let r = client()
+            .post(format!("{}/track{query}", self.url))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn events_of(&self, profile: &str) -> Vec<tracardictl::domain::Event> {
+        self.store
+            .events_by_profile(&self.scope, profile, None, 10_000)
+            .await
+            .expect("events")
+            .items
+    }
+}

@@ -539,3 +539,41 @@ impl Store for SledStore {
         self.commit.durable().await
     }
 }
+
+#[cfg(test)]
+mod conformance {
+    use super::SledStore;
+    use crate::store::OpenOptions;
+
+    /// A fresh store in a temp dir that lives as long as the store.
+    struct TempStore {
+        store: SledStore,
+        _dir: tempfile::TempDir,
+    }
+
+    impl std::ops::Deref for TempStore {
+        type Target = SledStore;
+        fn deref(&self) -> &SledStore {
+            &self.store
+        }
+    }
+
+    fn fresh() -> TempStore {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(
+            dir.path(),
+            &OpenOptions {
+                cache_bytes: 8 << 20,
+            },
+        )
+        .unwrap();
+        TempStore { store, _dir: dir }
+    }
+
+    crate::store_conformance_tests!(fresh());
+
+    #[test]
+    fn every_check_is_run() {
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 12);
+    }
+}

@@ -1,0 +1,120 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tracardictl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tracardictl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tracardictl'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run services as a daemon (with none named: the single-node set)'
+            cand config 'Show or check the effective configuration'
+            cand generate 'Generate completions or man pages (for packagers and the repository)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;serve'= {
+            cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
+            cand --store 'Store URI: a directory (embedded store) [default: the data directory]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;config'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand show 'Print the effective configuration as TOML, secrets redacted'
+            cand validate 'Check the configuration and exit 0 when it is valid, 2 when not'
+            cand keys 'List every key with the environment variable that sets it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;config;show'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;config;validate'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;config;keys'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;config;help'= {
+            cand show 'Print the effective configuration as TOML, secrets redacted'
+            cand validate 'Check the configuration and exit 0 when it is valid, 2 when not'
+            cand keys 'List every key with the environment variable that sets it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;config;help;show'= {
+        }
+        &'tracardictl;config;help;validate'= {
+        }
+        &'tracardictl;config;help;keys'= {
+        }
+        &'tracardictl;config;help;help'= {
+        }
+        &'tracardictl;generate'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;help'= {
+            cand serve 'Run services as a daemon (with none named: the single-node set)'
+            cand config 'Show or check the effective configuration'
+            cand generate 'Generate completions or man pages (for packagers and the repository)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;help;serve'= {
+        }
+        &'tracardictl;help;config'= {
+            cand show 'Print the effective configuration as TOML, secrets redacted'
+            cand validate 'Check the configuration and exit 0 when it is valid, 2 when not'
+            cand keys 'List every key with the environment variable that sets it'
+        }
+        &'tracardictl;help;config;show'= {
+        }
+        &'tracardictl;help;config;validate'= {
+        }
+        &'tracardictl;help;config;keys'= {
+        }
+        &'tracardictl;help;generate'= {
+        }
+        &'tracardictl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
