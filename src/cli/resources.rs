@@ -511,7 +511,12 @@ fn diff(before: &Value, after: &Value) -> Result<String, Failure> {
         .to_string())
 }
 
-async fn apply_one(c: &Client, doc: Value, dry_run: bool) -> Result<String, Failure> {
+async fn apply_one(
+    c: &Client,
+    doc: Value,
+    dry_run: bool,
+    batch_sources: &[String],
+) -> Result<String, Failure> {
     let kind_name = doc
         .get("kind")
         .and_then(Value::as_str)
@@ -521,9 +526,9 @@ async fn apply_one(c: &Client, doc: Value, dry_run: bool) -> Result<String, Fail
         config_kinds::kind(&kind_name).ok_or_else(|| anyhow!("unknown kind `{kind_name}`"))?;
     let mut body = doc;
     if let Value::Object(m) = &mut body {
-        m.remove("kind");
+        m.shift_remove("kind");
     }
-    let answer = c.apply(spec.name, &body, dry_run).await?;
+    let answer = c.apply(spec.name, &body, dry_run, batch_sources).await?;
     let result = s(&answer, "result");
     let mut line = format!("{}/{} {result}", spec.name, s(&answer, "id"));
     if dry_run {
@@ -541,12 +546,24 @@ async fn apply_one(c: &Client, doc: Value, dry_run: bool) -> Result<String, Fail
 
 pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     let docs = read_documents(&args.files)?;
+    // A dry run writes nothing, so documents naming a source created earlier in the same
+    // batch must tell the server to take that source as existing.
+    let batch_sources: Vec<String> = docs
+        .iter()
+        .filter(|(_, d)| {
+            d.get("kind")
+                .and_then(Value::as_str)
+                .and_then(config_kinds::kind)
+                .is_some_and(|k| k.name == crate::store::kinds::EVENT_SOURCE)
+        })
+        .filter_map(|(_, d)| d.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect();
     let c = args.target.client()?;
     let rt = super::runtime()?;
     let mut failed = 0;
     rt.block_on(async {
         for (name, doc) in docs {
-            match apply_one(&c, doc, args.dry_run).await {
+            match apply_one(&c, doc, args.dry_run, &batch_sources).await {
                 Ok(line) => print!("{line}"),
                 Err(f) => {
                     failed += 1;
@@ -606,9 +623,10 @@ pub fn edit(args: &EditArgs) -> Result<(), Failure> {
     let original = yaml(&with_kind(spec.name, doc))?;
     let path = std::env::temp_dir().join(format!("tracardictl-edit-{}.yaml", uuid::Uuid::new_v4()));
     std::fs::write(&path, &original).with_context(|| format!("cannot write {}", path.display()))?;
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
+    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let editor = set("VISUAL")
+        .or_else(|| set("EDITOR"))
+        .unwrap_or_else(|| "vi".into());
     // Through the shell, so that EDITOR may carry arguments (`code --wait`).
     let status = std::process::Command::new("sh")
         .arg("-c")
@@ -633,7 +651,7 @@ pub fn edit(args: &EditArgs) -> Result<(), Failure> {
         eprintln!("Edit cancelled: the file is empty.");
         return Ok(());
     };
-    let line = rt.block_on(apply_one(&c, doc, false))?;
+    let line = rt.block_on(apply_one(&c, doc, false, &[]))?;
     print!("{line}");
     Ok(())
 }
@@ -687,10 +705,14 @@ mod tests {
 
     #[test]
     fn documents_from_yaml_and_json() {
-        let docs = parse_documents("x", "kind: rule\nid: a\n---\nkind: flow\nid: b\n").unwrap();
+        let docs = parse_documents("x", "kind: rule\nid: a\n---\nkind: flow\nid: b\n")
+            .map_err(|f| f.error)
+            .unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].1["kind"], "flow");
-        let docs = parse_documents("x", "[{\"kind\": \"rule\"}, {\"kind\": \"flow\"}]").unwrap();
+        let docs = parse_documents("x", "[{\"kind\": \"rule\"}, {\"kind\": \"flow\"}]")
+            .map_err(|f| f.error)
+            .unwrap();
         assert_eq!(docs.len(), 2);
         assert!(parse_documents("x", "{nope").is_err());
     }

@@ -182,9 +182,22 @@ impl Client {
 
     /// Creates or updates; the answer has `result` (created, configured, unchanged),
     /// `before` and `object`.
-    pub async fn apply(&self, kind: &str, doc: &Value, dry_run: bool) -> Result<Value> {
+    /// In a dry run, `assume_sources` names event sources to take as existing (those an
+    /// earlier document of the same batch would create).
+    pub async fn apply(
+        &self,
+        kind: &str,
+        doc: &Value,
+        dry_run: bool,
+        assume_sources: &[String],
+    ) -> Result<Value> {
         let path = if dry_run {
-            format!("/config/{kind}?dry_run=true")
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("dry_run", "true");
+            if !assume_sources.is_empty() {
+                q.append_pair("assume_sources", &assume_sources.join(","));
+            }
+            format!("/config/{kind}?{}", q.finish())
         } else {
             format!("/config/{kind}")
         };

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod client_cli;
 mod collector;
 mod durability;
 mod private_api;

@@ -451,6 +451,7 @@ impl PrivateApiState {
         spec: &KindSpec,
         scope: &Scope,
         doc: &Value,
+        assumed: &[String],
     ) -> Result<(), ApiError> {
         if !spec.checks_source {
             return Ok(());
@@ -458,6 +459,9 @@ impl PrivateApiState {
         let Some(id) = get_path(doc, "source.id").and_then(Value::as_str) else {
             return Ok(());
         };
+        if assumed.iter().any(|a| a == id) {
+            return Ok(());
+        }
         if self.store.config(scope, EVENT_SOURCE, id).await?.is_none() {
             return Err(ApiError::new(
                 ErrorCode::InvalidConfiguration,
@@ -468,13 +472,15 @@ impl PrivateApiState {
     }
 
     /// Validates and writes (unless `dry_run`) one document; returns the outcome, the
-    /// stored document before, and the document after.
+    /// stored document before, and the document after. A dry run may name event sources
+    /// to take as existing (`assumed`): those the same batch would create first.
     pub async fn upsert(
         &self,
         spec: &KindSpec,
         scope: &Scope,
         mut doc: Value,
         dry_run: bool,
+        assumed: &[String],
     ) -> Result<(Outcome, Option<Value>, Value), ApiError> {
         let Some(obj) = doc.as_object_mut() else {
             return Err(ApiError::new(
@@ -482,7 +488,7 @@ impl PrivateApiState {
                 format!("a {} must be a JSON object", spec.name),
             ));
         };
-        obj.remove("kind");
+        obj.shift_remove("kind");
         match obj.get("id") {
             None | Some(Value::Null) => {
                 obj.insert("id".into(), Value::String(new_id()));
@@ -508,7 +514,8 @@ impl PrivateApiState {
         }
         keep_secrets(spec, &mut doc, stored.as_ref());
         validate(spec, &doc)?;
-        self.check_source_ref(spec, scope, &doc).await?;
+        let assumed = if dry_run { assumed } else { &[] };
+        self.check_source_ref(spec, scope, &doc, assumed).await?;
         let outcome = match &stored {
             None => Outcome::Created,
             Some(s) if *s == doc => Outcome::Unchanged,
@@ -628,10 +635,20 @@ async fn apply(
     raw: Option<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let dry_run = flag(&query_map(raw), "dry_run")?;
+    let params = query_map(raw);
+    let dry_run = flag(&params, "dry_run")?;
+    let assumed: Vec<String> = params
+        .get("assume_sources")
+        .map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     let doc: Value = json_body(&body)?;
     let scope = state.scope(ctx);
-    let (outcome, before, after) = state.upsert(spec, &scope, doc, dry_run).await?;
+    let (outcome, before, after) = state.upsert(spec, &scope, doc, dry_run, &assumed).await?;
     let id = after.get("id").cloned().unwrap_or(Value::Null);
     let status = if outcome == Outcome::Created && !dry_run {
         StatusCode::CREATED
@@ -713,7 +730,10 @@ pub(crate) fn routes(mut r: Routes) -> Routes {
                 Method::POST,
                 &base,
                 access,
-                format!("Create or update a {} (dry_run=true to preview)", spec.name),
+                format!(
+                    "Create or update a {} (dry_run=true to preview; assume_sources=ID,… in a dry run)",
+                    spec.name
+                ),
                 move |State(s): State<PrivateApiState>,
                       Ctx(c): Ctx,
                       RawQuery(q): RawQuery,
