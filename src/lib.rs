@@ -8,8 +8,10 @@ pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod domain;
+pub mod identity;
 pub mod store;
 pub mod tracking;
+pub mod workflow;
 
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

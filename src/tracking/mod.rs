@@ -18,6 +18,7 @@ use locks::KeyedLocks;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +87,7 @@ pub struct Tracker {
     store: SharedStore,
     settings: TrackerSettings,
     session_locks: KeyedLocks,
-    profile_locks: KeyedLocks,
+    profile_locks: Arc<KeyedLocks>,
     pub stats: TrackingStats,
     /// Stored events, published after they are durable (the live tail).
     published: tokio::sync::broadcast::Sender<Event>,
@@ -103,7 +104,7 @@ impl Tracker {
             store,
             settings,
             session_locks: KeyedLocks::new(1024),
-            profile_locks: KeyedLocks::new(1024),
+            profile_locks: Arc::new(KeyedLocks::new(1024)),
             stats: TrackingStats::default(),
             published: tokio::sync::broadcast::channel(PUBLISH_BACKLOG).0,
         }
@@ -121,6 +122,12 @@ impl Tracker {
 
     pub fn scope(&self) -> &Scope {
         &self.settings.scope
+    }
+
+    /// The per-profile locks, shared with whatever else updates profiles in this process
+    /// (automatic merging).
+    pub fn profile_locks(&self) -> Arc<KeyedLocks> {
+        self.profile_locks.clone()
     }
 
     /// Checks the source of a payload; the error is the 401 message.
