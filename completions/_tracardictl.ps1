@@ -137,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Records per page for profiles, sessions and events')
             [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Continue a listing after this cursor')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Only what matches a condition on dot paths, e.g. ''traits.plan == "pro"''')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')

@@ -553,7 +553,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__get)
-            opts="-o -h --output --no-headers --limit --after --context --connection --config --data-dir --log-format --help"
+            opts="-o -h --output --no-headers --limit --after --filter --context --connection --config --data-dir --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,6 +572,10 @@ _tracardictl() {
                     return 0
                     ;;
                 --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -121,6 +121,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --output 'output'
             cand --limit 'Records per page for profiles, sessions and events'
             cand --after 'Continue a listing after this cursor'
+            cand --filter 'Only what matches a condition on dot paths, e.g. ''traits.plan == "pro"'''
             cand --context 'Context to work on [default: the connection''s, else staging]'
             cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'

@@ -102,6 +102,7 @@ yaml\t''
 name\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l limit -d 'Records per page for profiles, sessions and events' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l after -d 'Continue a listing after this cursor' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l filter -d 'Only what matches a condition on dot paths, e.g. \'traits.plan == "pro"\'' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F

@@ -75,7 +75,7 @@ impl Kind {
 /// Display several resources
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tracardictl get event-sources\n  tracardictl get rule r1 -o yaml\n  tracardictl get profiles --context production --limit 20\n  tracardictl get all -o yaml > site.yaml"
+    after_help = "Examples:\n  tracardictl get event-sources\n  tracardictl get rule r1 -o yaml\n  tracardictl get profiles --context production --limit 20\n  tracardictl get events --context production --filter 'type == \"purchase\"'\n  tracardictl get all -o yaml > site.yaml"
 )]
 pub struct GetArgs {
     /// Kind: all, a configuration kind (event-source, rule, …), profiles, sessions, events, users
@@ -93,6 +93,9 @@ pub struct GetArgs {
     /// Continue a listing after this cursor
     #[arg(long)]
     pub after: Option<String>,
+    /// Only what matches a condition on dot paths, e.g. 'traits.plan == "pro"'
+    #[arg(long, value_name = "CONDITION")]
+    pub filter: Option<String>,
     #[command(flatten)]
     pub target: Target,
 }

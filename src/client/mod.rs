@@ -167,7 +167,8 @@ impl Client {
         if let Some(a) = after {
             q.append_pair("after", a);
         }
-        let full = format!("{path}?{}", q.finish());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let full = format!("{path}{sep}{}", q.finish());
         let v = self.call(Method::GET, &full, None).await?;
         serde_json::from_value(v).map_err(|e| ClientError::Decode {
             url: full,

@@ -193,7 +193,13 @@ fn explicit_survivor_and_errors() {
     .unwrap();
     assert_eq!(m.survivor.id, "b");
     assert_eq!(m.merged_ids, ["a"]);
-    assert!(merge_profiles(std::slice::from_ref(&a), None, &MergeOptions::default(), t(9)).is_err());
+    assert!(merge_profiles(
+        std::slice::from_ref(&a),
+        None,
+        &MergeOptions::default(),
+        t(9)
+    )
+    .is_err());
     assert!(merge_profiles(&[a, b], Some("z"), &MergeOptions::default(), t(9)).is_err());
 }
 

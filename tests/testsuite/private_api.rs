@@ -596,6 +596,14 @@ async fn configuration_kinds_crud() {
     assert_eq!(paged, all);
     let (_, v) = api.get("/config/event-source?q=website", &t).await;
     assert_eq!(v["total"], 1);
+    let (_, v) = api
+        .get(
+            "/config/event-source?filter=name%20%3D%3D%20%22Website%22",
+            &t,
+        )
+        .await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["id"], "web");
     let (s, _) = api.get("/config/event-source?limit=0", &t).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, v) = api.get("/config", &t).await;
@@ -775,8 +783,40 @@ async fn data_access() {
     assert_eq!(v2["items"].as_array().unwrap().len(), 1);
     assert_ne!(v2["items"][0]["id"], v["items"][0]["id"]);
     assert_eq!(v2["next"], Value::Null);
-    let (s, v) = p("/profiles?filter=traits.plan%20%3D%3D%20%22pro%22").await;
-    assert!(s == 200 || s == StatusCode::BAD_REQUEST, "{v}");
+    let q = |cond: &str| form_urlencoded::byte_serialize(cond.as_bytes()).collect::<String>();
+    let (s, v) = p(&format!(
+        "/profiles?filter={}",
+        q(r#"metadata.time.insert > now.offset("-1d")"#)
+    ))
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    let (_, v) = p(&format!(
+        "/profiles?filter={}",
+        q(r#"traits.plan == "pro""#)
+    ))
+    .await;
+    assert_eq!(v["items"], json!([]));
+    let (_, v) = p(&format!(
+        "/events?filter={}",
+        q(r#"event@type == "purchase""#)
+    ))
+    .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    let (_, v) = p(&format!(
+        "/events/count?filter={}",
+        q(r#"type == "page-view""#)
+    ))
+    .await;
+    assert_eq!(v["count"], 2);
+    let (_, v) = p(&format!("/sessions/count?filter={}", q(r#"id == "s1""#))).await;
+    assert_eq!(v["count"], 1);
+    let (s, v) = p(&format!("/events?filter={}", q("type =="))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        v["message"].as_str().unwrap().contains("invalid condition"),
+        "{v}"
+    );
 
     // 1 + 2 events sent, plus system events (profile-created, session-opened, visit-started).
     let (_, v) = p("/events/count").await;

@@ -6,6 +6,8 @@ use super::{roles, Access, Ctx, ListQuery, PrivateApiState, Routes};
 use crate::daemon::http::{ApiError, ErrorCode};
 use crate::domain::{Context, Scope};
 use crate::store::{Page, TimeRange};
+use crate::workflow::notation::{DotContext, DotSource};
+use crate::workflow::tql;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -21,28 +23,108 @@ use std::future::Future;
 /// cursor to continue from; keeps one request bounded on a large store.
 const SCAN_BUDGET: usize = 100_000;
 
-/// A condition over a record's dot paths (`traits.plan == "pro"`).
-pub struct Filter(Option<String>);
+/// A condition (TQL) over a record's dot paths. The record is `payload@` and, for data,
+/// also `profile@`, `session@` or `event@`; a bare path (`traits.plan == "pro"`) reads
+/// the record. A record on which the condition fails to evaluate (for example it orders
+/// a string against a number) does not match.
+pub struct Filter(Option<(tql::Expr, Option<DotSource>)>);
+
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "exists", "empty", "is", "null", "true", "false", "contains", "starts",
+    "ends", "with", "between",
+];
+
+/// Prefixes bare paths with `payload@`, leaving strings, keywords, functions and
+/// source-qualified paths as they are.
+fn qualify_bare_paths(condition: &str) -> String {
+    let chars: Vec<char> = condition.chars().collect();
+    let mut out = String::with_capacity(condition.len() + 16);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' || c == '\'' {
+            // Copy a quoted string whole, honouring backslash escapes.
+            out.push(c);
+            i += 1;
+            while i < chars.len() {
+                out.push(chars[i]);
+                if chars[i] == '\\' && i + 1 < chars.len() {
+                    out.push(chars[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+                if chars[i - 1] == c {
+                    break;
+                }
+            }
+            continue;
+        }
+        let boundary =
+            i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || "_.@-[]".contains(chars[i - 1]));
+        if boundary && (c.is_ascii_alphabetic() || c == '_') {
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || "_.-".contains(chars[j]))
+            {
+                j += 1;
+            }
+            let word: String = chars[i..j].iter().collect();
+            let next = chars[j..].iter().find(|c| !c.is_whitespace()).copied();
+            let is_keyword = KEYWORDS.contains(&word.to_ascii_lowercase().as_str());
+            let is_call = next == Some('(');
+            let is_sourced = chars.get(j) == Some(&'@');
+            if !is_keyword && !is_call && !is_sourced {
+                out.push_str("payload@");
+            }
+            out.push_str(&word);
+            i = j;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
 
 impl Filter {
+    /// A filter over records read as `source@` (and `payload@`).
+    pub fn parse_for(condition: Option<&str>, source: Option<DotSource>) -> Result<Self, ApiError> {
+        let Some(c) = condition else {
+            return Ok(Filter(None));
+        };
+        let expr = match tql::parse(c) {
+            Ok(e) => e,
+            Err(first) => tql::parse(&qualify_bare_paths(c)).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("query parameter `filter`: invalid condition: {first}"),
+                )
+            })?,
+        };
+        Ok(Filter(Some((expr, source))))
+    }
+
+    /// A filter over configuration documents (`payload@` or bare paths).
     pub fn parse(condition: Option<&str>) -> Result<Self, ApiError> {
-        match condition {
-            None => Ok(Filter(None)),
-            Some(c) => Err(ApiError::new(
-                ErrorCode::BadRequest,
-                format!(
-                    "query parameter `filter` (`{c}`): filtering by a condition needs the condition language, which this build does not include yet; use `q` or list without a filter"
-                ),
-            )),
-        }
+        Self::parse_for(condition, None)
     }
 
     pub fn is_some(&self) -> bool {
         self.0.is_some()
     }
 
-    pub fn matches(&self, _record: &Value) -> Result<bool, ApiError> {
-        Ok(true)
+    pub fn matches(&self, record: &Value) -> Result<bool, ApiError> {
+        let Some((expr, source)) = &self.0 else {
+            return Ok(true);
+        };
+        let mut ctx = DotContext {
+            payload: record.clone(),
+            ..DotContext::default()
+        };
+        if let Some(s) = source {
+            *ctx.source_mut(*s) = record.clone();
+        }
+        Ok(tql::eval(expr, &ctx).unwrap_or(false))
     }
 }
 
@@ -232,7 +314,7 @@ async fn list_profiles(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse(q.filter.as_deref())?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
     let sc = scope(&state, ctx);
     let store = state.store.clone();
     let body = filtered_page(
@@ -253,7 +335,7 @@ async fn count_profiles(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse(q.filter.as_deref())?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
     let sc = scope(&state, ctx);
     let count = if filter.is_some() {
         let store = state.store.clone();
@@ -340,7 +422,7 @@ async fn profile_events(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse(q.filter.as_deref())?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
     let sc = scope(&state, ctx);
     let Some(profile) = state.store.profile(&sc, &id).await? else {
         return Err(not_found("profile", &id));
@@ -369,7 +451,7 @@ async fn list_sessions(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse(q.filter.as_deref())?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Session))?;
     let sc = scope(&state, ctx);
     let store = state.store.clone();
     let body = filtered_page(
@@ -390,7 +472,7 @@ async fn count_sessions(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse(q.filter.as_deref())?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Session))?;
     let sc = scope(&state, ctx);
     let count = if filter.is_some() {
         let store = state.store.clone();
@@ -455,7 +537,7 @@ async fn list_events(
 ) -> Result<Response, ApiError> {
     let p = params(raw);
     let q = ListQuery::parse(&p)?;
-    let filter = Filter::parse(q.filter.as_deref())?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
     let range = TimeRange {
         from: time_param(&p, "from")?,
         to: time_param(&p, "to")?,
@@ -480,7 +562,7 @@ async fn count_events(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse(q.filter.as_deref())?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
     let sc = scope(&state, ctx);
     let count = if filter.is_some() {
         let store = state.store.clone();
@@ -536,7 +618,7 @@ async fn stream_events(
     let types: Option<HashSet<String>> = p
         .get("type")
         .map(|t| t.split(',').map(|s| s.trim().to_string()).collect());
-    let filter = Filter::parse(p.get("filter").map(String::as_str))?;
+    let filter = Filter::parse_for(p.get("filter").map(String::as_str), Some(DotSource::Event))?;
     // The collector writes one context; a stream of another has nothing to show.
     let live = state.tracker.scope().context == ctx;
     let rx = state.tracker.subscribe();
@@ -577,4 +659,39 @@ async fn stream_events(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bare_paths_read_the_record() {
+        assert_eq!(
+            qualify_bare_paths(
+                r#"traits.plan == "pro" AND metadata.time.insert > now.offset("-1d")"#
+            ),
+            r#"payload@traits.plan == "pro" AND payload@metadata.time.insert > now.offset("-1d")"#
+        );
+        assert_eq!(
+            qualify_bare_paths(r#"profile@traits.a EXISTS or x == 'it''s'"#),
+            r#"profile@traits.a EXISTS or payload@x == 'it''s'"#
+        );
+        let f =
+            Filter::parse_for(Some(r#"traits.plan == "pro""#), Some(DotSource::Profile)).unwrap();
+        assert!(f.matches(&json!({"traits": {"plan": "pro"}})).unwrap());
+        assert!(!f.matches(&json!({"traits": {}})).unwrap());
+        let f = Filter::parse_for(
+            Some(r#"profile@traits.plan == "pro""#),
+            Some(DotSource::Profile),
+        )
+        .unwrap();
+        assert!(f.matches(&json!({"traits": {"plan": "pro"}})).unwrap());
+        let f = Filter::parse(Some("metadata.time.insert > now.offset(\"-1d\")")).unwrap();
+        assert!(f
+            .matches(&json!({"metadata": {"time": {"insert": chrono::Utc::now().to_rfc3339()}}}))
+            .unwrap());
+        assert!(Filter::parse(Some("a == ")).is_err());
+    }
 }
