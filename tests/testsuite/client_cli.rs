@@ -346,15 +346,22 @@ async fn config_as_code_round_trip() {
     assert!(out.lines().all(|l| l.ends_with(" unchanged")), "{out}");
 }
 
-/// The examples of docs/operating.md run as written.
+/// The examples of the README's "Operating from the terminal" run as written.
 #[tokio::test(flavor = "multi_thread")]
 async fn operating_guide_examples_run() {
     let server = Server::start();
     server.install().await;
     let ctl = Ctl::new();
-    let doc =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/operating.md"))
-            .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("## Operating from the terminal")
+        .expect("README has the section");
+    let rest = &readme[start + 2..];
+    let doc = match rest.find("\n## ") {
+        Some(end) => &rest[..end],
+        None => rest,
+    };
     let mut script = String::from("set -eu\n");
     let mut in_block = false;
     for line in doc.lines() {
@@ -392,4 +399,17 @@ async fn operating_guide_examples_run() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn config_show_redacts_the_installation_token() {
+    let ctl = Ctl::new();
+    let (code, out, err) = ctl.run_env(
+        &["config", "show"],
+        None,
+        &[("TRACARDI_PRIVATE_API_INSTALLATION_TOKEN", "s3cret-install")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("s3cret-install"), "{out}");
+    assert!(out.contains("installation_token = \"<redacted>\""), "{out}");
 }

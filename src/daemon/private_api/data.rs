@@ -384,27 +384,34 @@ async fn delete_profile(
             if page.items.is_empty() {
                 break;
             }
+            let before = events;
             for e in &page.items {
                 if store.delete_event(&sc, &e.id).await? {
                     events += 1;
                 }
             }
+            // An index entry whose record is gone would otherwise be read forever.
+            if events == before {
+                break;
+            }
         }
     }
     let mut sessions = 0u64;
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = store.list_sessions(&sc, cursor.as_deref(), 1000).await?;
-        for s in &page.items {
-            if s.profile.as_ref().is_some_and(|p| ids.contains(&p.id))
-                && store.delete_session(&sc, &s.id).await?
-            {
-                sessions += 1;
+    for pid in &ids {
+        loop {
+            let page = store.sessions_by_profile(&sc, pid, None, 500).await?;
+            if page.items.is_empty() {
+                break;
             }
-        }
-        cursor = page.next;
-        if cursor.is_none() {
-            break;
+            let before = sessions;
+            for s in &page.items {
+                if store.delete_session(&sc, &s.id).await? {
+                    sessions += 1;
+                }
+            }
+            if sessions == before {
+                break;
+            }
         }
     }
     store.delete_profile(&sc, &profile.id).await?;
