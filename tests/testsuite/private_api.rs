@@ -551,6 +551,20 @@ async fn configuration_kinds_crud() {
         );
     }
 
+    // Each kind lists and reads what it stored (and deletes it, at the end).
+    for (kind, doc) in &valid {
+        let id = doc["id"].as_str().unwrap();
+        let (s, v) = api.get(&format!("/config/{kind}"), &t).await;
+        assert_eq!(s, 200, "{kind}");
+        assert!(
+            v["items"].as_array().unwrap().iter().any(|d| d["id"] == id),
+            "{kind}: {v}"
+        );
+        let (s, v) = api.get(&format!("/config/{kind}/{id}"), &t).await;
+        assert_eq!(s, 200, "{kind}");
+        assert_eq!(v["id"], id);
+    }
+
     // Secrets are write-only, and applying the masked document keeps them.
     let (_, v) = api.get("/config/resource/crm", &t).await;
     assert_eq!(v["credentials"]["production"], "<write-only>");
@@ -630,6 +644,13 @@ async fn configuration_kinds_crud() {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    for (kind, doc) in valid.iter().rev() {
+        let path = format!("/config/{kind}/{}", doc["id"].as_str().unwrap());
+        let (s, v) = api.call(Method::DELETE, &path, Some(&t), None, None).await;
+        assert_eq!(s, 200, "{kind}: {v}");
+        let (s, _) = api.get(&path, &t).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{kind}");
+    }
 }
 
 #[tokio::test]
@@ -840,6 +861,8 @@ async fn data_access() {
     assert_eq!(seen, total);
     let (s, _) = p("/events?from=yesterday").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = p("/profiles/nobody/events").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, v) = p(&format!("/profiles/{profile}/events")).await;
     let events = v["items"].as_array().unwrap();
     assert_eq!(events.len(), 4);
@@ -966,10 +989,14 @@ async fn operational_endpoints() {
         text.contains("tracardi_http_errors_total{service=\"private-api\",code=\"not_found\"} 1")
     );
     assert!(text.contains("tracardi_http_request_duration_seconds_count{service=\"collector\"} 1"));
-    let r = client()
-        .post(format!("{}/metrics", api.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    for path in ["/metrics", "/health", "/version", "/openapi.json", "/stats"] {
+        let r = client()
+            .post(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "method_not_allowed");
+    }
 }
