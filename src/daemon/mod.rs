@@ -5,6 +5,7 @@ pub mod collector;
 pub mod http;
 pub mod metrics;
 pub mod private_api;
+pub mod redirect;
 
 use crate::config::Config;
 use crate::domain::{new_id, Context, EventSource, Scope};
@@ -155,6 +156,9 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
                         request_timeout: Duration::from_secs(config.collector.request_timeout),
                     },
                 )
+                .merge(redirect::router(collector::CollectorState {
+                    tracker: tracker.clone(),
+                }))
                 .layer(axum::middleware::from_fn_with_state(
                     (metrics.clone(), "collector"),
                     metrics::record,

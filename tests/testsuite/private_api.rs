@@ -1000,3 +1000,75 @@ async fn operational_endpoints() {
         assert_eq!(v["code"], "method_not_allowed");
     }
 }
+
+/// A redirect configured over the private API works on the collector's `/redirect`.
+#[tokio::test]
+async fn redirects_configured_here_work_on_the_collector() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let redirect = json!({"id": "promo", "source": {"id": server.source()}, "url": "https://example.com/sale?x=1", "event_type": "promo-click", "props": {"campaign": "spring"}, "tags": ["email"]});
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/config/event-redirect",
+            Some(&t),
+            Some("production"),
+            Some(redirect),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .get(format!("{}/redirect/promo/visit-9", server.collector()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(r.headers()["location"], "https://example.com/sale?x=1");
+    let r = http
+        .get(format!("{}/redirect/promo", server.collector()))
+        .header("cookie", "other=1; tracardi-session-id=visit-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    let (_, v) = api
+        .call(
+            Method::GET,
+            "/sessions/visit-9",
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    let profile = v["profile"]["id"].as_str().unwrap().to_string();
+    let (_, v) = api
+        .call(
+            Method::GET,
+            &format!("/profiles/{profile}/events"),
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    let clicks: Vec<&Value> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "promo-click")
+        .collect();
+    assert_eq!(clicks.len(), 2, "{v}");
+    assert_eq!(clicks[0]["properties"]["campaign"], "spring");
+    let r = http
+        .get(format!("{}/redirect/nope", server.collector()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["detail"], "Redirect `nope` not found");
+}
