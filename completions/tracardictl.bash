@@ -16,6 +16,9 @@ _tracardictl() {
             ",$1")
                 cmd="tracardictl"
                 ;;
+            tracardictl,apm)
+                cmd="tracardictl__subcmd__apm"
+                ;;
             tracardictl,apply)
                 cmd="tracardictl__subcmd__apply"
                 ;;
@@ -55,6 +58,18 @@ _tracardictl() {
             tracardictl,use)
                 cmd="tracardictl__subcmd__use"
                 ;;
+            tracardictl__subcmd__apm,help)
+                cmd="tracardictl__subcmd__apm__subcmd__help"
+                ;;
+            tracardictl__subcmd__apm,scan)
+                cmd="tracardictl__subcmd__apm__subcmd__scan"
+                ;;
+            tracardictl__subcmd__apm__subcmd__help,help)
+                cmd="tracardictl__subcmd__apm__subcmd__help__subcmd__help"
+                ;;
+            tracardictl__subcmd__apm__subcmd__help,scan)
+                cmd="tracardictl__subcmd__apm__subcmd__help__subcmd__scan"
+                ;;
             tracardictl__subcmd__config,help)
                 cmd="tracardictl__subcmd__config__subcmd__help"
                 ;;
@@ -78,6 +93,9 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__config__subcmd__help,validate)
                 cmd="tracardictl__subcmd__config__subcmd__help__subcmd__validate"
+                ;;
+            tracardictl__subcmd__help,apm)
+                cmd="tracardictl__subcmd__help__subcmd__apm"
                 ;;
             tracardictl__subcmd__help,apply)
                 cmd="tracardictl__subcmd__help__subcmd__apply"
@@ -118,6 +136,9 @@ _tracardictl() {
             tracardictl__subcmd__help,use)
                 cmd="tracardictl__subcmd__help__subcmd__use"
                 ;;
+            tracardictl__subcmd__help__subcmd__apm,scan)
+                cmd="tracardictl__subcmd__help__subcmd__apm__subcmd__scan"
+                ;;
             tracardictl__subcmd__help__subcmd__config,keys)
                 cmd="tracardictl__subcmd__help__subcmd__config__subcmd__keys"
                 ;;
@@ -149,12 +170,114 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version serve config login use get describe apply delete edit deploy token generate help"
+            opts="-h -V --config --data-dir --log-format --help --version serve config login use get describe apply delete edit deploy token apm generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm)
+            opts="-h --config --data-dir --log-format --help scan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help)
+            opts="scan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__scan)
+            opts="-h --context --tenant --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -607,8 +730,36 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="serve config login use get describe apply delete edit deploy token generate help"
+            opts="serve config login use get describe apply delete edit deploy token apm generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__apm)
+            opts="scan"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__apm__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -905,7 +1056,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --private-api-listen --production-only --store --config --data-dir --log-format --help collector private-api"
+            opts="-h --collector-listen --private-api-listen --production-only --store --config --data-dir --log-format --help collector private-api apm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

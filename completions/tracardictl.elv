@@ -36,6 +36,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand edit 'Edit a resource in $EDITOR and apply it on save'
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
+            cand apm 'Automatic profile merging: full duplicate scans'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -209,6 +210,32 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;token;help;help'= {
         }
+        &'tracardictl;apm'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;apm;scan'= {
+            cand --context 'Context to scan'
+            cand --tenant 'Tenant to scan [default: the configured tenant]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;apm;help'= {
+            cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;apm;help;scan'= {
+        }
+        &'tracardictl;apm;help;help'= {
+        }
         &'tracardictl;generate'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -228,6 +255,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand edit 'Edit a resource in $EDITOR and apply it on save'
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
+            cand apm 'Automatic profile merging: full duplicate scans'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -264,6 +292,11 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand create 'Create a long-lived API key for scripts; prints the key once'
         }
         &'tracardictl;help;token;create'= {
+        }
+        &'tracardictl;help;apm'= {
+            cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
+        }
+        &'tracardictl;help;apm;scan'= {
         }
         &'tracardictl;help;generate'= {
         }

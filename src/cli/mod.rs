@@ -4,6 +4,7 @@
 //! error (bad arguments or configuration), 3 not signed in or not allowed (the private
 //! API answered 401 or 403, or no connection is configured), 4 not found (404).
 
+mod apm;
 mod config_cmd;
 pub mod connection;
 mod generate;
@@ -64,6 +65,7 @@ pub enum Command {
     Edit(resources::EditArgs),
     Deploy(resources::DeployArgs),
     Token(resources::TokenArgs),
+    Apm(apm::ApmArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -143,6 +145,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Edit(args) => resources::edit(args),
         Command::Deploy(args) => resources::deploy(args),
         Command::Token(args) => resources::token(args),
+        Command::Apm(args) => apm::run(&cli, args),
         Command::Generate(args) => generate::run(args),
     }
 }

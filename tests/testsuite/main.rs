@@ -7,6 +7,7 @@ mod cli;
 mod client_cli;
 mod collector;
 mod durability;
+mod identity;
 mod private_api;
 mod store_model;
 mod support;
