@@ -4,8 +4,10 @@
 //! error (bad arguments or configuration).
 
 mod config_cmd;
+mod flow;
 mod generate;
 mod serve;
+mod tql;
 
 use crate::config::{Config, LogFormat, Overrides};
 use clap::{Parser, Subcommand};
@@ -47,6 +49,8 @@ pub struct Cli {
 pub enum Command {
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
+    Tql(tql::TqlArgs),
+    Flow(flow::FlowArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -110,6 +114,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Tql(args) => tql::run(args),
+        Command::Flow(args) => flow::run(&cli, args),
         Command::Generate(args) => generate::run(args),
     }
 }

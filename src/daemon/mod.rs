@@ -111,14 +111,23 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     let store = open_store(&config).await?;
     let created = bootstrap(&store, &config.tenant).await?;
 
-    let tracker = Arc::new(Tracker::new(
+    // Workflows run inside /track for synchronous sources; asynchronous sources wait
+    // for the background worker.
+    let workflows = Arc::new(crate::workflow::engine::WorkflowEngine::new(
         store.clone(),
-        TrackerSettings {
-            scope: Scope::new(config.tenant.clone(), config.collector.context),
-            track_debug: config.collector.track_debug,
-            refuse_bots: config.collector.refuse_bots,
-        },
+        crate::workflow::engine::EngineOptions::default(),
     ));
+    let tracker = Arc::new(
+        Tracker::new(
+            store.clone(),
+            TrackerSettings {
+                scope: Scope::new(config.tenant.clone(), config.collector.context),
+                track_debug: config.collector.track_debug,
+                refuse_bots: config.collector.refuse_bots,
+            },
+        )
+        .with_processor(workflows),
+    );
 
     let mut bound = Vec::new();
     for service in &services {

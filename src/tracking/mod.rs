@@ -82,11 +82,42 @@ pub struct TrackingStats {
     pub sessions_created: AtomicU64,
 }
 
+/// What a processor (the workflow engine) gets: the request's profile, session and
+/// events, mutable, while the profile lock is held and before anything is stored.
+pub struct ProcessBatch<'a> {
+    pub scope: &'a Scope,
+    pub source: &'a EventSource,
+    pub profile: Option<&'a mut Profile>,
+    pub session: Option<&'a mut Session>,
+    pub events: &'a mut [Event],
+    pub new_profile: bool,
+    pub new_session: bool,
+}
+
+/// What processing adds to the answer and whether the profile/session must be saved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessOutcome {
+    pub ux: Vec<Value>,
+    pub response: Map,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub profile_changed: bool,
+    pub session_changed: bool,
+}
+
+/// Runs inside the request for synchronous sources. Errors are reported in the
+/// outcome, never returned: the collected events are stored whatever happens.
+#[async_trait::async_trait]
+pub trait EventProcessor: Send + Sync {
+    async fn process(&self, batch: ProcessBatch<'_>) -> ProcessOutcome;
+}
+
 pub struct Tracker {
     store: SharedStore,
     settings: TrackerSettings,
     session_locks: KeyedLocks,
     profile_locks: KeyedLocks,
+    processor: Option<std::sync::Arc<dyn EventProcessor>>,
     pub stats: TrackingStats,
 }
 
@@ -99,8 +130,23 @@ impl Tracker {
             settings,
             session_locks: KeyedLocks::new(1024),
             profile_locks: KeyedLocks::new(1024),
+            processor: None,
             stats: TrackingStats::default(),
         }
+    }
+
+    /// Runs `processor` on the events of synchronous sources (workflows).
+    pub fn with_processor(mut self, processor: std::sync::Arc<dyn EventProcessor>) -> Self {
+        self.processor = Some(processor);
+        self
+    }
+
+    /// The processor to run for a source, if any: only synchronous sources are
+    /// processed in the request.
+    fn processor_for(&self, source: &EventSource) -> Option<&dyn EventProcessor> {
+        self.processor
+            .as_deref()
+            .filter(|_| source.is_synchronous() && !source.transitional)
     }
 
     pub fn store(&self) -> &SharedStore {
@@ -172,15 +218,16 @@ impl Tracker {
             .events_stored
             .fetch_add(outcome.event_ids.len() as u64, Ordering::Relaxed);
         let debug = req.payload.options.debugger && self.settings.track_debug;
+        let processed = outcome.processed;
         Ok(TrackResponse {
             task,
-            ux: vec![],
-            response: Map::new(),
+            ux: processed.ux,
+            response: processed.response,
             profile: outcome.profile_id.map(EntityRef::new),
             session: outcome.session_id.map(EntityRef::new),
             events: if debug { outcome.event_ids } else { vec![] },
-            errors: vec![],
-            warnings: vec![],
+            errors: processed.errors,
+            warnings: processed.warnings,
         })
     }
 
@@ -197,6 +244,21 @@ impl Tracker {
             e.metadata.profile_less = true;
             events.push(e);
         }
+        let processed = match self.processor_for(source) {
+            Some(p) => {
+                p.process(ProcessBatch {
+                    scope: &self.settings.scope,
+                    source,
+                    profile: None,
+                    session: None,
+                    events: &mut events,
+                    new_profile: false,
+                    new_session: false,
+                })
+                .await
+            }
+            None => ProcessOutcome::default(),
+        };
         finish_times(&mut events, started);
         let ids = events.iter().map(|e| e.id.clone()).collect();
         if req.payload.options.save_events && !source.transitional {
@@ -206,6 +268,7 @@ impl Tracker {
             profile_id: None,
             session_id: None,
             event_ids: ids,
+            processed,
         })
     }
 
@@ -419,6 +482,27 @@ impl Tracker {
                 e.utm = session.utm.clone();
             }
         }
+        // Workflows run under the profile lock, before anything is stored, so their
+        // changes are stored with the events and acknowledged together.
+        let processed = match self.processor_for(source) {
+            Some(p) => {
+                let outcome = p
+                    .process(ProcessBatch {
+                        scope,
+                        source,
+                        profile: Some(&mut profile),
+                        session: Some(&mut session),
+                        events: &mut events,
+                        new_profile,
+                        new_session,
+                    })
+                    .await;
+                // The session is saved on every request that keeps it anyway.
+                profile_changed |= outcome.profile_changed;
+                outcome
+            }
+            None => ProcessOutcome::default(),
+        };
         finish_times(&mut events, started);
 
         if !source.transitional {
@@ -446,6 +530,7 @@ impl Tracker {
             profile_id: opts.save_profile.then(|| profile.id.clone()),
             session_id: opts.save_session.then(|| session.id.clone()),
             event_ids,
+            processed,
         })
     }
 }
@@ -454,6 +539,7 @@ struct Outcome {
     profile_id: Option<String>,
     session_id: Option<String>,
     event_ids: Vec<String>,
+    processed: ProcessOutcome,
 }
 
 /// The session's device, keeping a geo the event itself carried.

@@ -243,14 +243,21 @@ pub async fn in_process(opts: InProcOptions) -> InProc {
             .await
             .expect("put source");
     }
-    let tracker = std::sync::Arc::new(Tracker::new(
+    let workflows = std::sync::Arc::new(tracardictl::workflow::engine::WorkflowEngine::new(
         st.clone(),
-        TrackerSettings {
-            scope: scope.clone(),
-            track_debug: opts.track_debug,
-            refuse_bots: opts.refuse_bots,
-        },
+        tracardictl::workflow::engine::EngineOptions::default(),
     ));
+    let tracker = std::sync::Arc::new(
+        Tracker::new(
+            st.clone(),
+            TrackerSettings {
+                scope: scope.clone(),
+                track_debug: opts.track_debug,
+                refuse_bots: opts.refuse_bots,
+            },
+        )
+        .with_processor(workflows),
+    );
     let router = collector::router(
         collector::CollectorState { tracker },
         &collector::CollectorOptions {
