@@ -282,8 +282,7 @@ async fn run_async(cli: &Cli, args: &FlowArgs) -> anyhow::Result<()> {
                 new_session: *new_session,
             };
             let now = parse_now(now.as_deref())?;
-            let mut services = plugins::Services::default();
-            services.http = reqwest::Client::new();
+            let services = plugins::Services::default();
             let (result, ctx) = run_with_now(&compiled, data, &services, now).await;
             match output {
                 OutputFormat::Json => println!(

@@ -262,18 +262,26 @@ impl FlowDocument {
             .edges
             .iter()
             .map(|e| {
-                let single_input = nodes
-                    .get(e.target.as_str())
-                    .and_then(|n| plugins::find(&n.data.spec.class_name))
-                    .is_some_and(|p| p.inputs.len() == 1 && p.inputs[0] == e.target_handle);
-                if single_input {
-                    format!("{}.{} -> {}", e.source, e.source_handle, e.target)
+                let only = |id: &str, port: &str, outputs: bool| {
+                    nodes
+                        .get(id)
+                        .and_then(|n| plugins::find(&n.data.spec.class_name))
+                        .is_some_and(|p| {
+                            let ports = if outputs { p.outputs } else { p.inputs };
+                            ports.len() == 1 && ports[0] == port
+                        })
+                };
+                let source = if only(&e.source, &e.source_handle, true) {
+                    e.source.clone()
                 } else {
-                    format!(
-                        "{}.{} -> {}.{}",
-                        e.source, e.source_handle, e.target, e.target_handle
-                    )
-                }
+                    format!("{}.{}", e.source, e.source_handle)
+                };
+                let target = if only(&e.target, &e.target_handle, false) {
+                    e.target.clone()
+                } else {
+                    format!("{}.{}", e.target, e.target_handle)
+                };
+                format!("{source} -> {target}")
             })
             .collect();
         ConciseFlow {

@@ -8,3 +8,4 @@ mod collector;
 mod durability;
 mod store_model;
 mod support;
+mod workflow;
