@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod domain;
+pub mod identity;
 pub mod store;
 pub mod tracking;
 pub mod workflow;
