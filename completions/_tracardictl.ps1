@@ -40,6 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Copy configuration from staging to production')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Manage API keys')
             [CompletionResult]::new('apm', 'apm', [CompletionResultType]::ParameterValue, 'Automatic profile merging: full duplicate scans')
+            [CompletionResult]::new('tql', 'tql', [CompletionResultType]::ParameterValue, 'Check and evaluate TQL conditions')
+            [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -268,6 +270,209 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;apm;help;help' {
             break
         }
+        'tracardictl;tql' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Parse a condition; print it in canonical form, or the error with its position')
+            [CompletionResult]::new('eval', 'eval', [CompletionResultType]::ParameterValue, 'Evaluate a condition over JSON files; print true or false')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;tql;check' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tql;eval' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile (a JSON file, or - for standard input)')
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'The event (a JSON file, or -)')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The session (a JSON file, or -)')
+            [CompletionResult]::new('--payload', '--payload', [CompletionResultType]::ParameterName, 'The payload (a JSON file, or -)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'The time `now()` returns (RFC 3339) [default: the current time]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tql;help' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Parse a condition; print it in canonical form, or the error with its position')
+            [CompletionResult]::new('eval', 'eval', [CompletionResultType]::ParameterValue, 'Evaluate a condition over JSON files; print true or false')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;tql;help;check' {
+            break
+        }
+        'tracardictl;tql;help;eval' {
+            break
+        }
+        'tracardictl;tql;help;help' {
+            break
+        }
+        'tracardictl;flow' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a flow file (either shape) as saving would: plugins, init, edges, cycles')
+            [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Convert a flow file between the concise YAML form and Tracardi''s JSON shape')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Dry-run a flow over JSON files: nothing is stored; prints the result and trace')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Print a stored run trace')
+            [CompletionResult]::new('traces', 'traces', [CompletionResultType]::ParameterValue, 'List stored run traces, newest first')
+            [CompletionResult]::new('draft', 'draft', [CompletionResultType]::ParameterValue, 'Save a flow file as the draft of its flow (offline)')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Publish a flow''s draft: rules run the deployed version (offline)')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Lock a flow against edits (offline)')
+            [CompletionResult]::new('plugins', 'plugins', [CompletionResultType]::ParameterValue, 'List the plugins flows can use')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;flow;validate' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;flow;convert' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The shape to print')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;flow;run' {
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'The event (JSON file or -); its properties are the initial payload')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile (JSON file or -)')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The session (JSON file or -)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'The time `now()` returns (RFC 3339)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context of the data [default: the collector''s context from the configuration]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--new-profile', '--new-profile', [CompletionResultType]::ParameterName, 'Treat the profile as created by this request')
+            [CompletionResult]::new('--new-session', '--new-session', [CompletionResultType]::ParameterName, 'Treat the session as new (a new visit)')
+            [CompletionResult]::new('--deployed', '--deployed', [CompletionResultType]::ParameterName, 'Run the deployed version of a stored flow instead of its draft')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;flow;trace' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context of the data [default: the collector''s context from the configuration]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;flow;traces' {
+            [CompletionResult]::new('--flow', '--flow', [CompletionResultType]::ParameterName, 'Only traces of this flow')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'limit')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context of the data [default: the collector''s context from the configuration]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;flow;draft' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context of the data [default: the collector''s context from the configuration]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;flow;deploy' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context of the data [default: the collector''s context from the configuration]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;flow;lock' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context of the data [default: the collector''s context from the configuration]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--unlock', '--unlock', [CompletionResultType]::ParameterName, 'Unlock instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;flow;plugins' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;flow;help' {
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a flow file (either shape) as saving would: plugins, init, edges, cycles')
+            [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Convert a flow file between the concise YAML form and Tracardi''s JSON shape')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Dry-run a flow over JSON files: nothing is stored; prints the result and trace')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Print a stored run trace')
+            [CompletionResult]::new('traces', 'traces', [CompletionResultType]::ParameterValue, 'List stored run traces, newest first')
+            [CompletionResult]::new('draft', 'draft', [CompletionResultType]::ParameterValue, 'Save a flow file as the draft of its flow (offline)')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Publish a flow''s draft: rules run the deployed version (offline)')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Lock a flow against edits (offline)')
+            [CompletionResult]::new('plugins', 'plugins', [CompletionResultType]::ParameterValue, 'List the plugins flows can use')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;flow;help;validate' {
+            break
+        }
+        'tracardictl;flow;help;convert' {
+            break
+        }
+        'tracardictl;flow;help;run' {
+            break
+        }
+        'tracardictl;flow;help;trace' {
+            break
+        }
+        'tracardictl;flow;help;traces' {
+            break
+        }
+        'tracardictl;flow;help;draft' {
+            break
+        }
+        'tracardictl;flow;help;deploy' {
+            break
+        }
+        'tracardictl;flow;help;lock' {
+            break
+        }
+        'tracardictl;flow;help;plugins' {
+            break
+        }
+        'tracardictl;flow;help;help' {
+            break
+        }
         'tracardictl;generate' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
@@ -289,6 +494,8 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Copy configuration from staging to production')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Manage API keys')
             [CompletionResult]::new('apm', 'apm', [CompletionResultType]::ParameterValue, 'Automatic profile merging: full duplicate scans')
+            [CompletionResult]::new('tql', 'tql', [CompletionResultType]::ParameterValue, 'Check and evaluate TQL conditions')
+            [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -347,6 +554,56 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;apm;scan' {
+            break
+        }
+        'tracardictl;help;tql' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Parse a condition; print it in canonical form, or the error with its position')
+            [CompletionResult]::new('eval', 'eval', [CompletionResultType]::ParameterValue, 'Evaluate a condition over JSON files; print true or false')
+            break
+        }
+        'tracardictl;help;tql;check' {
+            break
+        }
+        'tracardictl;help;tql;eval' {
+            break
+        }
+        'tracardictl;help;flow' {
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a flow file (either shape) as saving would: plugins, init, edges, cycles')
+            [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Convert a flow file between the concise YAML form and Tracardi''s JSON shape')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Dry-run a flow over JSON files: nothing is stored; prints the result and trace')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Print a stored run trace')
+            [CompletionResult]::new('traces', 'traces', [CompletionResultType]::ParameterValue, 'List stored run traces, newest first')
+            [CompletionResult]::new('draft', 'draft', [CompletionResultType]::ParameterValue, 'Save a flow file as the draft of its flow (offline)')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Publish a flow''s draft: rules run the deployed version (offline)')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Lock a flow against edits (offline)')
+            [CompletionResult]::new('plugins', 'plugins', [CompletionResultType]::ParameterValue, 'List the plugins flows can use')
+            break
+        }
+        'tracardictl;help;flow;validate' {
+            break
+        }
+        'tracardictl;help;flow;convert' {
+            break
+        }
+        'tracardictl;help;flow;run' {
+            break
+        }
+        'tracardictl;help;flow;trace' {
+            break
+        }
+        'tracardictl;help;flow;traces' {
+            break
+        }
+        'tracardictl;help;flow;draft' {
+            break
+        }
+        'tracardictl;help;flow;deploy' {
+            break
+        }
+        'tracardictl;help;flow;lock' {
+            break
+        }
+        'tracardictl;help;flow;plugins' {
             break
         }
         'tracardictl;help;generate' {

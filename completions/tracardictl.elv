@@ -37,6 +37,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
+            cand tql 'Check and evaluate TQL conditions'
+            cand flow 'Validate, convert, test and inspect workflows'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -236,6 +238,181 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;apm;help;help'= {
         }
+        &'tracardictl;tql'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand check 'Parse a condition; print it in canonical form, or the error with its position'
+            cand eval 'Evaluate a condition over JSON files; print true or false'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;tql;check'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tql;eval'= {
+            cand --profile 'The profile (a JSON file, or - for standard input)'
+            cand --event 'The event (a JSON file, or -)'
+            cand --session 'The session (a JSON file, or -)'
+            cand --payload 'The payload (a JSON file, or -)'
+            cand --now 'The time `now()` returns (RFC 3339) [default: the current time]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tql;help'= {
+            cand check 'Parse a condition; print it in canonical form, or the error with its position'
+            cand eval 'Evaluate a condition over JSON files; print true or false'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;tql;help;check'= {
+        }
+        &'tracardictl;tql;help;eval'= {
+        }
+        &'tracardictl;tql;help;help'= {
+        }
+        &'tracardictl;flow'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand validate 'Check a flow file (either shape) as saving would: plugins, init, edges, cycles'
+            cand convert 'Convert a flow file between the concise YAML form and Tracardi''s JSON shape'
+            cand run 'Dry-run a flow over JSON files: nothing is stored; prints the result and trace'
+            cand trace 'Print a stored run trace'
+            cand traces 'List stored run traces, newest first'
+            cand draft 'Save a flow file as the draft of its flow (offline)'
+            cand deploy 'Publish a flow''s draft: rules run the deployed version (offline)'
+            cand lock 'Lock a flow against edits (offline)'
+            cand plugins 'List the plugins flows can use'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;flow;validate'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;flow;convert'= {
+            cand --to 'The shape to print'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;flow;run'= {
+            cand --event 'The event (JSON file or -); its properties are the initial payload'
+            cand --profile 'The profile (JSON file or -)'
+            cand --session 'The session (JSON file or -)'
+            cand --now 'The time `now()` returns (RFC 3339)'
+            cand -o 'o'
+            cand --output 'output'
+            cand --context 'Context of the data [default: the collector''s context from the configuration]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --new-profile 'Treat the profile as created by this request'
+            cand --new-session 'Treat the session as new (a new visit)'
+            cand --deployed 'Run the deployed version of a stored flow instead of its draft'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;flow;trace'= {
+            cand -o 'o'
+            cand --output 'output'
+            cand --context 'Context of the data [default: the collector''s context from the configuration]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;flow;traces'= {
+            cand --flow 'Only traces of this flow'
+            cand --limit 'limit'
+            cand --context 'Context of the data [default: the collector''s context from the configuration]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;flow;draft'= {
+            cand --context 'Context of the data [default: the collector''s context from the configuration]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;flow;deploy'= {
+            cand --context 'Context of the data [default: the collector''s context from the configuration]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;flow;lock'= {
+            cand --context 'Context of the data [default: the collector''s context from the configuration]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --unlock 'Unlock instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;flow;plugins'= {
+            cand -o 'o'
+            cand --output 'output'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;flow;help'= {
+            cand validate 'Check a flow file (either shape) as saving would: plugins, init, edges, cycles'
+            cand convert 'Convert a flow file between the concise YAML form and Tracardi''s JSON shape'
+            cand run 'Dry-run a flow over JSON files: nothing is stored; prints the result and trace'
+            cand trace 'Print a stored run trace'
+            cand traces 'List stored run traces, newest first'
+            cand draft 'Save a flow file as the draft of its flow (offline)'
+            cand deploy 'Publish a flow''s draft: rules run the deployed version (offline)'
+            cand lock 'Lock a flow against edits (offline)'
+            cand plugins 'List the plugins flows can use'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;flow;help;validate'= {
+        }
+        &'tracardictl;flow;help;convert'= {
+        }
+        &'tracardictl;flow;help;run'= {
+        }
+        &'tracardictl;flow;help;trace'= {
+        }
+        &'tracardictl;flow;help;traces'= {
+        }
+        &'tracardictl;flow;help;draft'= {
+        }
+        &'tracardictl;flow;help;deploy'= {
+        }
+        &'tracardictl;flow;help;lock'= {
+        }
+        &'tracardictl;flow;help;plugins'= {
+        }
+        &'tracardictl;flow;help;help'= {
+        }
         &'tracardictl;generate'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -256,6 +433,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
+            cand tql 'Check and evaluate TQL conditions'
+            cand flow 'Validate, convert, test and inspect workflows'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -297,6 +476,43 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
         }
         &'tracardictl;help;apm;scan'= {
+        }
+        &'tracardictl;help;tql'= {
+            cand check 'Parse a condition; print it in canonical form, or the error with its position'
+            cand eval 'Evaluate a condition over JSON files; print true or false'
+        }
+        &'tracardictl;help;tql;check'= {
+        }
+        &'tracardictl;help;tql;eval'= {
+        }
+        &'tracardictl;help;flow'= {
+            cand validate 'Check a flow file (either shape) as saving would: plugins, init, edges, cycles'
+            cand convert 'Convert a flow file between the concise YAML form and Tracardi''s JSON shape'
+            cand run 'Dry-run a flow over JSON files: nothing is stored; prints the result and trace'
+            cand trace 'Print a stored run trace'
+            cand traces 'List stored run traces, newest first'
+            cand draft 'Save a flow file as the draft of its flow (offline)'
+            cand deploy 'Publish a flow''s draft: rules run the deployed version (offline)'
+            cand lock 'Lock a flow against edits (offline)'
+            cand plugins 'List the plugins flows can use'
+        }
+        &'tracardictl;help;flow;validate'= {
+        }
+        &'tracardictl;help;flow;convert'= {
+        }
+        &'tracardictl;help;flow;run'= {
+        }
+        &'tracardictl;help;flow;trace'= {
+        }
+        &'tracardictl;help;flow;traces'= {
+        }
+        &'tracardictl;help;flow;draft'= {
+        }
+        &'tracardictl;help;flow;deploy'= {
+        }
+        &'tracardictl;help;flow;lock'= {
+        }
+        &'tracardictl;help;flow;plugins'= {
         }
         &'tracardictl;help;generate'= {
         }

@@ -7,9 +7,11 @@
 mod apm;
 mod config_cmd;
 pub mod connection;
+mod flow;
 mod generate;
 mod resources;
 mod serve;
+mod tql;
 
 use crate::config::{Config, LogFormat, Overrides};
 use clap::{Parser, Subcommand};
@@ -66,6 +68,8 @@ pub enum Command {
     Deploy(resources::DeployArgs),
     Token(resources::TokenArgs),
     Apm(apm::ApmArgs),
+    Tql(tql::TqlArgs),
+    Flow(flow::FlowArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -146,6 +150,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Deploy(args) => resources::deploy(args),
         Command::Token(args) => resources::token(args),
         Command::Apm(args) => apm::run(&cli, args),
+        Command::Tql(args) => tql::run(args),
+        Command::Flow(args) => flow::run(&cli, args),
         Command::Generate(args) => generate::run(args),
     }
 }

@@ -175,15 +175,24 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     let salt = resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
     let identity = Arc::new(identity_settings(&config, salt));
 
-    let tracker = Arc::new(Tracker::new(
+    // Workflows run inside /track for synchronous sources; asynchronous sources wait
+    // for the background worker.
+    let workflows = Arc::new(crate::workflow::engine::WorkflowEngine::new(
         store.clone(),
-        TrackerSettings {
-            scope: Scope::new(config.tenant.clone(), config.collector.context),
-            track_debug: config.collector.track_debug,
-            refuse_bots: config.collector.refuse_bots,
-            identity: Some(Arc::new(identity.policy.clone())),
-        },
+        crate::workflow::engine::EngineOptions::default(),
     ));
+    let tracker = Arc::new(
+        Tracker::new(
+            store.clone(),
+            TrackerSettings {
+                scope: Scope::new(config.tenant.clone(), config.collector.context),
+                track_debug: config.collector.track_debug,
+                refuse_bots: config.collector.refuse_bots,
+                identity: Some(Arc::new(identity.policy.clone())),
+            },
+        )
+        .with_processor(workflows),
+    );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut workers = tokio::task::JoinSet::new();
 

@@ -87,12 +87,43 @@ pub struct TrackingStats {
     pub sessions_created: AtomicU64,
 }
 
+/// What a processor (the workflow engine) gets: the request's profile, session and
+/// events, mutable, while the profile lock is held and before anything is stored.
+pub struct ProcessBatch<'a> {
+    pub scope: &'a Scope,
+    pub source: &'a EventSource,
+    pub profile: Option<&'a mut Profile>,
+    pub session: Option<&'a mut Session>,
+    pub events: &'a mut [Event],
+    pub new_profile: bool,
+    pub new_session: bool,
+}
+
+/// What processing adds to the answer and whether the profile/session must be saved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessOutcome {
+    pub ux: Vec<Value>,
+    pub response: Map,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub profile_changed: bool,
+    pub session_changed: bool,
+}
+
+/// Runs inside the request for synchronous sources. Errors are reported in the
+/// outcome, never returned: the collected events are stored whatever happens.
+#[async_trait::async_trait]
+pub trait EventProcessor: Send + Sync {
+    async fn process(&self, batch: ProcessBatch<'_>) -> ProcessOutcome;
+}
+
 pub struct Tracker {
     store: SharedStore,
     settings: TrackerSettings,
     session_locks: KeyedLocks,
     profile_locks: Arc<KeyedLocks>,
     identification: ConfigCache,
+    processor: Option<std::sync::Arc<dyn EventProcessor>>,
     pub stats: TrackingStats,
     /// Stored events, published after they are durable (the live tail).
     published: tokio::sync::broadcast::Sender<Event>,
@@ -155,6 +186,7 @@ impl Tracker {
             session_locks: KeyedLocks::new(1024),
             profile_locks: Arc::new(KeyedLocks::new(1024)),
             identification: ConfigCache::new(IDENTIFICATION_POINT),
+            processor: None,
             stats: TrackingStats::default(),
             published: tokio::sync::broadcast::channel(PUBLISH_BACKLOG).0,
         }
@@ -164,6 +196,20 @@ impl Tracker {
     /// than a backlog behind is told how many it missed.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
         self.published.subscribe()
+    }
+
+    /// Runs `processor` on the events of synchronous sources (workflows).
+    pub fn with_processor(mut self, processor: std::sync::Arc<dyn EventProcessor>) -> Self {
+        self.processor = Some(processor);
+        self
+    }
+
+    /// The processor to run for a source, if any: only synchronous sources are
+    /// processed in the request.
+    fn processor_for(&self, source: &EventSource) -> Option<&dyn EventProcessor> {
+        self.processor
+            .as_deref()
+            .filter(|_| source.is_synchronous() && !source.transitional)
     }
 
     pub fn store(&self) -> &SharedStore {
@@ -247,15 +293,16 @@ impl Tracker {
             }
         }
         let debug = req.payload.options.debugger && self.settings.track_debug;
+        let processed = outcome.processed;
         Ok(TrackResponse {
             task,
-            ux: vec![],
-            response: Map::new(),
+            ux: processed.ux,
+            response: processed.response,
             profile: outcome.profile_id.map(EntityRef::new),
             session: outcome.session_id.map(EntityRef::new),
             events: if debug { outcome.event_ids } else { vec![] },
-            errors: vec![],
-            warnings: vec![],
+            errors: processed.errors,
+            warnings: processed.warnings,
         })
     }
 
@@ -272,6 +319,21 @@ impl Tracker {
             e.metadata.profile_less = true;
             events.push(e);
         }
+        let processed = match self.processor_for(source) {
+            Some(p) => {
+                p.process(ProcessBatch {
+                    scope: &self.settings.scope,
+                    source,
+                    profile: None,
+                    session: None,
+                    events: &mut events,
+                    new_profile: false,
+                    new_session: false,
+                })
+                .await
+            }
+            None => ProcessOutcome::default(),
+        };
         finish_times(&mut events, started);
         let ids = events.iter().map(|e| e.id.clone()).collect();
         let mut stored = vec![];
@@ -284,6 +346,7 @@ impl Tracker {
             session_id: None,
             event_ids: ids,
             stored,
+            processed,
         })
     }
 
@@ -500,6 +563,27 @@ impl Tracker {
                 e.utm = session.utm.clone();
             }
         }
+        // Workflows run under the profile lock, before anything is stored, so their
+        // changes are stored with the events and acknowledged together.
+        let processed = match self.processor_for(source) {
+            Some(p) => {
+                let outcome = p
+                    .process(ProcessBatch {
+                        scope,
+                        source,
+                        profile: Some(&mut profile),
+                        session: Some(&mut session),
+                        events: &mut events,
+                        new_profile,
+                        new_session,
+                    })
+                    .await;
+                // The session is saved on every request that keeps it anyway.
+                profile_changed |= outcome.profile_changed;
+                outcome
+            }
+            None => ProcessOutcome::default(),
+        };
         finish_times(&mut events, started);
 
         let mut marked = false;
@@ -543,6 +627,7 @@ impl Tracker {
             session_id: opts.save_session.then(|| session.id.clone()),
             event_ids,
             stored,
+            processed,
         })
     }
 }
@@ -613,6 +698,7 @@ struct Outcome {
     event_ids: Vec<String>,
     /// The events written to the store, published once durable.
     stored: Vec<Event>,
+    processed: ProcessOutcome,
 }
 
 /// The session's device, keeping a geo the event itself carried.

@@ -11,3 +11,4 @@ mod identity;
 mod private_api;
 mod store_model;
 mod support;
+mod workflow;

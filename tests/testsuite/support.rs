@@ -300,18 +300,25 @@ pub async fn in_process(opts: InProcOptions) -> InProc {
             .await
             .expect("put source");
     }
-    let tracker = std::sync::Arc::new(Tracker::new(
+    let workflows = std::sync::Arc::new(tracardictl::workflow::engine::WorkflowEngine::new(
         st.clone(),
-        TrackerSettings {
-            scope: scope.clone(),
-            track_debug: opts.track_debug,
-            refuse_bots: opts.refuse_bots,
-            identity: Some(std::sync::Arc::new(tracardictl::identity::KeyPolicy {
-                salt: IN_PROC_SALT.into(),
-                blocked: vec![],
-            })),
-        },
+        tracardictl::workflow::engine::EngineOptions::default(),
     ));
+    let tracker = std::sync::Arc::new(
+        Tracker::new(
+            st.clone(),
+            TrackerSettings {
+                scope: scope.clone(),
+                track_debug: opts.track_debug,
+                refuse_bots: opts.refuse_bots,
+                identity: Some(std::sync::Arc::new(tracardictl::identity::KeyPolicy {
+                    salt: IN_PROC_SALT.into(),
+                    blocked: vec![],
+                })),
+            },
+        )
+        .with_processor(workflows),
+    );
     let locks = tracker.profile_locks();
     let router = collector::router(
         collector::CollectorState { tracker },
