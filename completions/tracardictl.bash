@@ -418,7 +418,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --store --config --data-dir --log-format --help collector"
+            opts="-h --collector-listen --store --config --data-dir --log-format --help collector bridge mqtt amqp"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
