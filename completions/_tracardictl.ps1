@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
+            [CompletionResult]::new('apm', 'apm', [CompletionResultType]::ParameterValue, 'Automatic profile merging: full duplicate scans')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -99,6 +100,37 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;config;help;help' {
             break
         }
+        'tracardictl;apm' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Scan every profile for duplicates sharing a merge key and merge them')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;apm;scan' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to scan')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to scan [default: the configured tenant]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;apm;help' {
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Scan every profile for duplicates sharing a merge key and merge them')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;apm;help;scan' {
+            break
+        }
+        'tracardictl;apm;help;help' {
+            break
+        }
         'tracardictl;generate' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
@@ -110,6 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
+            [CompletionResult]::new('apm', 'apm', [CompletionResultType]::ParameterValue, 'Automatic profile merging: full duplicate scans')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -130,6 +163,13 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;config;keys' {
+            break
+        }
+        'tracardictl;help;apm' {
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Scan every profile for duplicates sharing a merge key and merge them')
+            break
+        }
+        'tracardictl;help;apm;scan' {
             break
         }
         'tracardictl;help;generate' {

@@ -16,6 +16,9 @@ _tracardictl() {
             ",$1")
                 cmd="tracardictl"
                 ;;
+            tracardictl,apm)
+                cmd="tracardictl__subcmd__apm"
+                ;;
             tracardictl,config)
                 cmd="tracardictl__subcmd__config"
                 ;;
@@ -27,6 +30,18 @@ _tracardictl() {
                 ;;
             tracardictl,serve)
                 cmd="tracardictl__subcmd__serve"
+                ;;
+            tracardictl__subcmd__apm,help)
+                cmd="tracardictl__subcmd__apm__subcmd__help"
+                ;;
+            tracardictl__subcmd__apm,scan)
+                cmd="tracardictl__subcmd__apm__subcmd__scan"
+                ;;
+            tracardictl__subcmd__apm__subcmd__help,help)
+                cmd="tracardictl__subcmd__apm__subcmd__help__subcmd__help"
+                ;;
+            tracardictl__subcmd__apm__subcmd__help,scan)
+                cmd="tracardictl__subcmd__apm__subcmd__help__subcmd__scan"
                 ;;
             tracardictl__subcmd__config,help)
                 cmd="tracardictl__subcmd__config__subcmd__help"
@@ -52,6 +67,9 @@ _tracardictl() {
             tracardictl__subcmd__config__subcmd__help,validate)
                 cmd="tracardictl__subcmd__config__subcmd__help__subcmd__validate"
                 ;;
+            tracardictl__subcmd__help,apm)
+                cmd="tracardictl__subcmd__help__subcmd__apm"
+                ;;
             tracardictl__subcmd__help,config)
                 cmd="tracardictl__subcmd__help__subcmd__config"
                 ;;
@@ -63,6 +81,9 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__help,serve)
                 cmd="tracardictl__subcmd__help__subcmd__serve"
+                ;;
+            tracardictl__subcmd__help__subcmd__apm,scan)
+                cmd="tracardictl__subcmd__help__subcmd__apm__subcmd__scan"
                 ;;
             tracardictl__subcmd__help__subcmd__config,keys)
                 cmd="tracardictl__subcmd__help__subcmd__config__subcmd__keys"
@@ -80,12 +101,114 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version serve config generate help"
+            opts="-h -V --config --data-dir --log-format --help --version serve config apm generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm)
+            opts="-h --config --data-dir --log-format --help scan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help)
+            opts="scan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__scan)
+            opts="-h --context --tenant --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -306,8 +429,36 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="serve config generate help"
+            opts="serve config apm generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__apm)
+            opts="scan"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__apm__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -418,7 +569,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --store --config --data-dir --log-format --help collector bridge mqtt amqp"
+            opts="-h --collector-listen --store --config --data-dir --log-format --help collector bridge mqtt amqp apm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

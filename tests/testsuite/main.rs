@@ -8,5 +8,6 @@ mod bridges_segment;
 mod cli;
 mod collector;
 mod durability;
+mod identity;
 mod store_model;
 mod support;
