@@ -1851,7 +1851,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --private-api-listen --production-only --store --config --data-dir --log-format --help collector private-api apm"
+            opts="-h --collector-listen --private-api-listen --production-only --store --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -24,6 +24,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub identity: IdentityConfig,
     pub apm: ApmConfig,
+    pub bridges: BridgesConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -69,6 +70,85 @@ impl Default for ApmConfig {
         Self {
             interval_ms: 1000,
             batch: 500,
+        }
+    }
+}
+
+/// Message-broker bridges (`tracardictl serve bridge mqtt|amqp`; also run by `serve`
+/// when `enabled`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct BridgesConfig {
+    pub mqtt: MqttBridgeConfig,
+    pub amqp: AmqpBridgeConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MqttBridgeConfig {
+    /// Run inside the single-node `serve`.
+    pub enabled: bool,
+    /// `mqtt://[user:password@]host[:port]`.
+    pub url: String,
+    /// The MQTT client id; the broker keeps its session (and QoS 1 messages sent while
+    /// the bridge is down) under it.
+    pub client_id: String,
+    /// Topic filters, comma-separated (`+` and `#` wildcards allowed).
+    pub topics: String,
+    /// The event source (type `mqtt`) messages are collected for.
+    pub source: String,
+    /// Each message is the properties of one `event_type` event, not a TrackerPayload.
+    pub raw: bool,
+    pub event_type: String,
+    /// Where malformed messages go, with the reason.
+    pub dead_letter_topic: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AmqpBridgeConfig {
+    pub enabled: bool,
+    /// `amqp://user:password@host:port/vhost` (`%2f` is the default vhost).
+    pub url: String,
+    /// The queue consumed (declared durable if missing).
+    pub queue: String,
+    /// The event source (type `queue`) messages are collected for.
+    pub source: String,
+    pub raw: bool,
+    pub event_type: String,
+    /// A fanout exchange for malformed messages (declared, with a bound queue
+    /// `<queue>.dead-letter`, so nothing rejected is lost).
+    pub dead_letter_exchange: String,
+    /// Unacknowledged messages the broker may send ahead.
+    pub prefetch: u16,
+}
+
+impl Default for MqttBridgeConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: "mqtt://127.0.0.1:1883".into(),
+            client_id: "tracardictl-bridge".into(),
+            topics: "tracardi/#".into(),
+            source: String::new(),
+            raw: false,
+            event_type: "mqtt-message".into(),
+            dead_letter_topic: "tracardi-dead-letter".into(),
+        }
+    }
+}
+
+impl Default for AmqpBridgeConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            queue: "tracardi".into(),
+            source: String::new(),
+            raw: false,
+            event_type: "queue-message".into(),
+            dead_letter_exchange: "tracardi.dead-letter".into(),
+            prefetch: 500,
         }
     }
 }
@@ -125,6 +205,7 @@ impl Default for Config {
             collector: CollectorConfig::default(),
             private_api: PrivateApiConfig::default(),
             storage: StorageConfig::default(),
+            bridges: BridgesConfig::default(),
             identity: IdentityConfig::default(),
             apm: ApmConfig::default(),
         }
@@ -196,6 +277,22 @@ pub const KEYS: &[&str] = &[
     "identity.never_merge_different_identifier",
     "apm.interval_ms",
     "apm.batch",
+    "bridges.mqtt.enabled",
+    "bridges.mqtt.url",
+    "bridges.mqtt.client_id",
+    "bridges.mqtt.topics",
+    "bridges.mqtt.source",
+    "bridges.mqtt.raw",
+    "bridges.mqtt.event_type",
+    "bridges.mqtt.dead_letter_topic",
+    "bridges.amqp.enabled",
+    "bridges.amqp.url",
+    "bridges.amqp.queue",
+    "bridges.amqp.source",
+    "bridges.amqp.raw",
+    "bridges.amqp.event_type",
+    "bridges.amqp.dead_letter_exchange",
+    "bridges.amqp.prefetch",
 ];
 
 pub fn env_var_name(key: &str) -> String {
@@ -347,6 +444,38 @@ impl Config {
         if self.storage.cache_mb == 0 {
             return Err(ConfigError::Invalid(
                 "storage.cache_mb must be at least 1".into(),
+            ));
+        }
+        let mqtt = &self.bridges.mqtt;
+        if mqtt.enabled && mqtt.source.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "bridges.mqtt.source must name an event source when the MQTT bridge is enabled"
+                    .into(),
+            ));
+        }
+        let amqp = &self.bridges.amqp;
+        if amqp.enabled && amqp.source.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "bridges.amqp.source must name an event source when the AMQP bridge is enabled"
+                    .into(),
+            ));
+        }
+        for (key, name) in [
+            ("bridges.amqp.queue", &amqp.queue),
+            (
+                "bridges.amqp.dead_letter_exchange",
+                &amqp.dead_letter_exchange,
+            ),
+        ] {
+            if name.trim().is_empty() || name.len() > 200 {
+                return Err(ConfigError::Invalid(format!(
+                    "{key} must be 1 to 200 characters"
+                )));
+            }
+        }
+        if amqp.prefetch == 0 {
+            return Err(ConfigError::Invalid(
+                "bridges.amqp.prefetch must be at least 1".into(),
             ));
         }
         Ok(())

@@ -43,6 +43,7 @@ pub fn router(state: CollectorState, opts: &CollectorOptions) -> Router {
             "/collect/{event_type}/{source_id}/{session_id}",
             post(collect_post_session).get(collect_get_session),
         )
+        .merge(super::bridges::segment::routes())
         .route("/healthcheck", get(healthcheck))
         .route("/info/version", get(version))
         .fallback(http::not_found)

@@ -2,6 +2,7 @@
 //! shutdown.
 
 pub mod apm;
+pub mod bridges;
 pub mod collector;
 pub mod http;
 pub mod metrics;
@@ -24,6 +25,12 @@ pub enum Service {
     Collector,
     /// The private API (VPN only): configuration and data for the CLI and the TUI.
     PrivateApi,
+    /// Every enabled bridge; before a bridge name (`bridge mqtt`), just that one.
+    Bridge,
+    /// The MQTT bridge (`bridge mqtt`).
+    Mqtt,
+    /// The AMQP bridge (`bridge amqp`).
+    Amqp,
     /// Automatic profile merging.
     Apm,
 }
@@ -37,6 +44,9 @@ impl Service {
         match self {
             Service::Collector => "collector",
             Service::PrivateApi => "private-api",
+            Service::Bridge => "bridge",
+            Service::Mqtt => "bridge mqtt",
+            Service::Amqp => "bridge amqp",
             Service::Apm => "apm",
         }
     }
@@ -170,6 +180,7 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     } else {
         services
     };
+    let bridges = bridges_to_run(&config, &services)?;
     let store = open_store(&config).await?;
     let created = bootstrap(&store, &config.tenant).await?;
     let salt = resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
@@ -216,6 +227,7 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
                 );
                 bound.push(bind(*service, config.private_api.listen, router).await?);
             }
+            Service::Bridge | Service::Mqtt | Service::Amqp => {}
             Service::Collector => {
                 let router = collector::router(
                     collector::CollectorState {
@@ -283,6 +295,35 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
         });
     }
 
+    let mut bridge_tasks = tokio::task::JoinSet::new();
+    let mut bridge_stats = Vec::new();
+    for b in bridges {
+        let stats = Arc::new(bridges::BridgeStats::new(b.name()));
+        bridge_stats.push(stats.clone());
+        let rx = stop_rx.clone();
+        let t = tracker.clone();
+        match b {
+            Service::Mqtt => {
+                let cfg = config.bridges.mqtt.clone();
+                println!(
+                    "tracardictl: bridge mqtt consuming {} from {}",
+                    cfg.topics, cfg.url
+                );
+                bridge_tasks.spawn(bridges::mqtt::run(t, cfg, stats, rx));
+            }
+            _ => {
+                let cfg = config.bridges.amqp.clone();
+                println!(
+                    "tracardictl: bridge amqp consuming queue {} from {}",
+                    cfg.queue,
+                    redact_url(&cfg.url)
+                );
+                bridge_tasks.spawn(bridges::amqp::run(t, cfg, stats, rx));
+            }
+        }
+    }
+    let only_bridges = servers.is_empty();
+
     let signal = shutdown_signal();
     tokio::select! {
         _ = signal => {
@@ -292,6 +333,14 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
             // A server ended on its own: stop the rest and report.
             let _ = stop_tx.send(true);
             res.context("server task failed")??;
+        }
+        Some(res) = bridge_tasks.join_next() => {
+            // A bridge refused to start (its source, its URL): stop everything.
+            let _ = stop_tx.send(true);
+            res.context("bridge task failed")??;
+            if only_bridges && bridge_tasks.is_empty() {
+                tracing::info!("bridges stopped");
+            }
         }
     }
     let _ = stop_tx.send(true);
@@ -313,6 +362,22 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
         tracing::warn!("drain deadline passed; closing remaining connections");
         servers.abort_all();
     }
+    let bridges_done = tokio::time::timeout(DRAIN_DEADLINE, async {
+        while let Some(res) = bridge_tasks.join_next().await {
+            if let Ok(Err(e)) = res {
+                tracing::error!(error = %format!("{e:#}"), "bridge ended with an error");
+            }
+        }
+    })
+    .await;
+    if bridges_done.is_err() {
+        bridge_tasks.abort_all();
+    }
+    for s in &bridge_stats {
+        let st = s.status();
+        tracing::info!(bridge = %st.name, received = st.received, stored = st.stored,
+            duplicates = st.duplicates, dead_lettered = st.dead_lettered, "bridge stopped");
+    }
     if tokio::time::timeout(DRAIN_DEADLINE, async {
         while workers.join_next().await.is_some() {}
     })
@@ -324,6 +389,62 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     store.durable().await.context("final flush failed")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The bridges the named services ask for: `bridge NAME` (or `NAME`) runs that bridge;
+/// `bridge` alone and the single-node set run every enabled one.
+fn bridges_to_run(config: &Config, services: &[Service]) -> anyhow::Result<Vec<Service>> {
+    let named: Vec<Service> = services
+        .iter()
+        .copied()
+        .filter(|s| matches!(s, Service::Mqtt | Service::Amqp))
+        .collect();
+    let mut out = Vec::new();
+    if !named.is_empty() {
+        for s in named {
+            let source = match s {
+                Service::Mqtt => &config.bridges.mqtt.source,
+                _ => &config.bridges.amqp.source,
+            };
+            if source.trim().is_empty() {
+                let key = match s {
+                    Service::Mqtt => "mqtt",
+                    _ => "amqp",
+                };
+                bail!("{} needs an event source: set bridges.{key}.source (TRACARDI_BRIDGES_{}_SOURCE)", s.name(), key.to_uppercase());
+            }
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        return Ok(out);
+    }
+    let all = services.contains(&Service::Bridge) || services == Service::SINGLE_NODE;
+    if all {
+        if config.bridges.mqtt.enabled {
+            out.push(Service::Mqtt);
+        }
+        if config.bridges.amqp.enabled {
+            out.push(Service::Amqp);
+        }
+        if out.is_empty() && services.contains(&Service::Bridge) {
+            bail!("no bridge is enabled: name one (`serve bridge mqtt`) or set bridges.mqtt.enabled / bridges.amqp.enabled");
+        }
+    }
+    Ok(out)
+}
+
+fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((cred, host)) => {
+                let user = cred.split_once(':').map(|(u, _)| u).unwrap_or(cred);
+                format!("{scheme}://{user}:<redacted>@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 async fn shutdown_signal() {

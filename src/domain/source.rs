@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub const INTERNAL_SOURCE_ID: &str = "@internal";
 
 pub const SOURCE_TYPES: &[&str] = &[
-    "rest", "webhook", "redirect", "internal", "mqtt", "queue", "imap",
+    "rest", "webhook", "redirect", "internal", "mqtt", "queue", "imap", "segment",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -54,6 +54,32 @@ pub struct TrackRequest {
     pub adopt_profile_id: bool,
 }
 
+/// What a message from another protocol (a Segment message, …) adds to a
+/// [`TrackRequest`]: how its profile is found, what it writes into the profile, and when
+/// its events happened. Given to [`Tracker::track_pending`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    /// Ids to find the profile by (its id or any entry of its `ids`), in order; the
+    /// first known one wins. The session's profile does not override this.
+    pub lookup: Vec<String>,
+    /// The id of the profile created when no lookup id is known. Deterministic ids make
+    /// concurrent messages for one new visitor create one profile.
+    pub new_profile_id: String,
+    /// Added to the profile's `ids`, so later lookups by them find it.
+    pub add_ids: Vec<String>,
+    /// Take ids already held by another profile (an alias); otherwise those are skipped.
+    pub claim_ids: bool,
+    /// Deep-merged into `profile.traits`.
+    pub traits: Map,
+    /// Merge-key fields: `data.contact.email.main`, `data.contact.phone.main`,
+    /// `data.identifier.id`. A change marks the field in `metadata.system.aux.auto_merge`.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub user_id: Option<String>,
+    /// When the payload's events happened (`metadata.time.create`).
+    pub event_time: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TrackResponse {
     pub task: String,
@@ -257,6 +283,19 @@ impl Tracker {
 
     /// Runs one payload through the pipeline. Returns after the data is on disk.
     pub async fn track(&self, req: TrackRequest) -> Result<TrackResponse, TrackingError> {
+        let resp = self.track_pending(req, None).await?;
+        self.store.durable().await?;
+        Ok(resp)
+    }
+
+    /// [`Tracker::track`] without waiting for the disk, and with an optional [`Identity`].
+    /// The caller must await `store().durable()` before acknowledging anything; this
+    /// lets a bridge write a whole batch of messages and flush once.
+    pub async fn track_pending(
+        &self,
+        req: TrackRequest,
+        identity: Option<&Identity>,
+    ) -> Result<TrackResponse, TrackingError> {
         let started = Instant::now();
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let source = self
@@ -276,13 +315,9 @@ impl Tracker {
         let outcome = if req.profile_less {
             self.track_profile_less(&req, &source, started).await?
         } else {
-            self.track_with_profile(&req, &source, ua.as_deref(), started)
+            self.track_with_profile(&req, &source, ua.as_deref(), started, identity)
                 .await?
         };
-        let stored = !source.transitional;
-        if stored {
-            self.store.durable().await?;
-        }
         self.stats
             .events_stored
             .fetch_add(outcome.event_ids.len() as u64, Ordering::Relaxed);
@@ -394,6 +429,7 @@ impl Tracker {
         source: &EventSource,
         ua: Option<&str>,
         started: Instant,
+        identity: Option<&Identity>,
     ) -> Result<Outcome, TrackingError> {
         let scope = &self.settings.scope;
         let opts = &req.payload.options;
@@ -406,18 +442,35 @@ impl Tracker {
         let stored_session = self.store.session(scope, &session_id).await?;
 
         // An identification point names the profile outright; otherwise §4.2–4.3: the
-        // session's profile wins, else the payload's, if known.
-        let identified = self.identify(req, source).await?;
-        let claimed = match (&identified, &stored_session) {
-            (Some(id), _) => Some(id.clone()),
-            (None, Some(s)) => s.profile_id().map(str::to_string),
-            (None, None) => req.payload.profile_id().map(str::to_string),
+        // session's profile wins, else the payload's, if known. A bridge's identity's
+        // lookup ids win over all of these.
+        let (claimed, mut candidate) = match identity {
+            Some(idn) => {
+                let mut found = None;
+                for id in &idn.lookup {
+                    if let Some(p) = self.store.profile(scope, id).await? {
+                        found = Some(p.id);
+                        break;
+                    }
+                }
+                (Some(idn.new_profile_id.clone()), found)
+            }
+            None => {
+                let identified = self.identify(req, source).await?;
+                let claimed = match (&identified, &stored_session) {
+                    (Some(id), _) => Some(id.clone()),
+                    (None, Some(s)) => s.profile_id().map(str::to_string),
+                    (None, None) => req.payload.profile_id().map(str::to_string),
+                };
+                let candidate = match &claimed {
+                    Some(id) => self.store.profile(scope, id).await?.map(|p| p.id),
+                    None => None,
+                };
+                (claimed, candidate)
+            }
         };
-        let mut candidate = match &claimed {
-            Some(id) => self.store.profile(scope, id).await?.map(|p| p.id),
-            None => None,
-        };
-        let adopt = req.adopt_profile_id || source.config_flag("static_profile_id");
+        let adopt =
+            identity.is_some() || req.adopt_profile_id || source.config_flag("static_profile_id");
         let mut profile_guard;
         let mut profile;
         let mut new_profile = false;
@@ -450,6 +503,10 @@ impl Tracker {
             }
         }
         let now = Utc::now();
+        let mut profile_changed = false;
+        if let Some(idn) = identity {
+            profile_changed = self.apply_identity(&mut profile, idn).await?;
+        }
 
         let new_session = stored_session.is_none();
         let mut session = match stored_session {
@@ -495,7 +552,7 @@ impl Tracker {
         }
 
         // §4.4: a new session is a new visit.
-        let mut profile_changed = new_profile || repointed;
+        profile_changed |= new_profile || repointed;
         if new_session && opts.save_session {
             let tz = context
                 .get("time")
@@ -529,7 +586,11 @@ impl Tracker {
             }
         }
         for ep in &req.payload.events {
-            events.push(self.build_event(req, source, ep, at()));
+            let mut e = self.build_event(req, source, ep, at());
+            if let Some(t) = identity.and_then(|i| i.event_time) {
+                e.metadata.time.create = Some(t);
+            }
+            events.push(e);
         }
 
         // §4.6: session status follows the events in order.
@@ -690,6 +751,74 @@ impl Tracker {
         }
         Ok(None)
     }
+
+    /// Writes an identity into a profile; true when the profile changed.
+    async fn apply_identity(
+        &self,
+        profile: &mut Profile,
+        idn: &Identity,
+    ) -> Result<bool, TrackingError> {
+        let mut changed = false;
+        for id in idn.add_ids.iter().filter(|i| !i.is_empty()) {
+            if profile.ids.contains(id) {
+                continue;
+            }
+            if !idn.claim_ids {
+                let held = self.store.profile(&self.settings.scope, id).await?;
+                if held.is_some_and(|other| other.id != profile.id) {
+                    continue;
+                }
+            }
+            profile.ids.push(id.clone());
+            changed = true;
+        }
+        if !idn.traits.is_empty() {
+            let before = profile.traits.clone();
+            deep_merge(&mut profile.traits, &idn.traits);
+            changed |= before != profile.traits;
+        }
+        let data = &mut profile.data;
+        let keys = [
+            (
+                &idn.email,
+                &mut data.contact.email.main,
+                "data.contact.email.main",
+            ),
+            (
+                &idn.phone,
+                &mut data.contact.phone.main,
+                "data.contact.phone.main",
+            ),
+            (&idn.user_id, &mut data.identifier.id, "data.identifier.id"),
+        ];
+        for (value, field, path) in keys {
+            let Some(value) = value.as_ref().map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if field.as_deref() == Some(value) {
+                continue;
+            }
+            *field = Some(value.to_string());
+            let marks = &mut profile.metadata.system.aux.auto_merge;
+            if !marks.iter().any(|m| m == path) {
+                marks.push(path.to_string());
+            }
+            changed = true;
+        }
+        Ok(changed)
+    }
+}
+
+/// Merges `from` into `into`: objects key by key, anything else replaced.
+pub fn deep_merge(into: &mut Map, from: &Map) {
+    for (k, v) in from {
+        match (into.get_mut(k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => deep_merge(a, b),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
 
 struct Outcome {
@@ -713,5 +842,158 @@ fn finish_times(events: &mut [Event], started: Instant) {
     let secs = started.elapsed().as_secs_f64();
     for e in events {
         e.metadata.time.process_time = Some(secs);
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+    use crate::domain::{Context, EventSource};
+    use serde_json::json;
+
+    async fn tracker() -> (Tracker, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::open(
+            dir.path().to_str().unwrap(),
+            &store::OpenOptions {
+                cache_bytes: 8 << 20,
+            },
+        )
+        .unwrap();
+        let scope = Scope::default_tenant(Context::Production);
+        let mut src = EventSource::new_rest("seg", "seg");
+        src.source_type = "segment".into();
+        store::put_event_source(store.as_ref(), &scope, &src)
+            .await
+            .unwrap();
+        let t = Tracker::new(
+            store,
+            TrackerSettings {
+                scope,
+                track_debug: true,
+                refuse_bots: false,
+                identity: None,
+            },
+        );
+        (t, dir)
+    }
+
+    fn request(session: &str) -> TrackRequest {
+        let payload = TrackerPayload::from_json(
+            json!({"source": {"id": "seg"}, "session": {"id": session},
+                   "events": [{"type": "identify"}]})
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap();
+        TrackRequest {
+            payload,
+            profile_less: false,
+            meta: RequestMeta::default(),
+            allowed_types: &["segment"],
+            adopt_profile_id: false,
+        }
+    }
+
+    #[test]
+    fn deep_merge_keeps_siblings() {
+        let mut a = json!({"a": {"x": 1, "y": 2}, "b": 1})
+            .as_object()
+            .unwrap()
+            .clone();
+        let b = json!({"a": {"y": 3}, "c": [1]})
+            .as_object()
+            .unwrap()
+            .clone();
+        deep_merge(&mut a, &b);
+        assert_eq!(
+            Value::Object(a),
+            json!({"a": {"x": 1, "y": 3}, "b": 1, "c": [1]})
+        );
+    }
+
+    #[tokio::test]
+    async fn identity_creates_then_finds_the_profile_and_writes_merge_keys() {
+        let (t, _dir) = tracker().await;
+        let time = Utc::now() - Duration::hours(3);
+        let idn = Identity {
+            lookup: vec!["user-1".into(), "anon-1".into()],
+            new_profile_id: "p-new".into(),
+            add_ids: vec!["anon-1".into(), "user-1".into()],
+            traits: json!({"plan": "pro"}).as_object().unwrap().clone(),
+            email: Some("A@x.io".into()),
+            phone: None,
+            user_id: Some("user-1".into()),
+            event_time: Some(time),
+            ..Identity::default()
+        };
+        let r = t.track_pending(request("s1"), Some(&idn)).await.unwrap();
+        assert_eq!(r.profile.unwrap().id, "p-new");
+        let p = t
+            .store()
+            .profile(t.scope(), "anon-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.id, "p-new");
+        assert_eq!(p.traits["plan"], "pro");
+        assert_eq!(p.data.contact.email.main.as_deref(), Some("A@x.io"));
+        assert_eq!(p.data.identifier.id.as_deref(), Some("user-1"));
+        assert!(p
+            .metadata
+            .system
+            .aux
+            .auto_merge
+            .contains(&"data.identifier.id".to_string()));
+        let events = t
+            .store()
+            .events_by_profile(t.scope(), "p-new", None, 100)
+            .await
+            .unwrap()
+            .items;
+        let ident = events.iter().find(|e| e.event_type == "identify").unwrap();
+        assert_eq!(ident.metadata.time.create, Some(time));
+
+        // Another session, a known user id: the same profile, whatever the new id says.
+        let idn2 = Identity {
+            lookup: vec!["user-1".into(), "anon-2".into()],
+            new_profile_id: "p-other".into(),
+            add_ids: vec!["anon-2".into()],
+            ..Identity::default()
+        };
+        let r = t.track_pending(request("s2"), Some(&idn2)).await.unwrap();
+        assert_eq!(r.profile.unwrap().id, "p-new");
+        let p = t
+            .store()
+            .profile(t.scope(), "anon-2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.id, "p-new");
+    }
+
+    #[tokio::test]
+    async fn ids_held_by_another_profile_are_claimed_only_when_asked() {
+        let (t, _dir) = tracker().await;
+        let mk = |lookup: &str, new: &str, add: &[&str], claim: bool| Identity {
+            lookup: vec![lookup.into()],
+            new_profile_id: new.into(),
+            add_ids: add.iter().map(|s| s.to_string()).collect(),
+            claim_ids: claim,
+            ..Identity::default()
+        };
+        t.track_pending(request("a"), Some(&mk("a1", "pa", &["a1"], false)))
+            .await
+            .unwrap();
+        t.track_pending(request("b"), Some(&mk("b1", "pb", &["b1", "a1"], false)))
+            .await
+            .unwrap();
+        let held = t.store().profile(t.scope(), "a1").await.unwrap().unwrap();
+        assert_eq!(held.id, "pa", "not claimed without claim_ids");
+        t.track_pending(request("c"), Some(&mk("b1", "pb", &["a1"], true)))
+            .await
+            .unwrap();
+        let held = t.store().profile(t.scope(), "a1").await.unwrap().unwrap();
+        assert_eq!(held.id, "pb", "claimed by an alias");
     }
 }

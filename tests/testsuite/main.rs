@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bridges_broker;
+mod bridges_segment;
 mod cli;
 mod client_cli;
 mod collector;

@@ -252,6 +252,8 @@ pub mod sources {
     pub const WEBHOOK: &str = "webhook-src";
     pub const WEBHOOK_GENERATE: &str = "webhook-generate";
     pub const WEBHOOK_REPLACE: &str = "webhook-replace";
+    pub const SEGMENT: &str = "segment-src";
+    pub const SEGMENT_DISABLED: &str = "segment-disabled";
 }
 
 pub async fn in_process(opts: InProcOptions) -> InProc {
@@ -295,6 +297,10 @@ pub async fn in_process(opts: InProcOptions) -> InProc {
         .config
         .insert("replace_profile_id".into(), "user.id".into());
     all.push(replace);
+    all.push(mk(sources::SEGMENT, "segment"));
+    let mut seg_off = mk(sources::SEGMENT_DISABLED, "segment");
+    seg_off.enabled = false;
+    all.push(seg_off);
     for s in &all {
         store::put_event_source(st.as_ref(), &scope, s)
             .await

@@ -1,0 +1,357 @@
+//! What the message-broker bridges (MQTT, AMQP) share: turning one broker message into
+//! pipeline work, and the state and counters `tracardictl status` prints.
+
+use super::derived_id;
+use crate::domain::Map;
+use crate::store::StoreError;
+use crate::tracking::{
+    EventPayload, RequestMeta, TrackOptions, TrackRequest, Tracker, TrackerPayload, TrackingError,
+};
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Source types a broker bridge may feed.
+pub const BROKER_SOURCE_TYPES: &[&str] = &["mqtt", "queue"];
+
+/// How a bridge reads its messages.
+#[derive(Debug, Clone)]
+pub struct MessageSettings {
+    /// The event source every message is collected for.
+    pub source: String,
+    /// `false`: each message is a TrackerPayload. `true`: each message is the properties
+    /// of one event of `event_type`.
+    pub raw: bool,
+    pub event_type: String,
+    /// Where the message came from, stored as the event's channel context.
+    pub channel: &'static str,
+}
+
+/// What became of one message (before the flush).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Stored,
+    /// Its events are stored already: a redelivery.
+    Duplicate,
+    /// Malformed or refused, with the reason: to the dead-letter exchange or topic.
+    DeadLetter(String),
+}
+
+/// Runs one message through the pipeline without flushing; the caller flushes once per
+/// batch, then acknowledges. `key` identifies the message (its broker message id, or a
+/// hash of where it came from and what it holds): event ids are derived from it, so a
+/// redelivered message is recognised and stores nothing twice.
+pub async fn process(
+    tracker: &Tracker,
+    settings: &MessageSettings,
+    key: &str,
+    body: &[u8],
+) -> Result<Outcome, StoreError> {
+    let payload = match payload_of(settings, key, body) {
+        Ok(p) => p,
+        Err(reason) => return Ok(Outcome::DeadLetter(reason)),
+    };
+    if let Some(first) = payload.events.first().and_then(|e| e.id.as_deref()) {
+        if tracker
+            .store()
+            .event(tracker.scope(), first)
+            .await?
+            .is_some()
+        {
+            return Ok(Outcome::Duplicate);
+        }
+    }
+    let profile_less = settings.raw;
+    let req = TrackRequest {
+        payload,
+        profile_less,
+        meta: RequestMeta::default(),
+        allowed_types: BROKER_SOURCE_TYPES,
+        adopt_profile_id: false,
+    };
+    match tracker.track_pending(req, None).await {
+        Ok(_) => Ok(Outcome::Stored),
+        Err(TrackingError::Store(e)) => Err(e),
+        Err(e) => Ok(Outcome::DeadLetter(e.to_string())),
+    }
+}
+
+fn payload_of(
+    settings: &MessageSettings,
+    key: &str,
+    body: &[u8],
+) -> Result<TrackerPayload, String> {
+    let mut payload = if settings.raw {
+        let properties = match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => m,
+            Ok(other) => one("value", other),
+            Err(_) => one(
+                "raw",
+                Value::String(String::from_utf8_lossy(body).into_owned()),
+            ),
+        };
+        TrackerPayload {
+            source: crate::tracking::payload::SourceRef {
+                id: settings.source.clone(),
+            },
+            session: None,
+            profile: None,
+            context: Map::new(),
+            properties: Map::new(),
+            events: vec![EventPayload {
+                id: None,
+                event_type: settings.event_type.clone(),
+                properties,
+                options: Map::new(),
+                context: Map::new(),
+                tags: vec![],
+            }],
+            options: TrackOptions::default(),
+        }
+    } else {
+        // The bridge is bound to one source: a message need not name it.
+        let mut doc = match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err("message is not a JSON object (a TrackerPayload)".into()),
+            Err(e) => return Err(format!("message is not valid JSON: {e}")),
+        };
+        doc.insert("source".into(), serde_json::json!({"id": settings.source}));
+        let bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
+        TrackerPayload::from_json(&bytes).map_err(|e| e.to_string())?
+    };
+    payload.normalize().map_err(|e| e.to_string())?;
+    for (i, e) in payload.events.iter_mut().enumerate() {
+        if e.id.is_none() {
+            e.id = Some(derived_id(&[
+                "bridge-event",
+                &settings.source,
+                key,
+                &i.to_string(),
+            ]));
+        }
+        e.context
+            .entry("bridge")
+            .or_insert_with(|| Value::String(settings.channel.to_string()));
+    }
+    Ok(payload)
+}
+
+fn one(key: &str, v: Value) -> Map {
+    let mut m = Map::new();
+    m.insert(key.into(), v);
+    m
+}
+
+/// The key of a message without a broker message id: where it came from and what it
+/// holds.
+pub fn content_key(origin: &str, body: &[u8]) -> String {
+    let mut ctx = md5::Context::new();
+    ctx.consume(origin.as_bytes());
+    ctx.consume([0x1f]);
+    ctx.consume(body);
+    format!("{:x}", ctx.compute())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BridgeState {
+    Starting,
+    Connecting,
+    Connected,
+    /// Waiting before the next connection attempt.
+    Backoff,
+    Stopped,
+}
+
+/// Live counters of one bridge, shared between the bridge and whoever reports on it.
+#[derive(Debug)]
+pub struct BridgeStats {
+    pub name: &'static str,
+    pub received: AtomicU64,
+    pub stored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub dead_lettered: AtomicU64,
+    pub connects: AtomicU64,
+    state: Mutex<(BridgeState, Option<String>)>,
+}
+
+/// A snapshot of a bridge for `tracardictl status`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BridgeStatus {
+    pub name: String,
+    pub state: BridgeState,
+    pub received: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub dead_lettered: u64,
+    /// Successful connections, the first one included.
+    pub connects: u64,
+    pub last_error: Option<String>,
+}
+
+impl BridgeStats {
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            received: AtomicU64::new(0),
+            stored: AtomicU64::new(0),
+            duplicates: AtomicU64::new(0),
+            dead_lettered: AtomicU64::new(0),
+            connects: AtomicU64::new(0),
+            state: Mutex::new((BridgeState::Starting, None)),
+        }
+    }
+
+    pub fn set_state(&self, state: BridgeState) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 = state;
+        }
+        if state == BridgeState::Connected {
+            self.connects.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn set_error(&self, error: String) {
+        if let Ok(mut s) = self.state.lock() {
+            s.1 = Some(error);
+        }
+    }
+
+    pub fn count(&self, outcome: &Outcome) {
+        let counter = match outcome {
+            Outcome::Stored => &self.stored,
+            Outcome::Duplicate => &self.duplicates,
+            Outcome::DeadLetter(_) => &self.dead_lettered,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn status(&self) -> BridgeStatus {
+        let (state, last_error) = self
+            .state
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or((BridgeState::Stopped, None));
+        BridgeStatus {
+            name: self.name.to_string(),
+            state,
+            received: self.received.load(Ordering::Relaxed),
+            stored: self.stored.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            dead_lettered: self.dead_lettered.load(Ordering::Relaxed),
+            connects: self.connects.load(Ordering::Relaxed),
+            last_error,
+        }
+    }
+}
+
+/// Exponential backoff between connection attempts: 0.5 s doubling up to 30 s.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            next: Duration::from_millis(500),
+        }
+    }
+}
+
+impl Backoff {
+    pub fn next_delay(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(Duration::from_secs(30));
+        d
+    }
+
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// Waits `d`, or less when a stop is requested; true when stopping.
+pub async fn sleep_or_stop(d: Duration, stop: &mut tokio::sync::watch::Receiver<bool>) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => false,
+        r = stop.wait_for(|s| *s) => {
+            drop(r);
+            true
+        }
+    }
+}
+
+/// Checks at start that the bridge's source exists, is enabled and of a broker type.
+pub async fn check_source(tracker: &Tracker, source: &str) -> anyhow::Result<()> {
+    tracker
+        .check_source(source, BROKER_SOURCE_TYPES)
+        .await
+        .map_err(|e| anyhow::anyhow!("bridge source `{source}`: {e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(raw: bool) -> MessageSettings {
+        MessageSettings {
+            source: "q".into(),
+            raw,
+            event_type: "reading".into(),
+            channel: "amqp",
+        }
+    }
+
+    #[test]
+    fn payloads_from_messages() {
+        let p = payload_of(
+            &settings(false),
+            "k",
+            br#"{"events":[{"type":"a"},{"type":"b","id":"x"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.source.id, "q");
+        assert_eq!(
+            p.events[0].id.as_deref(),
+            Some(derived_id(&["bridge-event", "q", "k", "0"]).as_str())
+        );
+        assert_eq!(p.events[1].id.as_deref(), Some("x"));
+        assert!(payload_of(&settings(false), "k", b"nope").is_err());
+        assert!(payload_of(&settings(false), "k", b"[1]").is_err());
+        assert!(payload_of(&settings(false), "k", br#"{"events":[{"type":""}]}"#).is_err());
+        let p = payload_of(&settings(true), "k", br#"{"t": 21.5}"#).unwrap();
+        assert_eq!(p.events[0].event_type, "reading");
+        assert_eq!(p.events[0].properties["t"], 21.5);
+        let p = payload_of(&settings(true), "k", b"plain text").unwrap();
+        assert_eq!(p.events[0].properties["raw"], "plain text");
+    }
+
+    #[test]
+    fn backoff_doubles_to_a_cap() {
+        let mut b = Backoff::default();
+        assert_eq!(b.next_delay(), Duration::from_millis(500));
+        assert_eq!(b.next_delay(), Duration::from_secs(1));
+        for _ in 0..20 {
+            b.next_delay();
+        }
+        assert_eq!(b.next_delay(), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn status_snapshot() {
+        let s = BridgeStats::new("amqp");
+        s.set_state(BridgeState::Connected);
+        s.count(&Outcome::Stored);
+        s.count(&Outcome::DeadLetter("x".into()));
+        let st = s.status();
+        assert_eq!(st.state, BridgeState::Connected);
+        assert_eq!((st.stored, st.dead_lettered, st.connects), (1, 1, 1));
+    }
+}
