@@ -39,6 +39,8 @@ pub const CHECKS: &[&str] = &[
     "scopes_are_isolated",
     "counts_and_meta",
     "unknown_fields_survive",
+    "locks_exclude_per_key",
+    "scopes_and_config_kinds",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -317,6 +319,64 @@ pub async fn unknown_fields_survive(store: &dyn Store) {
     assert_eq!(store.profile(&s, "p1").await.unwrap().unwrap(), p);
 }
 
+pub async fn locks_exclude_per_key(store: &dyn Store) {
+    let s = scope();
+    let wait = std::time::Duration::from_millis(300);
+    let held = store.lock(&s, "session:1").await.unwrap();
+    assert!(
+        tokio::time::timeout(wait, store.lock(&s, "session:1"))
+            .await
+            .is_err(),
+        "a held key is not granted twice"
+    );
+    // Other keys and the same key in another scope proceed.
+    let other = store.lock(&s, "profile:1").await.unwrap();
+    let staging = Scope::default_tenant(Context::Staging);
+    let elsewhere = store.lock(&staging, "session:1").await.unwrap();
+    drop((other, elsewhere));
+    drop(held);
+    let again = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.lock(&s, "session:1"),
+    )
+    .await
+    .expect("released on drop")
+    .unwrap();
+    drop(again);
+    // A waiter given up on (timed out above) left nothing behind.
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.lock(&s, "session:1"),
+    )
+    .await
+    .expect("a cancelled waiter leaves the key free")
+    .unwrap();
+}
+
+pub async fn scopes_and_config_kinds(store: &dyn Store) {
+    let prod = scope();
+    let acme = Scope::new("acme", Context::Staging);
+    store
+        .put_profile(&prod, &Profile::new("p1".into(), t(0)))
+        .await
+        .unwrap();
+    store
+        .put_config(&acme, "rule", "r", &json!({"id": "r"}))
+        .await
+        .unwrap();
+    store
+        .put_config(&acme, "flow", "f", &json!({"id": "f"}))
+        .await
+        .unwrap();
+    let scopes = store.scopes().await.unwrap();
+    assert!(
+        scopes.contains(&prod) && scopes.contains(&acme),
+        "{scopes:?}"
+    );
+    assert_eq!(store.config_kinds(&acme).await.unwrap(), ["flow", "rule"]);
+    assert!(store.config_kinds(&prod).await.unwrap().is_empty());
+}
+
 /// Runs the conformance suite against a backend. `$make` is an async expression that
 /// yields a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -334,7 +394,9 @@ macro_rules! store_conformance_tests {
             config_documents,
             scopes_are_isolated,
             counts_and_meta,
-            unknown_fields_survive
+            unknown_fields_survive,
+            locks_exclude_per_key,
+            scopes_and_config_kinds
         );
     };
     (@each $make:expr; $($name:ident),*) => {

@@ -14,7 +14,6 @@ use crate::domain::{
 };
 use crate::store::{self, SharedStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use locks::KeyedLocks;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -85,8 +84,6 @@ pub struct TrackingStats {
 pub struct Tracker {
     store: SharedStore,
     settings: TrackerSettings,
-    session_locks: KeyedLocks,
-    profile_locks: KeyedLocks,
     pub stats: TrackingStats,
 }
 
@@ -97,8 +94,6 @@ impl Tracker {
         Self {
             store,
             settings,
-            session_locks: KeyedLocks::new(1024),
-            profile_locks: KeyedLocks::new(1024),
             stats: TrackingStats::default(),
         }
     }
@@ -261,7 +256,12 @@ impl Tracker {
             .session_id()
             .map(str::to_string)
             .unwrap_or_else(new_id);
-        let _session_guard = self.session_locks.lock(&session_id).await;
+        // Store locks hold across every process sharing the store (advisory locks on
+        // PostgreSQL), so two collectors cannot create two profiles for one session.
+        let _session_guard = self
+            .store
+            .lock(scope, &format!("session:{session_id}"))
+            .await?;
         let stored_session = self.store.session(scope, &session_id).await?;
 
         // §4.2–4.3: the session's profile wins; otherwise the payload's, if known.
@@ -284,7 +284,10 @@ impl Tracker {
                 .clone()
                 .or_else(|| claimed.clone().filter(|_| adopt))
                 .unwrap_or_else(new_id);
-            profile_guard = self.profile_locks.lock(&lock_id).await;
+            profile_guard = self
+                .store
+                .lock(scope, &format!("profile:{lock_id}"))
+                .await?;
             // Re-read under the lock: another request may have changed or merged it.
             let fresh = self.store.profile(scope, &lock_id).await?;
             match fresh {

@@ -3,8 +3,9 @@
 
 mod commit;
 
-use super::{Counts, OpenOptions, Page, Result, Store, StoreError, TimeRange};
-use crate::domain::{Event, Profile, Scope, Session};
+use super::locks::KeyLocks;
+use super::{Counts, LockGuard, OpenOptions, Page, Result, Store, StoreError, TimeRange};
+use crate::domain::{Context, Event, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commit::GroupCommit;
@@ -45,6 +46,8 @@ pub struct SledStore {
     path: PathBuf,
     trees: RwLock<HashMap<(Scope, String), sled::Tree>>,
     commit: GroupCommit,
+    /// sled allows one process per database, so in-process locks serialise everyone.
+    locks: KeyLocks,
 }
 
 fn io(e: sled::Error) -> StoreError {
@@ -156,6 +159,7 @@ impl SledStore {
             db,
             path: path.to_path_buf(),
             trees: RwLock::new(HashMap::new()),
+            locks: KeyLocks::new(),
         })
     }
 
@@ -538,6 +542,50 @@ impl Store for SledStore {
     async fn durable(&self) -> Result<()> {
         self.commit.durable().await
     }
+
+    async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
+        let key = format!("{}\u{1f}{}\u{1f}{key}", scope.tenant, scope.context);
+        Ok(LockGuard::new(self.locks.lock(&key).await))
+    }
+
+    async fn scopes(&self) -> Result<Vec<Scope>> {
+        let mut scopes: Vec<Scope> = self
+            .db
+            .tree_names()
+            .iter()
+            .filter_map(|name| parse_tree_name(name).map(|(scope, _)| scope))
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        Ok(scopes)
+    }
+
+    async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>> {
+        let mut kinds: Vec<String> = self
+            .db
+            .tree_names()
+            .iter()
+            .filter_map(|name| parse_tree_name(name))
+            .filter(|(s, _)| s == scope)
+            .filter_map(|(_, name)| name.strip_prefix("config:").map(str::to_string))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        Ok(kinds)
+    }
+}
+
+/// The scope and kind name of a tree opened by `tree_named`.
+fn parse_tree_name(name: &[u8]) -> Option<(Scope, String)> {
+    let name = std::str::from_utf8(name).ok()?;
+    let mut parts = name.splitn(4, '\u{1f}');
+    if parts.next()? != "t" {
+        return None;
+    }
+    let tenant = parts.next()?;
+    let context: Context = parts.next()?.parse().ok()?;
+    let kind = parts.next()?;
+    Some((Scope::new(tenant, context), kind.to_string()))
 }
 
 #[cfg(test)]
@@ -574,6 +622,6 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 12);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 14);
     }
 }
