@@ -5,6 +5,7 @@
 
 mod config_cmd;
 mod generate;
+mod migrate;
 mod serve;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -47,6 +48,7 @@ pub struct Cli {
 pub enum Command {
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
+    Migrate(migrate::MigrateArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -110,6 +112,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Migrate(args) => migrate::run(&cli, args),
         Command::Generate(args) => generate::run(args),
     }
 }

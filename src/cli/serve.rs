@@ -23,7 +23,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub collector_listen: Option<SocketAddr>,
 
-    /// Store URI: a directory (embedded store) [default: the data directory]
+    /// Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared
+    /// PostgreSQL) [default: the data directory]
     #[arg(long, value_name = "URI")]
     pub store: Option<String>,
 }

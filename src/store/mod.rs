@@ -4,6 +4,7 @@
 //! No backend type appears in a signature here, so a second backend can implement the
 //! same trait and run the same conformance suite (`testsuite`).
 
+pub mod copy;
 pub mod locks;
 pub mod postgres;
 pub mod sled;

@@ -6,5 +6,6 @@
 mod cli;
 mod collector;
 mod durability;
+mod postgres;
 mod store_model;
 mod support;
