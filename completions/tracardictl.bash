@@ -16,6 +16,9 @@ _tracardictl() {
             ",$1")
                 cmd="tracardictl"
                 ;;
+            tracardictl,apm)
+                cmd="tracardictl__subcmd__apm"
+                ;;
             tracardictl,config)
                 cmd="tracardictl__subcmd__config"
                 ;;
@@ -30,6 +33,18 @@ _tracardictl() {
                 ;;
             tracardictl,serve)
                 cmd="tracardictl__subcmd__serve"
+                ;;
+            tracardictl__subcmd__apm,help)
+                cmd="tracardictl__subcmd__apm__subcmd__help"
+                ;;
+            tracardictl__subcmd__apm,scan)
+                cmd="tracardictl__subcmd__apm__subcmd__scan"
+                ;;
+            tracardictl__subcmd__apm__subcmd__help,help)
+                cmd="tracardictl__subcmd__apm__subcmd__help__subcmd__help"
+                ;;
+            tracardictl__subcmd__apm__subcmd__help,scan)
+                cmd="tracardictl__subcmd__apm__subcmd__help__subcmd__scan"
                 ;;
             tracardictl__subcmd__config,help)
                 cmd="tracardictl__subcmd__config__subcmd__help"
@@ -55,6 +70,9 @@ _tracardictl() {
             tracardictl__subcmd__config__subcmd__help,validate)
                 cmd="tracardictl__subcmd__config__subcmd__help__subcmd__validate"
                 ;;
+            tracardictl__subcmd__help,apm)
+                cmd="tracardictl__subcmd__help__subcmd__apm"
+                ;;
             tracardictl__subcmd__help,config)
                 cmd="tracardictl__subcmd__help__subcmd__config"
                 ;;
@@ -69,6 +87,9 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__help,serve)
                 cmd="tracardictl__subcmd__help__subcmd__serve"
+                ;;
+            tracardictl__subcmd__help__subcmd__apm,scan)
+                cmd="tracardictl__subcmd__help__subcmd__apm__subcmd__scan"
                 ;;
             tracardictl__subcmd__help__subcmd__config,keys)
                 cmd="tracardictl__subcmd__help__subcmd__config__subcmd__keys"
@@ -110,12 +131,114 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version serve config migrate generate help"
+            opts="-h -V --config --data-dir --log-format --help --version serve config migrate apm generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm)
+            opts="-h --config --data-dir --log-format --help scan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help)
+            opts="scan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__apm__subcmd__scan)
+            opts="-h --context --tenant --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -336,8 +459,36 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="serve config migrate generate help"
+            opts="serve config migrate apm generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__apm)
+            opts="scan"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__apm__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -636,7 +787,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --store --config --data-dir --log-format --help collector"
+            opts="-h --collector-listen --store --config --data-dir --log-format --help collector apm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
+            cand apm 'Automatic profile merging: full duplicate scans'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -124,6 +125,32 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;migrate;help;help'= {
         }
+        &'tracardictl;apm'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;apm;scan'= {
+            cand --context 'Context to scan'
+            cand --tenant 'Tenant to scan [default: the configured tenant]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;apm;help'= {
+            cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;apm;help;scan'= {
+        }
+        &'tracardictl;apm;help;help'= {
+        }
         &'tracardictl;generate'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -135,6 +162,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
+            cand apm 'Automatic profile merging: full duplicate scans'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -158,6 +186,11 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;migrate;up'= {
         }
         &'tracardictl;help;migrate;copy'= {
+        }
+        &'tracardictl;help;apm'= {
+            cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
+        }
+        &'tracardictl;help;apm;scan'= {
         }
         &'tracardictl;help;generate'= {
         }

@@ -22,6 +22,55 @@ pub struct Config {
     pub collector: CollectorConfig,
     pub private_api: PrivateApiConfig,
     pub storage: StorageConfig,
+    pub identity: IdentityConfig,
+    pub apm: ApmConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityConfig {
+    /// Salt of the hashed merge keys: set at install (at least 20 characters) and never
+    /// changed. Unset: the salt recorded in the store (generated on first start).
+    pub merge_key_salt: Option<String>,
+    /// Values that never make a merge key, besides the built-in ones.
+    pub blocked_values: Vec<String>,
+    /// Above this many profiles sharing keys nothing merges and a warning is journaled.
+    pub max_profiles_per_merge: usize,
+    /// Never merge profiles holding different `data.identifier.id` values.
+    pub never_merge_different_identifier: bool,
+    /// Merge strategy per field path (`*` wildcards): newest, oldest, min, max, sum,
+    /// first, union.
+    pub strategies: std::collections::BTreeMap<String, crate::identity::Strategy>,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            merge_key_salt: None,
+            blocked_values: vec![],
+            max_profiles_per_merge: 50,
+            never_merge_different_identifier: false,
+            strategies: Default::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApmConfig {
+    /// Milliseconds between passes when there was nothing to merge.
+    pub interval_ms: u64,
+    /// Marked profiles examined per pass.
+    pub batch: usize,
+}
+
+impl Default for ApmConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 1000,
+            batch: 500,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -70,6 +119,8 @@ impl Default for Config {
             collector: CollectorConfig::default(),
             private_api: PrivateApiConfig::default(),
             storage: StorageConfig::default(),
+            identity: IdentityConfig::default(),
+            apm: ApmConfig::default(),
         }
     }
 }
@@ -128,6 +179,11 @@ pub const KEYS: &[&str] = &[
     "collector.context",
     "private_api.listen",
     "storage.cache_mb",
+    "identity.merge_key_salt",
+    "identity.max_profiles_per_merge",
+    "identity.never_merge_different_identifier",
+    "apm.interval_ms",
+    "apm.batch",
 ];
 
 pub fn env_var_name(key: &str) -> String {
@@ -257,6 +313,19 @@ impl Config {
         }
         if self.tenant.trim().is_empty() {
             return Err(ConfigError::Invalid("tenant must not be empty".into()));
+        }
+        if let Some(salt) = &self.identity.merge_key_salt {
+            if salt.chars().count() < crate::identity::keys::MIN_SALT_LEN {
+                return Err(ConfigError::Invalid(format!(
+                    "identity.merge_key_salt must be at least {} characters",
+                    crate::identity::keys::MIN_SALT_LEN
+                )));
+            }
+        }
+        if self.identity.max_profiles_per_merge < 2 {
+            return Err(ConfigError::Invalid(
+                "identity.max_profiles_per_merge must be at least 2".into(),
+            ));
         }
         if self.storage.cache_mb == 0 {
             return Err(ConfigError::Invalid(

@@ -7,8 +7,10 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod domain;
+pub mod identity;
 pub mod store;
 pub mod tracking;
+pub mod workflow;
 
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 failure (the error is printed once, as a chain), 2 usage
 //! error (bad arguments or configuration).
 
+mod apm;
 mod config_cmd;
 mod generate;
 mod migrate;
@@ -49,6 +50,7 @@ pub enum Command {
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
     Migrate(migrate::MigrateArgs),
+    Apm(apm::ApmArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -113,6 +115,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Migrate(args) => migrate::run(&cli, args),
+        Command::Apm(args) => apm::run(&cli, args),
         Command::Generate(args) => generate::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! Services and the process that runs them: one store, several services, graceful
 //! shutdown.
 
+pub mod apm;
 pub mod collector;
 pub mod http;
 
@@ -18,15 +19,18 @@ use std::time::Duration;
 pub enum Service {
     /// The public collector API (internet-facing, collecting only).
     Collector,
+    /// Automatic profile merging.
+    Apm,
 }
 
 impl Service {
     /// What `tracardictl serve` runs when no service is named.
-    pub const SINGLE_NODE: &'static [Service] = &[Service::Collector];
+    pub const SINGLE_NODE: &'static [Service] = &[Service::Collector, Service::Apm];
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Collector => "collector",
+            Service::Apm => "apm",
         }
     }
 }
@@ -72,6 +76,57 @@ pub fn redact_uri(uri: &str) -> String {
             None => uri.to_string(),
         },
         None => uri.to_string(),
+    }
+}
+
+/// The merge-key salt: the configured one, which must match the one recorded at install,
+/// or the recorded one; on a new store without a configured salt, a generated one.
+pub async fn resolve_salt(store: &SharedStore, configured: Option<&str>) -> anyhow::Result<String> {
+    const KEY: &str = "merge_key_salt";
+    let stored = store.meta(KEY).await?;
+    match (configured, stored) {
+        (Some(c), Some(s)) if c != s => bail!(
+            "identity.merge_key_salt differs from the salt this store was installed with; \
+             changing it would give every profile new merge keys and stop merging with old ones. \
+             Put the original salt back (or remove the setting to use the recorded one)"
+        ),
+        (Some(c), Some(_)) => Ok(c.to_string()),
+        (Some(c), None) => {
+            store.set_meta(KEY, c).await?;
+            Ok(c.to_string())
+        }
+        (None, Some(s)) => Ok(s),
+        (None, None) => {
+            let salt = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            store.set_meta(KEY, &salt).await?;
+            store.durable().await?;
+            Ok(salt)
+        }
+    }
+}
+
+/// The identity settings of a configuration and salt.
+pub fn identity_settings(config: &Config, salt: String) -> crate::identity::IdentitySettings {
+    let mut strategies: Vec<(String, crate::identity::Strategy)> = config
+        .identity
+        .strategies
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    // The most specific pattern first.
+    strategies.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    crate::identity::IdentitySettings {
+        policy: crate::identity::KeyPolicy {
+            salt,
+            blocked: config.identity.blocked_values.clone(),
+        },
+        merge: crate::identity::MergeOptions { strategies },
+        max_profiles_per_merge: config.identity.max_profiles_per_merge,
+        never_merge_different_identifier: config.identity.never_merge_different_identifier,
     }
 }
 
@@ -125,6 +180,8 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     };
     let store = open_store(&config).await?;
     let created = bootstrap(&store, &config.tenant).await?;
+    let salt = resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
+    let identity = Arc::new(identity_settings(&config, salt));
 
     let tracker = Arc::new(Tracker::new(
         store.clone(),
@@ -132,8 +189,11 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
             scope: Scope::new(config.tenant.clone(), config.collector.context),
             track_debug: config.collector.track_debug,
             refuse_bots: config.collector.refuse_bots,
+            identity: Some(Arc::new(identity.policy.clone())),
         },
     ));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut workers = tokio::task::JoinSet::new();
 
     let mut bound = Vec::new();
     for service in &services {
@@ -149,6 +209,21 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
                     },
                 );
                 bound.push(bind(*service, config.collector.listen, router).await?);
+            }
+            Service::Apm => {
+                let apm = Arc::new(crate::identity::Apm::new(
+                    store.clone(),
+                    tracker.profile_locks(),
+                    identity.clone(),
+                ));
+                workers.spawn(apm::run(
+                    apm,
+                    store.clone(),
+                    Duration::from_millis(config.apm.interval_ms),
+                    config.apm.batch,
+                    stop_rx.clone(),
+                ));
+                println!("tracardictl: apm running");
             }
         }
     }
@@ -172,7 +247,6 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
         tracing::info!(service = b.service.name(), addr = %b.addr, "listening");
     }
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut servers = tokio::task::JoinSet::new();
     for b in bound {
         let mut rx = stop_rx.clone();
@@ -216,6 +290,14 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     if drained.is_err() {
         tracing::warn!("drain deadline passed; closing remaining connections");
         servers.abort_all();
+    }
+    if tokio::time::timeout(DRAIN_DEADLINE, async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        workers.abort_all();
     }
     store.durable().await.context("final flush failed")?;
     tracing::info!("stopped");

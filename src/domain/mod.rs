@@ -5,12 +5,14 @@
 //! JSON maps so that whatever users put there is kept.
 
 mod event;
+mod merge;
 mod profile;
 mod scope;
 mod session;
 mod source;
 
 pub use event::*;
+pub use merge::*;
 pub use profile::*;
 pub use scope::*;
 pub use session::*;

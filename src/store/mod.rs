@@ -10,7 +10,7 @@ pub mod postgres;
 pub mod sled;
 pub mod testsuite;
 
-use crate::domain::{Event, EventSource, Profile, Scope, Session};
+use crate::domain::{Event, EventSource, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,8 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Profile>>;
+    /// Every profile whose `ids` hold this id (several when they share a merge key).
+    async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>>;
 
     async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>>;
     async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()>;
@@ -99,6 +101,14 @@ pub trait Store: Send + Sync + 'static {
     async fn list_sessions(
         &self,
         scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Session>>;
+    /// A profile's sessions, ordered by session id, starting after the cursor.
+    async fn sessions_by_profile(
+        &self,
+        scope: &Scope,
+        profile_id: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Session>>;
@@ -131,7 +141,25 @@ pub trait Store: Send + Sync + 'static {
     /// Every document of a kind, ordered by id.
     async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>>;
 
+    /// Writes a merge journal record, indexed by every profile it names.
+    async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()>;
+    async fn merge_record(&self, scope: &Scope, id: &str) -> Result<Option<MergeRecord>>;
+    /// The journal records naming a profile (as survivor or merged), oldest first.
+    async fn merge_records_of(&self, scope: &Scope, profile_id: &str) -> Result<Vec<MergeRecord>>;
+
+    /// Marks a profile for automatic merging (its merge keys changed).
+    async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()>;
+    /// Up to `limit` profile ids marked for merging, oldest mark first.
+    async fn marked_for_merge(&self, scope: &Scope, limit: usize) -> Result<Vec<String>>;
+    async fn unmark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()>;
+
+    /// Every scope that holds data or configuration.
+    async fn scopes(&self) -> Result<Vec<Scope>>;
+
     async fn counts(&self, scope: &Scope) -> Result<Counts>;
+    /// A value of the store's own metadata (install-wide, not per scope).
+    async fn meta(&self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
     /// The schema version recorded in the store, None for a store never written.
     async fn schema_version(&self) -> Result<Option<u32>>;
     async fn set_schema_version(&self, version: u32) -> Result<()>;
@@ -146,8 +174,6 @@ pub trait Store: Send + Sync + 'static {
     /// process sharing this store. Held until the guard is dropped; not re-entrant.
     async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard>;
 
-    /// Every scope holding any record or configuration document.
-    async fn scopes(&self) -> Result<Vec<Scope>>;
     /// The configuration kinds stored in a scope, sorted.
     async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>>;
 }

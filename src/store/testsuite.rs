@@ -39,6 +39,11 @@ pub const CHECKS: &[&str] = &[
     "scopes_are_isolated",
     "counts_and_meta",
     "unknown_fields_survive",
+    "profiles_by_alias_finds_every_holder",
+    "sessions_by_profile_follow_repointing",
+    "merge_journal_by_profile",
+    "merge_marks",
+    "meta_and_scopes",
     "locks_exclude_per_key",
     "scopes_and_config_kinds",
 ];
@@ -377,6 +382,159 @@ pub async fn scopes_and_config_kinds(store: &dyn Store) {
     assert!(store.config_kinds(&prod).await.unwrap().is_empty());
 }
 
+pub async fn profiles_by_alias_finds_every_holder(store: &dyn Store) {
+    let s = scope();
+    for id in ["a", "b", "c"] {
+        let mut p = Profile::new(id.into(), t(0));
+        if id != "c" {
+            p.ids.push("emm-shared".into());
+        }
+        store.put_profile(&s, &p).await.unwrap();
+    }
+    let mut holders: Vec<String> = store
+        .profiles_by_alias(&s, "emm-shared")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    holders.sort();
+    assert_eq!(holders, ["a", "b"]);
+    assert_eq!(
+        store.profiles_by_alias(&s, "c").await.unwrap().len(),
+        1,
+        "own id"
+    );
+    let mut b = store.profile(&s, "b").await.unwrap().unwrap();
+    b.ids.retain(|i| i != "emm-shared");
+    store.put_profile(&s, &b).await.unwrap();
+    store.delete_profile(&s, "a").await.unwrap();
+    assert!(store
+        .profiles_by_alias(&s, "emm-shared")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn sessions_by_profile_follow_repointing(store: &dyn Store) {
+    let s = scope();
+    for (sid, pid) in [("s1", "p1"), ("s2", "p1"), ("s3", "p2")] {
+        store
+            .put_session(&s, &Session::new(sid.into(), Some(pid), t(0)))
+            .await
+            .unwrap();
+    }
+    let ids = |page: crate::store::Page<Session>| -> Vec<String> {
+        page.items.into_iter().map(|x| x.id).collect()
+    };
+    assert_eq!(
+        ids(store.sessions_by_profile(&s, "p1", None, 10).await.unwrap()),
+        ["s1", "s2"]
+    );
+    let first = store.sessions_by_profile(&s, "p1", None, 1).await.unwrap();
+    let next = first.next.clone().unwrap();
+    assert_eq!(ids(first), ["s1"]);
+    assert_eq!(
+        ids(store
+            .sessions_by_profile(&s, "p1", Some(&next), 1)
+            .await
+            .unwrap()),
+        ["s2"]
+    );
+    let mut moved = store.session(&s, "s2").await.unwrap().unwrap();
+    moved.profile = Some(EntityRef::new("p2"));
+    store.put_session(&s, &moved).await.unwrap();
+    assert_eq!(
+        ids(store.sessions_by_profile(&s, "p1", None, 10).await.unwrap()),
+        ["s1"]
+    );
+    assert_eq!(
+        ids(store.sessions_by_profile(&s, "p2", None, 10).await.unwrap()),
+        ["s2", "s3"]
+    );
+    store.delete_session(&s, "s3").await.unwrap();
+    assert_eq!(
+        ids(store.sessions_by_profile(&s, "p2", None, 10).await.unwrap()),
+        ["s2"]
+    );
+}
+
+pub async fn merge_journal_by_profile(store: &dyn Store) {
+    use crate::domain::{MergeAction, MergeRecord, MergeTrigger};
+    let s = scope();
+    let record = |id: &str, at: i64, survivor: &str, merged: &[&str]| MergeRecord {
+        id: id.into(),
+        time: t(at),
+        action: MergeAction::Merge,
+        trigger: MergeTrigger {
+            kind: "key".into(),
+            detail: "emm-x".into(),
+            keys: vec!["emm-x".into()],
+        },
+        survivor: survivor.into(),
+        merged: merged.iter().map(|m| m.to_string()).collect(),
+        inputs: vec![Profile::new(survivor.into(), t(0))],
+        result: None,
+        moved_events: Default::default(),
+        moved_sessions: Default::default(),
+        related: None,
+        message: None,
+    };
+    let m2 = record("m2", 2, "a", &["c"]);
+    let m1 = record("m1", 1, "a", &["b"]);
+    store.put_merge_record(&s, &m2).await.unwrap();
+    store.put_merge_record(&s, &m1).await.unwrap();
+    assert_eq!(
+        store.merge_record(&s, "m1").await.unwrap(),
+        Some(m1.clone())
+    );
+    assert!(store.merge_record(&s, "nope").await.unwrap().is_none());
+    let of_a: Vec<String> = store
+        .merge_records_of(&s, "a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(of_a, ["m1", "m2"], "oldest first");
+    assert_eq!(store.merge_records_of(&s, "b").await.unwrap(), vec![m1]);
+    assert!(store.merge_records_of(&s, "z").await.unwrap().is_empty());
+}
+
+pub async fn merge_marks(store: &dyn Store) {
+    let s = scope();
+    assert!(store.marked_for_merge(&s, 10).await.unwrap().is_empty());
+    for id in ["p2", "p1", "p3"] {
+        store.mark_for_merge(&s, id).await.unwrap();
+    }
+    store.mark_for_merge(&s, "p1").await.unwrap();
+    let mut marked = store.marked_for_merge(&s, 10).await.unwrap();
+    marked.sort();
+    assert_eq!(marked, ["p1", "p2", "p3"], "a profile is marked once");
+    assert_eq!(store.marked_for_merge(&s, 2).await.unwrap().len(), 2);
+    store.unmark_for_merge(&s, "p2").await.unwrap();
+    store.unmark_for_merge(&s, "never").await.unwrap();
+    assert_eq!(store.marked_for_merge(&s, 10).await.unwrap().len(), 2);
+}
+
+pub async fn meta_and_scopes(store: &dyn Store) {
+    assert_eq!(store.meta("salt").await.unwrap(), None);
+    store.set_meta("salt", "s3cret").await.unwrap();
+    assert_eq!(store.meta("salt").await.unwrap().as_deref(), Some("s3cret"));
+    let a = Scope::new("acme", Context::Staging);
+    store
+        .put_config(&a, "rule", "r", &json!({"id": "r"}))
+        .await
+        .unwrap();
+    store
+        .put_profile(&scope(), &Profile::new("p".into(), t(0)))
+        .await
+        .unwrap();
+    let scopes = store.scopes().await.unwrap();
+    assert!(scopes.contains(&a), "{scopes:?}");
+    assert!(scopes.contains(&scope()), "{scopes:?}");
+}
+
 /// Runs the conformance suite against a backend. `$make` is an async expression that
 /// yields a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -395,6 +553,11 @@ macro_rules! store_conformance_tests {
             scopes_are_isolated,
             counts_and_meta,
             unknown_fields_survive,
+            profiles_by_alias_finds_every_holder,
+            sessions_by_profile_follow_repointing,
+            merge_journal_by_profile,
+            merge_marks,
+            meta_and_scopes,
             locks_exclude_per_key,
             scopes_and_config_kinds
         );

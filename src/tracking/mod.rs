@@ -12,11 +12,14 @@ use crate::domain::{
     event_type_slug, new_id, Device, EntityRef, Event, EventSession, EventSource, Map, Profile,
     Scope, Session, Tags, INTERNAL_SOURCE_ID,
 };
+use crate::identity::KeyPolicy;
 use crate::store::{self, SharedStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
+use locks::KeyedLocks;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +73,9 @@ pub struct TrackerSettings {
     /// Whether `options.debugger` may return stored event ids.
     pub track_debug: bool,
     pub refuse_bots: bool,
+    /// Merge-key policy: keys are refreshed on every profile write and changed profiles
+    /// marked for merging; identification points resolve profiles by key. None: off.
+    pub identity: Option<Arc<KeyPolicy>>,
 }
 
 /// Counters the operational endpoints report.
@@ -84,7 +90,53 @@ pub struct TrackingStats {
 pub struct Tracker {
     store: SharedStore,
     settings: TrackerSettings,
+    profile_locks: Arc<KeyedLocks>,
+    identification: ConfigCache,
     pub stats: TrackingStats,
+}
+
+/// Configuration documents of one kind, re-read at most every few seconds so the hot
+/// path does not scan the store on every request.
+struct ConfigCache {
+    kind: &'static str,
+    entries: std::sync::RwLock<Option<(Instant, Arc<Vec<Value>>)>>,
+}
+
+const CONFIG_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl ConfigCache {
+    fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            entries: std::sync::RwLock::new(None),
+        }
+    }
+
+    async fn get(&self, store: &SharedStore, scope: &Scope) -> Result<Arc<Vec<Value>>, StoreError> {
+        if let Ok(guard) = self.entries.read() {
+            if let Some((at, docs)) = guard.as_ref() {
+                if at.elapsed() < CONFIG_CACHE_TTL {
+                    return Ok(docs.clone());
+                }
+            }
+        }
+        let docs = Arc::new(store.list_config(scope, self.kind).await?);
+        if let Ok(mut guard) = self.entries.write() {
+            *guard = Some((Instant::now(), docs.clone()));
+        }
+        Ok(docs)
+    }
+}
+
+/// The configuration kind of identification points.
+pub const IDENTIFICATION_POINT: &str = "identification-point";
+
+fn id_of(v: Option<&Value>) -> Option<&str> {
+    match v? {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(m) => m.get("id").and_then(Value::as_str),
+        _ => None,
+    }
 }
 
 const SYSTEM_EVENTS: [&str; 3] = ["profile-created", "session-opened", "visit-started"];
@@ -94,6 +146,8 @@ impl Tracker {
         Self {
             store,
             settings,
+            profile_locks: Arc::new(KeyedLocks::new(1024)),
+            identification: ConfigCache::new(IDENTIFICATION_POINT),
             stats: TrackingStats::default(),
         }
     }
@@ -104,6 +158,12 @@ impl Tracker {
 
     pub fn scope(&self) -> &Scope {
         &self.settings.scope
+    }
+
+    /// The per-profile locks, shared with whatever else updates profiles in this process
+    /// (automatic merging).
+    pub fn profile_locks(&self) -> Arc<KeyedLocks> {
+        self.profile_locks.clone()
     }
 
     /// Checks the source of a payload; the error is the 401 message.
@@ -264,10 +324,13 @@ impl Tracker {
             .await?;
         let stored_session = self.store.session(scope, &session_id).await?;
 
-        // §4.2–4.3: the session's profile wins; otherwise the payload's, if known.
-        let claimed = match &stored_session {
-            Some(s) => s.profile_id().map(str::to_string),
-            None => req.payload.profile_id().map(str::to_string),
+        // An identification point names the profile outright; otherwise §4.2–4.3: the
+        // session's profile wins, else the payload's, if known.
+        let identified = self.identify(req, source).await?;
+        let claimed = match (&identified, &stored_session) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(s)) => s.profile_id().map(str::to_string),
+            (None, None) => req.payload.profile_id().map(str::to_string),
         };
         let mut candidate = match &claimed {
             Some(id) => self.store.profile(scope, id).await?.map(|p| p.id),
@@ -284,10 +347,14 @@ impl Tracker {
                 .clone()
                 .or_else(|| claimed.clone().filter(|_| adopt))
                 .unwrap_or_else(new_id);
-            profile_guard = self
+            // The in-process lock is shared with automatic merging (APM) in this
+            // process; the store lock excludes other processes.
+            let local = self.profile_locks.lock(&lock_id).await;
+            let shared = self
                 .store
                 .lock(scope, &format!("profile:{lock_id}"))
                 .await?;
+            profile_guard = (local, shared);
             // Re-read under the lock: another request may have changed or merged it.
             let fresh = self.store.profile(scope, &lock_id).await?;
             match fresh {
@@ -424,7 +491,17 @@ impl Tracker {
         }
         finish_times(&mut events, started);
 
+        let mut marked = false;
+        if let Some(policy) = &self.settings.identity {
+            if !policy.refresh(&mut profile).is_empty() {
+                profile_changed = true;
+                marked = true;
+            }
+        }
         if !source.transitional {
+            if opts.save_profile && marked {
+                self.store.mark_for_merge(scope, &profile.id).await?;
+            }
             if opts.save_profile && profile_changed {
                 if !new_profile {
                     profile.metadata.time.update = Some(now);
@@ -450,6 +527,66 @@ impl Tracker {
             session_id: opts.save_session.then(|| session.id.clone()),
             event_ids,
         })
+    }
+}
+
+impl Tracker {
+    /// The profile an identification point of this source names, if any event of the
+    /// payload carries the mapped values and a profile holds the resulting merge key.
+    async fn identify(
+        &self,
+        req: &TrackRequest,
+        source: &EventSource,
+    ) -> Result<Option<String>, TrackingError> {
+        let Some(policy) = &self.settings.identity else {
+            return Ok(None);
+        };
+        let points = self
+            .identification
+            .get(&self.store, &self.settings.scope)
+            .await?;
+        if points.is_empty() {
+            return Ok(None);
+        }
+        for ep in &req.payload.events {
+            let slug = event_type_slug(&ep.event_type);
+            for point in points.iter() {
+                if point.get("enabled").and_then(Value::as_bool) == Some(false) {
+                    continue;
+                }
+                if id_of(point.get("source")).is_some_and(|s| s != source.id) {
+                    continue;
+                }
+                if id_of(point.get("event_type")).is_some_and(|t| event_type_slug(t) != slug) {
+                    continue;
+                }
+                let Some(fields) = point.get("fields").and_then(Value::as_array) else {
+                    continue;
+                };
+                for f in fields {
+                    let (Some(from), Some(to)) = (
+                        f.get("event_property").and_then(Value::as_str),
+                        f.get("profile_trait").and_then(Value::as_str),
+                    ) else {
+                        continue;
+                    };
+                    let from = from.strip_prefix("properties.").unwrap_or(from);
+                    let value = match payload::get_path(&ep.properties, from) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Number(n)) => n.to_string(),
+                        _ => continue,
+                    };
+                    let to = to.strip_prefix("profile@").unwrap_or(to);
+                    let Some(key) = policy.key_for(to, &value) else {
+                        continue;
+                    };
+                    if let Some(p) = self.store.profile(&self.settings.scope, &key).await? {
+                        return Ok(Some(p.id));
+                    }
+                }
+            }
+        }
+        Ok(None)
     }
 }
 

@@ -6,6 +6,7 @@
 mod cli;
 mod collector;
 mod durability;
+mod identity;
 mod postgres;
 mod store_model;
 mod support;

@@ -162,6 +162,8 @@ pub fn payload(
 /// holding a set of event sources for the tests.
 pub struct InProc {
     pub url: String,
+    /// The collector's per-profile locks, for services that must share them.
+    pub locks: std::sync::Arc<tracardictl::tracking::locks::KeyedLocks>,
     pub store: tracardictl::store::SharedStore,
     pub scope: tracardictl::domain::Scope,
     _dir: tempfile::TempDir,
@@ -185,6 +187,9 @@ impl Default for InProcOptions {
         }
     }
 }
+
+/// The merge-key salt of [`in_process`] servers.
+pub const IN_PROC_SALT: &str = "in-process-test-salt-0123456789";
 
 /// Source ids that [`in_process`] creates.
 pub mod sources {
@@ -249,8 +254,13 @@ pub async fn in_process(opts: InProcOptions) -> InProc {
             scope: scope.clone(),
             track_debug: opts.track_debug,
             refuse_bots: opts.refuse_bots,
+            identity: Some(std::sync::Arc::new(tracardictl::identity::KeyPolicy {
+                salt: IN_PROC_SALT.into(),
+                blocked: vec![],
+            })),
         },
     ));
+    let locks = tracker.profile_locks();
     let router = collector::router(
         collector::CollectorState { tracker },
         &collector::CollectorOptions {
@@ -271,6 +281,7 @@ pub async fn in_process(opts: InProcOptions) -> InProc {
     });
     InProc {
         url: format!("http://{addr}"),
+        locks,
         store: st,
         scope,
         _dir: dir,

@@ -9,10 +9,11 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "records as JSONB, id index, events partitioned by insert time",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "records as JSONB, id index, events partitioned by insert time",
+        sql: r#"
 CREATE TABLE meta (
     key   text PRIMARY KEY,
     value text NOT NULL
@@ -80,4 +81,51 @@ CREATE TABLE config (
     PRIMARY KEY (tenant, context, kind, id)
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "alias holders, sessions by profile in id order, merge journal and merge marks",
+        sql: r#"
+-- Every (alias, profile) pair: several profiles may share a merge key until merged.
+CREATE TABLE alias_members (
+    tenant     text NOT NULL,
+    context    text NOT NULL,
+    alias      text COLLATE "C" NOT NULL,
+    profile_id text COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant, context, alias, profile_id)
+);
+CREATE INDEX alias_members_by_profile ON alias_members (tenant, context, profile_id);
+INSERT INTO alias_members (tenant, context, alias, profile_id)
+    SELECT tenant, context, alias, profile_id FROM profile_ids;
+
+DROP INDEX sessions_by_profile;
+CREATE INDEX sessions_by_profile ON sessions (tenant, context, profile_id, id);
+
+CREATE TABLE merges (
+    tenant  text NOT NULL,
+    context text NOT NULL,
+    id      text COLLATE "C" NOT NULL,
+    time    timestamptz NOT NULL,
+    doc     jsonb NOT NULL,
+    PRIMARY KEY (tenant, context, id)
+);
+CREATE TABLE merge_profiles (
+    tenant     text NOT NULL,
+    context    text NOT NULL,
+    profile_id text COLLATE "C" NOT NULL,
+    time       timestamptz NOT NULL,
+    merge_id   text COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant, context, profile_id, time, merge_id)
+);
+
+CREATE TABLE merge_marks (
+    tenant     text NOT NULL,
+    context    text NOT NULL,
+    profile_id text COLLATE "C" NOT NULL,
+    marked_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant, context, profile_id)
+);
+CREATE INDEX merge_marks_by_time ON merge_marks (tenant, context, marked_at, profile_id);
+"#,
+    },
+];

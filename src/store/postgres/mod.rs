@@ -24,7 +24,7 @@ pub mod migrations;
 pub mod testing;
 
 use super::{Counts, LockGuard, Page, Result, Store, StoreError, TimeRange};
-use crate::domain::{Context, Event, Profile, Scope, Session};
+use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use advisory::AdvisoryLocks;
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
@@ -598,6 +598,15 @@ impl Store for PostgresStore {
                         DELETE FROM profile_ids
                         WHERE tenant = $1 AND context = $2 AND profile_id = $3 AND alias <> ALL($5::text[])
                         RETURNING 1
+                     ), stale_members AS (
+                        DELETE FROM alias_members
+                        WHERE tenant = $1 AND context = $2 AND profile_id = $3 AND alias <> ALL($5::text[])
+                        RETURNING 1
+                     ), members AS (
+                        INSERT INTO alias_members (tenant, context, alias, profile_id)
+                        SELECT $1, $2, a, $3 FROM unnest($5::text[]) AS a
+                        ON CONFLICT DO NOTHING
+                        RETURNING 1
                      )
                      INSERT INTO profile_ids (tenant, context, alias, profile_id)
                      SELECT $1, $2, a, $3 FROM unnest($5::text[]) AS a
@@ -641,6 +650,10 @@ impl Store for PostgresStore {
                      ), aliases AS (
                         DELETE FROM profile_ids i USING canonical c
                         WHERE i.tenant = $1 AND i.context = $2 AND i.profile_id = c.id
+                        RETURNING 1
+                     ), members AS (
+                        DELETE FROM alias_members m USING canonical c
+                        WHERE m.tenant = $1 AND m.context = $2 AND m.profile_id = c.id
                         RETURNING 1
                      )
                      SELECT count(*) FROM gone",
@@ -686,6 +699,237 @@ impl Store for PostgresStore {
                 .await
                 .map_err(pg_err)?;
             id_page("profile", rows, limit)
+        })
+        .await
+    }
+
+    async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT p.id, p.doc FROM alias_members m
+                     JOIN profiles p ON p.tenant = m.tenant AND p.context = m.context AND p.id = m.profile_id
+                     WHERE m.tenant = $1 AND m.context = $2 AND m.alias = $3
+                     ORDER BY p.id",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(&stmt, &[&scope.tenant, &scope.context.as_str(), &alias])
+                .await
+                .map_err(pg_err)?;
+            rows.iter()
+                .map(|row| {
+                    let id = text(row, 0)?;
+                    decode("profile", row, 1, &id)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn sessions_by_profile(
+        &self,
+        scope: &Scope,
+        profile_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Session>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, doc FROM sessions
+                     WHERE tenant = $1 AND context = $2 AND profile_id = $3
+                       AND ($4::text IS NULL OR id > $4)
+                     ORDER BY id LIMIT $5",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &profile_id,
+                        &after,
+                        &limit_param(limit),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            id_page("session", rows, limit)
+        })
+        .await
+    }
+
+    async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
+        let mut named: Vec<&str> = record.merged.iter().map(String::as_str).collect();
+        named.push(&record.survivor);
+        named.sort_unstable();
+        named.dedup();
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "WITH doc AS (
+                        INSERT INTO merges (tenant, context, id, time, doc) VALUES ($1, $2, $3, $4, $5)
+                        ON CONFLICT (tenant, context, id) DO UPDATE SET time = excluded.time, doc = excluded.doc
+                        RETURNING 1
+                     )
+                     INSERT INTO merge_profiles (tenant, context, profile_id, time, merge_id)
+                     SELECT $1, $2, p, $4, $3 FROM unnest($6::text[]) AS p
+                     ON CONFLICT DO NOTHING",
+                )
+                .await
+                .map_err(pg_err)?;
+            client
+                .execute(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &record.id,
+                        &record.time,
+                        &Json(record),
+                        &named,
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn merge_record(&self, scope: &Scope, id: &str) -> Result<Option<MergeRecord>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT doc FROM merges WHERE tenant = $1 AND context = $2 AND id = $3",
+                )
+                .await
+                .map_err(pg_err)?;
+            match client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?
+            {
+                None => Ok(None),
+                Some(row) => Ok(Some(decode("merge record", &row, 0, id)?)),
+            }
+        })
+        .await
+    }
+
+    async fn merge_records_of(&self, scope: &Scope, profile_id: &str) -> Result<Vec<MergeRecord>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT m.id, m.doc FROM merge_profiles x
+                     JOIN merges m ON m.tenant = x.tenant AND m.context = x.context AND m.id = x.merge_id
+                     WHERE x.tenant = $1 AND x.context = $2 AND x.profile_id = $3
+                     ORDER BY x.time, x.merge_id",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(&stmt, &[&scope.tenant, &scope.context.as_str(), &profile_id])
+                .await
+                .map_err(pg_err)?;
+            rows.iter()
+                .map(|row| {
+                    let id = text(row, 0)?;
+                    decode("merge record", row, 1, &id)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// A profile marked again keeps its first mark's time, so the oldest is served first.
+    async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO merge_marks (tenant, context, profile_id) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                    &[&scope.tenant, &scope.context.as_str(), &profile_id],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn marked_for_merge(&self, scope: &Scope, limit: usize) -> Result<Vec<String>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT profile_id FROM merge_marks WHERE tenant = $1 AND context = $2
+                     ORDER BY marked_at, profile_id LIMIT $3",
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &i64::try_from(limit).unwrap_or(i64::MAX),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            rows.iter().map(|r| text(r, 0)).collect()
+        })
+        .await
+    }
+
+    async fn unmark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM merge_marks WHERE tenant = $1 AND context = $2 AND profile_id = $3",
+                    &[&scope.tenant, &scope.context.as_str(), &profile_id],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.timed(async {
+            let client = self.client().await?;
+            match client
+                .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
+                .await
+                .map_err(pg_err)?
+            {
+                None => Ok(None),
+                Some(row) => Ok(Some(text(&row, 0)?)),
+            }
+        })
+        .await
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[&key, &value],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
         })
         .await
     }
@@ -1151,6 +1395,8 @@ impl Store for PostgresStore {
                      UNION SELECT tenant, context FROM sessions
                      UNION SELECT tenant, context FROM event_ids
                      UNION SELECT tenant, context FROM config
+                     UNION SELECT tenant, context FROM merges
+                     UNION SELECT tenant, context FROM merge_marks
                      ORDER BY 1, 2",
                     &[],
                 )

@@ -5,7 +5,7 @@ mod commit;
 
 use super::locks::KeyLocks;
 use super::{Counts, LockGuard, OpenOptions, Page, Result, Store, StoreError, TimeRange};
-use crate::domain::{Context, Event, Profile, Scope, Session};
+use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commit::GroupCommit;
@@ -26,6 +26,11 @@ enum Kind {
     Events,
     EventsByProfile,
     EventsByTime,
+    AliasMembers,
+    SessionsByProfile,
+    Merges,
+    MergesByProfile,
+    MergeMarks,
 }
 
 impl Kind {
@@ -37,6 +42,11 @@ impl Kind {
             Kind::Events => "events",
             Kind::EventsByProfile => "events-by-profile",
             Kind::EventsByTime => "events-by-time",
+            Kind::AliasMembers => "alias-members",
+            Kind::SessionsByProfile => "sessions-by-profile",
+            Kind::Merges => "merges",
+            Kind::MergesByProfile => "merges-by-profile",
+            Kind::MergeMarks => "merge-marks",
         }
     }
 }
@@ -119,6 +129,13 @@ fn by_profile_key(event: &Event) -> Option<Vec<u8>> {
 fn by_time_key(event: &Event) -> Vec<u8> {
     let mut k = time_key(event.metadata.time.insert).to_vec();
     k.extend_from_slice(event.id.as_bytes());
+    k
+}
+
+/// `<a>\0<b>`: a two-part index key.
+fn pair_key(a: &str, b: &str) -> Vec<u8> {
+    let mut k = by_profile_prefix(a);
+    k.extend_from_slice(b.as_bytes());
     k
 }
 
@@ -302,6 +319,7 @@ impl Store for SledStore {
     async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()> {
         let profiles = self.tree(scope, Kind::Profiles)?;
         let ids = self.tree(scope, Kind::ProfileIds)?;
+        let members = self.tree(scope, Kind::AliasMembers)?;
         let bytes = encode("profile", &profile.id, profile)?;
         let old = profiles.insert(profile.id.as_bytes(), bytes).map_err(io)?;
         if let Some(old) = old {
@@ -310,12 +328,14 @@ impl Store for SledStore {
                 if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
                     ids.remove(stale.as_bytes()).map_err(io)?;
                 }
+                members.remove(pair_key(stale, &profile.id)).map_err(io)?;
             }
         }
-        ids.insert(profile.id.as_bytes(), profile.id.as_bytes())
-            .map_err(io)?;
-        for alias in &profile.ids {
+        for alias in std::iter::once(&profile.id).chain(profile.ids.iter()) {
             ids.insert(alias.as_bytes(), profile.id.as_bytes())
+                .map_err(io)?;
+            members
+                .insert(pair_key(alias, &profile.id), &[])
                 .map_err(io)?;
         }
         Ok(())
@@ -331,10 +351,12 @@ impl Store for SledStore {
             return Ok(false);
         };
         let old: Profile = decode("profile", canonical.as_bytes(), &old)?;
+        let members = self.tree(scope, Kind::AliasMembers)?;
         for alias in old.ids.iter().chain(std::iter::once(&old.id)) {
             if ids.get(alias).map_err(io)?.as_deref() == Some(canonical.as_bytes()) {
                 ids.remove(alias.as_bytes()).map_err(io)?;
             }
+            members.remove(pair_key(alias, &old.id)).map_err(io)?;
         }
         Ok(true)
     }
@@ -349,6 +371,21 @@ impl Store for SledStore {
         blocking(list_page(tree, "profile", after.map(str::to_string), limit)).await
     }
 
+    async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>> {
+        let members = self.tree(scope, Kind::AliasMembers)?;
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        let prefix = by_profile_prefix(alias);
+        let mut out = Vec::new();
+        for kv in members.scan_prefix(&prefix) {
+            let (k, _) = kv.map_err(io)?;
+            let pid = &k[prefix.len()..];
+            if let Some(v) = profiles.get(pid).map_err(io)? {
+                out.push(decode("profile", pid, &v)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>> {
         match self.tree(scope, Kind::Sessions)?.get(id).map_err(io)? {
             Some(v) => Ok(Some(decode("session", id.as_bytes(), &v)?)),
@@ -358,18 +395,79 @@ impl Store for SledStore {
 
     async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()> {
         let bytes = encode("session", &session.id, session)?;
-        self.tree(scope, Kind::Sessions)?
+        let index = self.tree(scope, Kind::SessionsByProfile)?;
+        if let Some(old) = self
+            .tree(scope, Kind::Sessions)?
             .insert(session.id.as_bytes(), bytes)
-            .map_err(io)?;
+            .map_err(io)?
+        {
+            let old: Session = decode("session", session.id.as_bytes(), &old)?;
+            if let Some(pid) = old
+                .profile_id()
+                .filter(|p| Some(*p) != session.profile_id())
+            {
+                index.remove(pair_key(pid, &old.id)).map_err(io)?;
+            }
+        }
+        if let Some(pid) = session.profile_id() {
+            index.insert(pair_key(pid, &session.id), &[]).map_err(io)?;
+        }
         Ok(())
     }
 
     async fn delete_session(&self, scope: &Scope, id: &str) -> Result<bool> {
-        Ok(self
+        match self
             .tree(scope, Kind::Sessions)?
             .remove(id.as_bytes())
             .map_err(io)?
-            .is_some())
+        {
+            Some(old) => {
+                let old: Session = decode("session", id.as_bytes(), &old)?;
+                if let Some(pid) = old.profile_id() {
+                    self.tree(scope, Kind::SessionsByProfile)?
+                        .remove(pair_key(pid, id))
+                        .map_err(io)?;
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn sessions_by_profile(
+        &self,
+        scope: &Scope,
+        profile_id: &str,
+        after_cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Session>> {
+        let index = self.tree(scope, Kind::SessionsByProfile)?;
+        let sessions = self.tree(scope, Kind::Sessions)?;
+        let prefix = by_profile_prefix(profile_id);
+        let start = match after_cursor {
+            Some(c) => after(&pair_key(profile_id, c)),
+            None => prefix.clone(),
+        };
+        blocking(move || {
+            let mut items = Vec::new();
+            let mut last = None;
+            for kv in index.range(start..) {
+                let (k, _) = kv.map_err(io)?;
+                if !k.starts_with(&prefix) {
+                    break;
+                }
+                if items.len() == limit {
+                    return Ok(Page { items, next: last });
+                }
+                let sid = &k[prefix.len()..];
+                if let Some(v) = sessions.get(sid).map_err(io)? {
+                    items.push(decode("session", sid, &v)?);
+                    last = Some(String::from_utf8_lossy(sid).into_owned());
+                }
+            }
+            Ok(Page { items, next: None })
+        })
+        .await
     }
 
     async fn list_sessions(
@@ -499,6 +597,119 @@ impl Store for SledStore {
         .await
     }
 
+    async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
+        let bytes = encode("merge record", &record.id, record)?;
+        self.tree(scope, Kind::Merges)?
+            .insert(record.id.as_bytes(), bytes)
+            .map_err(io)?;
+        let index = self.tree(scope, Kind::MergesByProfile)?;
+        let mut named: Vec<&String> = record.merged.iter().collect();
+        named.push(&record.survivor);
+        for pid in named {
+            let mut k = by_profile_prefix(pid);
+            k.extend_from_slice(&time_key(record.time));
+            k.extend_from_slice(record.id.as_bytes());
+            index.insert(k, &[]).map_err(io)?;
+        }
+        Ok(())
+    }
+
+    async fn merge_record(&self, scope: &Scope, id: &str) -> Result<Option<MergeRecord>> {
+        match self.tree(scope, Kind::Merges)?.get(id).map_err(io)? {
+            Some(v) => Ok(Some(decode("merge record", id.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn merge_records_of(&self, scope: &Scope, profile_id: &str) -> Result<Vec<MergeRecord>> {
+        let index = self.tree(scope, Kind::MergesByProfile)?;
+        let merges = self.tree(scope, Kind::Merges)?;
+        let prefix = by_profile_prefix(profile_id);
+        blocking(move || {
+            let mut out = Vec::new();
+            for kv in index.scan_prefix(&prefix) {
+                let (k, _) = kv.map_err(io)?;
+                let tail = &k[prefix.len()..];
+                if tail.len() < 8 {
+                    continue;
+                }
+                let id = &tail[8..];
+                if let Some(v) = merges.get(id).map_err(io)? {
+                    out.push(decode("merge record", id, &v)?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.tree(scope, Kind::MergeMarks)?
+            .insert(profile_id.as_bytes(), &time_key(chrono::Utc::now()))
+            .map_err(io)?;
+        Ok(())
+    }
+
+    async fn marked_for_merge(&self, scope: &Scope, limit: usize) -> Result<Vec<String>> {
+        let marks = self.tree(scope, Kind::MergeMarks)?;
+        blocking(move || {
+            marks
+                .iter()
+                .keys()
+                .take(limit)
+                .map(|k| {
+                    k.map(|k| String::from_utf8_lossy(&k).into_owned())
+                        .map_err(io)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn unmark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.tree(scope, Kind::MergeMarks)?
+            .remove(profile_id.as_bytes())
+            .map_err(io)?;
+        Ok(())
+    }
+
+    async fn scopes(&self) -> Result<Vec<Scope>> {
+        let mut out: Vec<Scope> = Vec::new();
+        for name in self.db.tree_names() {
+            let name = String::from_utf8_lossy(&name).into_owned();
+            let mut parts = name.split('\u{1f}');
+            if parts.next() != Some("t") {
+                continue;
+            }
+            let (Some(tenant), Some(ctx)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let Ok(context) = ctx.parse::<Context>() else {
+                continue;
+            };
+            let scope = Scope::new(tenant, context);
+            if !out.contains(&scope) {
+                out.push(scope);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>> {
+        let meta = self.db.open_tree(META_TREE).map_err(io)?;
+        Ok(meta
+            .get(key.as_bytes())
+            .map_err(io)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let meta = self.db.open_tree(META_TREE).map_err(io)?;
+        meta.insert(key.as_bytes(), value.as_bytes()).map_err(io)?;
+        Ok(())
+    }
+
     async fn counts(&self, scope: &Scope) -> Result<Counts> {
         let profiles = self.tree(scope, Kind::Profiles)?;
         let sessions = self.tree(scope, Kind::Sessions)?;
@@ -546,18 +757,6 @@ impl Store for SledStore {
     async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
         let key = format!("{}\u{1f}{}\u{1f}{key}", scope.tenant, scope.context);
         Ok(LockGuard::new(self.locks.lock(&key).await))
-    }
-
-    async fn scopes(&self) -> Result<Vec<Scope>> {
-        let mut scopes: Vec<Scope> = self
-            .db
-            .tree_names()
-            .iter()
-            .filter_map(|name| parse_tree_name(name).map(|(scope, _)| scope))
-            .collect();
-        scopes.sort();
-        scopes.dedup();
-        Ok(scopes)
     }
 
     async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>> {
@@ -622,6 +821,6 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 14);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 19);
     }
 }

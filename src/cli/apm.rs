@@ -1,0 +1,85 @@
+//! `tracardictl apm …`: maintenance of automatic profile merging on the store itself.
+
+use super::{Cli, Failure};
+use crate::config::Overrides;
+use crate::daemon;
+use crate::domain::{Context, Scope};
+use clap::{Args, Subcommand};
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+/// Automatic profile merging: full duplicate scans
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tracardictl apm scan\n  tracardictl apm scan --context staging --tenant acme"
+)]
+pub struct ApmArgs {
+    #[command(subcommand)]
+    pub command: ApmCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApmCommand {
+    /// Scan every profile for duplicates sharing a merge key and merge them
+    #[command(
+        long_about = "Scan every profile of a scope for others sharing one of its merge keys \
+        and merge them, journaling each merge (see `profile explain`).\n\n\
+        Works on the store directly, so no daemon may hold it: stop `tracardictl serve` first \
+        (a running APM merges marked profiles on its own)."
+    )]
+    Scan {
+        /// Context to scan
+        #[arg(long, default_value = "production")]
+        context: Context,
+        /// Tenant to scan [default: the configured tenant]
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+pub fn run(cli: &Cli, args: &ApmArgs) -> Result<(), Failure> {
+    let config = cli.load_config(Overrides::default())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match &args.command {
+            ApmCommand::Scan { context, tenant } => {
+                let store = daemon::open_store(&config).await?;
+                let salt = daemon::resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
+                let settings = Arc::new(daemon::identity_settings(&config, salt));
+                let apm = crate::identity::Apm::new(
+                    store.clone(),
+                    Arc::new(crate::tracking::locks::KeyedLocks::new(64)),
+                    settings,
+                );
+                let scope = Scope::new(tenant.clone().unwrap_or_else(|| config.tenant.clone()), *context);
+                let total = store.counts(&scope).await?.profiles;
+                let bar = progress_bar(total, "profiles");
+                let stats = apm
+                    .scan(&scope, &|n| bar.set_position(n))
+                    .await
+                    .map_err(anyhow::Error::from)?;
+                bar.finish_and_clear();
+                println!(
+                    "scanned {} profiles in {scope}: {} merges, {} profiles merged away, {} skipped by guardrails",
+                    stats.examined, stats.merges, stats.profiles_merged_away, stats.skipped
+                );
+                Ok::<(), Failure>(())
+            }
+        }
+    })
+}
+
+/// A progress bar on standard error with rate and ETA, hidden when it is not a terminal.
+pub fn progress_bar(total: u64, unit: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}}");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,560 @@
+//! Automatic profile merging: finds profiles that share a merge key and merges them
+//! under the per-profile locks, journaling every merge so it can be explained and undone.
+
+use super::keys::{is_merge_key, KeyPolicy, MERGE_KEY_FIELDS};
+use super::merge::{merge_profiles, MergeError, MergeOptions};
+use crate::domain::{new_id, Event, MergeAction, MergeRecord, MergeTrigger, Profile, Scope};
+use crate::store::{SharedStore, StoreError};
+use crate::tracking::locks::KeyedLocks;
+use chrono::Utc;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How merging behaves; from the `[identity]` configuration.
+#[derive(Debug, Clone)]
+pub struct IdentitySettings {
+    pub policy: KeyPolicy,
+    pub merge: MergeOptions,
+    /// Above this many profiles nothing merges and a warning is journaled.
+    pub max_profiles_per_merge: usize,
+    /// Never merge profiles holding different `data.identifier.id` values.
+    pub never_merge_different_identifier: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApmError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    #[error("no merge `{0}` in the journal")]
+    UnknownMerge(String),
+    #[error("merge `{0}` cannot be undone: {1}")]
+    CannotUndo(String, String),
+    #[error("no profile `{0}`")]
+    UnknownProfile(String),
+}
+
+/// What one merge attempt did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum MergeOutcome {
+    /// Fewer than two distinct profiles: nothing to do.
+    NothingToMerge,
+    /// A guardrail stopped the merge (journaled unless a dry run).
+    Skipped { reason: String },
+    /// The merge that was done, or that a dry run would do.
+    Merged {
+        record: Box<MergeRecord>,
+        dry_run: bool,
+    },
+}
+
+/// Counts of one APM pass.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct PassStats {
+    pub examined: u64,
+    pub merges: u64,
+    pub profiles_merged_away: u64,
+    pub skipped: u64,
+}
+
+/// Why a profile is what it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub profile: Profile,
+    /// Merge-key fields with their value's key, and whether the profile holds it.
+    pub keys: Vec<ExplainedKey>,
+    /// Other ids the profile answers to (merged-away profiles, keys from merges).
+    pub other_ids: Vec<String>,
+    pub merges: Vec<MergeRecord>,
+    pub events: u64,
+    pub sessions: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplainedKey {
+    pub field: String,
+    pub key: String,
+}
+
+pub struct Apm {
+    store: SharedStore,
+    locks: Arc<KeyedLocks>,
+    settings: Arc<IdentitySettings>,
+}
+
+const MOVE_BATCH: usize = 500;
+
+impl Apm {
+    pub fn new(
+        store: SharedStore,
+        locks: Arc<KeyedLocks>,
+        settings: Arc<IdentitySettings>,
+    ) -> Self {
+        Self {
+            store,
+            locks,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &IdentitySettings {
+        &self.settings
+    }
+
+    /// The profiles sharing any merge key with `profile`, itself included.
+    async fn group_of(
+        &self,
+        scope: &Scope,
+        profile: &Profile,
+    ) -> Result<(Vec<String>, Vec<String>), ApmError> {
+        let mut ids = vec![profile.id.clone()];
+        let mut keys = Vec::new();
+        for key in profile.ids.iter().filter(|i| is_merge_key(i)) {
+            for other in self.store.profiles_by_alias(scope, key).await? {
+                if other.id != profile.id {
+                    if !keys.contains(key) {
+                        keys.push(key.clone());
+                    }
+                    if !ids.contains(&other.id) {
+                        ids.push(other.id);
+                    }
+                }
+            }
+        }
+        Ok((ids, keys))
+    }
+
+    /// One pass over the profiles marked for merging (at most `batch` of them).
+    pub async fn run_marked(&self, scope: &Scope, batch: usize) -> Result<PassStats, ApmError> {
+        let mut stats = PassStats::default();
+        for pid in self.store.marked_for_merge(scope, batch).await? {
+            stats.examined += 1;
+            self.merge_from(scope, &pid, &mut stats).await?;
+            self.store.unmark_for_merge(scope, &pid).await?;
+        }
+        if stats.examined > 0 {
+            self.store.durable().await?;
+        }
+        Ok(stats)
+    }
+
+    async fn merge_from(
+        &self,
+        scope: &Scope,
+        pid: &str,
+        stats: &mut PassStats,
+    ) -> Result<(), ApmError> {
+        let Some(profile) = self.store.profile(scope, pid).await? else {
+            return Ok(());
+        };
+        let (group, keys) = self.group_of(scope, &profile).await?;
+        if group.len() < 2 {
+            self.clear_mark(scope, &profile.id).await?;
+            return Ok(());
+        }
+        let trigger = MergeTrigger {
+            kind: "key".into(),
+            detail: keys.first().cloned().unwrap_or_default(),
+            keys,
+        };
+        match self
+            .merge_group(scope, &group, trigger, None, false)
+            .await?
+        {
+            MergeOutcome::Merged { record, .. } => {
+                stats.merges += 1;
+                stats.profiles_merged_away += record.merged.len() as u64;
+            }
+            MergeOutcome::Skipped { .. } => stats.skipped += 1,
+            MergeOutcome::NothingToMerge => {}
+        }
+        Ok(())
+    }
+
+    /// Clears `auto_merge` on a profile that turned out to have no one to merge with.
+    async fn clear_mark(&self, scope: &Scope, pid: &str) -> Result<(), ApmError> {
+        let _g = self.locks.lock(pid).await;
+        if let Some(mut p) = self.store.profile(scope, pid).await? {
+            if !p.metadata.system.aux.auto_merge.is_empty() {
+                p.metadata.system.aux.auto_merge.clear();
+                self.store.put_profile(scope, &p).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A full duplicate scan: every profile, grouped by shared merge keys.
+    pub async fn scan(
+        &self,
+        scope: &Scope,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<PassStats, ApmError> {
+        let mut stats = PassStats::default();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .list_profiles(scope, cursor.as_deref(), 1000)
+                .await?;
+            for p in &page.items {
+                stats.examined += 1;
+                if p.ids.iter().any(|i| is_merge_key(i)) {
+                    self.merge_from(scope, &p.id, &mut stats).await?;
+                }
+            }
+            progress(stats.examined);
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        self.store.durable().await?;
+        Ok(stats)
+    }
+
+    /// Merges the named profiles (ids or aliases) under their locks.
+    pub async fn merge_group(
+        &self,
+        scope: &Scope,
+        ids: &[String],
+        trigger: MergeTrigger,
+        survivor: Option<&str>,
+        dry_run: bool,
+    ) -> Result<MergeOutcome, ApmError> {
+        let _guards = self.locks.lock_many(ids).await;
+        let mut profiles: Vec<Profile> = Vec::new();
+        for id in ids {
+            if let Some(p) = self.store.profile(scope, id).await? {
+                if !profiles.iter().any(|q| q.id == p.id) {
+                    profiles.push(p);
+                }
+            }
+        }
+        if profiles.len() < 2 {
+            return Ok(MergeOutcome::NothingToMerge);
+        }
+        let now = Utc::now();
+        let ids_of = |ps: &[Profile]| ps.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        let mut reason = None;
+        if profiles.len() > self.settings.max_profiles_per_merge {
+            reason = Some(format!(
+                "{} profiles share these keys, more than the limit of {}; nothing merged",
+                profiles.len(),
+                self.settings.max_profiles_per_merge
+            ));
+        } else if self.settings.never_merge_different_identifier {
+            let mut seen: Vec<String> = profiles
+                .iter()
+                .filter_map(|p| p.data.identifier.id.clone())
+                .filter(|s| !s.trim().is_empty())
+                .collect();
+            seen.sort();
+            seen.dedup();
+            if seen.len() > 1 {
+                reason = Some(format!(
+                    "the profiles hold different data.identifier.id values ({}); nothing merged",
+                    seen.join(", ")
+                ));
+            }
+        }
+        if let Some(reason) = reason {
+            tracing::warn!(scope = %scope, profiles = ?ids_of(&profiles), %reason, "merge skipped");
+            if !dry_run {
+                let survivor_id = survivor
+                    .map(str::to_string)
+                    .unwrap_or_else(|| profiles[0].id.clone());
+                let record = MergeRecord {
+                    id: new_id(),
+                    time: now,
+                    action: MergeAction::Skipped,
+                    trigger,
+                    merged: ids_of(&profiles)
+                        .into_iter()
+                        .filter(|i| *i != survivor_id)
+                        .collect(),
+                    survivor: survivor_id,
+                    inputs: vec![],
+                    result: None,
+                    moved_events: BTreeMap::new(),
+                    moved_sessions: BTreeMap::new(),
+                    related: None,
+                    message: Some(reason.clone()),
+                };
+                self.store.put_merge_record(scope, &record).await?;
+                for p in &profiles {
+                    self.store.unmark_for_merge(scope, &p.id).await?;
+                }
+            }
+            return Ok(MergeOutcome::Skipped { reason });
+        }
+
+        let merged = merge_profiles(&profiles, survivor, &self.settings.merge, now)?;
+        let mut result = merged.survivor;
+        self.settings.policy.adopt(&mut result);
+        let mut record = MergeRecord {
+            id: new_id(),
+            time: now,
+            action: MergeAction::Merge,
+            trigger,
+            survivor: result.id.clone(),
+            merged: merged.merged_ids.clone(),
+            inputs: profiles,
+            result: Some(result.clone()),
+            moved_events: BTreeMap::new(),
+            moved_sessions: BTreeMap::new(),
+            related: None,
+            message: None,
+        };
+        if dry_run {
+            return Ok(MergeOutcome::Merged {
+                record: Box::new(record),
+                dry_run: true,
+            });
+        }
+        // The survivor first: from here on every merged id resolves to it.
+        self.store.put_profile(scope, &result).await?;
+        for from in &merged.merged_ids {
+            let events = self.move_events(scope, from, &result.id).await?;
+            let sessions = self.move_sessions(scope, from, &result.id).await?;
+            record.moved_events.insert(from.clone(), events);
+            record.moved_sessions.insert(from.clone(), sessions);
+            self.store.delete_profile(scope, from).await?;
+            self.store.unmark_for_merge(scope, from).await?;
+        }
+        self.store.unmark_for_merge(scope, &result.id).await?;
+        self.store.put_merge_record(scope, &record).await?;
+        self.store.durable().await?;
+        tracing::info!(scope = %scope, survivor = %result.id, merged = ?merged.merged_ids, merge = %record.id, "profiles merged");
+        Ok(MergeOutcome::Merged {
+            record: Box::new(record),
+            dry_run: false,
+        })
+    }
+
+    async fn move_events(
+        &self,
+        scope: &Scope,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<String>, ApmError> {
+        let mut moved = Vec::new();
+        loop {
+            // Moved events leave `from`'s index, so the first page is always the next one.
+            let page = self
+                .store
+                .events_by_profile(scope, from, None, MOVE_BATCH)
+                .await?;
+            if page.items.is_empty() {
+                break;
+            }
+            let events: Vec<Event> = page
+                .items
+                .into_iter()
+                .map(|mut e| {
+                    e.profile = Some(crate::domain::EntityRef::new(to));
+                    e
+                })
+                .collect();
+            moved.extend(events.iter().map(|e| e.id.clone()));
+            self.store.put_events(scope, &events).await?;
+        }
+        Ok(moved)
+    }
+
+    async fn move_sessions(
+        &self,
+        scope: &Scope,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<String>, ApmError> {
+        let mut moved = Vec::new();
+        loop {
+            let page = self
+                .store
+                .sessions_by_profile(scope, from, None, MOVE_BATCH)
+                .await?;
+            if page.items.is_empty() {
+                break;
+            }
+            for mut s in page.items {
+                s.profile = Some(crate::domain::EntityRef::new(to));
+                moved.push(s.id.clone());
+                self.store.put_session(scope, &s).await?;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Undoes a merge: the merged-away profiles come back as they were, with their
+    /// events and sessions; the survivor returns to its state before the merge (or, if it
+    /// changed since, keeps those changes and loses only the ids it took over).
+    pub async fn unmerge(
+        &self,
+        scope: &Scope,
+        merge_id: &str,
+        operator: &str,
+    ) -> Result<MergeRecord, ApmError> {
+        let mut merge = self
+            .store
+            .merge_record(scope, merge_id)
+            .await?
+            .ok_or_else(|| ApmError::UnknownMerge(merge_id.to_string()))?;
+        if merge.action != MergeAction::Merge {
+            return Err(ApmError::CannotUndo(
+                merge_id.into(),
+                format!("it is a {:?} record, not a merge", merge.action).to_lowercase(),
+            ));
+        }
+        if let Some(by) = &merge.related {
+            return Err(ApmError::CannotUndo(
+                merge_id.into(),
+                format!("already undone by `{by}`"),
+            ));
+        }
+        let mut lock_ids = merge.merged.clone();
+        lock_ids.push(merge.survivor.clone());
+        let _guards = self.locks.lock_many(&lock_ids).await;
+        let before = merge
+            .inputs
+            .iter()
+            .find(|p| p.id == merge.survivor)
+            .cloned()
+            .ok_or_else(|| {
+                ApmError::CannotUndo(
+                    merge_id.into(),
+                    "the journal lacks the survivor's state".into(),
+                )
+            })?;
+        let current = self.store.profile(scope, &merge.survivor).await?;
+        let survivor = match current {
+            Some(cur) if Some(&cur) == merge.result.as_ref() => before.clone(),
+            Some(mut cur) if cur.id == merge.survivor => {
+                let taken: Vec<String> = merge
+                    .inputs
+                    .iter()
+                    .filter(|p| p.id != merge.survivor)
+                    .flat_map(|p| p.ids.iter().chain(std::iter::once(&p.id)).cloned())
+                    .filter(|i| !before.ids.contains(i))
+                    .collect();
+                cur.ids.retain(|i| !taken.contains(i));
+                cur
+            }
+            _ => {
+                return Err(ApmError::CannotUndo(
+                    merge_id.into(),
+                    format!(
+                        "the survivor `{}` no longer exists (merged again or deleted)",
+                        merge.survivor
+                    ),
+                ))
+            }
+        };
+        for p in merge.inputs.iter().filter(|p| p.id != merge.survivor) {
+            self.store.put_profile(scope, p).await?;
+        }
+        // The survivor last, so its own ids point back at it.
+        self.store.put_profile(scope, &survivor).await?;
+        for (from, ids) in &merge.moved_events {
+            let mut batch = Vec::new();
+            for id in ids {
+                if let Some(mut e) = self.store.event(scope, id).await? {
+                    e.profile = Some(crate::domain::EntityRef::new(from));
+                    batch.push(e);
+                }
+            }
+            self.store.put_events(scope, &batch).await?;
+        }
+        for (from, ids) in &merge.moved_sessions {
+            for id in ids {
+                if let Some(mut s) = self.store.session(scope, id).await? {
+                    s.profile = Some(crate::domain::EntityRef::new(from));
+                    self.store.put_session(scope, &s).await?;
+                }
+            }
+        }
+        let undo = MergeRecord {
+            id: new_id(),
+            time: Utc::now(),
+            action: MergeAction::Unmerge,
+            trigger: MergeTrigger {
+                kind: "operator".into(),
+                detail: operator.to_string(),
+                keys: vec![],
+            },
+            survivor: merge.survivor.clone(),
+            merged: merge.merged.clone(),
+            inputs: vec![],
+            result: Some(survivor),
+            moved_events: merge.moved_events.clone(),
+            moved_sessions: merge.moved_sessions.clone(),
+            related: Some(merge.id.clone()),
+            message: None,
+        };
+        self.store.put_merge_record(scope, &undo).await?;
+        merge.related = Some(undo.id.clone());
+        self.store.put_merge_record(scope, &merge).await?;
+        self.store.durable().await?;
+        Ok(undo)
+    }
+
+    /// Why a profile is what it is: its keys, the merges it took part in, its data.
+    pub async fn explain(&self, scope: &Scope, id: &str) -> Result<Explanation, ApmError> {
+        let profile = self
+            .store
+            .profile(scope, id)
+            .await?
+            .ok_or_else(|| ApmError::UnknownProfile(id.to_string()))?;
+        let keys: Vec<ExplainedKey> = self
+            .settings
+            .policy
+            .keys_of(&profile)
+            .into_iter()
+            .map(|(field, key)| ExplainedKey {
+                field: field.to_string(),
+                key,
+            })
+            .collect();
+        let other_ids = profile
+            .ids
+            .iter()
+            .filter(|i| **i != profile.id && !keys.iter().any(|k| &k.key == *i))
+            .cloned()
+            .collect();
+        let merges = self.store.merge_records_of(scope, &profile.id).await?;
+        let mut events = 0u64;
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .events_by_profile(scope, &profile.id, cursor.as_deref(), 1000)
+                .await?;
+            events += page.items.len() as u64;
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        let sessions = self
+            .store
+            .sessions_by_profile(scope, &profile.id, None, 10_000)
+            .await?
+            .items
+            .len() as u64;
+        Ok(Explanation {
+            profile,
+            keys,
+            other_ids,
+            merges,
+            events,
+            sessions,
+        })
+    }
+}
+
+/// The merge-key field names, for documentation and help text.
+pub fn merge_key_fields() -> impl Iterator<Item = &'static str> {
+    MERGE_KEY_FIELDS.iter().map(|(f, _)| *f)
+}
