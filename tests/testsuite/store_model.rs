@@ -34,13 +34,23 @@ struct Model {
 }
 
 fn open(dir: &std::path::Path) -> SharedStore {
-    store::open(
-        dir.to_str().unwrap(),
-        &OpenOptions {
-            cache_bytes: 4 << 20,
-        },
-    )
-    .unwrap()
+    // sled's background flusher can hold the file lock for a moment after the last
+    // handle is dropped; a reopen on a loaded machine retries briefly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match store::open(
+            dir.to_str().unwrap(),
+            &OpenOptions {
+                cache_bytes: 4 << 20,
+            },
+        ) {
+            Ok(s) => return s,
+            Err(store::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot reopen the store: {e}"),
+        }
+    }
 }
 
 async fn check(store: &SharedStore, model: &Model, scope: &Scope) {
