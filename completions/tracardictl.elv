@@ -28,16 +28,27 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
+            cand login 'Sign in to a private API and save the connection'
+            cand use 'Switch the current connection'
+            cand get 'Display several resources'
+            cand describe 'Show one resource in detail (YAML)'
+            cand apply 'Create or update configuration from files (YAML or JSON, one or many documents)'
+            cand delete 'Delete a resource'
+            cand edit 'Edit a resource in $EDITOR and apply it on save'
+            cand deploy 'Copy configuration from staging to production'
+            cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tracardictl;serve'= {
             cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
+            cand --private-api-listen 'Address of the private API [default: 127.0.0.1:8686]'
             cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
+            cand --production-only 'Serve only the production context on the private API (ignore `x-context`)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -125,6 +136,119 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;migrate;help;help'= {
         }
+        &'tracardictl;login'= {
+            cand --name 'Name of this connection'
+            cand -u 'User (email) to sign in as'
+            cand --username 'User (email) to sign in as'
+            cand --token 'Use this API key instead of signing in'
+            cand --context 'Default context of this connection'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --password-stdin 'Read the password from standard input'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;use'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;get'= {
+            cand -o 'o'
+            cand --output 'output'
+            cand --limit 'Records per page for profiles, sessions and events'
+            cand --after 'Continue a listing after this cursor'
+            cand --filter 'Only what matches a condition on dot paths, e.g. ''traits.plan == "pro"'''
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --no-headers 'Omit the header row of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;describe'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;apply'= {
+            cand -f 'File, directory (every .yaml, .yml and .json in it) or `-` for standard input'
+            cand --filename 'File, directory (every .yaml, .yml and .json in it) or `-` for standard input'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --dry-run 'Show what would change, as a diff, and change nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;delete'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;edit'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;deploy'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --dry-run 'dry-run'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;token'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a long-lived API key for scripts; prints the key once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;token;create'= {
+            cand --role 'Role of the key (repeat for several): admin, developer, marketer, maintainer'
+            cand --name 'name'
+            cand --expires-days 'expires-days'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;token;help'= {
+            cand create 'Create a long-lived API key for scripts; prints the key once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;token;help;create'= {
+        }
+        &'tracardictl;token;help;help'= {
+        }
         &'tracardictl;apm'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -162,6 +286,15 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
+            cand login 'Sign in to a private API and save the connection'
+            cand use 'Switch the current connection'
+            cand get 'Display several resources'
+            cand describe 'Show one resource in detail (YAML)'
+            cand apply 'Create or update configuration from files (YAML or JSON, one or many documents)'
+            cand delete 'Delete a resource'
+            cand edit 'Edit a resource in $EDITOR and apply it on save'
+            cand deploy 'Copy configuration from staging to production'
+            cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -186,6 +319,27 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;migrate;up'= {
         }
         &'tracardictl;help;migrate;copy'= {
+        }
+        &'tracardictl;help;login'= {
+        }
+        &'tracardictl;help;use'= {
+        }
+        &'tracardictl;help;get'= {
+        }
+        &'tracardictl;help;describe'= {
+        }
+        &'tracardictl;help;apply'= {
+        }
+        &'tracardictl;help;delete'= {
+        }
+        &'tracardictl;help;edit'= {
+        }
+        &'tracardictl;help;deploy'= {
+        }
+        &'tracardictl;help;token'= {
+            cand create 'Create a long-lived API key for scripts; prints the key once'
+        }
+        &'tracardictl;help;token;create'= {
         }
         &'tracardictl;help;apm'= {
             cand scan 'Scan every profile for duplicates sharing a merge key and merge them'

@@ -33,15 +33,26 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -s V -l version -d
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "config" -d 'Show or check the effective configuration'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "login" -d 'Sign in to a private API and save the connection'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "use" -d 'Switch the current connection'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "get" -d 'Display several resources'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "describe" -d 'Show one resource in detail (YAML)'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "delete" -d 'Delete a resource'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "deploy" -d 'Copy configuration from staging to production'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "token" -d 'Manage API keys'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l collector-listen -d 'Address of the public collector API [default: 0.0.0.0:8585]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l private-api-listen -d 'Address of the private API [default: 127.0.0.1:8686]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l store -d 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l production-only -d 'Serve only the production context on the private API (ignore `x-context`)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and not __fish_seen_subcommand_from show validate keys help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and not __fish_seen_subcommand_from show validate keys help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
@@ -95,6 +106,94 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __f
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l name -d 'Name of this connection' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -s u -l username -d 'User (email) to sign in as' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l token -d 'Use this API key instead of signing in' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l context -d 'Default context of this connection' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -s o -l output -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l limit -d 'Records per page for profiles, sessions and events' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l after -d 'Continue a listing after this cursor' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l filter -d 'Only what matches a condition on dot paths, e.g. \'traits.plan == "pro"\'' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -l no-headers -d 'Omit the header row of tables'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand describe" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand describe" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand describe" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand describe" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand describe" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -s f -l filename -d 'File, directory (every .yaml, .yml and .json in it) or `-` for standard input' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -l dry-run -d 'Show what would change, as a diff, and change nothing'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand delete" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand delete" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand delete" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand delete" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand delete" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand edit" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand edit" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand edit" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand edit" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand edit" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l dry-run
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'Role of the key (repeat for several): admin, developer, marketer, maintainer' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l name -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and not __fish_seen_subcommand_from scan help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and not __fish_seen_subcommand_from scan help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and not __fish_seen_subcommand_from scan help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
@@ -116,15 +215,25 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l dat
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate apm generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate apm generate help" -f -a "config" -d 'Show or check the effective configuration'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate apm generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate apm generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate apm generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate apm generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "config" -d 'Show or check the effective configuration'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "use" -d 'Switch the current connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "get" -d 'Display several resources'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "delete" -d 'Delete a resource'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "token" -d 'Manage API keys'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration as TOML, secrets redacted'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "keys" -d 'List every key with the environment variable that sets it'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from apm" -f -a "scan" -d 'Scan every profile for duplicates sharing a merge key and merge them'

@@ -100,6 +100,12 @@ pub struct CollectorConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct PrivateApiConfig {
     pub listen: SocketAddr,
+    /// The secret `POST /install` requires to create the first admin; empty disables it.
+    pub installation_token: String,
+    /// Serve only the production context and ignore `x-context`.
+    pub production_only: bool,
+    /// Lifetime of a login token, in hours.
+    pub token_ttl_hours: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -142,6 +148,9 @@ impl Default for PrivateApiConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8686)),
+            installation_token: String::new(),
+            production_only: false,
+            token_ttl_hours: 12,
         }
     }
 }
@@ -178,6 +187,9 @@ pub const KEYS: &[&str] = &[
     "collector.track_debug",
     "collector.context",
     "private_api.listen",
+    "private_api.installation_token",
+    "private_api.production_only",
+    "private_api.token_ttl_hours",
     "storage.cache_mb",
     "identity.merge_key_salt",
     "identity.max_profiles_per_merge",
@@ -309,6 +321,11 @@ impl Config {
         if self.collector.request_timeout == 0 {
             return Err(ConfigError::Invalid(
                 "collector.request_timeout must be at least 1 second".into(),
+            ));
+        }
+        if self.private_api.token_ttl_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "private_api.token_ttl_hours must be at least 1".into(),
             ));
         }
         if self.tenant.trim().is_empty() {

@@ -4,6 +4,7 @@
 //! `cli`.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod domain;

@@ -1,12 +1,15 @@
 //! The command tree. One file per command group; each holds its arguments and its `run`.
 //!
 //! Exit codes: 0 success, 1 failure (the error is printed once, as a chain), 2 usage
-//! error (bad arguments or configuration).
+//! error (bad arguments or configuration), 3 not signed in or not allowed (the private
+//! API answered 401 or 403, or no connection is configured), 4 not found (404).
 
 mod apm;
 mod config_cmd;
+pub mod connection;
 mod generate;
 mod migrate;
+mod resources;
 mod serve;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -16,6 +19,10 @@ use std::process::ExitCode;
 
 /// Exit code for a usage or configuration error.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the private API refuses the credentials (401, 403) or none are set.
+pub const EXIT_AUTH: u8 = 3;
+/// Exit code when the private API answers 404.
+pub const EXIT_NOT_FOUND: u8 = 4;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,7 +33,8 @@ pub const EXIT_USAGE: u8 = 2;
         It collects events from websites, apps and other systems, keeps one profile per \
         customer, and is run and administered from a terminal.",
     after_help = "Examples:\n  tracardictl serve                  run the single-node set on ./tracardi-data\n  tracardictl serve collector        run only the public collector\n  tracardictl config show            print the effective configuration\n\n\
-        Exit codes: 0 success, 1 failure, 2 usage or configuration error."
+        Exit codes: 0 success, 1 failure, 2 usage or configuration error, 3 not signed in \
+        or not allowed, 4 not found."
 )]
 pub struct Cli {
     /// Configuration file [default: ./tracardi.toml when it exists]
@@ -50,6 +58,15 @@ pub enum Command {
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
     Migrate(migrate::MigrateArgs),
+    Login(connection::LoginArgs),
+    Use(connection::UseArgs),
+    Get(resources::GetArgs),
+    Describe(resources::DescribeArgs),
+    Apply(resources::ApplyArgs),
+    Delete(resources::DeleteArgs),
+    Edit(resources::EditArgs),
+    Deploy(resources::DeployArgs),
+    Token(resources::TokenArgs),
     Apm(apm::ApmArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -93,7 +110,14 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
         let code = if error.downcast_ref::<crate::config::ConfigError>().is_some() {
             EXIT_USAGE
         } else {
-            1
+            match error
+                .downcast_ref::<crate::client::ClientError>()
+                .and_then(|e| e.status())
+            {
+                Some(401 | 403) => EXIT_AUTH,
+                Some(404) => EXIT_NOT_FOUND,
+                _ => 1,
+            }
         };
         Failure { code, error }
     }
@@ -115,6 +139,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Migrate(args) => migrate::run(&cli, args),
+        Command::Login(args) => connection::login(args),
+        Command::Use(args) => connection::use_connection(args),
+        Command::Get(args) => resources::get(args),
+        Command::Describe(args) => resources::describe(args),
+        Command::Apply(args) => resources::apply(args),
+        Command::Delete(args) => resources::delete(args),
+        Command::Edit(args) => resources::edit(args),
+        Command::Deploy(args) => resources::deploy(args),
+        Command::Token(args) => resources::token(args),
         Command::Apm(args) => apm::run(&cli, args),
         Command::Generate(args) => generate::run(args),
     }
@@ -131,4 +164,11 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// A small runtime for the client commands.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }

@@ -23,6 +23,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub collector_listen: Option<SocketAddr>,
 
+    /// Address of the private API [default: 127.0.0.1:8686]
+    #[arg(long, value_name = "ADDR")]
+    pub private_api_listen: Option<SocketAddr>,
+
+    /// Serve only the production context on the private API (ignore `x-context`)
+    #[arg(long)]
+    pub production_only: bool,
+
     /// Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared
     /// PostgreSQL) [default: the data directory]
     #[arg(long, value_name = "URI")]
@@ -33,6 +41,12 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
     let mut o = Overrides::default();
     if let Some(a) = args.collector_listen {
         o.0.push(("collector.listen", a.to_string()));
+    }
+    if let Some(a) = args.private_api_listen {
+        o.0.push(("private_api.listen", a.to_string()));
+    }
+    if args.production_only {
+        o.0.push(("private_api.production_only", "true".to_string()));
     }
     if let Some(s) = &args.store {
         o.0.push(("store", s.clone()));

@@ -21,6 +21,19 @@ pub enum ErrorCode {
     PayloadTooLarge,
     NotFound,
     MethodNotAllowed,
+    /// Private API: no token, or an unknown, expired or revoked one.
+    Unauthenticated,
+    /// Private API: a valid token whose roles do not allow the route, or a wrong
+    /// installation token.
+    Forbidden,
+    /// Private API: wrong user name or password.
+    BadCredentials,
+    /// Private API: a request that cannot be understood (bad header, bad query).
+    BadRequest,
+    /// Private API: a configuration document failed validation; the message names the field.
+    InvalidConfiguration,
+    /// Private API: the request conflicts with what is stored.
+    Conflict,
     RequestTimeout,
     StorageUnavailable,
     Internal,
@@ -37,6 +50,11 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::BadCredentials | ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidConfiguration => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -53,11 +71,38 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidConfiguration => "invalid_configuration",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::StorageUnavailable => "storage_unavailable",
             ErrorCode::Internal => "internal",
         }
     }
+
+    /// Every code, for metrics and documentation.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidEventSource,
+        ErrorCode::EventSourceDisabled,
+        ErrorCode::BotRefused,
+        ErrorCode::MalformedPayload,
+        ErrorCode::ValidationFailed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::BadCredentials,
+        ErrorCode::BadRequest,
+        ErrorCode::InvalidConfiguration,
+        ErrorCode::Conflict,
+        ErrorCode::RequestTimeout,
+        ErrorCode::StorageUnavailable,
+        ErrorCode::Internal,
+    ];
 
     fn kind(self) -> &'static str {
         match self.status().as_u16() {
@@ -96,6 +141,8 @@ impl IntoResponse for ApiError {
             "type": self.code.kind(),
         });
         let mut resp = (self.code.status(), Json(body)).into_response();
+        // Lets the metrics layer count errors by code.
+        resp.extensions_mut().insert(self.code);
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 resp.headers_mut().insert("retry-after", v);

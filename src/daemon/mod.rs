@@ -4,6 +4,9 @@
 pub mod apm;
 pub mod collector;
 pub mod http;
+pub mod metrics;
+pub mod private_api;
+pub mod redirect;
 
 use crate::config::Config;
 use crate::domain::{new_id, Context, EventSource, Scope};
@@ -19,17 +22,21 @@ use std::time::Duration;
 pub enum Service {
     /// The public collector API (internet-facing, collecting only).
     Collector,
+    /// The private API (VPN only): configuration and data for the CLI and the TUI.
+    PrivateApi,
     /// Automatic profile merging.
     Apm,
 }
 
 impl Service {
     /// What `tracardictl serve` runs when no service is named.
-    pub const SINGLE_NODE: &'static [Service] = &[Service::Collector, Service::Apm];
+    pub const SINGLE_NODE: &'static [Service] =
+        &[Service::Collector, Service::PrivateApi, Service::Apm];
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Collector => "collector",
+            Service::PrivateApi => "private-api",
             Service::Apm => "apm",
         }
     }
@@ -195,9 +202,26 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut workers = tokio::task::JoinSet::new();
 
+    let metrics = Arc::new(metrics::Metrics::default());
     let mut bound = Vec::new();
     for service in &services {
         match service {
+            Service::PrivateApi => {
+                let router = private_api::router(
+                    store.clone(),
+                    tracker.clone(),
+                    metrics.clone(),
+                    private_api::PrivateApiOptions {
+                        tenant: config.tenant.clone(),
+                        installation_token: config.private_api.installation_token.clone(),
+                        production_only: config.private_api.production_only,
+                        token_ttl: chrono::Duration::hours(
+                            i64::try_from(config.private_api.token_ttl_hours).unwrap_or(12),
+                        ),
+                    },
+                );
+                bound.push(bind(*service, config.private_api.listen, router).await?);
+            }
             Service::Collector => {
                 let router = collector::router(
                     collector::CollectorState {
@@ -207,7 +231,14 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
                         body_limit: config.collector.body_limit,
                         request_timeout: Duration::from_secs(config.collector.request_timeout),
                     },
-                );
+                )
+                .merge(redirect::router(collector::CollectorState {
+                    tracker: tracker.clone(),
+                }))
+                .layer(axum::middleware::from_fn_with_state(
+                    (metrics.clone(), "collector"),
+                    metrics::record,
+                ));
                 bound.push(bind(*service, config.collector.listen, router).await?);
             }
             Service::Apm => {

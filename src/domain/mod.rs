@@ -64,9 +64,10 @@ pub fn event_type_name(slug: &str) -> String {
         .join(" ")
 }
 
-/// A new random identifier in UUID form.
+/// A new identifier in UUID form. Time-ordered (UUID v7), so records written together
+/// sit together in the store's trees.
 pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Uuid::now_v7().to_string()
 }
 
 #[cfg(test)]

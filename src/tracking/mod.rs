@@ -93,7 +93,12 @@ pub struct Tracker {
     profile_locks: Arc<KeyedLocks>,
     identification: ConfigCache,
     pub stats: TrackingStats,
+    /// Stored events, published after they are durable (the live tail).
+    published: tokio::sync::broadcast::Sender<Event>,
 }
+
+/// How many events a slow live-tail subscriber may fall behind before it skips ahead.
+const PUBLISH_BACKLOG: usize = 1024;
 
 /// Configuration documents of one kind, re-read at most every few seconds so the hot
 /// path does not scan the store on every request.
@@ -149,7 +154,14 @@ impl Tracker {
             profile_locks: Arc::new(KeyedLocks::new(1024)),
             identification: ConfigCache::new(IDENTIFICATION_POINT),
             stats: TrackingStats::default(),
+            published: tokio::sync::broadcast::channel(PUBLISH_BACKLOG).0,
         }
+    }
+
+    /// Every event stored from now on, once it is on disk. A receiver that falls more
+    /// than a backlog behind is told how many it missed.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.published.subscribe()
     }
 
     pub fn store(&self) -> &SharedStore {
@@ -226,6 +238,12 @@ impl Tracker {
         self.stats
             .events_stored
             .fetch_add(outcome.event_ids.len() as u64, Ordering::Relaxed);
+        if self.published.receiver_count() > 0 {
+            for e in &outcome.stored {
+                // No subscriber left is not an error.
+                let _ = self.published.send(e.clone());
+            }
+        }
         let debug = req.payload.options.debugger && self.settings.track_debug;
         Ok(TrackResponse {
             task,
@@ -254,13 +272,16 @@ impl Tracker {
         }
         finish_times(&mut events, started);
         let ids = events.iter().map(|e| e.id.clone()).collect();
+        let mut stored = vec![];
         if req.payload.options.save_events && !source.transitional {
             self.store.put_events(&self.settings.scope, &events).await?;
+            stored = events;
         }
         Ok(Outcome {
             profile_id: None,
             session_id: None,
             event_ids: ids,
+            stored,
         })
     }
 
@@ -522,10 +543,16 @@ impl Tracker {
         } else {
             vec![]
         };
+        let stored = if opts.save_events && !source.transitional {
+            events
+        } else {
+            vec![]
+        };
         Ok(Outcome {
             profile_id: opts.save_profile.then(|| profile.id.clone()),
             session_id: opts.save_session.then(|| session.id.clone()),
             event_ids,
+            stored,
         })
     }
 }
@@ -594,6 +621,8 @@ struct Outcome {
     profile_id: Option<String>,
     session_id: Option<String>,
     event_ids: Vec<String>,
+    /// The events written to the store, published once durable.
+    stored: Vec<Event>,
 }
 
 /// The session's device, keeping a geo the event itself carried.

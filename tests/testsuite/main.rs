@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod client_cli;
 mod collector;
 mod durability;
 mod identity;
 mod postgres;
+mod private_api;
 mod store_model;
 mod support;

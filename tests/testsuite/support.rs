@@ -11,6 +11,12 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tracardictl");
 
+/// The installation token every test server is started with.
+pub const INSTALL_TOKEN: &str = "test-installation-token";
+/// The first admin `Server::install` creates.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
 /// A command of the binary run in `dir`, with no config file or TRACARDI_* variable
 /// from the environment leaking in.
 pub fn command(dir: &Path) -> Command {
@@ -56,6 +62,9 @@ impl Server {
             .arg(data)
             .arg("--collector-listen")
             .arg("127.0.0.1:0")
+            .arg("--private-api-listen")
+            .arg("127.0.0.1:0")
+            .env("TRACARDI_PRIVATE_API_INSTALLATION_TOKEN", INSTALL_TOKEN)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -74,7 +83,8 @@ impl Server {
         let mut urls = HashMap::new();
         let mut banner = Vec::new();
         let mut default_source = None;
-        let expected = extra.iter().filter(|a| !a.starts_with('-')).count().max(1);
+        let named = extra.iter().filter(|a| !a.starts_with('-')).count();
+        let expected = if named == 0 { 2 } else { named };
         while urls.len() < expected {
             let line = match rx.recv_timeout(Duration::from_secs(60)) {
                 Ok(l) => l,
@@ -105,6 +115,26 @@ impl Server {
 
     pub fn collector(&self) -> &str {
         &self.urls["collector"]
+    }
+
+    pub fn private_api(&self) -> &str {
+        &self.urls["private-api"]
+    }
+
+    /// Installs (first admin) and signs in; returns the admin's bearer token.
+    pub async fn install(&self) -> String {
+        let api = self.private_api().to_string();
+        {
+            let c = client();
+            let r = c
+                .post(format!("{api}/install"))
+                .json(&serde_json::json!({"token": INSTALL_TOKEN, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+                .send()
+                .await
+                .expect("install");
+            assert_eq!(r.status(), 200, "{:?}", r.text().await);
+            login(&api, ADMIN_EMAIL, ADMIN_PASSWORD).await
+        }
     }
 
     pub fn source(&self) -> &str {
@@ -156,6 +186,28 @@ pub fn payload(
         "context": {},
         "events": types.iter().map(|t| serde_json::json!({"type": t, "properties": {}})).collect::<Vec<_>>(),
     })
+}
+
+/// Runs a future to completion on a fresh runtime (for sync test helpers).
+pub fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+/// Signs in and returns the bearer token.
+pub async fn login(api: &str, user: &str, password: &str) -> String {
+    let r = client()
+        .post(format!("{api}/user/token"))
+        .form(&[("username", user), ("password", password)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.expect("json");
+    v["access_token"].as_str().expect("token").to_string()
 }
 
 /// A collector served in this test's process, on an ephemeral port, over a temp store

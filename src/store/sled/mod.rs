@@ -1,19 +1,20 @@
 //! The embedded store on sled: one database per data dir, trees per scope and kind,
 //! secondary indexes as trees.
 
-mod commit;
+mod wal;
 
 use super::locks::KeyLocks;
 use super::{Counts, LockGuard, OpenOptions, Page, Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use commit::GroupCommit;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use wal::{Op, Wal};
 
 const META_TREE: &str = "meta";
 const SCHEMA_KEY: &[u8] = b"schema_version";
@@ -55,7 +56,9 @@ pub struct SledStore {
     db: sled::Db,
     path: PathBuf,
     trees: RwLock<HashMap<(Scope, String), sled::Tree>>,
-    commit: GroupCommit,
+    /// None only while the log of an earlier run is being replayed.
+    wal: Option<Arc<Wal>>,
+    checkpointing: Arc<AtomicBool>,
     /// sled allows one process per database, so in-process locks serialise everyone.
     locks: KeyLocks,
 }
@@ -156,28 +159,176 @@ impl SledStore {
     pub fn open(path: &Path, options: &OpenOptions) -> Result<Self> {
         std::fs::create_dir_all(path)
             .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", path.display())))?;
-        let db = sled::Config::new()
+        // A store closed a moment ago may still be releasing its lock: retry briefly.
+        let config = sled::Config::new()
             .path(path.join("db"))
-            .cache_capacity(options.cache_bytes)
-            .open()
-            .map_err(|e| match &e {
-                sled::Error::Io(ioe)
-                    if ioe.kind() == std::io::ErrorKind::WouldBlock
-                        || ioe.to_string().contains("lock") =>
+            .cache_capacity(options.cache_bytes);
+        let mut attempt = 0;
+        let opened = loop {
+            match config.open() {
+                Err(sled::Error::Io(e))
+                    if (e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.to_string().contains("lock"))
+                        && attempt < 20 =>
                 {
-                    StoreError::Locked {
-                        path: path.display().to_string(),
-                    }
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
                 }
-                _ => io(e),
-            })?;
-        Ok(Self {
-            commit: GroupCommit::new(db.clone()),
+                other => break other,
+            }
+        };
+        let db = opened.map_err(|e| match &e {
+            sled::Error::Io(ioe)
+                if ioe.kind() == std::io::ErrorKind::WouldBlock
+                    || ioe.to_string().contains("lock") =>
+            {
+                StoreError::Locked {
+                    path: path.display().to_string(),
+                }
+            }
+            _ => io(e),
+        })?;
+        let wal_dir = path.join("wal");
+        let mut store = Self {
             db,
             path: path.to_path_buf(),
             trees: RwLock::new(HashMap::new()),
             locks: KeyLocks::new(),
-        })
+            wal: None,
+            checkpointing: Arc::new(AtomicBool::new(false)),
+        };
+        // Writes acknowledged before a crash may be only in the log: replay them, make
+        // sled durable, and start a fresh log.
+        let existing = wal::segments(&wal_dir)?;
+        let mut replayed = 0usize;
+        for n in &existing {
+            for (op, fields) in wal::decode_records(&wal::read_segment(&wal_dir, *n)?) {
+                store.replay(op, &fields)?;
+                replayed += 1;
+            }
+        }
+        if replayed > 0 {
+            tracing::info!(records = replayed, "replayed the write-ahead log");
+        }
+        store.db.flush().map_err(io)?;
+        let next = existing.last().map(|n| n + 1).unwrap_or(0);
+        wal::remove_segments(&wal_dir, next)?;
+        store.wal = Some(Arc::new(Wal::create(&wal_dir, next)?));
+        Ok(store)
+    }
+
+    fn replay(&self, op: Op, f: &[Vec<u8>]) -> Result<()> {
+        let text = |i: usize| -> Result<String> {
+            f.get(i)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .ok_or_else(|| StoreError::Corrupt {
+                    kind: "write-ahead log record",
+                    id: format!("{op:?}"),
+                    reason: format!("field {i} missing"),
+                })
+        };
+        let bytes = |i: usize| -> Result<&[u8]> {
+            f.get(i)
+                .map(Vec::as_slice)
+                .ok_or_else(|| StoreError::Corrupt {
+                    kind: "write-ahead log record",
+                    id: format!("{op:?}"),
+                    reason: format!("field {i} missing"),
+                })
+        };
+        if op == Op::SetMeta {
+            return self.raw_set_meta(&text(0)?, &text(1)?);
+        }
+        let context: Context = text(1)?
+            .parse()
+            .map_err(|e: crate::domain::UnknownContext| StoreError::Corrupt {
+                kind: "write-ahead log record",
+                id: format!("{op:?}"),
+                reason: e.to_string(),
+            })?;
+        let scope = Scope::new(text(0)?, context);
+        match op {
+            Op::PutProfile => {
+                let p: Profile = decode("profile", b"wal", bytes(2)?)?;
+                self.raw_put_profile(&scope, &p)?;
+            }
+            Op::DeleteProfile => {
+                self.raw_delete_profile(&scope, &text(2)?)?;
+            }
+            Op::PutSession => {
+                let s: Session = decode("session", b"wal", bytes(2)?)?;
+                self.raw_put_session(&scope, &s)?;
+            }
+            Op::DeleteSession => {
+                self.raw_delete_session(&scope, &text(2)?)?;
+            }
+            Op::PutEvents => {
+                let events = f[2..]
+                    .iter()
+                    .map(|b| decode::<Event>("event", b"wal", b))
+                    .collect::<Result<Vec<_>>>()?;
+                self.raw_put_events(&scope, &events)?;
+            }
+            Op::DeleteEvent => {
+                self.raw_delete_event(&scope, &text(2)?)?;
+            }
+            Op::PutConfig => {
+                let doc: Value = decode("configuration", b"wal", bytes(4)?)?;
+                self.raw_put_config(&scope, &text(2)?, &text(3)?, &doc)?;
+            }
+            Op::DeleteConfig => {
+                self.raw_delete_config(&scope, &text(2)?, &text(3)?)?;
+            }
+            Op::PutMergeRecord => {
+                let r: MergeRecord = decode("merge record", b"wal", bytes(2)?)?;
+                self.raw_put_merge_record(&scope, &r)?;
+            }
+            Op::Mark => self.raw_mark_for_merge(&scope, &text(2)?)?,
+            Op::Unmark => self.raw_unmark_for_merge(&scope, &text(2)?)?,
+            Op::SetMeta => {}
+        }
+        Ok(())
+    }
+
+    fn log(&self, op: Op, scope: &Scope, rest: &[&[u8]]) {
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(2 + rest.len());
+        fields.push(scope.tenant.as_bytes());
+        fields.push(scope.context.as_str().as_bytes());
+        fields.extend_from_slice(rest);
+        if let Some(wal) = &self.wal {
+            wal.append(op, &fields);
+        }
+    }
+
+    /// Flushes sled and drops the log segments the flush covers, in the background.
+    fn checkpoint(&self) {
+        let Some(wal) = self.wal.clone() else {
+            return;
+        };
+        if self.checkpointing.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let db = self.db.clone();
+        let flag = self.checkpointing.clone();
+        tokio::spawn(async move {
+            let res: Result<()> = async {
+                let next = wal.rotate().await?;
+                let db2 = db.clone();
+                tokio::task::spawn_blocking(move || db2.flush())
+                    .await
+                    .map_err(|e| StoreError::Io(format!("flush task failed: {e}")))?
+                    .map_err(io)?;
+                let dir = wal.dir().to_path_buf();
+                tokio::task::spawn_blocking(move || wal::remove_segments(&dir, next))
+                    .await
+                    .map_err(|e| StoreError::Io(format!("checkpoint task failed: {e}")))?
+            }
+            .await;
+            if let Err(e) = res {
+                tracing::error!(error = %e, "checkpoint failed; the log keeps growing until one succeeds");
+            }
+            flag.store(false, Ordering::SeqCst);
+        });
     }
 
     pub fn path(&self) -> &Path {
@@ -316,51 +467,6 @@ impl Store for SledStore {
         }
     }
 
-    async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()> {
-        let profiles = self.tree(scope, Kind::Profiles)?;
-        let ids = self.tree(scope, Kind::ProfileIds)?;
-        let members = self.tree(scope, Kind::AliasMembers)?;
-        let bytes = encode("profile", &profile.id, profile)?;
-        let old = profiles.insert(profile.id.as_bytes(), bytes).map_err(io)?;
-        if let Some(old) = old {
-            let old: Profile = decode("profile", profile.id.as_bytes(), &old)?;
-            for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
-                if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
-                    ids.remove(stale.as_bytes()).map_err(io)?;
-                }
-                members.remove(pair_key(stale, &profile.id)).map_err(io)?;
-            }
-        }
-        for alias in std::iter::once(&profile.id).chain(profile.ids.iter()) {
-            ids.insert(alias.as_bytes(), profile.id.as_bytes())
-                .map_err(io)?;
-            members
-                .insert(pair_key(alias, &profile.id), &[])
-                .map_err(io)?;
-        }
-        Ok(())
-    }
-
-    async fn delete_profile(&self, scope: &Scope, id: &str) -> Result<bool> {
-        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
-            return Ok(false);
-        };
-        let profiles = self.tree(scope, Kind::Profiles)?;
-        let ids = self.tree(scope, Kind::ProfileIds)?;
-        let Some(old) = profiles.remove(canonical.as_bytes()).map_err(io)? else {
-            return Ok(false);
-        };
-        let old: Profile = decode("profile", canonical.as_bytes(), &old)?;
-        let members = self.tree(scope, Kind::AliasMembers)?;
-        for alias in old.ids.iter().chain(std::iter::once(&old.id)) {
-            if ids.get(alias).map_err(io)?.as_deref() == Some(canonical.as_bytes()) {
-                ids.remove(alias.as_bytes()).map_err(io)?;
-            }
-            members.remove(pair_key(alias, &old.id)).map_err(io)?;
-        }
-        Ok(true)
-    }
-
     async fn list_profiles(
         &self,
         scope: &Scope,
@@ -390,47 +496,6 @@ impl Store for SledStore {
         match self.tree(scope, Kind::Sessions)?.get(id).map_err(io)? {
             Some(v) => Ok(Some(decode("session", id.as_bytes(), &v)?)),
             None => Ok(None),
-        }
-    }
-
-    async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()> {
-        let bytes = encode("session", &session.id, session)?;
-        let index = self.tree(scope, Kind::SessionsByProfile)?;
-        if let Some(old) = self
-            .tree(scope, Kind::Sessions)?
-            .insert(session.id.as_bytes(), bytes)
-            .map_err(io)?
-        {
-            let old: Session = decode("session", session.id.as_bytes(), &old)?;
-            if let Some(pid) = old
-                .profile_id()
-                .filter(|p| Some(*p) != session.profile_id())
-            {
-                index.remove(pair_key(pid, &old.id)).map_err(io)?;
-            }
-        }
-        if let Some(pid) = session.profile_id() {
-            index.insert(pair_key(pid, &session.id), &[]).map_err(io)?;
-        }
-        Ok(())
-    }
-
-    async fn delete_session(&self, scope: &Scope, id: &str) -> Result<bool> {
-        match self
-            .tree(scope, Kind::Sessions)?
-            .remove(id.as_bytes())
-            .map_err(io)?
-        {
-            Some(old) => {
-                let old: Session = decode("session", id.as_bytes(), &old)?;
-                if let Some(pid) = old.profile_id() {
-                    self.tree(scope, Kind::SessionsByProfile)?
-                        .remove(pair_key(pid, id))
-                        .map_err(io)?;
-                }
-                Ok(true)
-            }
-            None => Ok(false),
         }
     }
 
@@ -487,39 +552,6 @@ impl Store for SledStore {
         }
     }
 
-    async fn put_events(&self, scope: &Scope, events: &[Event]) -> Result<()> {
-        let tree = self.tree(scope, Kind::Events)?;
-        let by_profile = self.tree(scope, Kind::EventsByProfile)?;
-        let by_time = self.tree(scope, Kind::EventsByTime)?;
-        for event in events {
-            let bytes = encode("event", &event.id, event)?;
-            if let Some(old) = tree.insert(event.id.as_bytes(), bytes).map_err(io)? {
-                let old: Event = decode("event", event.id.as_bytes(), &old)?;
-                self.remove_event_indexes(scope, &old)?;
-            }
-            if let Some(k) = by_profile_key(event) {
-                by_profile.insert(k, &[]).map_err(io)?;
-            }
-            by_time.insert(by_time_key(event), &[]).map_err(io)?;
-        }
-        Ok(())
-    }
-
-    async fn delete_event(&self, scope: &Scope, id: &str) -> Result<bool> {
-        match self
-            .tree(scope, Kind::Events)?
-            .remove(id.as_bytes())
-            .map_err(io)?
-        {
-            Some(old) => {
-                let old: Event = decode("event", id.as_bytes(), &old)?;
-                self.remove_event_indexes(scope, &old)?;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
     async fn events_by_profile(
         &self,
         scope: &Scope,
@@ -568,22 +600,6 @@ impl Store for SledStore {
         }
     }
 
-    async fn put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()> {
-        let bytes = encode("configuration", id, doc)?;
-        self.config_tree(scope, kind)?
-            .insert(id.as_bytes(), bytes)
-            .map_err(io)?;
-        Ok(())
-    }
-
-    async fn delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool> {
-        Ok(self
-            .config_tree(scope, kind)?
-            .remove(id.as_bytes())
-            .map_err(io)?
-            .is_some())
-    }
-
     async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>> {
         let tree = self.config_tree(scope, kind)?;
         blocking(move || {
@@ -595,23 +611,6 @@ impl Store for SledStore {
                 .collect()
         })
         .await
-    }
-
-    async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
-        let bytes = encode("merge record", &record.id, record)?;
-        self.tree(scope, Kind::Merges)?
-            .insert(record.id.as_bytes(), bytes)
-            .map_err(io)?;
-        let index = self.tree(scope, Kind::MergesByProfile)?;
-        let mut named: Vec<&String> = record.merged.iter().collect();
-        named.push(&record.survivor);
-        for pid in named {
-            let mut k = by_profile_prefix(pid);
-            k.extend_from_slice(&time_key(record.time));
-            k.extend_from_slice(record.id.as_bytes());
-            index.insert(k, &[]).map_err(io)?;
-        }
-        Ok(())
     }
 
     async fn merge_record(&self, scope: &Scope, id: &str) -> Result<Option<MergeRecord>> {
@@ -643,13 +642,6 @@ impl Store for SledStore {
         .await
     }
 
-    async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
-        self.tree(scope, Kind::MergeMarks)?
-            .insert(profile_id.as_bytes(), &time_key(chrono::Utc::now()))
-            .map_err(io)?;
-        Ok(())
-    }
-
     async fn marked_for_merge(&self, scope: &Scope, limit: usize) -> Result<Vec<String>> {
         let marks = self.tree(scope, Kind::MergeMarks)?;
         blocking(move || {
@@ -666,11 +658,23 @@ impl Store for SledStore {
         .await
     }
 
-    async fn unmark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
-        self.tree(scope, Kind::MergeMarks)?
-            .remove(profile_id.as_bytes())
-            .map_err(io)?;
-        Ok(())
+    async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
+        let key = format!("{}\u{1f}{}\u{1f}{key}", scope.tenant, scope.context);
+        Ok(LockGuard::new(self.locks.lock(&key).await))
+    }
+
+    async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>> {
+        let mut kinds: Vec<String> = self
+            .db
+            .tree_names()
+            .iter()
+            .filter_map(|name| parse_tree_name(name))
+            .filter(|(s, _)| s == scope)
+            .filter_map(|(_, name)| name.strip_prefix("config:").map(str::to_string))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        Ok(kinds)
     }
 
     async fn scopes(&self) -> Result<Vec<Scope>> {
@@ -704,12 +708,6 @@ impl Store for SledStore {
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        let meta = self.db.open_tree(META_TREE).map_err(io)?;
-        meta.insert(key.as_bytes(), value.as_bytes()).map_err(io)?;
-        Ok(())
-    }
-
     async fn counts(&self, scope: &Scope) -> Result<Counts> {
         let profiles = self.tree(scope, Kind::Profiles)?;
         let sessions = self.tree(scope, Kind::Sessions)?;
@@ -739,38 +737,303 @@ impl Store for SledStore {
         }
     }
 
-    async fn set_schema_version(&self, version: u32) -> Result<()> {
-        let meta = self.db.open_tree(META_TREE).map_err(io)?;
-        meta.insert(SCHEMA_KEY, version.to_string().as_bytes())
-            .map_err(io)?;
-        Ok(())
-    }
-
     async fn disk_size(&self) -> Result<u64> {
         self.db.size_on_disk().map_err(io)
     }
 
     async fn durable(&self) -> Result<()> {
-        self.commit.durable().await
+        if let Some(wal) = &self.wal {
+            if wal.durable().await? {
+                self.checkpoint();
+            }
+        }
+        Ok(())
     }
 
-    async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
-        let key = format!("{}\u{1f}{}\u{1f}{key}", scope.tenant, scope.context);
-        Ok(LockGuard::new(self.locks.lock(&key).await))
+    async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()> {
+        let bytes = self.raw_put_profile(scope, profile)?;
+        self.log(Op::PutProfile, scope, &[&bytes]);
+        Ok(())
     }
 
-    async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>> {
-        let mut kinds: Vec<String> = self
-            .db
-            .tree_names()
-            .iter()
-            .filter_map(|name| parse_tree_name(name))
-            .filter(|(s, _)| s == scope)
-            .filter_map(|(_, name)| name.strip_prefix("config:").map(str::to_string))
-            .collect();
-        kinds.sort();
-        kinds.dedup();
-        Ok(kinds)
+    async fn delete_profile(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let existed = self.raw_delete_profile(scope, id)?;
+        if existed {
+            self.log(Op::DeleteProfile, scope, &[id.as_bytes()]);
+        }
+        Ok(existed)
+    }
+
+    async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()> {
+        let bytes = self.raw_put_session(scope, session)?;
+        self.log(Op::PutSession, scope, &[&bytes]);
+        Ok(())
+    }
+
+    async fn delete_session(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let existed = self.raw_delete_session(scope, id)?;
+        if existed {
+            self.log(Op::DeleteSession, scope, &[id.as_bytes()]);
+        }
+        Ok(existed)
+    }
+
+    async fn put_events(&self, scope: &Scope, events: &[Event]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let encoded = self.raw_put_events(scope, events)?;
+        let fields: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+        self.log(Op::PutEvents, scope, &fields);
+        Ok(())
+    }
+
+    async fn delete_event(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let existed = self.raw_delete_event(scope, id)?;
+        if existed {
+            self.log(Op::DeleteEvent, scope, &[id.as_bytes()]);
+        }
+        Ok(existed)
+    }
+
+    async fn put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()> {
+        self.raw_put_config(scope, kind, id, doc)?;
+        let bytes = encode("configuration", id, doc)?;
+        self.log(
+            Op::PutConfig,
+            scope,
+            &[kind.as_bytes(), id.as_bytes(), &bytes],
+        );
+        Ok(())
+    }
+
+    async fn delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool> {
+        let existed = self.raw_delete_config(scope, kind, id)?;
+        if existed {
+            self.log(Op::DeleteConfig, scope, &[kind.as_bytes(), id.as_bytes()]);
+        }
+        Ok(existed)
+    }
+
+    async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
+        self.raw_put_merge_record(scope, record)?;
+        let bytes = encode("merge record", &record.id, record)?;
+        self.log(Op::PutMergeRecord, scope, &[&bytes]);
+        Ok(())
+    }
+
+    async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.raw_mark_for_merge(scope, profile_id)?;
+        self.log(Op::Mark, scope, &[profile_id.as_bytes()]);
+        Ok(())
+    }
+
+    async fn unmark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.raw_unmark_for_merge(scope, profile_id)?;
+        self.log(Op::Unmark, scope, &[profile_id.as_bytes()]);
+        Ok(())
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.raw_set_meta(key, value)?;
+        if let Some(wal) = &self.wal {
+            wal.append(Op::SetMeta, &[key.as_bytes(), value.as_bytes()]);
+        }
+        Ok(())
+    }
+
+    async fn set_schema_version(&self, version: u32) -> Result<()> {
+        let v = version.to_string();
+        self.raw_set_meta(
+            std::str::from_utf8(SCHEMA_KEY).unwrap_or("schema_version"),
+            &v,
+        )?;
+        if let Some(wal) = &self.wal {
+            wal.append(Op::SetMeta, &[SCHEMA_KEY, v.as_bytes()]);
+        }
+        Ok(())
+    }
+}
+
+/// The writes themselves; the `Store` methods log each one to the WAL after it.
+impl SledStore {
+    fn raw_put_profile(&self, scope: &Scope, profile: &Profile) -> Result<Vec<u8>> {
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        let ids = self.tree(scope, Kind::ProfileIds)?;
+        let members = self.tree(scope, Kind::AliasMembers)?;
+        let bytes = encode("profile", &profile.id, profile)?;
+        let old = profiles
+            .insert(profile.id.as_bytes(), bytes.as_slice())
+            .map_err(io)?;
+        if let Some(old) = old {
+            let old: Profile = decode("profile", profile.id.as_bytes(), &old)?;
+            for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
+                if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
+                    ids.remove(stale.as_bytes()).map_err(io)?;
+                }
+                members.remove(pair_key(stale, &profile.id)).map_err(io)?;
+            }
+        }
+        for alias in std::iter::once(&profile.id).chain(profile.ids.iter()) {
+            ids.insert(alias.as_bytes(), profile.id.as_bytes())
+                .map_err(io)?;
+            members
+                .insert(pair_key(alias, &profile.id), &[])
+                .map_err(io)?;
+        }
+        Ok(bytes)
+    }
+
+    fn raw_delete_profile(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
+            return Ok(false);
+        };
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        let ids = self.tree(scope, Kind::ProfileIds)?;
+        let Some(old) = profiles.remove(canonical.as_bytes()).map_err(io)? else {
+            return Ok(false);
+        };
+        let old: Profile = decode("profile", canonical.as_bytes(), &old)?;
+        let members = self.tree(scope, Kind::AliasMembers)?;
+        for alias in old.ids.iter().chain(std::iter::once(&old.id)) {
+            if ids.get(alias).map_err(io)?.as_deref() == Some(canonical.as_bytes()) {
+                ids.remove(alias.as_bytes()).map_err(io)?;
+            }
+            members.remove(pair_key(alias, &old.id)).map_err(io)?;
+        }
+        Ok(true)
+    }
+
+    fn raw_put_session(&self, scope: &Scope, session: &Session) -> Result<Vec<u8>> {
+        let bytes = encode("session", &session.id, session)?;
+        let index = self.tree(scope, Kind::SessionsByProfile)?;
+        if let Some(old) = self
+            .tree(scope, Kind::Sessions)?
+            .insert(session.id.as_bytes(), bytes.as_slice())
+            .map_err(io)?
+        {
+            let old: Session = decode("session", session.id.as_bytes(), &old)?;
+            if let Some(pid) = old
+                .profile_id()
+                .filter(|p| Some(*p) != session.profile_id())
+            {
+                index.remove(pair_key(pid, &old.id)).map_err(io)?;
+            }
+        }
+        if let Some(pid) = session.profile_id() {
+            index.insert(pair_key(pid, &session.id), &[]).map_err(io)?;
+        }
+        Ok(bytes)
+    }
+
+    fn raw_delete_session(&self, scope: &Scope, id: &str) -> Result<bool> {
+        match self
+            .tree(scope, Kind::Sessions)?
+            .remove(id.as_bytes())
+            .map_err(io)?
+        {
+            Some(old) => {
+                let old: Session = decode("session", id.as_bytes(), &old)?;
+                if let Some(pid) = old.profile_id() {
+                    self.tree(scope, Kind::SessionsByProfile)?
+                        .remove(pair_key(pid, id))
+                        .map_err(io)?;
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn raw_put_events(&self, scope: &Scope, events: &[Event]) -> Result<Vec<Vec<u8>>> {
+        let tree = self.tree(scope, Kind::Events)?;
+        let by_profile = self.tree(scope, Kind::EventsByProfile)?;
+        let by_time = self.tree(scope, Kind::EventsByTime)?;
+        let mut encoded = Vec::with_capacity(events.len());
+        for event in events {
+            let bytes = encode("event", &event.id, event)?;
+            if let Some(old) = tree
+                .insert(event.id.as_bytes(), bytes.as_slice())
+                .map_err(io)?
+            {
+                let old: Event = decode("event", event.id.as_bytes(), &old)?;
+                self.remove_event_indexes(scope, &old)?;
+            }
+            if let Some(k) = by_profile_key(event) {
+                by_profile.insert(k, &[]).map_err(io)?;
+            }
+            by_time.insert(by_time_key(event), &[]).map_err(io)?;
+            encoded.push(bytes);
+        }
+        Ok(encoded)
+    }
+
+    fn raw_delete_event(&self, scope: &Scope, id: &str) -> Result<bool> {
+        match self
+            .tree(scope, Kind::Events)?
+            .remove(id.as_bytes())
+            .map_err(io)?
+        {
+            Some(old) => {
+                let old: Event = decode("event", id.as_bytes(), &old)?;
+                self.remove_event_indexes(scope, &old)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn raw_put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()> {
+        let bytes = encode("configuration", id, doc)?;
+        self.config_tree(scope, kind)?
+            .insert(id.as_bytes(), bytes)
+            .map_err(io)?;
+        Ok(())
+    }
+
+    fn raw_delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool> {
+        Ok(self
+            .config_tree(scope, kind)?
+            .remove(id.as_bytes())
+            .map_err(io)?
+            .is_some())
+    }
+
+    fn raw_put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
+        let bytes = encode("merge record", &record.id, record)?;
+        self.tree(scope, Kind::Merges)?
+            .insert(record.id.as_bytes(), bytes)
+            .map_err(io)?;
+        let index = self.tree(scope, Kind::MergesByProfile)?;
+        let mut named: Vec<&String> = record.merged.iter().collect();
+        named.push(&record.survivor);
+        for pid in named {
+            let mut k = by_profile_prefix(pid);
+            k.extend_from_slice(&time_key(record.time));
+            k.extend_from_slice(record.id.as_bytes());
+            index.insert(k, &[]).map_err(io)?;
+        }
+        Ok(())
+    }
+
+    fn raw_mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.tree(scope, Kind::MergeMarks)?
+            .insert(profile_id.as_bytes(), &time_key(chrono::Utc::now()))
+            .map_err(io)?;
+        Ok(())
+    }
+
+    fn raw_unmark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.tree(scope, Kind::MergeMarks)?
+            .remove(profile_id.as_bytes())
+            .map_err(io)?;
+        Ok(())
+    }
+
+    fn raw_set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let meta = self.db.open_tree(META_TREE).map_err(io)?;
+        meta.insert(key.as_bytes(), value.as_bytes()).map_err(io)?;
+        Ok(())
     }
 }
 

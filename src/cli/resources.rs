@@ -1,0 +1,722 @@
+//! kubectl-style verbs over the private API: `get`, `describe`, `apply`, `delete`,
+//! `edit`, `deploy`, `token create`. Data goes to standard output, diagnostics to
+//! standard error.
+
+use super::connection::Target;
+use super::{Failure, EXIT_USAGE};
+use crate::client::Client;
+use crate::daemon::private_api::config_kinds::{self, KINDS};
+use anyhow::{anyhow, Context as _};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Map, Value};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Name,
+}
+
+/// What a KIND argument names.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Config(&'static config_kinds::KindSpec),
+    /// `profiles`, `sessions`, `events`.
+    Data(&'static str),
+    Users,
+    All,
+}
+
+impl Kind {
+    fn parse(s: &str) -> Result<Kind, Failure> {
+        let n = s.trim().to_ascii_lowercase();
+        let data = match n.as_str() {
+            "profile" | "profiles" => Some("profiles"),
+            "session" | "sessions" => Some("sessions"),
+            "event" | "events" => Some("events"),
+            _ => None,
+        };
+        if let Some(d) = data {
+            return Ok(Kind::Data(d));
+        }
+        match n.as_str() {
+            "user" | "users" => return Ok(Kind::Users),
+            "all" => return Ok(Kind::All),
+            _ => {}
+        }
+        config_kinds::kind(&n)
+            .map(Kind::Config)
+            .ok_or_else(|| Failure {
+                code: EXIT_USAGE,
+                error: anyhow!(
+                    "unknown kind `{s}`; kinds: all, profiles, sessions, events, users, {}",
+                    KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+                ),
+            })
+    }
+
+    /// The singular name printed in `kind:` and `kind/id`.
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Config(k) => k.name,
+            Kind::Data("profiles") => "profile",
+            Kind::Data("sessions") => "session",
+            Kind::Data(_) => "event",
+            Kind::Users => "user",
+            Kind::All => "all",
+        }
+    }
+}
+
+/// Display several resources
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tracardictl get event-sources\n  tracardictl get rule r1 -o yaml\n  tracardictl get profiles --context production --limit 20\n  tracardictl get events --context production --filter 'type == \"purchase\"'\n  tracardictl get all -o yaml > site.yaml"
+)]
+pub struct GetArgs {
+    /// Kind: all, a configuration kind (event-source, rule, …), profiles, sessions, events, users
+    pub kind: String,
+    /// One object by id
+    pub id: Option<String>,
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: Output,
+    /// Omit the header row of tables
+    #[arg(long)]
+    pub no_headers: bool,
+    /// Records per page for profiles, sessions and events
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Continue a listing after this cursor
+    #[arg(long)]
+    pub after: Option<String>,
+    /// Only what matches a condition on dot paths, e.g. 'traits.plan == "pro"'
+    #[arg(long, value_name = "CONDITION")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Show one resource in detail (YAML)
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tracardictl describe event-source web\n  tracardictl describe profile 1b4e… --context production"
+)]
+pub struct DescribeArgs {
+    pub kind: String,
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Create or update configuration from files (YAML or JSON, one or many documents)
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each document names its `kind` (event-source, rule, …) next to its fields.\n\nExamples:\n  tracardictl apply -f site.yaml\n  tracardictl apply -f config/ --dry-run\n  cat rule.json | tracardictl apply -f -"
+)]
+pub struct ApplyArgs {
+    /// File, directory (every .yaml, .yml and .json in it) or `-` for standard input
+    #[arg(short = 'f', long = "filename", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Show what would change, as a diff, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Delete a resource
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tracardictl delete rule r1\n  tracardictl delete profile 1b4e… --context production"
+)]
+pub struct DeleteArgs {
+    pub kind: String,
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Edit a resource in $EDITOR and apply it on save
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The editor is $VISUAL, else $EDITOR, else vi.\n\nExamples:\n  tracardictl edit rule r1\n  EDITOR=nano tracardictl edit event-source web"
+)]
+pub struct EditArgs {
+    pub kind: String,
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Copy configuration from staging to production
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tracardictl deploy --dry-run\n  tracardictl deploy rule event-source"
+)]
+pub struct DeployArgs {
+    /// Kinds to copy [default: every kind]
+    pub kinds: Vec<String>,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Manage API keys
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a long-lived API key for scripts; prints the key once
+    #[command(
+        after_help = "Examples:\n  tracardictl token create --role maintainer --name nightly-export\n  tracardictl token create --role developer --expires-days 90"
+    )]
+    Create {
+        /// Role of the key (repeat for several): admin, developer, marketer, maintainer
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        expires_days: Option<u32>,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// A document with `kind` first.
+fn with_kind(kind: &str, doc: Value) -> Value {
+    let mut m = Map::new();
+    m.insert("kind".into(), Value::String(kind.into()));
+    if let Value::Object(o) = doc {
+        for (k, v) in o {
+            if k != "kind" {
+                m.insert(k, v);
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+fn s(v: &Value, path: &str) -> String {
+    let mut cur = v;
+    for k in path.split('.') {
+        match cur.get(k) {
+            Some(x) => cur = x,
+            None => return String::new(),
+        }
+    }
+    match cur {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| x.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    }
+}
+
+fn first_of(v: &Value, paths: &[&str]) -> String {
+    paths
+        .iter()
+        .map(|p| s(v, p))
+        .find(|x| !x.is_empty())
+        .unwrap_or_default()
+}
+
+/// Table columns of a kind: (header, value).
+fn row(kind: Kind, v: &Value, wide: bool) -> Vec<(&'static str, String)> {
+    let mut cols = match kind {
+        Kind::Data("profiles") => vec![
+            ("ID", s(v, "id")),
+            ("VISITS", s(v, "metadata.time.visit.count")),
+            ("INSERTED", s(v, "metadata.time.insert")),
+        ],
+        Kind::Data("sessions") => vec![
+            ("ID", s(v, "id")),
+            ("PROFILE", s(v, "profile.id")),
+            ("STATUS", s(v, "metadata.status")),
+            ("INSERTED", s(v, "metadata.time.insert")),
+        ],
+        Kind::Data(_) => vec![
+            ("ID", s(v, "id")),
+            ("TYPE", s(v, "type")),
+            ("PROFILE", s(v, "profile.id")),
+            ("INSERTED", s(v, "metadata.time.insert")),
+        ],
+        Kind::Users => vec![
+            ("ID", s(v, "id")),
+            ("EMAIL", s(v, "email")),
+            ("ROLES", s(v, "roles")),
+        ],
+        Kind::Config(_) | Kind::All => vec![
+            ("KIND", s(v, "kind")),
+            ("ID", s(v, "id")),
+            (
+                "NAME",
+                first_of(v, &["name", "event_type.id", "event_type"]),
+            ),
+            ("ENABLED", s(v, "enabled")),
+        ],
+    };
+    if wide {
+        match kind {
+            Kind::Data("profiles") => cols.push(("EMAIL", s(v, "data.contact.email.main"))),
+            Kind::Data("sessions") => cols.push(("DEVICE", s(v, "device.type"))),
+            Kind::Data(_) => cols.push(("SOURCE", s(v, "source.id"))),
+            Kind::Users => cols.push(("ENABLED", s(v, "enabled"))),
+            Kind::Config(_) | Kind::All => {
+                cols.push(("TYPE", s(v, "type")));
+                cols.push(("TAGS", s(v, "tags")));
+            }
+        }
+    }
+    if let Kind::Config(_) = kind {
+        cols.remove(0);
+    }
+    cols
+}
+
+fn table(kind: Kind, docs: &[Value], wide: bool, headers: bool) -> String {
+    let rows: Vec<Vec<(&str, String)>> = docs.iter().map(|d| row(kind, d, wide)).collect();
+    let header: Vec<&str> = row(kind, &Value::Null, wide).iter().map(|c| c.0).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (i, (_, v)) in r.iter().enumerate() {
+            widths[i] = widths[i].max(v.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(c);
+            } else {
+                out.push_str(&format!("{c:<w$}   ", w = widths[i]));
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = String::new();
+    if headers {
+        out.push_str(&line(header.clone()));
+    }
+    for r in &rows {
+        out.push_str(&line(r.iter().map(|c| c.1.as_str()).collect()));
+    }
+    out
+}
+
+fn yaml(doc: &Value) -> Result<String, Failure> {
+    Ok(serde_yaml::to_string(doc).context("cannot render YAML")?)
+}
+
+fn render(
+    kind: Kind,
+    docs: Vec<Value>,
+    single: bool,
+    out: Output,
+    headers: bool,
+) -> Result<String, Failure> {
+    let label = kind.label();
+    let docs: Vec<Value> = docs
+        .into_iter()
+        .map(|d| match kind {
+            // `get all` documents carry their kind already.
+            Kind::All => d,
+            _ => with_kind(label, d),
+        })
+        .collect();
+    Ok(match out {
+        Output::Table | Output::Wide => table(kind, &docs, out == Output::Wide, headers),
+        Output::Name => docs
+            .iter()
+            .map(|d| format!("{}/{}\n", s(d, "kind"), s(d, "id")))
+            .collect(),
+        Output::Json => {
+            let v = if single {
+                docs.into_iter().next().unwrap_or(Value::Null)
+            } else {
+                Value::Array(docs)
+            };
+            serde_json::to_string_pretty(&v).context("cannot render JSON")? + "\n"
+        }
+        Output::Yaml => {
+            let mut text = String::new();
+            for (i, d) in docs.iter().enumerate() {
+                if i > 0 {
+                    text.push_str("---\n");
+                }
+                text.push_str(&yaml(d)?);
+            }
+            text
+        }
+    })
+}
+
+async fn fetch_one(c: &Client, kind: Kind, id: &str) -> Result<Value, Failure> {
+    Ok(match kind {
+        Kind::Config(k) => c.get_config(k.name, id).await?,
+        Kind::Data(what) => c.get_record(what, id).await?,
+        Kind::Users => {
+            c.call(reqwest::Method::GET, &format!("/users/{id}"), None)
+                .await?
+        }
+        Kind::All => {
+            return Err(Failure {
+                code: EXIT_USAGE,
+                error: anyhow!("`all` takes no id"),
+            })
+        }
+    })
+}
+
+pub fn get(args: &GetArgs) -> Result<(), Failure> {
+    let kind = Kind::parse(&args.kind)?;
+    let c = args.target.client()?;
+    let rt = super::runtime()?;
+    let (docs, single) = rt.block_on(async {
+        if let Some(id) = &args.id {
+            return Ok::<_, Failure>((vec![fetch_one(&c, kind, id).await?], true));
+        }
+        let docs = match kind {
+            Kind::Config(k) => c.list_config(k.name).await?,
+            Kind::Users => c.all("/users", 1000).await?,
+            Kind::Data(what) => {
+                let page = c
+                    .page(&format!("/{what}"), args.limit, args.after.as_deref())
+                    .await?;
+                if let Some(next) = &page.next {
+                    eprintln!("tracardictl: more {what}: continue with --after {next}");
+                }
+                page.items
+            }
+            Kind::All => {
+                let mut all = Vec::new();
+                for k in KINDS {
+                    for d in c.list_config(k.name).await? {
+                        all.push(with_kind(k.name, d));
+                    }
+                }
+                all
+            }
+        };
+        Ok((docs, false))
+    })?;
+    if docs.is_empty() && matches!(args.output, Output::Table | Output::Wide) {
+        eprintln!("No resources found.");
+        return Ok(());
+    }
+    print!(
+        "{}",
+        render(kind, docs, single, args.output, !args.no_headers)?
+    );
+    Ok(())
+}
+
+pub fn describe(args: &DescribeArgs) -> Result<(), Failure> {
+    let kind = Kind::parse(&args.kind)?;
+    let c = args.target.client()?;
+    let doc = super::runtime()?.block_on(fetch_one(&c, kind, &args.id))?;
+    print!("{}", render(kind, vec![doc], true, Output::Yaml, true)?);
+    Ok(())
+}
+
+/// Every document in the files named: YAML (multi-document) or JSON (object or list).
+fn read_documents(files: &[PathBuf]) -> Result<Vec<(String, Value)>, Failure> {
+    let mut paths = Vec::new();
+    for f in files {
+        if f.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(f)
+                .with_context(|| format!("cannot read directory {}", f.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
+                })
+                .collect();
+            inside.sort();
+            paths.extend(inside);
+        } else {
+            paths.push(f.clone());
+        }
+    }
+    let mut docs = Vec::new();
+    for p in paths {
+        let (name, text) = if p == Path::new("-") {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read standard input")?;
+            ("<stdin>".to_string(), s)
+        } else {
+            let s = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            (p.display().to_string(), s)
+        };
+        docs.extend(parse_documents(&name, &text)?);
+    }
+    Ok(docs)
+}
+
+fn parse_documents(name: &str, text: &str) -> Result<Vec<(String, Value)>, Failure> {
+    let mut out = Vec::new();
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let v: Value =
+            serde_json::from_str(text).with_context(|| format!("{name}: invalid JSON"))?;
+        match v {
+            Value::Array(items) => {
+                for (i, d) in items.into_iter().enumerate() {
+                    out.push((format!("{name}[{i}]"), d));
+                }
+            }
+            d => out.push((name.to_string(), d)),
+        }
+        return Ok(out);
+    }
+    for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let v = <Value as serde::Deserialize>::deserialize(de)
+            .with_context(|| format!("{name}: document {}: invalid YAML", i + 1))?;
+        if !v.is_null() {
+            out.push((format!("{name} (document {})", i + 1), v));
+        }
+    }
+    Ok(out)
+}
+
+fn diff(before: &Value, after: &Value) -> Result<String, Failure> {
+    let a = if before.is_null() {
+        String::new()
+    } else {
+        yaml(before)?
+    };
+    let b = yaml(after)?;
+    Ok(similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .header("live", "applied")
+        .to_string())
+}
+
+async fn apply_one(
+    c: &Client,
+    doc: Value,
+    dry_run: bool,
+    batch_sources: &[String],
+) -> Result<String, Failure> {
+    let kind_name = doc
+        .get("kind")
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow!("missing `kind` (event-source, rule, …)"))?
+        .to_string();
+    let spec =
+        config_kinds::kind(&kind_name).ok_or_else(|| anyhow!("unknown kind `{kind_name}`"))?;
+    let mut body = doc;
+    if let Value::Object(m) = &mut body {
+        m.shift_remove("kind");
+    }
+    let answer = c.apply(spec.name, &body, dry_run, batch_sources).await?;
+    let result = s(&answer, "result");
+    let mut line = format!("{}/{} {result}", spec.name, s(&answer, "id"));
+    if dry_run {
+        line.push_str(" (dry run)\n");
+        if result != "unchanged" {
+            let before = answer.get("before").cloned().unwrap_or(Value::Null);
+            let after = answer.get("object").cloned().unwrap_or(Value::Null);
+            line.push_str(&diff(&before, &after)?);
+        }
+    } else {
+        line.push('\n');
+    }
+    Ok(line)
+}
+
+pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
+    let docs = read_documents(&args.files)?;
+    // A dry run writes nothing, so documents naming a source created earlier in the same
+    // batch must tell the server to take that source as existing.
+    let batch_sources: Vec<String> = docs
+        .iter()
+        .filter(|(_, d)| {
+            d.get("kind")
+                .and_then(Value::as_str)
+                .and_then(config_kinds::kind)
+                .is_some_and(|k| k.name == crate::store::kinds::EVENT_SOURCE)
+        })
+        .filter_map(|(_, d)| d.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let c = args.target.client()?;
+    let rt = super::runtime()?;
+    let mut failed = 0;
+    rt.block_on(async {
+        for (name, doc) in docs {
+            match apply_one(&c, doc, args.dry_run, &batch_sources).await {
+                Ok(line) => print!("{line}"),
+                Err(f) => {
+                    failed += 1;
+                    eprintln!("tracardictl: error: {name}: {:#}", f.error);
+                }
+            }
+        }
+    });
+    if failed > 0 {
+        return Err(anyhow!("{failed} document(s) were not applied").into());
+    }
+    Ok(())
+}
+
+pub fn delete(args: &DeleteArgs) -> Result<(), Failure> {
+    let kind = Kind::parse(&args.kind)?;
+    let c = args.target.client()?;
+    let rt = super::runtime()?;
+    let answer = rt.block_on(async {
+        Ok::<_, Failure>(match kind {
+            Kind::Config(k) => c.delete_config(k.name, &args.id).await?,
+            Kind::Data(what) => c.delete_record(what, &args.id).await?,
+            Kind::Users => {
+                c.call(
+                    reqwest::Method::DELETE,
+                    &format!("/users/{}", args.id),
+                    None,
+                )
+                .await?
+            }
+            Kind::All => {
+                return Err(Failure {
+                    code: EXIT_USAGE,
+                    error: anyhow!("cannot delete `all`"),
+                })
+            }
+        })
+    })?;
+    println!("{}/{} deleted", kind.label(), args.id);
+    if let Some(d) = answer.get("deleted").filter(|d| d.is_object()) {
+        eprintln!("tracardictl: {d}");
+    }
+    Ok(())
+}
+
+pub fn edit(args: &EditArgs) -> Result<(), Failure> {
+    let kind = Kind::parse(&args.kind)?;
+    let Kind::Config(spec) = kind else {
+        return Err(Failure {
+            code: EXIT_USAGE,
+            error: anyhow!("only configuration can be edited"),
+        });
+    };
+    let c = args.target.client()?;
+    let rt = super::runtime()?;
+    let doc = rt.block_on(c.get_config(spec.name, &args.id))?;
+    let original = yaml(&with_kind(spec.name, doc))?;
+    let path = std::env::temp_dir().join(format!("tracardictl-edit-{}.yaml", uuid::Uuid::new_v4()));
+    std::fs::write(&path, &original).with_context(|| format!("cannot write {}", path.display()))?;
+    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let editor = set("VISUAL")
+        .or_else(|| set("EDITOR"))
+        .unwrap_or_else(|| "vi".into());
+    // Through the shell, so that EDITOR may carry arguments (`code --wait`).
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("tracardictl-edit")
+        .arg(&path)
+        .status()
+        .with_context(|| format!("cannot run the editor `{editor}`"))?;
+    let edited =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()));
+    let _ = std::fs::remove_file(&path);
+    let edited = edited?;
+    if !status.success() {
+        return Err(anyhow!("the editor `{editor}` failed ({status}); nothing applied").into());
+    }
+    if edited == original {
+        eprintln!("Edit cancelled, no changes made.");
+        return Ok(());
+    }
+    let docs = parse_documents("edited file", &edited)?;
+    let Some((_, doc)) = docs.into_iter().next() else {
+        eprintln!("Edit cancelled: the file is empty.");
+        return Ok(());
+    };
+    let line = rt.block_on(apply_one(&c, doc, false, &[]))?;
+    print!("{line}");
+    Ok(())
+}
+
+pub fn deploy(args: &DeployArgs) -> Result<(), Failure> {
+    let c = args.target.client()?;
+    let answer = super::runtime()?.block_on(c.deploy(&args.kinds, args.dry_run))?;
+    if let Some(changes) = answer.get("changes").and_then(Value::as_array) {
+        for ch in changes {
+            println!("{}/{} {}", s(ch, "kind"), s(ch, "id"), s(ch, "result"));
+        }
+    }
+    eprintln!(
+        "tracardictl: staging → production{}: {} created, {} configured, {} unchanged",
+        if args.dry_run { " (dry run)" } else { "" },
+        s(&answer, "summary.created"),
+        s(&answer, "summary.configured"),
+        s(&answer, "summary.unchanged"),
+    );
+    Ok(())
+}
+
+pub fn token(args: &TokenArgs) -> Result<(), Failure> {
+    match &args.command {
+        TokenCommand::Create {
+            roles,
+            name,
+            expires_days,
+            target,
+        } => {
+            let c = target.client()?;
+            let answer = super::runtime()?.block_on(c.create_api_key(
+                roles,
+                name.as_deref(),
+                *expires_days,
+            ))?;
+            println!("{}", s(&answer, "access_token"));
+            eprintln!(
+                "tracardictl: API key {} created (roles: {}); it is shown once",
+                s(&answer, "id"),
+                s(&answer, "roles")
+            );
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_from_yaml_and_json() {
+        let docs = parse_documents("x", "kind: rule\nid: a\n---\nkind: flow\nid: b\n")
+            .map_err(|f| f.error)
+            .unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].1["kind"], "flow");
+        let docs = parse_documents("x", "[{\"kind\": \"rule\"}, {\"kind\": \"flow\"}]")
+            .map_err(|f| f.error)
+            .unwrap();
+        assert_eq!(docs.len(), 2);
+        assert!(parse_documents("x", "{nope").is_err());
+    }
+}

@@ -1,0 +1,262 @@
+//! A typed client of the private API, used by the CLI (and later the TUI). It reaches
+//! data only over HTTP, exactly as a remote operator would.
+
+use crate::domain::Context;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error body.
+    #[error("{message} (HTTP {status}, {code})")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("cannot reach {url}: {reason}")]
+    Transport { url: String, reason: String },
+    #[error("unexpected answer from {url}: {reason}")]
+    Decode { url: String, reason: String },
+}
+
+impl ClientError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// The answer to a sign-in.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Login {
+    pub access_token: String,
+    pub token_type: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    context: Option<Context>,
+}
+
+/// Records the list endpoints answer: `{items, next}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Page {
+    pub items: Vec<Value>,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<String>, context: Option<Context>) -> Result<Client> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ClientError::Transport {
+                url: base.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            context,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> (String, reqwest::RequestBuilder) {
+        let url = format!("{}{path}", self.base);
+        let mut req = self.http.request(method, &url);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(c) = self.context {
+            req = req.header("x-context", c.as_str());
+        }
+        (url, req)
+    }
+
+    async fn send(&self, url: String, req: reqwest::RequestBuilder) -> Result<Value> {
+        let resp = req.send().await.map_err(|e| ClientError::Transport {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| ClientError::Transport {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if status.is_success() {
+            return Ok(body);
+        }
+        let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            code: field("code").unwrap_or_else(|| "unknown".into()),
+            message: field("message")
+                .or_else(|| field("detail"))
+                .unwrap_or_else(|| body.to_string()),
+        })
+    }
+
+    /// A JSON call; `body` is sent as JSON when given.
+    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
+        let (url, mut req) = self.request(method, path);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        self.send(url, req).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<Login> {
+        let (url, req) = self.request(Method::POST, "/user/token");
+        let v = self
+            .send(
+                url.clone(),
+                req.form(&[("username", username), ("password", password)]),
+            )
+            .await?;
+        serde_json::from_value(v).map_err(|e| ClientError::Decode {
+            url,
+            reason: e.to_string(),
+        })
+    }
+
+    pub async fn me(&self) -> Result<Value> {
+        self.call(Method::GET, "/user/me", None).await
+    }
+
+    /// Every document of a configuration kind, following the cursor.
+    pub async fn list_config(&self, kind: &str) -> Result<Vec<Value>> {
+        self.all(&format!("/config/{kind}"), 1000).await
+    }
+
+    /// Every record of a list endpoint, following the cursor.
+    pub async fn all(&self, path: &str, page_size: usize) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.page(path, page_size, after.as_deref()).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// One page of a list endpoint.
+    pub async fn page(&self, path: &str, limit: usize, after: Option<&str>) -> Result<Page> {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        q.append_pair("limit", &limit.to_string());
+        if let Some(a) = after {
+            q.append_pair("after", a);
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let full = format!("{path}{sep}{}", q.finish());
+        let v = self.call(Method::GET, &full, None).await?;
+        serde_json::from_value(v).map_err(|e| ClientError::Decode {
+            url: full,
+            reason: e.to_string(),
+        })
+    }
+
+    pub async fn get_config(&self, kind: &str, id: &str) -> Result<Value> {
+        self.call(Method::GET, &format!("/config/{kind}/{}", enc(id)), None)
+            .await
+    }
+
+    /// Creates or updates; the answer has `result` (created, configured, unchanged),
+    /// `before` and `object`.
+    /// In a dry run, `assume_sources` names event sources to take as existing (those an
+    /// earlier document of the same batch would create).
+    pub async fn apply(
+        &self,
+        kind: &str,
+        doc: &Value,
+        dry_run: bool,
+        assume_sources: &[String],
+    ) -> Result<Value> {
+        let path = if dry_run {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("dry_run", "true");
+            if !assume_sources.is_empty() {
+                q.append_pair("assume_sources", &assume_sources.join(","));
+            }
+            format!("/config/{kind}?{}", q.finish())
+        } else {
+            format!("/config/{kind}")
+        };
+        self.call(Method::POST, &path, Some(doc)).await
+    }
+
+    pub async fn delete_config(&self, kind: &str, id: &str) -> Result<Value> {
+        self.call(Method::DELETE, &format!("/config/{kind}/{}", enc(id)), None)
+            .await
+    }
+
+    /// A profile, session or event (`what` is `profiles`, `sessions` or `events`).
+    pub async fn get_record(&self, what: &str, id: &str) -> Result<Value> {
+        self.call(Method::GET, &format!("/{what}/{}", enc(id)), None)
+            .await
+    }
+
+    pub async fn delete_record(&self, what: &str, id: &str) -> Result<Value> {
+        self.call(Method::DELETE, &format!("/{what}/{}", enc(id)), None)
+            .await
+    }
+
+    pub async fn deploy(&self, kinds: &[String], dry_run: bool) -> Result<Value> {
+        self.call(
+            Method::POST,
+            "/deploy",
+            Some(&json!({"kinds": kinds, "dry_run": dry_run})),
+        )
+        .await
+    }
+
+    pub async fn create_api_key(
+        &self,
+        roles: &[String],
+        name: Option<&str>,
+        expires_in_days: Option<u32>,
+    ) -> Result<Value> {
+        self.call(
+            Method::POST,
+            "/tokens",
+            Some(&json!({"roles": roles, "name": name, "expires_in_days": expires_in_days})),
+        )
+        .await
+    }
+
+    pub async fn install(&self, token: &str, email: &str, password: &str) -> Result<Value> {
+        self.call(
+            Method::POST,
+            "/install",
+            Some(&json!({"token": token, "email": email, "password": password})),
+        )
+        .await
+    }
+}
+
+/// A path segment, percent-encoded.
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}

@@ -1,0 +1,704 @@
+//! Data access: profiles, sessions and events of a context. Get, list with cursor paging
+//! (never an offset, so listings go past any size), filter by a condition, count,
+//! delete, and the live event stream.
+
+use super::{roles, Access, Ctx, ListQuery, PrivateApiState, Routes};
+use crate::daemon::http::{ApiError, ErrorCode};
+use crate::domain::{Context, Scope};
+use crate::store::{Page, TimeRange};
+use crate::workflow::notation::{DotContext, DotSource};
+use crate::workflow::tql;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::Method;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+
+/// Records examined for one filtered page before answering with what was found and a
+/// cursor to continue from; keeps one request bounded on a large store.
+const SCAN_BUDGET: usize = 100_000;
+
+/// A condition (TQL) over a record's dot paths. The record is `payload@` and, for data,
+/// also `profile@`, `session@` or `event@`; a bare path (`traits.plan == "pro"`) reads
+/// the record. A record on which the condition fails to evaluate (for example it orders
+/// a string against a number) does not match.
+pub struct Filter(Option<(tql::Expr, Option<DotSource>)>);
+
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "exists", "empty", "is", "null", "true", "false", "contains", "starts",
+    "ends", "with", "between",
+];
+
+/// Prefixes bare paths with `payload@`, leaving strings, keywords, functions and
+/// source-qualified paths as they are.
+fn qualify_bare_paths(condition: &str) -> String {
+    let chars: Vec<char> = condition.chars().collect();
+    let mut out = String::with_capacity(condition.len() + 16);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' || c == '\'' {
+            // Copy a quoted string whole, honouring backslash escapes.
+            out.push(c);
+            i += 1;
+            while i < chars.len() {
+                out.push(chars[i]);
+                if chars[i] == '\\' && i + 1 < chars.len() {
+                    out.push(chars[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+                if chars[i - 1] == c {
+                    break;
+                }
+            }
+            continue;
+        }
+        let boundary =
+            i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || "_.@-[]".contains(chars[i - 1]));
+        if boundary && (c.is_ascii_alphabetic() || c == '_') {
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || "_.-".contains(chars[j]))
+            {
+                j += 1;
+            }
+            let word: String = chars[i..j].iter().collect();
+            let next = chars[j..].iter().find(|c| !c.is_whitespace()).copied();
+            let is_keyword = KEYWORDS.contains(&word.to_ascii_lowercase().as_str());
+            let is_call = next == Some('(');
+            let is_sourced = chars.get(j) == Some(&'@');
+            if !is_keyword && !is_call && !is_sourced {
+                out.push_str("payload@");
+            }
+            out.push_str(&word);
+            i = j;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+impl Filter {
+    /// A filter over records read as `source@` (and `payload@`).
+    pub fn parse_for(condition: Option<&str>, source: Option<DotSource>) -> Result<Self, ApiError> {
+        let Some(c) = condition else {
+            return Ok(Filter(None));
+        };
+        let expr = match tql::parse(c) {
+            Ok(e) => e,
+            Err(first) => tql::parse(&qualify_bare_paths(c)).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("query parameter `filter`: invalid condition: {first}"),
+                )
+            })?,
+        };
+        Ok(Filter(Some((expr, source))))
+    }
+
+    /// A filter over configuration documents (`payload@` or bare paths).
+    pub fn parse(condition: Option<&str>) -> Result<Self, ApiError> {
+        Self::parse_for(condition, None)
+    }
+
+    pub fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub fn matches(&self, record: &Value) -> Result<bool, ApiError> {
+        let Some((expr, source)) = &self.0 else {
+            return Ok(true);
+        };
+        let mut ctx = DotContext {
+            payload: record.clone(),
+            ..DotContext::default()
+        };
+        if let Some(s) = source {
+            *ctx.source_mut(*s) = record.clone();
+        }
+        Ok(tql::eval(expr, &ctx).unwrap_or(false))
+    }
+}
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    use Access::Roles;
+    let read = Roles(roles::READ_DATA);
+    let del = Roles(roles::DELETE_DATA);
+    r.add(
+        Method::GET,
+        "/profiles",
+        read,
+        "List profiles (limit, after, filter)",
+        list_profiles,
+    )
+    .add(
+        Method::GET,
+        "/profiles/count",
+        read,
+        "Count profiles",
+        count_profiles,
+    )
+    .add(
+        Method::GET,
+        "/profiles/{id}",
+        read,
+        "A profile by id or by any of its ids",
+        get_profile,
+    )
+    .add(
+        Method::DELETE,
+        "/profiles/{id}",
+        del,
+        "Delete a profile with its sessions and events",
+        delete_profile,
+    )
+    .add(
+        Method::GET,
+        "/profiles/{id}/events",
+        read,
+        "A profile's events, oldest first",
+        profile_events,
+    )
+    .add(
+        Method::GET,
+        "/sessions",
+        read,
+        "List sessions (limit, after, filter)",
+        list_sessions,
+    )
+    .add(
+        Method::GET,
+        "/sessions/count",
+        read,
+        "Count sessions",
+        count_sessions,
+    )
+    .add(
+        Method::GET,
+        "/sessions/{id}",
+        read,
+        "A session by id",
+        get_session,
+    )
+    .add(
+        Method::DELETE,
+        "/sessions/{id}",
+        del,
+        "Delete a session",
+        delete_session,
+    )
+    .add(
+        Method::GET,
+        "/events",
+        read,
+        "List events by insert time (from, to, limit, after, filter)",
+        list_events,
+    )
+    .add(
+        Method::GET,
+        "/events/count",
+        read,
+        "Count events",
+        count_events,
+    )
+    .add(
+        Method::GET,
+        "/events/stream",
+        read,
+        "Server-sent events: every event collected from now on (type filters)",
+        stream_events,
+    )
+    .add(
+        Method::GET,
+        "/events/{id}",
+        read,
+        "An event by id",
+        get_event,
+    )
+    .add(
+        Method::DELETE,
+        "/events/{id}",
+        del,
+        "Delete an event",
+        delete_event,
+    )
+}
+
+fn params(raw: Option<String>) -> HashMap<String, String> {
+    form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// One page of records that pass the filter, fetched from the store in pages; the
+/// cursor continues after the last record examined.
+async fn filtered_page<T, F, Fut>(
+    fetch: F,
+    q: &ListQuery,
+    filter: &Filter,
+) -> Result<Value, ApiError>
+where
+    T: Serialize,
+    F: Fn(Option<String>, usize) -> Fut,
+    Fut: Future<Output = crate::store::Result<Page<T>>>,
+{
+    let mut items = Vec::new();
+    let mut cursor = q.after.clone();
+    let mut scanned = 0;
+    loop {
+        // Ask for exactly what is missing, so that when the page fills, the store's
+        // cursor points just past the last record answered.
+        let want = q.limit - items.len();
+        let page = fetch(cursor.clone(), want).await?;
+        scanned += page.items.len();
+        for item in &page.items {
+            let v = to_value(item);
+            if filter.matches(&v)? {
+                items.push(v);
+            }
+        }
+        cursor = page.next;
+        if items.len() >= q.limit || cursor.is_none() || scanned >= SCAN_BUDGET {
+            break;
+        }
+    }
+    Ok(json!({"items": items, "next": cursor}))
+}
+
+/// Counts records passing the filter by scanning every page.
+async fn filtered_count<T, F, Fut>(fetch: F, filter: &Filter) -> Result<u64, ApiError>
+where
+    T: Serialize,
+    F: Fn(Option<String>, usize) -> Fut,
+    Fut: Future<Output = crate::store::Result<Page<T>>>,
+{
+    let mut n = 0;
+    let mut cursor = None;
+    loop {
+        let page = fetch(cursor, 1000).await?;
+        for item in &page.items {
+            if filter.matches(&to_value(item))? {
+                n += 1;
+            }
+        }
+        cursor = page.next;
+        if cursor.is_none() {
+            return Ok(n);
+        }
+    }
+}
+
+fn not_found(what: &str, id: &str) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("no {what} `{id}`"))
+}
+
+fn scope(state: &PrivateApiState, ctx: Context) -> Scope {
+    state.scope(ctx)
+}
+
+async fn list_profiles(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::parse(&params(raw))?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
+    let sc = scope(&state, ctx);
+    let store = state.store.clone();
+    let body = filtered_page(
+        |after, n| {
+            let (store, sc) = (store.clone(), sc.clone());
+            async move { store.list_profiles(&sc, after.as_deref(), n).await }
+        },
+        &q,
+        &filter,
+    )
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn count_profiles(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::parse(&params(raw))?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
+    let sc = scope(&state, ctx);
+    let count = if filter.is_some() {
+        let store = state.store.clone();
+        filtered_count(
+            |after, n| {
+                let (store, sc) = (store.clone(), sc.clone());
+                async move { store.list_profiles(&sc, after.as_deref(), n).await }
+            },
+            &filter,
+        )
+        .await?
+    } else {
+        state.store.counts(&sc).await?.profiles
+    };
+    Ok(Json(json!({"count": count})).into_response())
+}
+
+async fn get_profile(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    match state.store.profile(&scope(&state, ctx), &id).await? {
+        Some(p) => Ok(Json(p).into_response()),
+        None => Err(not_found("profile", &id)),
+    }
+}
+
+async fn delete_profile(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let sc = scope(&state, ctx);
+    let store = &state.store;
+    let Some(profile) = store.profile(&sc, &id).await? else {
+        return Err(not_found("profile", &id));
+    };
+    let mut ids: HashSet<String> = profile.ids.iter().cloned().collect();
+    ids.insert(profile.id.clone());
+    let mut events = 0u64;
+    for pid in &ids {
+        loop {
+            // Deleting as we go: every pass starts at the beginning of what is left.
+            let page = store.events_by_profile(&sc, pid, None, 500).await?;
+            if page.items.is_empty() {
+                break;
+            }
+            let before = events;
+            for e in &page.items {
+                if store.delete_event(&sc, &e.id).await? {
+                    events += 1;
+                }
+            }
+            // An index entry whose record is gone would otherwise be read forever.
+            if events == before {
+                break;
+            }
+        }
+    }
+    let mut sessions = 0u64;
+    for pid in &ids {
+        loop {
+            let page = store.sessions_by_profile(&sc, pid, None, 500).await?;
+            if page.items.is_empty() {
+                break;
+            }
+            let before = sessions;
+            for s in &page.items {
+                if store.delete_session(&sc, &s.id).await? {
+                    sessions += 1;
+                }
+            }
+            if sessions == before {
+                break;
+            }
+        }
+    }
+    store.delete_profile(&sc, &profile.id).await?;
+    store.durable().await?;
+    Ok(Json(json!({
+        "deleted": {"profile": profile.id, "sessions": sessions, "events": events},
+    }))
+    .into_response())
+}
+
+async fn profile_events(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::parse(&params(raw))?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
+    let sc = scope(&state, ctx);
+    let Some(profile) = state.store.profile(&sc, &id).await? else {
+        return Err(not_found("profile", &id));
+    };
+    let store = state.store.clone();
+    let pid = profile.id.clone();
+    let body = filtered_page(
+        |after, n| {
+            let (store, sc, pid) = (store.clone(), sc.clone(), pid.clone());
+            async move {
+                store
+                    .events_by_profile(&sc, &pid, after.as_deref(), n)
+                    .await
+            }
+        },
+        &q,
+        &filter,
+    )
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn list_sessions(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::parse(&params(raw))?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Session))?;
+    let sc = scope(&state, ctx);
+    let store = state.store.clone();
+    let body = filtered_page(
+        |after, n| {
+            let (store, sc) = (store.clone(), sc.clone());
+            async move { store.list_sessions(&sc, after.as_deref(), n).await }
+        },
+        &q,
+        &filter,
+    )
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn count_sessions(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::parse(&params(raw))?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Session))?;
+    let sc = scope(&state, ctx);
+    let count = if filter.is_some() {
+        let store = state.store.clone();
+        filtered_count(
+            |after, n| {
+                let (store, sc) = (store.clone(), sc.clone());
+                async move { store.list_sessions(&sc, after.as_deref(), n).await }
+            },
+            &filter,
+        )
+        .await?
+    } else {
+        state.store.counts(&sc).await?.sessions
+    };
+    Ok(Json(json!({"count": count})).into_response())
+}
+
+async fn get_session(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    match state.store.session(&scope(&state, ctx), &id).await? {
+        Some(s) => Ok(Json(s).into_response()),
+        None => Err(not_found("session", &id)),
+    }
+}
+
+async fn delete_session(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if !state.store.delete_session(&scope(&state, ctx), &id).await? {
+        return Err(not_found("session", &id));
+    }
+    state.store.durable().await?;
+    Ok(
+        Json(json!({"deleted": {"session": id}, "kept": "the session's events and profile"}))
+            .into_response(),
+    )
+}
+
+fn time_param(p: &HashMap<String, String>, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+    match p.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("query parameter `{name}` must be an RFC 3339 time, not `{s}`: {e}"),
+                )
+            }),
+    }
+}
+
+async fn list_events(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = params(raw);
+    let q = ListQuery::parse(&p)?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
+    let range = TimeRange {
+        from: time_param(&p, "from")?,
+        to: time_param(&p, "to")?,
+    };
+    let sc = scope(&state, ctx);
+    let store = state.store.clone();
+    let body = filtered_page(
+        |after, n| {
+            let (store, sc) = (store.clone(), sc.clone());
+            async move { store.events_by_time(&sc, range, after.as_deref(), n).await }
+        },
+        &q,
+        &filter,
+    )
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn count_events(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::parse(&params(raw))?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
+    let sc = scope(&state, ctx);
+    let count = if filter.is_some() {
+        let store = state.store.clone();
+        filtered_count(
+            |after, n| {
+                let (store, sc) = (store.clone(), sc.clone());
+                async move {
+                    store
+                        .events_by_time(&sc, TimeRange::default(), after.as_deref(), n)
+                        .await
+                }
+            },
+            &filter,
+        )
+        .await?
+    } else {
+        state.store.counts(&sc).await?.events
+    };
+    Ok(Json(json!({"count": count})).into_response())
+}
+
+async fn get_event(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    match state.store.event(&scope(&state, ctx), &id).await? {
+        Some(e) => Ok(Json(e).into_response()),
+        None => Err(not_found("event", &id)),
+    }
+}
+
+async fn delete_event(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if !state.store.delete_event(&scope(&state, ctx), &id).await? {
+        return Err(not_found("event", &id));
+    }
+    state.store.durable().await?;
+    Ok(Json(json!({"deleted": {"event": id}})).into_response())
+}
+
+/// `text/event-stream` of events as they are collected: `event: event`, `data: <JSON>`;
+/// a subscriber that falls behind gets `event: lagged` with how many it missed.
+async fn stream_events(
+    State(state): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = params(raw);
+    let types: Option<HashSet<String>> = p
+        .get("type")
+        .map(|t| t.split(',').map(|s| s.trim().to_string()).collect());
+    let filter = Filter::parse_for(p.get("filter").map(String::as_str), Some(DotSource::Event))?;
+    // The collector writes one context; a stream of another has nothing to show.
+    let live = state.tracker.scope().context == ctx;
+    let rx = state.tracker.subscribe();
+    let stream = futures::stream::unfold(
+        (rx, types, filter, live),
+        |(mut rx, types, filter, live)| async move {
+            if !live {
+                std::future::pending::<()>().await;
+            }
+            loop {
+                match rx.recv().await {
+                    Ok(e) => {
+                        if types.as_ref().is_some_and(|t| !t.contains(&e.event_type)) {
+                            continue;
+                        }
+                        let v = to_value(&e);
+                        if !filter.matches(&v).unwrap_or(false) {
+                            continue;
+                        }
+                        let ev = SseEvent::default()
+                            .event("event")
+                            .id(e.id.clone())
+                            .data(v.to_string());
+                        return Some((
+                            Ok::<_, std::convert::Infallible>(ev),
+                            (rx, types, filter, live),
+                        ));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        let ev = SseEvent::default().event("lagged").data(n.to_string());
+                        return Some((Ok(ev), (rx, types, filter, live)));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bare_paths_read_the_record() {
+        assert_eq!(
+            qualify_bare_paths(
+                r#"traits.plan == "pro" AND metadata.time.insert > now.offset("-1d")"#
+            ),
+            r#"payload@traits.plan == "pro" AND payload@metadata.time.insert > now.offset("-1d")"#
+        );
+        assert_eq!(
+            qualify_bare_paths(r#"profile@traits.a EXISTS or x == 'it''s'"#),
+            r#"profile@traits.a EXISTS or payload@x == 'it''s'"#
+        );
+        let f =
+            Filter::parse_for(Some(r#"traits.plan == "pro""#), Some(DotSource::Profile)).unwrap();
+        assert!(f.matches(&json!({"traits": {"plan": "pro"}})).unwrap());
+        assert!(!f.matches(&json!({"traits": {}})).unwrap());
+        let f = Filter::parse_for(
+            Some(r#"profile@traits.plan == "pro""#),
+            Some(DotSource::Profile),
+        )
+        .unwrap();
+        assert!(f.matches(&json!({"traits": {"plan": "pro"}})).unwrap());
+        let f = Filter::parse(Some("metadata.time.insert > now.offset(\"-1d\")")).unwrap();
+        assert!(f
+            .matches(&json!({"metadata": {"time": {"insert": chrono::Utc::now().to_rfc3339()}}}))
+            .unwrap());
+        assert!(Filter::parse(Some("a == ")).is_err());
+    }
+}

@@ -1,0 +1,192 @@
+//! Operational endpoints: health, version, store statistics, Prometheus metrics and the
+//! OpenAPI document (built from the route table).
+
+use super::config_kinds::KINDS;
+use super::{roles, Access, PrivateApiState, Routes};
+use crate::daemon::http::{ApiError, ErrorCode};
+use crate::domain::Context;
+use axum::extract::State;
+use axum::http::{header, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add(Method::GET, "/health", Access::Public, "Liveness", health)
+        .add(
+            Method::GET,
+            "/version",
+            Access::Public,
+            "This build's version",
+            version,
+        )
+        .add(
+            Method::GET,
+            "/metrics",
+            Access::Public,
+            "Prometheus metrics (text format)",
+            metrics,
+        )
+        .add(
+            Method::GET,
+            "/openapi.json",
+            Access::Public,
+            "This document",
+            openapi,
+        )
+        .add(
+            Method::GET,
+            "/stats",
+            Access::Roles(roles::READ_DATA),
+            "Store statistics: counts per kind and context, disk use",
+            stats,
+        )
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn version() -> Json<Value> {
+    Json(json!({"version": crate::VERSION}))
+}
+
+async fn stats(State(state): State<PrivateApiState>) -> Result<Response, ApiError> {
+    let mut contexts = Map::new();
+    for ctx in Context::ALL {
+        let scope = state.scope(ctx);
+        let counts = state.store.counts(&scope).await?;
+        let mut config = Map::new();
+        for k in KINDS {
+            let n = state.store.list_config(&scope, k.name).await?.len();
+            config.insert(k.name.into(), json!(n));
+        }
+        contexts.insert(
+            ctx.as_str().into(),
+            json!({
+                "profiles": counts.profiles,
+                "sessions": counts.sessions,
+                "events": counts.events,
+                "config": config,
+            }),
+        );
+    }
+    Ok(Json(json!({
+        "tenant": state.options.tenant,
+        "contexts": contexts,
+        "disk_bytes": state.store.disk_size().await?,
+        "schema_version": state.store.schema_version().await?,
+    }))
+    .into_response())
+}
+
+async fn metrics(State(state): State<PrivateApiState>) -> Response {
+    let mut out = String::new();
+    let s = &state.tracker.stats;
+    let counters = [
+        (
+            "tracardi_events_collected_total",
+            "Events stored by the collector.",
+            s.events_stored.load(Ordering::Relaxed),
+        ),
+        (
+            "tracardi_track_requests_total",
+            "Payloads received by the tracking pipeline.",
+            s.requests.load(Ordering::Relaxed),
+        ),
+        (
+            "tracardi_profiles_created_total",
+            "Profiles created by the tracking pipeline.",
+            s.profiles_created.load(Ordering::Relaxed),
+        ),
+        (
+            "tracardi_sessions_created_total",
+            "Sessions created by the tracking pipeline.",
+            s.sessions_created.load(Ordering::Relaxed),
+        ),
+    ];
+    for (name, help, v) in counters {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+        );
+    }
+    state.metrics.render(&mut out);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
+
+/// The OpenAPI 3.1 document of every route in the table, with the roles each needs
+/// (`x-roles`) and the error shape.
+pub fn openapi_document(specs: &[super::RouteSpec]) -> Value {
+    let mut paths = Map::new();
+    for s in specs {
+        let entry = paths
+            .entry(s.path.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let params: Vec<Value> = s
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let mut responses = Map::new();
+        responses.insert("200".into(), json!({"description": "success"}));
+        responses.insert(
+            "4XX".into(),
+            json!({"$ref": "#/components/responses/Error"}),
+        );
+        let mut op = json!({
+            "summary": s.summary,
+            "operationId": format!("{} {}", s.method.as_str().to_lowercase(), s.path),
+            "parameters": params,
+            "responses": responses,
+        });
+        if let (Access::Roles(roles), Value::Object(m)) = (s.access, &mut op) {
+            m.insert("security".into(), json!([{"bearer": []}]));
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            m.insert("x-roles".into(), json!(names));
+        } else if let Value::Object(m) = &mut op {
+            m.insert("security".into(), json!([]));
+        }
+        if let Value::Object(m) = entry {
+            m.insert(s.method.as_str().to_lowercase(), op);
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "tracardictl private API", "version": crate::VERSION},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {
+                "description": "an error",
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {
+                        "detail": {"type": "string"},
+                        "message": {"type": "string"},
+                        "code": {"type": "string", "enum": ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>()},
+                        "type": {"type": "string"},
+                    }
+                }}}
+            }},
+            "parameters": {"x-context": {
+                "name": "x-context", "in": "header",
+                "schema": {"type": "string", "enum": ["staging", "production"], "default": "staging"}
+            }},
+        },
+    })
+}
+
+async fn openapi(State(state): State<PrivateApiState>) -> Json<Value> {
+    Json(openapi_document(&state.specs))
+}

@@ -1,0 +1,415 @@
+//! The kubectl-style verbs against a real server: login, use, get, describe, apply,
+//! delete, edit, deploy, token create; output shapes pinned by snapshots; the
+//! config-as-code round trip.
+
+use crate::support::{self, Server, ADMIN_EMAIL, ADMIN_PASSWORD};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+/// A client config file in a temp dir, and the commands run with it.
+struct Ctl {
+    dir: tempfile::TempDir,
+}
+
+impl Ctl {
+    fn new() -> Ctl {
+        Ctl {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("client.toml")
+    }
+
+    fn run_env(
+        &self,
+        args: &[&str],
+        stdin: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> (i32, String, String) {
+        let mut c = support::command(self.dir.path());
+        c.args(args)
+            .env("TRACARDICTL_CLIENT_CONFIG", self.config())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().unwrap();
+        {
+            let mut input = child.stdin.take().unwrap();
+            if let Some(s) = stdin {
+                input.write_all(s.as_bytes()).unwrap();
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        self.run_env(args, None, &[])
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    }
+
+    fn login(&self, server: &Server, name: &str) {
+        let (code, _, err) = self.run_env(
+            &[
+                "login",
+                server.private_api(),
+                "--name",
+                name,
+                "-u",
+                ADMIN_EMAIL,
+                "--password-stdin",
+            ],
+            Some(&format!("{ADMIN_PASSWORD}\n")),
+            &[],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("logged in"), "{err}");
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+const SITE: &str = "\
+kind: event-source
+id: web
+name: Website
+type: rest
+timestamp: 2026-01-01T00:00:00Z
+tags: [site]
+---
+kind: rule
+id: r1
+name: Page views to flow
+type: event-collect
+event_type: {id: page-view}
+source: {id: web}
+flow: {id: f1}
+enabled: true
+---
+kind: consent-type
+id: marketing
+name: Marketing
+default_value: deny
+enabled: false
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbs_and_output_shapes() {
+    let server = Server::start();
+    server.install().await;
+    let ctl = Ctl::new();
+
+    // Before login: exit 3 and a hint.
+    let (code, _, err) = ctl.run(&["get", "rules"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("tracardictl login"), "{err}");
+
+    let (code, _, err) = ctl.run_env(
+        &[
+            "login",
+            server.private_api(),
+            "-u",
+            ADMIN_EMAIL,
+            "--password-stdin",
+        ],
+        Some("wrong\n"),
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("Incorrect username or password"), "{err}");
+    ctl.login(&server, "local");
+    let saved = std::fs::read_to_string(ctl.config()).unwrap();
+    assert!(saved.contains("current = \"local\""), "{saved}");
+
+    let site = ctl.write("site.yaml", SITE);
+    let out = ctl.ok(&["apply", "-f", site.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "event-source/web created\nrule/r1 created\nconsent-type/marketing created\n"
+    );
+    let out = ctl.ok(&["apply", "-f", site.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "event-source/web unchanged\nrule/r1 unchanged\nconsent-type/marketing unchanged\n"
+    );
+
+    let changed = ctl.write("change.json", r#"{"kind": "rule", "id": "r1", "name": "Renamed", "type": "event-collect", "event_type": {"id": "page-view"}, "source": {"id": "web"}, "flow": {"id": "f1"}, "enabled": true}"#);
+    let out = ctl.ok(&["apply", "-f", changed.to_str().unwrap(), "--dry-run"]);
+    insta::assert_snapshot!("apply_dry_run", out);
+    let out = ctl.ok(&["get", "rule", "r1", "-o", "name"]);
+    assert_eq!(out, "rule/r1\n", "dry run changed nothing");
+
+    insta::assert_snapshot!("get_rules_table", ctl.ok(&["get", "rules"]));
+    insta::assert_snapshot!(
+        "get_rules_wide_no_headers",
+        ctl.ok(&["get", "rules", "-o", "wide", "--no-headers"])
+    );
+    insta::assert_snapshot!(
+        "get_rule_json",
+        ctl.ok(&["get", "rule", "r1", "-o", "json"])
+    );
+    insta::assert_snapshot!(
+        "get_consents_yaml",
+        ctl.ok(&["get", "consent-types", "-o", "yaml"])
+    );
+    insta::assert_snapshot!("describe_source", ctl.ok(&["describe", "es", "web"]));
+    let names = ctl.ok(&["get", "all", "-o", "name"]);
+    assert!(
+        names.contains("event-source/web\nrule/r1\nconsent-type/marketing\n"),
+        "{names}"
+    );
+
+    // Failures: exit codes and messages on stderr, nothing on stdout.
+    let (code, out, err) = ctl.run(&["get", "rule", "missing"]);
+    assert_eq!((code, out.as_str()), (4, ""), "{err}");
+    assert!(err.contains("no rule `missing`"), "{err}");
+    let (code, _, err) = ctl.run(&["get", "gadgets"]);
+    assert_eq!(code, 2, "{err}");
+    let bad = ctl.write(
+        "bad.yaml",
+        "kind: rule\nid: r2\nname: x\nsource: {id: nope}\n---\nid: nokind\n",
+    );
+    let (code, out, err) = ctl.run(&["apply", "-f", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(err.contains("Incorrect source id: `nope`"), "{err}");
+    assert!(err.contains("missing `kind`"), "{err}");
+
+    // Apply from standard input, JSON list.
+    let (code, out, err) = ctl.run_env(
+        &["apply", "-f", "-"],
+        Some(r#"[{"kind": "segment", "id": "pro", "name": "Pro", "condition": "profile@traits.plan == \"pro\""}]"#),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "segment/pro created\n");
+
+    // Edit through $EDITOR.
+    let (code, out, err) = ctl.run_env(
+        &["edit", "segment", "pro"],
+        None,
+        &[("EDITOR", "sed -i s/Pro$/Professionals/"), ("VISUAL", "")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "segment/pro configured\n");
+    let (code, _, err) = ctl.run_env(
+        &["edit", "segment", "pro"],
+        None,
+        &[("EDITOR", "true"), ("VISUAL", "")],
+    );
+    assert_eq!(code, 0);
+    assert!(err.contains("no changes"), "{err}");
+
+    // Contexts and deploy.
+    let (code, _, _) = ctl.run(&["get", "rule", "r1", "--context", "production"]);
+    assert_eq!(code, 4);
+    let out = ctl.ok(&["deploy", "rule", "event-source", "--dry-run"]);
+    assert!(out.contains("rule/r1 created"), "{out}");
+    let out = ctl.ok(&["deploy", "rule", "event-source"]);
+    assert!(out.contains("rule/r1 created"), "{out}");
+    ctl.ok(&["get", "rule", "r1", "--context", "production"]);
+
+    // Delete.
+    assert_eq!(
+        ctl.ok(&["delete", "segment", "pro"]),
+        "segment/pro deleted\n"
+    );
+    let (code, _, _) = ctl.run(&["delete", "segment", "pro"]);
+    assert_eq!(code, 4);
+
+    // API keys, and a second named connection that uses one.
+    let key = ctl.ok(&["token", "create", "--role", "maintainer", "--name", "ci"]);
+    let key = key.trim();
+    assert!(key.starts_with("tct_"), "{key}");
+    let (code, _, err) = ctl.run(&[
+        "login",
+        server.private_api(),
+        "--name",
+        "ci",
+        "--token",
+        key,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = ctl.run(&["apply", "-f", site.to_str().unwrap()]);
+    assert_eq!(code, 1, "a maintainer key may not configure: {err}");
+    assert!(err.contains("403"), "{err}");
+    ctl.ok(&["get", "profiles"]);
+    let list = ctl.ok(&["use"]);
+    assert!(list.contains("* ci") && list.contains("  local"), "{list}");
+    ctl.ok(&["use", "local"]);
+    let (code, _, _) = ctl.run(&["use", "nowhere"]);
+    assert_eq!(code, 4);
+
+    // Data: profiles, events.
+    let r = support::client()
+        .post(format!("{}/track", server.collector()))
+        .json(&support::payload(
+            server.source(),
+            Some("s1"),
+            None,
+            &["page-view"],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let profile = r.json::<serde_json::Value>().await.unwrap()["profile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = ctl.ok(&["get", "profiles", "--context", "production", "-o", "name"]);
+    assert_eq!(out, format!("profile/{profile}\n"));
+    let out = ctl.ok(&[
+        "get",
+        "events",
+        "--context",
+        "production",
+        "--limit",
+        "2",
+        "--no-headers",
+    ]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (_, _, err) = ctl.run(&["get", "events", "--context", "production", "--limit", "2"]);
+    assert!(err.contains("--after"), "{err}");
+    assert_eq!(
+        ctl.ok(&["delete", "profile", &profile, "--context", "production"]),
+        format!("profile/{profile} deleted\n")
+    );
+}
+
+/// `get all -o yaml` from one install, `apply -f` on a fresh one: the same configuration.
+#[tokio::test(flavor = "multi_thread")]
+async fn config_as_code_round_trip() {
+    let first = Server::start();
+    first.install().await;
+    let second = Server::start();
+    second.install().await;
+    let ctl = Ctl::new();
+    ctl.login(&first, "first");
+    ctl.login(&second, "second");
+    let site = ctl.write("site.yaml", SITE);
+    ctl.ok(&[
+        "apply",
+        "-f",
+        site.to_str().unwrap(),
+        "--connection",
+        "first",
+    ]);
+    ctl.ok(&["apply", "-f", ctl.write("more.yaml", "kind: resource\nid: crm\ntype: hubspot\nname: CRM\ncredentials: {production: {key: live}, test: {key: test}}\n---\nkind: destination\nid: d1\nname: Hook\ndestination: {package: webhook}\nresource: {id: crm}\n").to_str().unwrap(), "--connection", "first"]);
+
+    let exported = ctl.ok(&["get", "all", "-o", "yaml", "--connection", "first"]);
+    let dump = ctl.write("export.yaml", &exported);
+    ctl.ok(&[
+        "apply",
+        "-f",
+        dump.to_str().unwrap(),
+        "--connection",
+        "second",
+    ]);
+    let again = ctl.ok(&["get", "all", "-o", "yaml", "--connection", "second"]);
+    // The second install has its own default source; everything exported is there as it was.
+    let docs = |text: &str| -> Vec<serde_json::Value> {
+        serde_yaml::Deserializer::from_str(text)
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .collect()
+    };
+    let theirs = docs(&again);
+    for d in docs(&exported) {
+        assert!(theirs.contains(&d), "missing after the round trip: {d}");
+    }
+    // Applying the export again changes nothing.
+    let out = ctl.ok(&[
+        "apply",
+        "-f",
+        dump.to_str().unwrap(),
+        "--connection",
+        "second",
+    ]);
+    assert!(out.lines().all(|l| l.ends_with(" unchanged")), "{out}");
+}
+
+/// The examples of the README's "Operating from the terminal" run as written.
+#[tokio::test(flavor = "multi_thread")]
+async fn operating_guide_examples_run() {
+    let server = Server::start();
+    server.install().await;
+    let ctl = Ctl::new();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("## Operating from the terminal")
+        .expect("README has the section");
+    let rest = &readme[start + 2..];
+    let doc = match rest.find("\n## ") {
+        Some(end) => &rest[..end],
+        None => rest,
+    };
+    let mut script = String::from("set -eu\n");
+    let mut in_block = false;
+    for line in doc.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block && line.trim() == "```sh";
+            continue;
+        }
+        if in_block {
+            script.push_str(line);
+            script.push('\n');
+        }
+    }
+    assert!(script.lines().count() > 10, "{script}");
+    let bin_dir = Path::new(support::BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(ctl.dir.path())
+        .env("PATH", path)
+        .env("TRACARDICTL_CLIENT_CONFIG", ctl.config())
+        .env("PRIVATE_API", server.private_api())
+        .env("INSTALL_TOKEN", support::INSTALL_TOKEN)
+        .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("EDITOR", "true")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn config_show_redacts_the_installation_token() {
+    let ctl = Ctl::new();
+    let (code, out, err) = ctl.run_env(
+        &["config", "show"],
+        None,
+        &[("TRACARDI_PRIVATE_API_INSTALLATION_TOKEN", "s3cret-install")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("s3cret-install"), "{out}");
+    assert!(out.contains("installation_token = \"<redacted>\""), "{out}");
+}

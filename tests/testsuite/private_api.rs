@@ -1,0 +1,1074 @@
+//! The private API over real HTTP: auth and the role matrix, install, contexts and
+//! deploy, configuration kinds, data access, the event stream, operational endpoints.
+
+use crate::support::{self, client, login, payload, Server, ADMIN_EMAIL, INSTALL_TOKEN};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    fn new(server: &Server) -> Api {
+        Api {
+            base: server.private_api().to_string(),
+            http: client(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        context: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(c) = context {
+            req = req.header("x-context", c);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status();
+        let text = r.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None, None).await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), None, Some(body))
+            .await
+    }
+
+    async fn user(&self, admin: &str, role: &str) -> String {
+        let email = format!("{role}@example.com");
+        let (s, v) = self
+            .post(
+                "/users",
+                admin,
+                json!({"email": email, "password": "short", "roles": [role]}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "short password refused: {v}"
+        );
+        assert!(
+            v["message"].as_str().unwrap().starts_with("`password`"),
+            "{v}"
+        );
+        let (s, v) = self
+            .post(
+                "/users",
+                admin,
+                json!({"email": email, "password": "password-of-user", "roles": [role]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert!(v.get("password").is_none(), "no hash in answers: {v}");
+        login(&self.base, &email, "password-of-user").await
+    }
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "no-such-id")
+}
+
+/// Every route refuses a missing token and a bad token with 401, and a token of a role
+/// the route does not admit with 403.
+#[tokio::test]
+async fn role_matrix_every_route() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let admin = server.install().await;
+    let mut tokens = std::collections::HashMap::new();
+    tokens.insert("admin".to_string(), admin.clone());
+    for role in ["developer", "marketer", "maintainer"] {
+        tokens.insert(role.to_string(), api.user(&admin, role).await);
+    }
+    let (_, doc) = api
+        .call(Method::GET, "/openapi.json", None, None, None)
+        .await;
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().expect("ops") {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let roles: Vec<&str> = match op.get("x-roles") {
+                None => continue,
+                Some(r) => r
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap())
+                    .collect(),
+            };
+            let url = concrete(path);
+            let (s, v) = api.call(m.clone(), &url, None, None, None).await;
+            assert_eq!(
+                s,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} without token: {v}"
+            );
+            assert_eq!(v["code"], "unauthenticated");
+            let (s, _) = api
+                .call(m.clone(), &url, Some("tct_forged"), None, None)
+                .await;
+            assert_eq!(
+                s,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with a bad token"
+            );
+            if let Some(outsider) = ["maintainer", "marketer", "developer"]
+                .iter()
+                .find(|r| !roles.contains(r))
+            {
+                let (s, v) = api
+                    .call(m.clone(), &url, Some(&tokens[*outsider]), None, None)
+                    .await;
+                assert_eq!(
+                    s,
+                    StatusCode::FORBIDDEN,
+                    "{method} {path} as {outsider}: {v}"
+                );
+                assert_eq!(v["code"], "forbidden");
+            }
+            // An admitted role gets past authorization (whatever the handler says next).
+            if path != "/user/logout" && path != "/events/stream" {
+                let insider = roles.last().unwrap();
+                let (s, v) = api
+                    .call(m.clone(), &url, Some(&tokens[*insider]), None, None)
+                    .await;
+                assert!(
+                    s != StatusCode::UNAUTHORIZED && s != StatusCode::FORBIDDEN,
+                    "{method} {path} as {insider}: {s} {v}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "only {checked} protected routes");
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let (s, doc) = api
+        .call(Method::GET, "/openapi.json", None, None, None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut expected = vec![
+        "get /health",
+        "get /version",
+        "get /metrics",
+        "get /openapi.json",
+        "get /stats",
+        "post /user/token",
+        "post /user/logout",
+        "get /user/me",
+        "get /users",
+        "post /users",
+        "get /users/{id}",
+        "delete /users/{id}",
+        "get /tokens",
+        "post /tokens",
+        "delete /tokens/{id}",
+        "get /install",
+        "post /install",
+        "get /config",
+        "post /deploy",
+        "get /profiles",
+        "get /profiles/count",
+        "get /profiles/{id}",
+        "delete /profiles/{id}",
+        "get /profiles/{id}/events",
+        "get /sessions",
+        "get /sessions/count",
+        "get /sessions/{id}",
+        "delete /sessions/{id}",
+        "get /events",
+        "get /events/count",
+        "get /events/stream",
+        "get /events/{id}",
+        "delete /events/{id}",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    for kind in [
+        "event-source",
+        "resource",
+        "flow",
+        "rule",
+        "segment",
+        "consent-type",
+        "destination",
+        "event-to-profile",
+        "event-validator",
+        "event-reshaping",
+        "event-redirect",
+        "identification-point",
+        "data-compliance",
+    ] {
+        for m in ["get", "post"] {
+            expected.push(format!("{m} /config/{kind}"));
+        }
+        for m in ["get", "delete"] {
+            expected.push(format!("{m} /config/{kind}/{{id}}"));
+        }
+    }
+    let mut listed = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for m in ops.as_object().unwrap().keys() {
+            listed.push(format!("{m} {path}"));
+        }
+    }
+    expected.sort();
+    listed.sort();
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn install_login_logout() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let (s, v) = api.call(Method::GET, "/install", None, None, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["installed"], false);
+    let body = |token: &str| json!({"token": token, "email": ADMIN_EMAIL, "password": support::ADMIN_PASSWORD});
+    let (s, v) = api
+        .call(Method::POST, "/install", None, None, Some(body("wrong")))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/install",
+            None,
+            None,
+            Some(body(INSTALL_TOKEN)),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["admin_created"], true);
+    assert_eq!(v["contexts_created"], json!(["staging", "production"]));
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/install",
+            None,
+            None,
+            Some(body(INSTALL_TOKEN)),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["admin_created"], false, "idempotent");
+    let (_, v) = api.call(Method::GET, "/install", None, None, None).await;
+    assert_eq!(v["installed"], true);
+
+    let r = client()
+        .post(format!("{}/user/token", api.base))
+        .form(&[("username", ADMIN_EMAIL), ("password", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["detail"], "Incorrect username or password");
+
+    let r = client()
+        .post(format!("{}/user/token", api.base))
+        .form(&[
+            ("username", ADMIN_EMAIL),
+            ("password", support::ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["token_type"], "bearer");
+    assert_eq!(v["roles"], json!(["admin"]));
+    let token = v["access_token"].as_str().unwrap().to_string();
+    let (s, v) = api.get("/user/me", &token).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["email"], ADMIN_EMAIL);
+    let (s, _) = api
+        .call(Method::POST, "/user/logout", Some(&token), None, None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = api.get("/user/me", &token).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "logout revokes");
+}
+
+#[tokio::test]
+async fn users_and_api_keys() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let admin = server.install().await;
+    let (s, v) = api
+        .post(
+            "/users",
+            &admin,
+            json!({"email": "not-an-email", "password": "longenough", "roles": ["marketer"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["message"].as_str().unwrap().starts_with("`email`"));
+    let (s, v) = api
+        .post(
+            "/users",
+            &admin,
+            json!({"email": "m@example.com", "password": "longenough", "roles": ["wizard"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("roles"), "{v}");
+    let (s, v) = api
+        .post(
+            "/users",
+            &admin,
+            json!({"email": "m@example.com", "password": "longenough", "roles": ["marketer"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = v["id"].as_str().unwrap().to_string();
+    let (s, _) = api
+        .post(
+            "/users",
+            &admin,
+            json!({"email": "m@example.com", "password": "longenough", "roles": ["marketer"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, v) = api.get("/users", &admin).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["total"], 2);
+    let (s, v) = api.get("/users/m@example.com", &admin).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["id"], id.as_str());
+    let marketer = login(&api.base, "m@example.com", "longenough").await;
+    let (s, v) = api
+        .call(
+            Method::DELETE,
+            &format!("/users/{id}"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["tokens_revoked"], 1);
+    let (s, _) = api.get("/user/me", &marketer).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = api.get(&format!("/users/{id}"), &admin).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, v) = api
+        .post(
+            "/tokens",
+            &admin,
+            json!({"roles": ["maintainer"], "name": "nightly export"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let key = v["access_token"].as_str().unwrap().to_string();
+    let key_id = v["id"].as_str().unwrap().to_string();
+    let (s, _) = api.get("/profiles", &key).await;
+    assert_eq!(s, 200);
+    let (s, _) = api.post("/config/rule", &key, json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = api.post("/tokens", &admin, json!({"roles": []})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (_, v) = api.get("/tokens", &admin).await;
+    let listed = v.to_string();
+    assert!(!listed.contains(&key), "secrets never listed");
+    assert!(listed.contains("nightly export"));
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            &format!("/tokens/{key_id}"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = api.get("/profiles", &key).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = api
+        .call(Method::DELETE, "/tokens/nope", Some(&admin), None, None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+fn source(id: &str) -> Value {
+    json!({"id": id, "name": format!("Source {id}"), "type": "rest", "enabled": true, "tags": [], "config": {}})
+}
+
+#[tokio::test]
+async fn configuration_kinds_crud() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+
+    let (s, v) = api.post("/config/event-source", &t, source("web")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["result"], "created");
+    let (s, v) = api.post("/config/event-source", &t, source("web")).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["result"], "unchanged");
+    let mut changed = source("web");
+    changed["name"] = json!("Website");
+    let (_, v) = api
+        .post("/config/event-source?dry_run=true", &t, changed.clone())
+        .await;
+    assert_eq!(v["result"], "configured");
+    assert_eq!(v["dry_run"], true);
+    let (_, v) = api.get("/config/event-source/web", &t).await;
+    assert_eq!(v["name"], "Source web", "dry run writes nothing");
+    let (_, v) = api.post("/config/event-source", &t, changed).await;
+    assert_eq!(v["result"], "configured");
+
+    let mut bad = source("x");
+    bad["type"] = json!("carrier-pigeon");
+    let (s, v) = api.post("/config/event-source", &t, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`type`: unknown value `carrier-pigeon`"),
+        "{v}"
+    );
+    let mut bad = source("x");
+    bad["enabled"] = json!("yes");
+    let (s, v) = api.post("/config/event-source", &t, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["message"].as_str().unwrap().starts_with("`enabled`"),
+        "{v}"
+    );
+    let (s, v) = api.post("/config/event-source", &t, json!("text")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+
+    let rule = json!({"id": "r1", "name": "Page views", "type": "event-collect", "event_type": {"id": "page-view"}, "source": {"id": "nope"}, "flow": {"id": "f1"}, "enabled": true});
+    let (s, v) = api.post("/config/rule", &t, rule.clone()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["detail"], "Incorrect source id: `nope`");
+    let mut rule = rule;
+    rule["source"] = json!({"id": "web"});
+    let (s, _) = api.post("/config/rule", &t, rule).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = api.get("/config/rule/missing", &t).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["code"], "not_found");
+
+    // Every kind accepts a valid document and refuses one missing a required field.
+    let valid = [
+        (
+            "resource",
+            json!({"id": "crm", "type": "hubspot", "name": "CRM", "credentials": {"production": {"api_key": "live-secret"}, "test": {"api_key": "test-secret"}}}),
+        ),
+        (
+            "flow",
+            json!({"id": "f1", "name": "Flow", "flowGraph": {"nodes": [], "edges": []}}),
+        ),
+        (
+            "segment",
+            json!({"id": "s1", "name": "Pro", "condition": "profile@traits.plan == \"pro\""}),
+        ),
+        (
+            "consent-type",
+            json!({"id": "c1", "name": "Marketing", "default_value": "deny"}),
+        ),
+        (
+            "destination",
+            json!({"id": "d1", "name": "Hook", "destination": {"package": "webhook", "init": {}}, "resource": {"id": "crm"}}),
+        ),
+        (
+            "event-to-profile",
+            json!({"id": "m1", "event_type": "purchase", "event_to_profile": [{"event": "properties.email", "op": "equals", "profile": "data.contact.email.main"}]}),
+        ),
+        (
+            "event-validator",
+            json!({"id": "v1", "event_type": "purchase", "validation": {"json_schema": {}}}),
+        ),
+        (
+            "event-reshaping",
+            json!({"id": "rs1", "event_type": "purchase", "reshaping": {"reshape_schema": {}}}),
+        ),
+        (
+            "event-redirect",
+            json!({"id": "rd1", "source": {"id": "web"}, "url": "https://example.com", "event_type": "click"}),
+        ),
+        (
+            "identification-point",
+            json!({"id": "ip1", "source": {"id": "web"}, "event_type": "login", "fields": [{"event_property": "properties.email", "profile_trait": "data.contact.email.main"}]}),
+        ),
+        (
+            "data-compliance",
+            json!({"id": "dc1", "event_type": "purchase", "settings": [{"action": "hash", "field": "properties.card"}]}),
+        ),
+    ];
+    for (kind, doc) in &valid {
+        let (s, v) = api.post(&format!("/config/{kind}"), &t, doc.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{kind}: {v}");
+        let mut broken = doc.as_object().unwrap().clone();
+        let required = ["name", "event_type", "source", "url", "type", "condition"]
+            .into_iter()
+            .find(|f| broken.contains_key(*f))
+            .unwrap();
+        broken.remove(required);
+        let (s, v) = api
+            .post(&format!("/config/{kind}"), &t, Value::Object(broken))
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind} without {required}: {v}"
+        );
+        assert!(
+            v["message"].as_str().unwrap().contains(required),
+            "{kind}: {v}"
+        );
+    }
+
+    // Each kind lists and reads what it stored (and deletes it, at the end).
+    for (kind, doc) in &valid {
+        let id = doc["id"].as_str().unwrap();
+        let (s, v) = api.get(&format!("/config/{kind}"), &t).await;
+        assert_eq!(s, 200, "{kind}");
+        assert!(
+            v["items"].as_array().unwrap().iter().any(|d| d["id"] == id),
+            "{kind}: {v}"
+        );
+        let (s, v) = api.get(&format!("/config/{kind}/{id}"), &t).await;
+        assert_eq!(s, 200, "{kind}");
+        assert_eq!(v["id"], id);
+    }
+
+    // Secrets are write-only, and applying the masked document keeps them.
+    let (_, v) = api.get("/config/resource/crm", &t).await;
+    assert_eq!(v["credentials"]["production"], "<write-only>");
+    assert!(!v.to_string().contains("live-secret"));
+    let (_, v) = api.post("/config/resource", &t, v.clone()).await;
+    assert_eq!(v["result"], "unchanged", "{v}");
+
+    // Paging and filtering.
+    for id in ["a", "b", "c"] {
+        api.post("/config/event-source", &t, source(id)).await;
+    }
+    // Four sources plus the default one created on first start, in id order.
+    let (_, all) = api.get("/config/event-source?limit=1000", &t).await;
+    assert_eq!(all["total"], 5);
+    let all: Vec<String> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut paged = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("/config/event-source?limit=2&after={a}"),
+            None => "/config/event-source?limit=2".into(),
+        };
+        let (s, v) = api.get(&path, &t).await;
+        assert_eq!(s, 200);
+        assert!(v["items"].as_array().unwrap().len() <= 2);
+        paged.extend(
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string()),
+        );
+        match v["next"].as_str() {
+            Some(n) => after = Some(n.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    let (_, v) = api.get("/config/event-source?q=website", &t).await;
+    assert_eq!(v["total"], 1);
+    let (_, v) = api
+        .get(
+            "/config/event-source?filter=name%20%3D%3D%20%22Website%22",
+            &t,
+        )
+        .await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["id"], "web");
+    let (s, _) = api.get("/config/event-source?limit=0", &t).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = api.get("/config", &t).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["items"].as_array().unwrap().len(), 13);
+
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            "/config/event-source/a",
+            Some(&t),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            "/config/event-source/a",
+            Some(&t),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    for (kind, doc) in valid.iter().rev() {
+        let path = format!("/config/{kind}/{}", doc["id"].as_str().unwrap());
+        let (s, v) = api.call(Method::DELETE, &path, Some(&t), None, None).await;
+        assert_eq!(s, 200, "{kind}: {v}");
+        let (s, _) = api.get(&path, &t).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn contexts_and_deploy() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let (s, _) = api.post("/config/event-source", &t, source("web")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = api
+        .call(
+            Method::GET,
+            "/config/event-source/web",
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "staging is the default context");
+    let (s, v) = api
+        .call(
+            Method::GET,
+            "/config/event-source/web",
+            Some(&t),
+            Some("qa"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+
+    let (s, v) = api
+        .post(
+            "/deploy",
+            &t,
+            json!({"kinds": ["sources"], "dry_run": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["summary"]["created"], 1);
+    let (s, _) = api
+        .call(
+            Method::GET,
+            "/config/event-source/web",
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "dry run deploys nothing");
+    let (_, v) = api
+        .post(
+            "/deploy",
+            &t,
+            json!({"ids": [{"kind": "event-source", "id": "web"}]}),
+        )
+        .await;
+    assert_eq!(
+        v["changes"],
+        json!([{"kind": "event-source", "id": "web", "result": "created"}])
+    );
+    let (s, _) = api
+        .call(
+            Method::GET,
+            "/config/event-source/web",
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, v) = api.post("/deploy", &t, json!({})).await;
+    assert_eq!(v["summary"]["created"], 0);
+    assert!(v["summary"]["unchanged"].as_u64().unwrap() >= 1);
+    let (s, v) = api.post("/deploy", &t, json!({"kinds": ["gadgets"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["message"].as_str().unwrap().starts_with("`kinds[0]`"));
+    let (s, _) = api
+        .post(
+            "/deploy",
+            &t,
+            json!({"ids": [{"kind": "rule", "id": "missing"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn production_only_ignores_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_at(&dir.path().join("data"), &["--production-only"]);
+    let api = Api::new(&server);
+    let t = server.install().await;
+    api.post("/config/event-source", &t, source("web")).await;
+    let (s, _) = api
+        .call(
+            Method::GET,
+            "/config/event-source/web",
+            Some(&t),
+            Some("staging"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        s, 200,
+        "written to and read from production whatever the header says"
+    );
+}
+
+async fn track(server: &Server, session: &str, types: &[&str]) -> Value {
+    let r = client()
+        .post(format!("{}/track", server.collector()))
+        .json(&payload(server.source(), Some(session), None, types))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn data_access() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let p = |path: &str| {
+        let api = &api;
+        let t = t.clone();
+        let path = path.to_string();
+        async move {
+            api.call(Method::GET, &path, Some(&t), Some("production"), None)
+                .await
+        }
+    };
+    let first = track(&server, "s1", &["page-view"]).await;
+    track(&server, "s2", &["page-view", "purchase"]).await;
+    let profile = first["profile"]["id"].as_str().unwrap().to_string();
+
+    let (s, v) = p(&format!("/profiles/{profile}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["id"], profile.as_str());
+    let (s, _) = p("/profiles/nobody").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = p("/profiles/count").await;
+    assert_eq!(v["count"], 2);
+    let (_, v) = api.get("/profiles/count", &t).await;
+    assert_eq!(v["count"], 0, "staging holds no collected data");
+    let (_, v) = p("/profiles?limit=1").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    let next = v["next"].as_str().unwrap().to_string();
+    let (_, v2) = p(&format!("/profiles?limit=1&after={next}")).await;
+    assert_eq!(v2["items"].as_array().unwrap().len(), 1);
+    assert_ne!(v2["items"][0]["id"], v["items"][0]["id"]);
+    assert_eq!(v2["next"], Value::Null);
+    let q = |cond: &str| form_urlencoded::byte_serialize(cond.as_bytes()).collect::<String>();
+    let (s, v) = p(&format!(
+        "/profiles?filter={}",
+        q(r#"metadata.time.insert > now.offset("-1d")"#)
+    ))
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    let (_, v) = p(&format!(
+        "/profiles?filter={}",
+        q(r#"traits.plan == "pro""#)
+    ))
+    .await;
+    assert_eq!(v["items"], json!([]));
+    let (_, v) = p(&format!(
+        "/events?filter={}",
+        q(r#"event@type == "purchase""#)
+    ))
+    .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    let (_, v) = p(&format!(
+        "/events/count?filter={}",
+        q(r#"type == "page-view""#)
+    ))
+    .await;
+    assert_eq!(v["count"], 2);
+    let (_, v) = p(&format!("/sessions/count?filter={}", q(r#"id == "s1""#))).await;
+    assert_eq!(v["count"], 1);
+    let (s, v) = p(&format!("/events?filter={}", q("type =="))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        v["message"].as_str().unwrap().contains("invalid condition"),
+        "{v}"
+    );
+
+    // 1 + 2 events sent, plus system events (profile-created, session-opened, visit-started).
+    let (_, v) = p("/events/count").await;
+    let total = v["count"].as_u64().unwrap();
+    assert_eq!(total, 9);
+    let mut seen = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/events?limit=2&after={c}"),
+            None => "/events?limit=2".into(),
+        };
+        let (s, v) = p(&path).await;
+        assert_eq!(s, 200, "{v}");
+        seen += v["items"].as_array().unwrap().len() as u64;
+        match v["next"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, total);
+    let (s, _) = p("/events?from=yesterday").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = p("/profiles/nobody/events").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = p(&format!("/profiles/{profile}/events")).await;
+    let events = v["items"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    let event_id = events[0]["id"].as_str().unwrap().to_string();
+    let (s, v) = p(&format!("/events/{event_id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["profile"]["id"], profile.as_str());
+    let (s, _) = p("/events/none").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = p("/sessions/s1").await;
+    assert_eq!(s, 200);
+    assert_eq!(v["profile"]["id"], profile.as_str());
+    let (_, v) = p("/sessions").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    let (_, v) = p("/sessions/count").await;
+    assert_eq!(v["count"], 2);
+    let (s, _) = p("/sessions/none").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let del = |path: String| {
+        let api = &api;
+        let t = t.clone();
+        async move {
+            api.call(Method::DELETE, &path, Some(&t), Some("production"), None)
+                .await
+        }
+    };
+    let (s, v) = del(format!("/profiles/{profile}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["deleted"],
+        json!({"profile": profile, "sessions": 1, "events": 4})
+    );
+    let (s, _) = del(format!("/profiles/{profile}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = p("/events/count").await;
+    assert_eq!(v["count"], 5);
+    let (s, _) = del("/sessions/s2".into()).await;
+    assert_eq!(s, 200);
+    let (s, _) = del("/sessions/s2".into()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = p("/events?limit=1").await;
+    let id = v["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, _) = del(format!("/events/{id}")).await;
+    assert_eq!(s, 200);
+    let (s, _) = del(format!("/events/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn event_stream_tails_collected_events() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let (s, v) = api
+        .call(Method::GET, "/events/stream", Some(&t), Some("qa"), None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let resp = client()
+        .get(format!("{}/events/stream?type=purchase", api.base))
+        .bearer_auth(&t)
+        .header("x-context", "production")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut resp = resp;
+    track(&server, "s1", &["page-view", "purchase"]).await;
+    let mut text = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains("\"type\":\"purchase\"") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(found, "stream: {text}");
+    assert!(text.contains("event: event"));
+    assert!(
+        !text.contains("\"type\":\"page-view\""),
+        "type filter applies"
+    );
+}
+
+#[tokio::test]
+async fn operational_endpoints() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    track(&server, "s1", &["page-view"]).await;
+    let (s, v) = api.call(Method::GET, "/health", None, None, None).await;
+    assert_eq!((s, v), (StatusCode::OK, json!({"status": "ok"})));
+    let (_, v) = api.call(Method::GET, "/version", None, None, None).await;
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    let (s, v) = api.get("/stats", &t).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["contexts"]["production"]["events"], 4);
+    assert_eq!(v["contexts"]["production"]["config"]["event-source"], 1);
+    assert!(v["disk_bytes"].as_u64().unwrap() > 0);
+    // One error to count.
+    let (s, _) = api.call(Method::GET, "/nowhere", None, None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let r = client()
+        .get(format!("{}/metrics", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    assert!(text.contains("tracardi_events_collected_total 4"), "{text}");
+    assert!(
+        text.contains("tracardi_http_errors_total{service=\"private-api\",code=\"not_found\"} 1")
+    );
+    assert!(text.contains("tracardi_http_request_duration_seconds_count{service=\"collector\"} 1"));
+    for path in ["/metrics", "/health", "/version", "/openapi.json", "/stats"] {
+        let r = client()
+            .post(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "method_not_allowed");
+    }
+}
+
+/// A redirect configured over the private API works on the collector's `/redirect`.
+#[tokio::test]
+async fn redirects_configured_here_work_on_the_collector() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let redirect = json!({"id": "promo", "source": {"id": server.source()}, "url": "https://example.com/sale?x=1", "event_type": "promo-click", "props": {"campaign": "spring"}, "tags": ["email"]});
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/config/event-redirect",
+            Some(&t),
+            Some("production"),
+            Some(redirect),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .get(format!("{}/redirect/promo/visit-9", server.collector()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(r.headers()["location"], "https://example.com/sale?x=1");
+    let r = http
+        .get(format!("{}/redirect/promo", server.collector()))
+        .header("cookie", "other=1; tracardi-session-id=visit-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    let (_, v) = api
+        .call(
+            Method::GET,
+            "/sessions/visit-9",
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    let profile = v["profile"]["id"].as_str().unwrap().to_string();
+    let (_, v) = api
+        .call(
+            Method::GET,
+            &format!("/profiles/{profile}/events"),
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    let clicks: Vec<&Value> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "promo-click")
+        .collect();
+    assert_eq!(clicks.len(), 2, "{v}");
+    assert_eq!(clicks[0]["properties"]["campaign"], "spring");
+    let r = http
+        .get(format!("{}/redirect/nope", server.collector()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["detail"], "Redirect `nope` not found");
+}
