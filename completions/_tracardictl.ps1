@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Upgrade a store''s schema or copy a store to another backend')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a private API and save the connection')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Switch the current connection')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Display several resources')
@@ -49,7 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;serve' {
             [CompletionResult]::new('--collector-listen', '--collector-listen', [CompletionResultType]::ParameterName, 'Address of the public collector API [default: 0.0.0.0:8585]')
             [CompletionResult]::new('--private-api-listen', '--private-api-listen', [CompletionResultType]::ParameterName, 'Address of the private API [default: 127.0.0.1:8686]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI: a directory (embedded store) [default: the data directory]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
@@ -111,6 +112,51 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;config;help;help' {
+            break
+        }
+        'tracardictl;migrate' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (creates a fresh PostgreSQL schema)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every scope''s profiles, sessions, events and configuration to another store')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;migrate;up' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;migrate;copy' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Target store URI')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;migrate;help' {
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (creates a fresh PostgreSQL schema)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every scope''s profiles, sessions, events and configuration to another store')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;migrate;help;up' {
+            break
+        }
+        'tracardictl;migrate;help;copy' {
+            break
+        }
+        'tracardictl;migrate;help;help' {
             break
         }
         'tracardictl;login' {
@@ -484,6 +530,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Upgrade a store''s schema or copy a store to another backend')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a private API and save the connection')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Switch the current connection')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Display several resources')
@@ -516,6 +563,17 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;config;keys' {
+            break
+        }
+        'tracardictl;help;migrate' {
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (creates a fresh PostgreSQL schema)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every scope''s profiles, sessions, events and configuration to another store')
+            break
+        }
+        'tracardictl;help;migrate;up' {
+            break
+        }
+        'tracardictl;help;migrate;copy' {
             break
         }
         'tracardictl;help;login' {

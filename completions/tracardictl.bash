@@ -52,6 +52,9 @@ _tracardictl() {
             tracardictl,login)
                 cmd="tracardictl__subcmd__login"
                 ;;
+            tracardictl,migrate)
+                cmd="tracardictl__subcmd__migrate"
+                ;;
             tracardictl,serve)
                 cmd="tracardictl__subcmd__serve"
                 ;;
@@ -196,6 +199,9 @@ _tracardictl() {
             tracardictl__subcmd__help,login)
                 cmd="tracardictl__subcmd__help__subcmd__login"
                 ;;
+            tracardictl__subcmd__help,migrate)
+                cmd="tracardictl__subcmd__help__subcmd__migrate"
+                ;;
             tracardictl__subcmd__help,serve)
                 cmd="tracardictl__subcmd__help__subcmd__serve"
                 ;;
@@ -247,6 +253,12 @@ _tracardictl() {
             tracardictl__subcmd__help__subcmd__flow,validate)
                 cmd="tracardictl__subcmd__help__subcmd__flow__subcmd__validate"
                 ;;
+            tracardictl__subcmd__help__subcmd__migrate,copy)
+                cmd="tracardictl__subcmd__help__subcmd__migrate__subcmd__copy"
+                ;;
+            tracardictl__subcmd__help__subcmd__migrate,up)
+                cmd="tracardictl__subcmd__help__subcmd__migrate__subcmd__up"
+                ;;
             tracardictl__subcmd__help__subcmd__token,create)
                 cmd="tracardictl__subcmd__help__subcmd__token__subcmd__create"
                 ;;
@@ -255,6 +267,24 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__help__subcmd__tql,eval)
                 cmd="tracardictl__subcmd__help__subcmd__tql__subcmd__eval"
+                ;;
+            tracardictl__subcmd__migrate,copy)
+                cmd="tracardictl__subcmd__migrate__subcmd__copy"
+                ;;
+            tracardictl__subcmd__migrate,help)
+                cmd="tracardictl__subcmd__migrate__subcmd__help"
+                ;;
+            tracardictl__subcmd__migrate,up)
+                cmd="tracardictl__subcmd__migrate__subcmd__up"
+                ;;
+            tracardictl__subcmd__migrate__subcmd__help,copy)
+                cmd="tracardictl__subcmd__migrate__subcmd__help__subcmd__copy"
+                ;;
+            tracardictl__subcmd__migrate__subcmd__help,help)
+                cmd="tracardictl__subcmd__migrate__subcmd__help__subcmd__help"
+                ;;
+            tracardictl__subcmd__migrate__subcmd__help,up)
+                cmd="tracardictl__subcmd__migrate__subcmd__help__subcmd__up"
                 ;;
             tracardictl__subcmd__token,create)
                 cmd="tracardictl__subcmd__token__subcmd__create"
@@ -293,7 +323,7 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version serve config login use get describe apply delete edit deploy token apm tql flow generate help"
+            opts="-h -V --config --data-dir --log-format --help --version serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1343,7 +1373,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="serve config login use get describe apply delete edit deploy token apm tql flow generate help"
+            opts="serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1706,6 +1736,48 @@ _tracardictl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tracardictl__subcmd__help__subcmd__migrate)
+            opts="up copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__migrate__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__migrate__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tracardictl__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1828,6 +1900,152 @@ _tracardictl() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate)
+            opts="-h --config --data-dir --log-format --help up copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__copy)
+            opts="-h --from --to --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__help)
+            opts="up copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__help__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__up)
+            opts="-h --store --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

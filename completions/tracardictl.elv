@@ -27,6 +27,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --version 'Print version'
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
+            cand migrate 'Upgrade a store''s schema or copy a store to another backend'
             cand login 'Sign in to a private API and save the connection'
             cand use 'Switch the current connection'
             cand get 'Display several resources'
@@ -45,7 +46,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;serve'= {
             cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
             cand --private-api-listen 'Address of the private API [default: 127.0.0.1:8686]'
-            cand --store 'Store URI: a directory (embedded store) [default: the data directory]'
+            cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
@@ -98,6 +99,44 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;config;help;keys'= {
         }
         &'tracardictl;config;help;help'= {
+        }
+        &'tracardictl;migrate'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand up 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
+            cand copy 'Copy every scope''s profiles, sessions, events and configuration to another store'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;migrate;up'= {
+            cand --store 'Store URI [default: the configured store]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;migrate;copy'= {
+            cand --from 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)'
+            cand --to 'Target store URI'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;migrate;help'= {
+            cand up 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
+            cand copy 'Copy every scope''s profiles, sessions, events and configuration to another store'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;migrate;help;up'= {
+        }
+        &'tracardictl;migrate;help;copy'= {
+        }
+        &'tracardictl;migrate;help;help'= {
         }
         &'tracardictl;login'= {
             cand --name 'Name of this connection'
@@ -423,6 +462,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help'= {
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
+            cand migrate 'Upgrade a store''s schema or copy a store to another backend'
             cand login 'Sign in to a private API and save the connection'
             cand use 'Switch the current connection'
             cand get 'Display several resources'
@@ -450,6 +490,14 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;config;validate'= {
         }
         &'tracardictl;help;config;keys'= {
+        }
+        &'tracardictl;help;migrate'= {
+            cand up 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
+            cand copy 'Copy every scope''s profiles, sessions, events and configuration to another store'
+        }
+        &'tracardictl;help;migrate;up'= {
+        }
+        &'tracardictl;help;migrate;copy'= {
         }
         &'tracardictl;help;login'= {
         }

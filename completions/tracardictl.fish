@@ -32,6 +32,7 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -s h -l help -d 'P
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -s V -l version -d 'Print version'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "config" -d 'Show or check the effective configuration'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "login" -d 'Sign in to a private API and save the connection'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "use" -d 'Switch the current connection'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "get" -d 'Display several resources'
@@ -48,7 +49,7 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "generate" -
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l collector-listen -d 'Address of the public collector API [default: 0.0.0.0:8585]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l private-api-listen -d 'Address of the private API [default: 127.0.0.1:8686]' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l store -d 'Store URI: a directory (embedded store) [default: the data directory]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l store -d 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
@@ -83,6 +84,30 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fi
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "keys" -d 'List every key with the environment variable that sets it'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l from -d 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l to -d 'Target store URI' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l name -d 'Name of this connection' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -s u -l username -d 'User (email) to sign in as' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l token -d 'Use this API key instead of signing in' -r
@@ -318,25 +343,28 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l dat
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "config" -d 'Show or check the effective configuration'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "use" -d 'Switch the current connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "get" -d 'Display several resources'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "delete" -d 'Delete a resource'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "token" -d 'Manage API keys'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "config" -d 'Show or check the effective configuration'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "use" -d 'Switch the current connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "get" -d 'Display several resources'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "delete" -d 'Delete a resource'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "token" -d 'Manage API keys'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration as TOML, secrets redacted'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "keys" -d 'List every key with the environment variable that sets it'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from apm" -f -a "scan" -d 'Scan every profile for duplicates sharing a merge key and merge them'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from tql" -f -a "check" -d 'Parse a condition; print it in canonical form, or the error with its position'

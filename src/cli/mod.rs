@@ -9,6 +9,7 @@ mod config_cmd;
 pub mod connection;
 mod flow;
 mod generate;
+mod migrate;
 mod resources;
 mod serve;
 mod tql;
@@ -58,6 +59,7 @@ pub struct Cli {
 pub enum Command {
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
+    Migrate(migrate::MigrateArgs),
     Login(connection::LoginArgs),
     Use(connection::UseArgs),
     Get(resources::GetArgs),
@@ -140,6 +142,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Migrate(args) => migrate::run(&cli, args),
         Command::Login(args) => connection::login(args),
         Command::Use(args) => connection::use_connection(args),
         Command::Get(args) => resources::get(args),

@@ -31,7 +31,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub production_only: bool,
 
-    /// Store URI: a directory (embedded store) [default: the data directory]
+    /// Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared
+    /// PostgreSQL) [default: the data directory]
     #[arg(long, value_name = "URI")]
     pub store: Option<String>,
 }

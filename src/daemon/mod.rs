@@ -58,27 +58,42 @@ const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 /// Opens the store and checks its schema version; a fresh store gets the current one.
 pub async fn open_store(config: &Config) -> anyhow::Result<SharedStore> {
     let uri = config.store_uri();
+    let shown = redact_uri(&uri);
     let opts = store::OpenOptions {
         cache_bytes: config.storage.cache_mb * 1024 * 1024,
     };
-    let store = tokio::task::spawn_blocking({
-        let uri = uri.clone();
-        move || store::open(&uri, &opts)
-    })
-    .await
-    .context("store open task failed")?
-    .with_context(|| format!("cannot open the store at {uri}"))?;
+    let store = store::open_async(&uri, &opts)
+        .await
+        .with_context(|| format!("cannot open the store at {shown}"))?;
     match store.schema_version().await? {
         None => store.set_schema_version(SCHEMA_VERSION).await?,
         Some(v) if v == SCHEMA_VERSION => {}
         Some(v) if v < SCHEMA_VERSION => bail!(
-            "the store at {uri} has schema version {v}, older than this binary's {SCHEMA_VERSION}; run `tracardictl migrate up` first"
+            "the store at {shown} has schema version {v}, older than this binary's {SCHEMA_VERSION}; run `tracardictl migrate up` first"
         ),
         Some(v) => bail!(
-            "the store at {uri} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION}); use a newer tracardictl"
+            "the store at {shown} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION}); use a newer tracardictl"
         ),
     }
     Ok(store)
+}
+
+/// A store URI with any password replaced by `***`, for messages and logs.
+pub fn redact_uri(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return uri.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => uri.to_string(),
+        },
+        None => uri.to_string(),
+    }
 }
 
 /// The merge-key salt: the configured one, which must match the one recorded at install,
@@ -266,7 +281,10 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
     }
 
     if let Some(source) = &created {
-        println!("tracardictl: created a new store at {}", config.store_uri());
+        println!(
+            "tracardictl: created a new store at {}",
+            redact_uri(&config.store_uri())
+        );
         println!(
             "tracardictl: default event source (rest, staging and production): {}",
             source.id

@@ -4,6 +4,9 @@
 //! No backend type appears in a signature here, so a second backend can implement the
 //! same trait and run the same conformance suite (`testsuite`).
 
+pub mod copy;
+pub mod locks;
+pub mod postgres;
 pub mod sled;
 pub mod testsuite;
 
@@ -39,6 +42,10 @@ pub enum StoreError {
     BadCursor(String),
     #[error("{0}")]
     Invalid(String),
+    /// The store cannot be reached now (database down, pool exhausted, timeout); the
+    /// request may be retried.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -162,6 +169,26 @@ pub trait Store: Send + Sync + 'static {
     /// Returns once every write made before the call is on disk. Concurrent callers share
     /// one flush (group commit).
     async fn durable(&self) -> Result<()>;
+
+    /// Serialises updates to one key (a session or profile id) of a scope across every
+    /// process sharing this store. Held until the guard is dropped; not re-entrant.
+    async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard>;
+
+    /// The configuration kinds stored in a scope, sorted.
+    async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>>;
+}
+
+/// Holds a lock taken with [`Store::lock`]; dropping it releases the lock.
+pub struct LockGuard {
+    _held: Box<dyn Send + Sync>,
+}
+
+impl LockGuard {
+    pub fn new(held: impl Send + Sync + 'static) -> Self {
+        Self {
+            _held: Box::new(held),
+        }
+    }
 }
 
 pub type SharedStore = Arc<dyn Store>;
@@ -219,13 +246,32 @@ pub async fn event_sources(store: &dyn Store, scope: &Scope) -> Result<Vec<Event
         .collect()
 }
 
-/// Opens the store named by a URI: a plain path or `sled:PATH` for the embedded store.
+/// Whether a store URI names a PostgreSQL database.
+pub fn is_postgres_uri(uri: &str) -> bool {
+    uri.starts_with("postgres://") || uri.starts_with("postgresql://")
+}
+
+/// Opens the store named by a URI: `postgres://…` for PostgreSQL (see
+/// [`postgres::PostgresStore::connect`]), else a plain path or `sled:PATH` for the
+/// embedded store.
+pub async fn open_async(uri: &str, options: &OpenOptions) -> Result<SharedStore> {
+    if is_postgres_uri(uri) {
+        return Ok(Arc::new(postgres::PostgresStore::connect(uri).await?));
+    }
+    let uri = uri.to_string();
+    let options = options.clone();
+    tokio::task::spawn_blocking(move || open(&uri, &options))
+        .await
+        .map_err(|e| StoreError::Io(format!("store open task failed: {e}")))?
+}
+
+/// Opens the embedded store named by a URI: a plain path or `sled:PATH`. PostgreSQL
+/// URIs need [`open_async`].
 pub fn open(uri: &str, options: &OpenOptions) -> Result<SharedStore> {
     let path = uri.strip_prefix("sled:").unwrap_or(uri);
-    if uri.starts_with("postgres://") || uri.starts_with("postgresql://") {
+    if is_postgres_uri(uri) {
         return Err(StoreError::Invalid(
-            "the PostgreSQL backend is not built yet; use the embedded store (a directory path)"
-                .into(),
+            "a PostgreSQL store is opened with store::open_async".into(),
         ));
     }
     Ok(Arc::new(sled::SledStore::open(

@@ -44,6 +44,8 @@ pub const CHECKS: &[&str] = &[
     "merge_journal_by_profile",
     "merge_marks",
     "meta_and_scopes",
+    "locks_exclude_per_key",
+    "scopes_and_config_kinds",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -322,6 +324,64 @@ pub async fn unknown_fields_survive(store: &dyn Store) {
     assert_eq!(store.profile(&s, "p1").await.unwrap().unwrap(), p);
 }
 
+pub async fn locks_exclude_per_key(store: &dyn Store) {
+    let s = scope();
+    let wait = std::time::Duration::from_millis(300);
+    let held = store.lock(&s, "session:1").await.unwrap();
+    assert!(
+        tokio::time::timeout(wait, store.lock(&s, "session:1"))
+            .await
+            .is_err(),
+        "a held key is not granted twice"
+    );
+    // Other keys and the same key in another scope proceed.
+    let other = store.lock(&s, "profile:1").await.unwrap();
+    let staging = Scope::default_tenant(Context::Staging);
+    let elsewhere = store.lock(&staging, "session:1").await.unwrap();
+    drop((other, elsewhere));
+    drop(held);
+    let again = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.lock(&s, "session:1"),
+    )
+    .await
+    .expect("released on drop")
+    .unwrap();
+    drop(again);
+    // A waiter given up on (timed out above) left nothing behind.
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.lock(&s, "session:1"),
+    )
+    .await
+    .expect("a cancelled waiter leaves the key free")
+    .unwrap();
+}
+
+pub async fn scopes_and_config_kinds(store: &dyn Store) {
+    let prod = scope();
+    let acme = Scope::new("acme", Context::Staging);
+    store
+        .put_profile(&prod, &Profile::new("p1".into(), t(0)))
+        .await
+        .unwrap();
+    store
+        .put_config(&acme, "rule", "r", &json!({"id": "r"}))
+        .await
+        .unwrap();
+    store
+        .put_config(&acme, "flow", "f", &json!({"id": "f"}))
+        .await
+        .unwrap();
+    let scopes = store.scopes().await.unwrap();
+    assert!(
+        scopes.contains(&prod) && scopes.contains(&acme),
+        "{scopes:?}"
+    );
+    assert_eq!(store.config_kinds(&acme).await.unwrap(), ["flow", "rule"]);
+    assert!(store.config_kinds(&prod).await.unwrap().is_empty());
+}
+
 pub async fn profiles_by_alias_finds_every_holder(store: &dyn Store) {
     let s = scope();
     for id in ["a", "b", "c"] {
@@ -497,7 +557,9 @@ macro_rules! store_conformance_tests {
             sessions_by_profile_follow_repointing,
             merge_journal_by_profile,
             merge_marks,
-            meta_and_scopes
+            meta_and_scopes,
+            locks_exclude_per_key,
+            scopes_and_config_kinds
         );
     };
     (@each $make:expr; $($name:ident),*) => {

@@ -146,7 +146,6 @@ pub trait EventProcessor: Send + Sync {
 pub struct Tracker {
     store: SharedStore,
     settings: TrackerSettings,
-    session_locks: KeyedLocks,
     profile_locks: Arc<KeyedLocks>,
     identification: ConfigCache,
     processor: Option<std::sync::Arc<dyn EventProcessor>>,
@@ -209,7 +208,6 @@ impl Tracker {
         Self {
             store,
             settings,
-            session_locks: KeyedLocks::new(1024),
             profile_locks: Arc::new(KeyedLocks::new(1024)),
             identification: ConfigCache::new(IDENTIFICATION_POINT),
             processor: None,
@@ -438,7 +436,12 @@ impl Tracker {
             .session_id()
             .map(str::to_string)
             .unwrap_or_else(new_id);
-        let _session_guard = self.session_locks.lock(&session_id).await;
+        // Store locks hold across every process sharing the store (advisory locks on
+        // PostgreSQL), so two collectors cannot create two profiles for one session.
+        let _session_guard = self
+            .store
+            .lock(scope, &format!("session:{session_id}"))
+            .await?;
         let stored_session = self.store.session(scope, &session_id).await?;
 
         // An identification point names the profile outright; otherwise §4.2–4.3: the
@@ -481,7 +484,14 @@ impl Tracker {
                 .clone()
                 .or_else(|| claimed.clone().filter(|_| adopt))
                 .unwrap_or_else(new_id);
-            profile_guard = self.profile_locks.lock(&lock_id).await;
+            // The in-process lock is shared with automatic merging (APM) in this
+            // process; the store lock excludes other processes.
+            let local = self.profile_locks.lock(&lock_id).await;
+            let shared = self
+                .store
+                .lock(scope, &format!("profile:{lock_id}"))
+                .await?;
+            profile_guard = (local, shared);
             // Re-read under the lock: another request may have changed or merged it.
             let fresh = self.store.profile(scope, &lock_id).await?;
             match fresh {

@@ -7,7 +7,7 @@ use tracardictl::domain::{Context, EntityRef, Event, Profile, Scope};
 use tracardictl::store::{self, OpenOptions, SharedStore, TimeRange};
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     PutProfile { id: u8, alias: u8, version: u32 },
     DeleteProfile { id: u8 },
     PutEvent { id: u8, profile: u8, at: u16 },
@@ -16,7 +16,7 @@ enum Op {
     Reopen,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0u8..8, 0u8..4, any::<u32>()).prop_map(|(id, alias, version)| Op::PutProfile { id, alias, version }),
         1 => (0u8..8).prop_map(|id| Op::DeleteProfile { id }),
@@ -34,13 +34,23 @@ struct Model {
 }
 
 fn open(dir: &std::path::Path) -> SharedStore {
-    store::open(
-        dir.to_str().unwrap(),
-        &OpenOptions {
-            cache_bytes: 4 << 20,
-        },
-    )
-    .unwrap()
+    // sled's background flusher can hold the file lock for a moment after the last
+    // handle is dropped; a reopen on a loaded machine retries briefly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match store::open(
+            dir.to_str().unwrap(),
+            &OpenOptions {
+                cache_bytes: 4 << 20,
+            },
+        ) {
+            Ok(s) => return s,
+            Err(store::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot reopen the store: {e}"),
+        }
+    }
 }
 
 async fn check(store: &SharedStore, model: &Model, scope: &Scope) {
@@ -86,49 +96,65 @@ proptest! {
     fn store_matches_model(ops in prop::collection::vec(op(), 1..60)) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let scope = Scope::default_tenant(Context::Production);
-        rt.block_on(async {
-            let mut store = open(dir.path());
-            let mut model = Model::default();
-            let base = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-            for op in ops {
-                match op {
-                    Op::PutProfile { id, alias, version } => {
-                        let id = format!("p{id}");
-                        let alias = format!("alias-{id}-{alias}");
-                        let mut p = Profile::new(id.clone(), base);
-                        p.ids.push(alias.clone());
-                        p.traits.insert("version".into(), version.into());
-                        store.put_profile(&scope, &p).await.unwrap();
-                        model.profiles.insert(id, (alias, version));
-                    }
-                    Op::DeleteProfile { id } => {
-                        let id = format!("p{id}");
-                        let existed = store.delete_profile(&scope, &id).await.unwrap();
-                        assert_eq!(existed, model.profiles.remove(&id).is_some());
-                    }
-                    Op::PutEvent { id, profile, at } => {
-                        let id = format!("e{id}");
-                        let pid = format!("p{profile}");
-                        let mut e = Event::new(id.clone(), "x".into(), "s", base + chrono::Duration::seconds(at as i64));
-                        e.profile = Some(EntityRef::new(&pid));
-                        store.put_events(&scope, &[e]).await.unwrap();
-                        model.events.insert(id, (pid, at));
-                    }
-                    Op::DeleteEvent { id } => {
-                        let id = format!("e{id}");
-                        let existed = store.delete_event(&scope, &id).await.unwrap();
-                        assert_eq!(existed, model.events.remove(&id).is_some());
-                    }
-                    Op::Durable => store.durable().await.unwrap(),
-                    Op::Reopen => {
-                        store.durable().await.unwrap();
-                        drop(store);
-                        store = open(dir.path());
-                    }
-                }
-                check(&store, &model, &scope).await;
+        rt.block_on(run_model(ops, || {
+            let store = open(dir.path());
+            async move { store }
+        }));
+    }
+}
+
+/// Applies `ops` to the store `open` yields (called again for each reopen) and to the
+/// model, checking after every step. Shared by every backend's model test.
+pub(crate) async fn run_model<F, Fut>(ops: Vec<Op>, mut open: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = SharedStore>,
+{
+    let scope = Scope::default_tenant(Context::Production);
+    let mut store = open().await;
+    let mut model = Model::default();
+    let base = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    for op in ops {
+        match op {
+            Op::PutProfile { id, alias, version } => {
+                let id = format!("p{id}");
+                let alias = format!("alias-{id}-{alias}");
+                let mut p = Profile::new(id.clone(), base);
+                p.ids.push(alias.clone());
+                p.traits.insert("version".into(), version.into());
+                store.put_profile(&scope, &p).await.unwrap();
+                model.profiles.insert(id, (alias, version));
             }
-        });
+            Op::DeleteProfile { id } => {
+                let id = format!("p{id}");
+                let existed = store.delete_profile(&scope, &id).await.unwrap();
+                assert_eq!(existed, model.profiles.remove(&id).is_some());
+            }
+            Op::PutEvent { id, profile, at } => {
+                let id = format!("e{id}");
+                let pid = format!("p{profile}");
+                let mut e = Event::new(
+                    id.clone(),
+                    "x".into(),
+                    "s",
+                    base + chrono::Duration::seconds(at as i64),
+                );
+                e.profile = Some(EntityRef::new(&pid));
+                store.put_events(&scope, &[e]).await.unwrap();
+                model.events.insert(id, (pid, at));
+            }
+            Op::DeleteEvent { id } => {
+                let id = format!("e{id}");
+                let existed = store.delete_event(&scope, &id).await.unwrap();
+                assert_eq!(existed, model.events.remove(&id).is_some());
+            }
+            Op::Durable => store.durable().await.unwrap(),
+            Op::Reopen => {
+                store.durable().await.unwrap();
+                drop(store);
+                store = open().await;
+            }
+        }
+        check(&store, &model, &scope).await;
     }
 }

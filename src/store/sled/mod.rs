@@ -3,7 +3,8 @@
 
 mod wal;
 
-use super::{Counts, OpenOptions, Page, Result, Store, StoreError, TimeRange};
+use super::locks::KeyLocks;
+use super::{Counts, LockGuard, OpenOptions, Page, Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -58,6 +59,8 @@ pub struct SledStore {
     /// None only while the log of an earlier run is being replayed.
     wal: Option<Arc<Wal>>,
     checkpointing: Arc<AtomicBool>,
+    /// sled allows one process per database, so in-process locks serialise everyone.
+    locks: KeyLocks,
 }
 
 fn io(e: sled::Error) -> StoreError {
@@ -190,6 +193,7 @@ impl SledStore {
             db,
             path: path.to_path_buf(),
             trees: RwLock::new(HashMap::new()),
+            locks: KeyLocks::new(),
             wal: None,
             checkpointing: Arc::new(AtomicBool::new(false)),
         };
@@ -654,6 +658,25 @@ impl Store for SledStore {
         .await
     }
 
+    async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
+        let key = format!("{}\u{1f}{}\u{1f}{key}", scope.tenant, scope.context);
+        Ok(LockGuard::new(self.locks.lock(&key).await))
+    }
+
+    async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>> {
+        let mut kinds: Vec<String> = self
+            .db
+            .tree_names()
+            .iter()
+            .filter_map(|name| parse_tree_name(name))
+            .filter(|(s, _)| s == scope)
+            .filter_map(|(_, name)| name.strip_prefix("config:").map(str::to_string))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        Ok(kinds)
+    }
+
     async fn scopes(&self) -> Result<Vec<Scope>> {
         let mut out: Vec<Scope> = Vec::new();
         for name in self.db.tree_names() {
@@ -1014,6 +1037,19 @@ impl SledStore {
     }
 }
 
+/// The scope and kind name of a tree opened by `tree_named`.
+fn parse_tree_name(name: &[u8]) -> Option<(Scope, String)> {
+    let name = std::str::from_utf8(name).ok()?;
+    let mut parts = name.splitn(4, '\u{1f}');
+    if parts.next()? != "t" {
+        return None;
+    }
+    let tenant = parts.next()?;
+    let context: Context = parts.next()?.parse().ok()?;
+    let kind = parts.next()?;
+    Some((Scope::new(tenant, context), kind.to_string()))
+}
+
 #[cfg(test)]
 mod conformance {
     use super::SledStore;
@@ -1048,6 +1084,6 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 17);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 19);
     }
 }

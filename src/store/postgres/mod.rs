@@ -1,0 +1,1498 @@
+//! The shared store on PostgreSQL: collectors and workers on many hosts over one database.
+//!
+//! Records are JSONB documents in tables keyed by scope (tenant, context) and id, with
+//! columns for what queries select on: the id index (`profile_ids`: every id of a profile
+//! → its canonical id), events by (scope, profile, insert time, id) and by (scope, insert
+//! time, id), sessions by profile. Events live in monthly range partitions on their insert
+//! time, created on demand and dropped whole by [`PostgresStore::drop_events_before`].
+//!
+//! **Durability.** Every write is one statement (or one transaction) that has committed
+//! before the method returns, with `synchronous_commit=on` forced on every connection, so
+//! a committed write is in PostgreSQL's WAL on disk. [`Store::durable`] therefore has
+//! nothing left to do. Concurrent commits share WAL flushes in PostgreSQL itself (its own
+//! group commit), so many requests are covered by one fsync.
+//!
+//! **URI.** `postgres://user:password@host:port/db?schema=NAME&pool_size=N&timeout_ms=T`.
+//! Besides what libpq-style URIs accept, `schema` puts every table in that schema
+//! (created if missing; default `public` / the server's `search_path`), `pool_size` caps
+//! connections of this process (default 16), `timeout_ms` bounds connecting, waiting for
+//! a pooled connection and every statement (default 5000), `lock_timeout_ms` bounds
+//! waiting for a per-profile lock held by another process (default 10000).
+
+mod advisory;
+pub mod migrations;
+pub mod testing;
+
+use super::{Counts, LockGuard, Page, Result, Store, StoreError, TimeRange};
+use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
+use advisory::AdvisoryLocks;
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_postgres::types::{FromSql, Json, Type};
+use tokio_postgres::{NoTls, Row};
+
+/// Serialises schema changes (migrations, partition creation) across processes.
+const DDL_LOCK: i64 = 0x7472_6163_6172_6469; // "tracardi"
+
+/// Connection settings parsed from the store URI.
+#[derive(Clone)]
+pub(crate) struct PgSettings {
+    config: tokio_postgres::Config,
+    schema: Option<String>,
+    pool_size: usize,
+    op_timeout: Duration,
+    lock_timeout: Duration,
+}
+
+impl PgSettings {
+    /// Parses a `postgres://` URI, taking out this store's own parameters.
+    pub(crate) fn parse(uri: &str) -> Result<Self> {
+        let (base, query) = match uri.split_once('?') {
+            Some((b, q)) => (b, q),
+            None => (uri, ""),
+        };
+        let mut rest = form_urlencoded::Serializer::new(String::new());
+        let mut schema = None;
+        let mut pool_size = 16usize;
+        let mut op_timeout = Duration::from_millis(5000);
+        let mut lock_timeout = Duration::from_millis(10_000);
+        let number = |k: &str, v: &str| -> Result<u64> {
+            v.parse()
+                .map_err(|_| StoreError::Invalid(format!("store URI: `{k}={v}` is not a number")))
+        };
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            match k.as_ref() {
+                "schema" => {
+                    if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        return Err(StoreError::Invalid(format!(
+                            "store URI: schema `{v}` must be letters, digits and `_`"
+                        )));
+                    }
+                    schema = Some(v.into_owned());
+                }
+                "pool_size" => pool_size = number(&k, &v)?.clamp(1, 1000) as usize,
+                "timeout_ms" => op_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
+                "lock_timeout_ms" => lock_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
+                _ => {
+                    rest.append_pair(&k, &v);
+                }
+            }
+        }
+        let rest = rest.finish();
+        let libpq = if rest.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{rest}")
+        };
+        let mut config: tokio_postgres::Config = libpq
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URI: {e}")))?;
+        let mut options = config.get_options().unwrap_or_default().to_string();
+        if let Some(s) = &schema {
+            options.push_str(&format!(" -c search_path={s}"));
+        }
+        // A commit must be on disk before we acknowledge, whatever the server default.
+        options.push_str(" -c synchronous_commit=on");
+        config.options(options.trim());
+        config.connect_timeout(op_timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("tracardictl");
+        }
+        Ok(Self {
+            config,
+            schema,
+            pool_size,
+            op_timeout,
+            lock_timeout,
+        })
+    }
+}
+
+pub struct PostgresStore {
+    pool: Pool,
+    settings: PgSettings,
+    /// Months (year * 12 + month0) whose event partition is known to exist.
+    partitions: Mutex<HashSet<i32>>,
+    locks: Arc<AdvisoryLocks>,
+}
+
+/// Maps a driver error: bad data is `Invalid`, a lost or refused connection
+/// `Unavailable`, anything else `Io`. All three answer 503 on the collector.
+pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    match e.as_db_error() {
+        Some(db) => {
+            let code = db.code().code();
+            if code.starts_with("22") {
+                StoreError::Invalid(format!("PostgreSQL refused the data: {}", db.message()))
+            } else if ["08", "53", "57"].iter().any(|c| code.starts_with(c)) {
+                StoreError::Unavailable(format!("PostgreSQL: {}", db.message()))
+            } else {
+                StoreError::Io(format!("PostgreSQL: {db}"))
+            }
+        }
+        None => StoreError::Unavailable(format!("PostgreSQL connection: {e}")),
+    }
+}
+
+fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
+    StoreError::Unavailable(format!("no PostgreSQL connection: {e}"))
+}
+
+/// A JSON or JSONB column's bytes, decoded once by serde into the target type.
+struct RawJson<'a>(&'a [u8]);
+
+impl<'a> FromSql<'a> for RawJson<'a> {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        if *ty == Type::JSONB {
+            match raw.split_first() {
+                Some((1, rest)) => Ok(RawJson(rest)),
+                _ => Err("unsupported JSONB encoding version".into()),
+            }
+        } else {
+            Ok(RawJson(raw))
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONB || *ty == Type::JSON
+    }
+}
+
+fn decode<T: DeserializeOwned>(kind: &'static str, row: &Row, col: usize, id: &str) -> Result<T> {
+    let raw: RawJson = row.try_get(col).map_err(|e| StoreError::Corrupt {
+        kind,
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
+    serde_json::from_slice(raw.0).map_err(|e| StoreError::Corrupt {
+        kind,
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn text(row: &Row, col: usize) -> Result<String> {
+    row.try_get::<_, String>(col).map_err(pg_err)
+}
+
+fn month_of(t: DateTime<Utc>) -> i32 {
+    t.year() * 12 + t.month0() as i32
+}
+
+fn month_start(month: i32) -> Option<DateTime<Utc>> {
+    Utc.with_ymd_and_hms(
+        month.div_euclid(12),
+        month.rem_euclid(12) as u32 + 1,
+        1,
+        0,
+        0,
+        0,
+    )
+    .single()
+}
+
+fn partition_name(month: i32) -> String {
+    format!(
+        "events_{:04}_{:02}",
+        month.div_euclid(12),
+        month.rem_euclid(12) + 1
+    )
+}
+
+fn parse_partition_name(name: &str) -> Option<i32> {
+    let rest = name.strip_prefix("events_")?;
+    let (y, m) = rest.split_once('_')?;
+    let y: i32 = y.parse().ok()?;
+    let m: i32 = m.parse().ok()?;
+    (1..=12).contains(&m).then_some(y * 12 + m - 1)
+}
+
+/// `<micros>:<id>` — the cursor of time-ordered listings (the same shape as sled's).
+fn time_cursor(t: DateTime<Utc>, id: &str) -> String {
+    format!("{}:{id}", t.timestamp_micros())
+}
+
+fn parse_time_cursor(cursor: &str) -> Result<(DateTime<Utc>, String)> {
+    let bad = || StoreError::BadCursor(cursor.to_string());
+    let (micros, id) = cursor.split_once(':').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let t = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok((t, id.to_string()))
+}
+
+fn limit_param(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1
+}
+
+/// Builds a page from rows fetched with `limit + 1`.
+fn event_page(rows: Vec<Row>, limit: usize) -> Result<Page<Event>> {
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit));
+    let mut next = None;
+    for row in rows.iter().take(limit) {
+        let inserted: DateTime<Utc> = row.try_get(0).map_err(pg_err)?;
+        let id = text(row, 1)?;
+        items.push(decode("event", row, 2, &id)?);
+        next = Some(time_cursor(inserted, &id));
+    }
+    Ok(Page {
+        items,
+        next: if more { next } else { None },
+    })
+}
+
+impl PostgresStore {
+    /// Connects, creates the schema named by `?schema=` if missing, and applies pending
+    /// migrations.
+    pub async fn connect(uri: &str) -> Result<Self> {
+        let settings = PgSettings::parse(uri)?;
+        let manager = Manager::from_config(
+            settings.config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(settings.op_timeout))
+            .create_timeout(Some(settings.op_timeout))
+            .recycle_timeout(Some(settings.op_timeout))
+            .build()
+            .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))?;
+        let store = Self {
+            pool,
+            locks: Arc::new(AdvisoryLocks::new(settings.clone())),
+            settings,
+            partitions: Mutex::new(HashSet::new()),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The schema named in the URI, if any.
+    pub fn schema(&self) -> Option<&str> {
+        self.settings.schema.as_deref()
+    }
+
+    async fn client(&self) -> Result<Object> {
+        self.pool.get().await.map_err(pool_err)
+    }
+
+    /// Bounds a database operation so that a hung server answers an error, not a hang.
+    async fn timed<T>(&self, fut: impl Future<Output = Result<T>>) -> Result<T> {
+        tokio::time::timeout(self.settings.op_timeout, fut)
+            .await
+            .map_err(|_| {
+                StoreError::Unavailable(format!(
+                    "PostgreSQL did not answer within {} ms",
+                    self.settings.op_timeout.as_millis()
+                ))
+            })?
+    }
+
+    /// Applies every pending migration; returns the versions applied now. Safe to run
+    /// from several processes at once.
+    pub async fn migrate(&self) -> Result<Vec<i32>> {
+        self.timed(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg_err)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DDL_LOCK])
+                .await
+                .map_err(pg_err)?;
+            if let Some(schema) = &self.settings.schema {
+                tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                    .await
+                    .map_err(pg_err)?;
+            }
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    integer PRIMARY KEY,
+                    name       text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )",
+            )
+            .await
+            .map_err(pg_err)?;
+            let applied: HashSet<i32> = tx
+                .query("SELECT version FROM schema_migrations", &[])
+                .await
+                .map_err(pg_err)?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(pg_err)?;
+            let known = migrations::MIGRATIONS
+                .iter()
+                .map(|m| m.version)
+                .max()
+                .unwrap_or(0);
+            if let Some(newer) = applied.iter().copied().filter(|v| *v > known).max() {
+                return Err(StoreError::Invalid(format!(
+                    "the database has schema migration {newer}, newer than this binary knows ({known}); use a newer tracardictl"
+                )));
+            }
+            let mut done = Vec::new();
+            for m in migrations::MIGRATIONS {
+                if applied.contains(&m.version) {
+                    continue;
+                }
+                tx.batch_execute(m.sql).await.map_err(pg_err)?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    &[&m.version, &m.name],
+                )
+                .await
+                .map_err(pg_err)?;
+                done.push(m.version);
+            }
+            tx.commit().await.map_err(pg_err)?;
+            Ok(done)
+        })
+        .await
+    }
+
+    /// Versions recorded in `schema_migrations`.
+    pub async fn applied_migrations(&self) -> Result<Vec<i32>> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .query(
+                    "SELECT version FROM schema_migrations ORDER BY version",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?
+                .iter()
+                .map(|r| r.try_get(0).map_err(pg_err))
+                .collect()
+        })
+        .await
+    }
+
+    /// Creates the monthly partitions the given months need, once per process.
+    async fn ensure_partitions(&self, months: &[i32]) -> Result<()> {
+        let missing: Vec<i32> = match self.partitions.lock() {
+            Ok(known) => months
+                .iter()
+                .copied()
+                .filter(|m| !known.contains(m))
+                .collect(),
+            Err(_) => months.to_vec(),
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DDL_LOCK])
+            .await
+            .map_err(pg_err)?;
+        for &m in &missing {
+            let (Some(from), Some(to)) = (month_start(m), month_start(m + 1)) else {
+                return Err(StoreError::Invalid(
+                    "event insert time out of the storable range".into(),
+                ));
+            };
+            if !(1..=9998).contains(&from.year()) {
+                return Err(StoreError::Invalid(format!(
+                    "event insert time in year {} is out of the storable range",
+                    from.year()
+                )));
+            }
+            tx.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS \"{}\" PARTITION OF events FOR VALUES FROM ('{}') TO ('{}')",
+                partition_name(m),
+                from.format("%Y-%m-%d %H:%M:%S+00"),
+                to.format("%Y-%m-%d %H:%M:%S+00"),
+            ))
+            .await
+            .map_err(pg_err)?;
+        }
+        tx.commit().await.map_err(pg_err)?;
+        if let Ok(mut known) = self.partitions.lock() {
+            known.extend(missing);
+        }
+        Ok(())
+    }
+
+    /// Retention: drops every monthly event partition that ends at or before `cutoff`,
+    /// with the id index entries of its events. Returns the dropped partitions' names.
+    /// Events in the month holding `cutoff` are kept.
+    pub async fn drop_events_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<String>> {
+        self.timed(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg_err)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DDL_LOCK])
+                .await
+                .map_err(pg_err)?;
+            let rows = tx
+                .query(
+                    "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                     WHERE i.inhparent = 'events'::regclass",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let first_kept = month_of(cutoff);
+            let mut dropped = Vec::new();
+            for row in &rows {
+                let name = text(row, 0)?;
+                let Some(month) = parse_partition_name(&name) else {
+                    continue;
+                };
+                if month < first_kept {
+                    tx.batch_execute(&format!("DROP TABLE \"{name}\""))
+                        .await
+                        .map_err(pg_err)?;
+                    dropped.push((month, name));
+                }
+            }
+            if let Some(bound) = month_start(first_kept) {
+                tx.execute("DELETE FROM event_ids WHERE inserted < $1", &[&bound])
+                    .await
+                    .map_err(pg_err)?;
+            }
+            tx.commit().await.map_err(pg_err)?;
+            if let Ok(mut known) = self.partitions.lock() {
+                for (m, _) in &dropped {
+                    known.remove(m);
+                }
+            }
+            Ok(dropped.into_iter().map(|(_, n)| n).collect())
+        })
+        .await
+    }
+
+    async fn write_events(&self, scope: &Scope, events: &[Event]) -> Result<()> {
+        // One row per id, the last one winning, as if written one after another.
+        let mut seen = HashSet::new();
+        let mut unique: Vec<&Event> = events
+            .iter()
+            .rev()
+            .filter(|e| seen.insert(e.id.as_str()))
+            .collect();
+        unique.reverse();
+        let mut months: Vec<i32> = unique
+            .iter()
+            .map(|e| month_of(e.metadata.time.insert))
+            .collect();
+        months.sort_unstable();
+        months.dedup();
+        self.ensure_partitions(&months).await?;
+        let ids: Vec<&str> = unique.iter().map(|e| e.id.as_str()).collect();
+        let profiles: Vec<Option<&str>> = unique.iter().map(|e| e.profile_id()).collect();
+        let times: Vec<DateTime<Utc>> = unique.iter().map(|e| e.metadata.time.insert).collect();
+        let docs: Vec<Json<&Event>> = unique.iter().map(|e| Json(*e)).collect();
+        let client = self.client().await?;
+        // The three parts touch disjoint rows (old rows at another time, the id index,
+        // new rows), so one statement does all of them atomically in one round trip.
+        let stmt = client
+            .prepare_cached(
+                "WITH input AS (
+                    SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
+                        AS t(id, profile_id, inserted, doc)
+                 ), moved AS (
+                    DELETE FROM events e USING event_ids i, input n
+                    WHERE i.tenant = $1 AND i.context = $2 AND i.id = n.id
+                      AND i.inserted <> n.inserted
+                      AND e.tenant = $1 AND e.context = $2 AND e.inserted = i.inserted AND e.id = i.id
+                    RETURNING 1
+                 ), idx AS (
+                    INSERT INTO event_ids (tenant, context, id, inserted)
+                    SELECT $1, $2, id, inserted FROM input
+                    ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
+                    RETURNING 1
+                 )
+                 INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
+                 SELECT $1, $2, inserted, id, profile_id, doc FROM input
+                 ON CONFLICT (tenant, context, inserted, id)
+                 DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
+            )
+            .await
+            .map_err(pg_err)?;
+        client
+            .execute(
+                &stmt,
+                &[
+                    &scope.tenant,
+                    &scope.context.as_str(),
+                    &ids,
+                    &profiles,
+                    &times,
+                    &docs,
+                ],
+            )
+            .await
+            .map_err(pg_err)?;
+        Ok(())
+    }
+}
+
+/// 23514: no partition for a row — another process's retention dropped a partition
+/// this process believed in.
+fn is_missing_partition(e: &StoreError) -> bool {
+    matches!(e, StoreError::Io(m) if m.contains("no partition of relation"))
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, doc, 0 AS rank FROM profiles
+                     WHERE tenant = $1 AND context = $2 AND id = $3
+                     UNION ALL
+                     SELECT p.id, p.doc, 1 FROM profile_ids i
+                     JOIN profiles p ON p.tenant = i.tenant AND p.context = i.context AND p.id = i.profile_id
+                     WHERE i.tenant = $1 AND i.context = $2 AND i.alias = $3
+                     ORDER BY rank LIMIT 1",
+                )
+                .await
+                .map_err(pg_err)?;
+            let row = client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?;
+            match row {
+                None => Ok(None),
+                Some(row) => {
+                    let pid = text(&row, 0)?;
+                    Ok(Some(decode("profile", &row, 1, &pid)?))
+                }
+            }
+        })
+        .await
+    }
+
+    async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()> {
+        let mut aliases: Vec<&str> = std::iter::once(profile.id.as_str())
+            .chain(profile.ids.iter().map(String::as_str))
+            .collect();
+        aliases.sort_unstable();
+        aliases.dedup();
+        self.timed(async {
+            let client = self.client().await?;
+            // Upsert the document, drop aliases it no longer has, point its aliases at it
+            // (taking them over from other profiles): disjoint rows, one statement.
+            let stmt = client
+                .prepare_cached(
+                    "WITH doc AS (
+                        INSERT INTO profiles (tenant, context, id, doc) VALUES ($1, $2, $3, $4)
+                        ON CONFLICT (tenant, context, id) DO UPDATE SET doc = excluded.doc
+                        RETURNING 1
+                     ), stale AS (
+                        DELETE FROM profile_ids
+                        WHERE tenant = $1 AND context = $2 AND profile_id = $3 AND alias <> ALL($5::text[])
+                        RETURNING 1
+                     ), stale_members AS (
+                        DELETE FROM alias_members
+                        WHERE tenant = $1 AND context = $2 AND profile_id = $3 AND alias <> ALL($5::text[])
+                        RETURNING 1
+                     ), members AS (
+                        INSERT INTO alias_members (tenant, context, alias, profile_id)
+                        SELECT $1, $2, a, $3 FROM unnest($5::text[]) AS a
+                        ON CONFLICT DO NOTHING
+                        RETURNING 1
+                     )
+                     INSERT INTO profile_ids (tenant, context, alias, profile_id)
+                     SELECT $1, $2, a, $3 FROM unnest($5::text[]) AS a
+                     ON CONFLICT (tenant, context, alias) DO UPDATE SET profile_id = excluded.profile_id",
+                )
+                .await
+                .map_err(pg_err)?;
+            client
+                .execute(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &profile.id,
+                        &Json(profile),
+                        &aliases,
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_profile(&self, scope: &Scope, id: &str) -> Result<bool> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "WITH canonical AS (
+                        SELECT id FROM (
+                            SELECT id, 0 AS rank FROM profiles WHERE tenant = $1 AND context = $2 AND id = $3
+                            UNION ALL
+                            SELECT profile_id, 1 FROM profile_ids WHERE tenant = $1 AND context = $2 AND alias = $3
+                        ) c ORDER BY rank LIMIT 1
+                     ), gone AS (
+                        DELETE FROM profiles p USING canonical c
+                        WHERE p.tenant = $1 AND p.context = $2 AND p.id = c.id
+                        RETURNING 1
+                     ), aliases AS (
+                        DELETE FROM profile_ids i USING canonical c
+                        WHERE i.tenant = $1 AND i.context = $2 AND i.profile_id = c.id
+                        RETURNING 1
+                     ), members AS (
+                        DELETE FROM alias_members m USING canonical c
+                        WHERE m.tenant = $1 AND m.context = $2 AND m.profile_id = c.id
+                        RETURNING 1
+                     )
+                     SELECT count(*) FROM gone",
+                )
+                .await
+                .map_err(pg_err)?;
+            let row = client
+                .query_one(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?;
+            let n: i64 = row.try_get(0).map_err(pg_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn list_profiles(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Profile>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, doc FROM profiles
+                     WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)
+                     ORDER BY id LIMIT $4",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &after,
+                        &limit_param(limit),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            id_page("profile", rows, limit)
+        })
+        .await
+    }
+
+    async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT p.id, p.doc FROM alias_members m
+                     JOIN profiles p ON p.tenant = m.tenant AND p.context = m.context AND p.id = m.profile_id
+                     WHERE m.tenant = $1 AND m.context = $2 AND m.alias = $3
+                     ORDER BY p.id",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(&stmt, &[&scope.tenant, &scope.context.as_str(), &alias])
+                .await
+                .map_err(pg_err)?;
+            rows.iter()
+                .map(|row| {
+                    let id = text(row, 0)?;
+                    decode("profile", row, 1, &id)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn sessions_by_profile(
+        &self,
+        scope: &Scope,
+        profile_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Session>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, doc FROM sessions
+                     WHERE tenant = $1 AND context = $2 AND profile_id = $3
+                       AND ($4::text IS NULL OR id > $4)
+                     ORDER BY id LIMIT $5",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &profile_id,
+                        &after,
+                        &limit_param(limit),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            id_page("session", rows, limit)
+        })
+        .await
+    }
+
+    async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
+        let mut named: Vec<&str> = record.merged.iter().map(String::as_str).collect();
+        named.push(&record.survivor);
+        named.sort_unstable();
+        named.dedup();
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "WITH doc AS (
+                        INSERT INTO merges (tenant, context, id, time, doc) VALUES ($1, $2, $3, $4, $5)
+                        ON CONFLICT (tenant, context, id) DO UPDATE SET time = excluded.time, doc = excluded.doc
+                        RETURNING 1
+                     )
+                     INSERT INTO merge_profiles (tenant, context, profile_id, time, merge_id)
+                     SELECT $1, $2, p, $4, $3 FROM unnest($6::text[]) AS p
+                     ON CONFLICT DO NOTHING",
+                )
+                .await
+                .map_err(pg_err)?;
+            client
+                .execute(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &record.id,
+                        &record.time,
+                        &Json(record),
+                        &named,
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn merge_record(&self, scope: &Scope, id: &str) -> Result<Option<MergeRecord>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT doc FROM merges WHERE tenant = $1 AND context = $2 AND id = $3",
+                )
+                .await
+                .map_err(pg_err)?;
+            match client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?
+            {
+                None => Ok(None),
+                Some(row) => Ok(Some(decode("merge record", &row, 0, id)?)),
+            }
+        })
+        .await
+    }
+
+    async fn merge_records_of(&self, scope: &Scope, profile_id: &str) -> Result<Vec<MergeRecord>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT m.id, m.doc FROM merge_profiles x
+                     JOIN merges m ON m.tenant = x.tenant AND m.context = x.context AND m.id = x.merge_id
+                     WHERE x.tenant = $1 AND x.context = $2 AND x.profile_id = $3
+                     ORDER BY x.time, x.merge_id",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(&stmt, &[&scope.tenant, &scope.context.as_str(), &profile_id])
+                .await
+                .map_err(pg_err)?;
+            rows.iter()
+                .map(|row| {
+                    let id = text(row, 0)?;
+                    decode("merge record", row, 1, &id)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// A profile marked again keeps its first mark's time, so the oldest is served first.
+    async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO merge_marks (tenant, context, profile_id) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                    &[&scope.tenant, &scope.context.as_str(), &profile_id],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn marked_for_merge(&self, scope: &Scope, limit: usize) -> Result<Vec<String>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT profile_id FROM merge_marks WHERE tenant = $1 AND context = $2
+                     ORDER BY marked_at, profile_id LIMIT $3",
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &i64::try_from(limit).unwrap_or(i64::MAX),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            rows.iter().map(|r| text(r, 0)).collect()
+        })
+        .await
+    }
+
+    async fn unmark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM merge_marks WHERE tenant = $1 AND context = $2 AND profile_id = $3",
+                    &[&scope.tenant, &scope.context.as_str(), &profile_id],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.timed(async {
+            let client = self.client().await?;
+            match client
+                .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
+                .await
+                .map_err(pg_err)?
+            {
+                None => Ok(None),
+                Some(row) => Ok(Some(text(&row, 0)?)),
+            }
+        })
+        .await
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[&key, &value],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT doc FROM sessions WHERE tenant = $1 AND context = $2 AND id = $3",
+                )
+                .await
+                .map_err(pg_err)?;
+            match client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?
+            {
+                None => Ok(None),
+                Some(row) => Ok(Some(decode("session", &row, 0, id)?)),
+            }
+        })
+        .await
+    }
+
+    async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "INSERT INTO sessions (tenant, context, id, profile_id, doc) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (tenant, context, id)
+                     DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
+                )
+                .await
+                .map_err(pg_err)?;
+            client
+                .execute(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &session.id,
+                        &session.profile_id(),
+                        &Json(session),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_session(&self, scope: &Scope, id: &str) -> Result<bool> {
+        self.timed(async {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "DELETE FROM sessions WHERE tenant = $1 AND context = $2 AND id = $3",
+                    &[&scope.tenant, &scope.context.as_str(), &id],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn list_sessions(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Session>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, doc FROM sessions
+                     WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)
+                     ORDER BY id LIMIT $4",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &after,
+                        &limit_param(limit),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            id_page("session", rows, limit)
+        })
+        .await
+    }
+
+    async fn event(&self, scope: &Scope, id: &str) -> Result<Option<Event>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT e.doc FROM event_ids i
+                     JOIN events e ON e.tenant = i.tenant AND e.context = i.context
+                                  AND e.inserted = i.inserted AND e.id = i.id
+                     WHERE i.tenant = $1 AND i.context = $2 AND i.id = $3",
+                )
+                .await
+                .map_err(pg_err)?;
+            match client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?
+            {
+                None => Ok(None),
+                Some(row) => Ok(Some(decode("event", &row, 0, id)?)),
+            }
+        })
+        .await
+    }
+
+    async fn put_events(&self, scope: &Scope, events: &[Event]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.timed(async {
+            match self.write_events(scope, events).await {
+                Err(e) if is_missing_partition(&e) => {
+                    if let Ok(mut known) = self.partitions.lock() {
+                        known.clear();
+                    }
+                    self.write_events(scope, events).await
+                }
+                other => other,
+            }
+        })
+        .await
+    }
+
+    async fn delete_event(&self, scope: &Scope, id: &str) -> Result<bool> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "WITH i AS (
+                        DELETE FROM event_ids WHERE tenant = $1 AND context = $2 AND id = $3
+                        RETURNING inserted
+                     ), e AS (
+                        DELETE FROM events e USING i
+                        WHERE e.tenant = $1 AND e.context = $2 AND e.inserted = i.inserted AND e.id = $3
+                        RETURNING 1
+                     )
+                     SELECT count(*) FROM e",
+                )
+                .await
+                .map_err(pg_err)?;
+            let row = client
+                .query_one(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?;
+            let n: i64 = row.try_get(0).map_err(pg_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn events_by_profile(
+        &self,
+        scope: &Scope,
+        profile_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Event>> {
+        let after = after.map(parse_time_cursor).transpose()?;
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = match &after {
+                None => {
+                    let stmt = client
+                        .prepare_cached(
+                            "SELECT inserted, id, doc FROM events
+                             WHERE tenant = $1 AND context = $2 AND profile_id = $3
+                             ORDER BY inserted, id LIMIT $4",
+                        )
+                        .await
+                        .map_err(pg_err)?;
+                    client
+                        .query(
+                            &stmt,
+                            &[
+                                &scope.tenant,
+                                &scope.context.as_str(),
+                                &profile_id,
+                                &limit_param(limit),
+                            ],
+                        )
+                        .await
+                }
+                Some((t, id)) => {
+                    let stmt = client
+                        .prepare_cached(
+                            "SELECT inserted, id, doc FROM events
+                             WHERE tenant = $1 AND context = $2 AND profile_id = $3
+                               AND (inserted, id) > ($4, $5)
+                             ORDER BY inserted, id LIMIT $6",
+                        )
+                        .await
+                        .map_err(pg_err)?;
+                    client
+                        .query(
+                            &stmt,
+                            &[
+                                &scope.tenant,
+                                &scope.context.as_str(),
+                                &profile_id,
+                                t,
+                                id,
+                                &limit_param(limit),
+                            ],
+                        )
+                        .await
+                }
+            }
+            .map_err(pg_err)?;
+            event_page(rows, limit)
+        })
+        .await
+    }
+
+    async fn events_by_time(
+        &self,
+        scope: &Scope,
+        range: TimeRange,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Event>> {
+        let after = after.map(parse_time_cursor).transpose()?;
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        // Only the conditions in use, so the planner prunes partitions on constants.
+        let mut sql =
+            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&scope.tenant, &context];
+        if let Some(from) = &range.from {
+            params.push(from);
+            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
+        }
+        if let Some(to) = &range.to {
+            params.push(to);
+            sql.push_str(&format!(" AND inserted < ${}", params.len()));
+        }
+        if let Some((t, id)) = &after {
+            params.push(t);
+            params.push(id);
+            sql.push_str(&format!(
+                " AND (inserted, id) > (${}, ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        params.push(&limit_p);
+        sql.push_str(&format!(" ORDER BY inserted, id LIMIT ${}", params.len()));
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            event_page(rows, limit)
+        })
+        .await
+    }
+
+    async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT doc FROM config WHERE tenant = $1 AND context = $2 AND kind = $3 AND id = $4",
+                )
+                .await
+                .map_err(pg_err)?;
+            match client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &kind, &id])
+                .await
+                .map_err(pg_err)?
+            {
+                None => Ok(None),
+                Some(row) => Ok(Some(decode("configuration", &row, 0, id)?)),
+            }
+        })
+        .await
+    }
+
+    async fn put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "INSERT INTO config (tenant, context, kind, id, doc) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (tenant, context, kind, id) DO UPDATE SET doc = excluded.doc",
+                )
+                .await
+                .map_err(pg_err)?;
+            client
+                .execute(
+                    &stmt,
+                    &[
+                        &scope.tenant,
+                        &scope.context.as_str(),
+                        &kind,
+                        &id,
+                        &Json(doc),
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool> {
+        self.timed(async {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "DELETE FROM config WHERE tenant = $1 AND context = $2 AND kind = $3 AND id = $4",
+                    &[&scope.tenant, &scope.context.as_str(), &kind, &id],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, doc FROM config WHERE tenant = $1 AND context = $2 AND kind = $3 ORDER BY id",
+                )
+                .await
+                .map_err(pg_err)?;
+            let rows = client
+                .query(&stmt, &[&scope.tenant, &scope.context.as_str(), &kind])
+                .await
+                .map_err(pg_err)?;
+            rows.iter()
+                .map(|row| {
+                    let id = text(row, 0)?;
+                    decode("configuration", row, 1, &id)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn counts(&self, scope: &Scope) -> Result<Counts> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT
+                        (SELECT count(*) FROM profiles WHERE tenant = $1 AND context = $2),
+                        (SELECT count(*) FROM sessions WHERE tenant = $1 AND context = $2),
+                        (SELECT count(*) FROM event_ids WHERE tenant = $1 AND context = $2)",
+                    &[&scope.tenant, &scope.context.as_str()],
+                )
+                .await
+                .map_err(pg_err)?;
+            let n = |i: usize| -> Result<u64> {
+                Ok(row.try_get::<_, i64>(i).map_err(pg_err)?.max(0) as u64)
+            };
+            Ok(Counts {
+                profiles: n(0)?,
+                sessions: n(1)?,
+                events: n(2)?,
+            })
+        })
+        .await
+    }
+
+    async fn schema_version(&self) -> Result<Option<u32>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt("SELECT value FROM meta WHERE key = 'schema_version'", &[])
+                .await
+                .map_err(pg_err)?;
+            match row {
+                None => Ok(None),
+                Some(row) => {
+                    let s = text(&row, 0)?;
+                    s.parse().map(Some).map_err(|_| StoreError::Corrupt {
+                        kind: "schema version",
+                        id: "meta".into(),
+                        reason: format!("`{s}` is not a number"),
+                    })
+                }
+            }
+        })
+        .await
+    }
+
+    async fn set_schema_version(&self, version: u32) -> Result<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', $1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[&version.to_string()],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn disk_size(&self) -> Result<u64> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let n: i64 = row.try_get(0).map_err(pg_err)?;
+            Ok(n.max(0) as u64)
+        })
+        .await
+    }
+
+    /// Every write has committed (with `synchronous_commit=on`) before it returned.
+    async fn durable(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
+        let key = format!("{}\u{1f}{}\u{1f}{key}", scope.tenant, scope.context);
+        self.locks.lock(key).await
+    }
+
+    async fn scopes(&self) -> Result<Vec<Scope>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT tenant, context FROM profiles
+                     UNION SELECT tenant, context FROM profile_ids
+                     UNION SELECT tenant, context FROM sessions
+                     UNION SELECT tenant, context FROM event_ids
+                     UNION SELECT tenant, context FROM config
+                     UNION SELECT tenant, context FROM merges
+                     UNION SELECT tenant, context FROM merge_marks
+                     ORDER BY 1, 2",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let mut scopes = Vec::new();
+            for row in &rows {
+                let tenant = text(row, 0)?;
+                if let Ok(context) = text(row, 1)?.parse::<Context>() {
+                    scopes.push(Scope::new(tenant, context));
+                }
+            }
+            scopes.sort();
+            Ok(scopes)
+        })
+        .await
+    }
+
+    async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT DISTINCT kind FROM config WHERE tenant = $1 AND context = $2 ORDER BY kind",
+                    &[&scope.tenant, &scope.context.as_str()],
+                )
+                .await
+                .map_err(pg_err)?;
+            rows.iter().map(|r| text(r, 0)).collect()
+        })
+        .await
+    }
+}
+
+/// A page of `(id, doc)` rows fetched with `limit + 1`; the cursor is the last id.
+fn id_page<T: DeserializeOwned>(
+    kind: &'static str,
+    rows: Vec<Row>,
+    limit: usize,
+) -> Result<Page<T>> {
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit));
+    let mut next = None;
+    for row in rows.iter().take(limit) {
+        let id = text(row, 0)?;
+        items.push(decode(kind, row, 1, &id)?);
+        next = Some(id);
+    }
+    Ok(Page {
+        items,
+        next: if more { next } else { None },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_parameters_are_taken_out() {
+        let s = PgSettings::parse(
+            "postgres://u@localhost:5432/db?schema=t_1&pool_size=3&timeout_ms=250&sslmode=disable",
+        )
+        .unwrap();
+        assert_eq!(s.schema.as_deref(), Some("t_1"));
+        assert_eq!(s.pool_size, 3);
+        assert_eq!(s.op_timeout, Duration::from_millis(250));
+        let opts = s.config.get_options().unwrap();
+        assert!(opts.contains("search_path=t_1"), "{opts}");
+        assert!(opts.contains("synchronous_commit=on"), "{opts}");
+        assert!(PgSettings::parse("postgres://u@h/db?schema=x;drop").is_err());
+        assert!(PgSettings::parse("postgres://u@h/db?pool_size=many").is_err());
+    }
+
+    #[test]
+    fn partitions_and_cursors() {
+        let t = Utc.with_ymd_and_hms(2023, 12, 31, 23, 0, 0).unwrap();
+        let m = month_of(t);
+        assert_eq!(partition_name(m), "events_2023_12");
+        assert_eq!(parse_partition_name("events_2023_12"), Some(m));
+        assert_eq!(
+            month_start(m + 1),
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single()
+        );
+        let c = time_cursor(t, "a:b");
+        assert_eq!(parse_time_cursor(&c).unwrap(), (t, "a:b".to_string()));
+        assert!(parse_time_cursor("x").is_err());
+    }
+}
+
+#[cfg(test)]
+mod conformance {
+    use super::testing::TestStore;
+
+    crate::store_conformance_tests!(match TestStore::create(module_path!()).await {
+        Some(s) => s,
+        None => return,
+    });
+}

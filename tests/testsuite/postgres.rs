@@ -1,0 +1,495 @@
+//! The PostgreSQL backend, black-box: the model test, two collector processes on one
+//! database, an unreachable database, retention and `migrate copy`. Every test runs on
+//! its own schema of `TEST_POSTGRES_URL` and prints that it was skipped without it.
+
+use crate::store_model::{op, run_model};
+use crate::support::{client, command, payload, Server};
+use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tracardictl::domain::{Context, EntityRef, Event, Profile, Scope, Session};
+use tracardictl::store::postgres::testing::{with_params, TestStore};
+use tracardictl::store::postgres::PostgresStore;
+use tracardictl::store::{self, OpenOptions, SharedStore, Store, TimeRange};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The model test of the embedded store, unchanged, on PostgreSQL; a reopen is a new
+    /// pool on the same schema.
+    #[test]
+    fn postgres_store_matches_model(ops in prop::collection::vec(op(), 1..60)) {
+        let rt = runtime();
+        rt.block_on(async {
+            let Some(db) = TestStore::create("postgres_store_matches_model").await else {
+                return;
+            };
+            let uri = db.uri();
+            run_model(ops, || {
+                let uri = uri.clone();
+                async move {
+                    let s: SharedStore = Arc::new(PostgresStore::connect(&uri).await.unwrap());
+                    s
+                }
+            })
+            .await;
+        });
+    }
+}
+
+/// Every event of a scope, by insert time.
+async fn all_events(store: &dyn Store, scope: &Scope) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .events_by_time(scope, TimeRange::default(), cursor.as_deref(), 1000)
+            .await
+            .unwrap();
+        out.extend(page.items);
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => return out,
+        }
+    }
+}
+
+fn start_collector(dir: &std::path::Path, uri: &str) -> Server {
+    Server::start_at(dir, &["collector", &format!("--store={uri}")])
+}
+
+/// Two collector processes on one database, concurrent traffic for the same sessions
+/// and the same profile through both: one profile per session, no lost visit count, and
+/// after one collector is SIGKILLed no acknowledged event is missing.
+#[test]
+fn two_collectors_share_one_database() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create("two_collectors_share_one_database")) else {
+        return;
+    };
+    let uri = with_params(&db.uri(), "pool_size=8");
+    let dir = tempfile::tempdir().unwrap();
+    let a = start_collector(&dir.path().join("a"), &uri);
+    let source = a.source().to_string();
+    let mut b = start_collector(&dir.path().join("b"), &uri);
+    assert!(
+        b.default_source.is_none(),
+        "the second collector reuses the source"
+    );
+    let urls = [a.collector().to_string(), b.collector().to_string()];
+    let http = client();
+
+    // Phase 1: 16 sessions, each hit through both collectors at once.
+    let sessions: Vec<String> = (0..16).map(|i| format!("shared-session-{i}")).collect();
+    let profile_of: Arc<Mutex<HashMap<String, HashSet<String>>>> = Arc::default();
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for round in 0..3 {
+            for (k, s) in sessions.iter().enumerate() {
+                for url in &urls {
+                    let (http, url, s, source, seen) = (
+                        http.clone(),
+                        url.clone(),
+                        s.clone(),
+                        source.clone(),
+                        profile_of.clone(),
+                    );
+                    tasks.push(tokio::spawn(async move {
+                        let body = payload(&source, Some(&s), None, &["page-view"]);
+                        let r = http
+                            .post(format!("{url}/track"))
+                            .json(&body)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(r.status(), 200, "round {round} session {k}");
+                        let v: serde_json::Value = r.json().await.unwrap();
+                        let pid = v["profile"]["id"].as_str().unwrap().to_string();
+                        seen.lock().unwrap().entry(s).or_default().insert(pid);
+                    }));
+                }
+            }
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    for (s, pids) in profile_of.lock().unwrap().iter() {
+        assert_eq!(pids.len(), 1, "session {s} got profiles {pids:?}");
+    }
+    let scope = Scope::default_tenant(Context::Production);
+    let counts = rt.block_on(db.counts(&scope)).unwrap();
+    assert_eq!(counts.profiles, 16, "one profile per session");
+    assert_eq!(counts.sessions, 16);
+
+    // Phase 2: one profile, 40 new sessions through both collectors at once: every new
+    // session is a visit, none lost to a concurrent read-modify-write.
+    let first: serde_json::Value = rt.block_on(async {
+        let body = payload(&source, Some("visit-0"), None, &["page-view"]);
+        let r = http
+            .post(format!("{}/track", urls[0]))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        r.json().await.unwrap()
+    });
+    let pid = first["profile"]["id"].as_str().unwrap().to_string();
+    rt.block_on(async {
+        let tasks: Vec<_> = (1..=40)
+            .map(|i| {
+                let (http, url, source, pid) = (
+                    http.clone(),
+                    urls[i % 2].clone(),
+                    source.clone(),
+                    pid.clone(),
+                );
+                tokio::spawn(async move {
+                    let s = format!("visit-{i}");
+                    let body = payload(&source, Some(&s), Some(&pid), &["page-view"]);
+                    let r = http
+                        .post(format!("{url}/track"))
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 200);
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let profile = rt.block_on(db.profile(&scope, &pid)).unwrap().unwrap();
+    assert_eq!(profile.metadata.time.visit.count, 41, "no lost visit");
+
+    // Phase 3: steady traffic through both; SIGKILL collector b midway.
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handles: Vec<_> = (0..8)
+        .map(|c| {
+            let (http, url, source, acked, stop) = (
+                http.clone(),
+                urls[c % 2].clone(),
+                source.clone(),
+                acked.clone(),
+                stop.clone(),
+            );
+            rt.spawn(async move {
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let ids: Vec<String> = (0..3).map(|k| format!("c{c}-r{n}-e{k}")).collect();
+                    let body = serde_json::json!({
+                        "source": {"id": source},
+                        "session": {"id": format!("kill-session-{}", n % 6)},
+                        "events": ids.iter().map(|id| serde_json::json!({"id": id, "type": "page-view"})).collect::<Vec<_>>(),
+                    });
+                    match http.post(format!("{url}/track")).json(&body).send().await {
+                        Ok(r) if r.status().is_success() => acked.lock().unwrap().extend(ids),
+                        Ok(r) if r.status() == 503 => {}
+                        _ => break, // this collector is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    while acked.lock().unwrap().len() < 600 && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    b.kill();
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for h in handles {
+        let _ = rt.block_on(h);
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300, "too little traffic: {}", acked.len());
+    let stored: HashSet<String> = rt
+        .block_on(all_events(&*db, &scope))
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    let missing: Vec<_> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged events lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    // Still one profile per session, across both processes and the kill.
+    let sessions = rt.block_on(db.list_sessions(&scope, None, 1000)).unwrap();
+    let kill_sessions: Vec<Session> = sessions
+        .items
+        .into_iter()
+        .filter(|s| s.id.starts_with("kill-session-"))
+        .collect();
+    assert_eq!(kill_sessions.len(), 6);
+    let events = rt.block_on(all_events(&*db, &scope));
+    for s in &kill_sessions {
+        let pids: HashSet<_> = events
+            .iter()
+            .filter(|e| e.session.as_ref().map(|x| x.id.as_str()) == Some(s.id.as_str()))
+            .filter_map(|e| e.profile_id().map(str::to_string))
+            .collect();
+        assert_eq!(
+            pids.len(),
+            1,
+            "session {} has events of profiles {pids:?}",
+            s.id
+        );
+    }
+    drop(a);
+}
+
+/// A TCP proxy to the database that the test can cut and restore.
+struct Proxy {
+    port: u16,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Proxy {
+    async fn start(port: u16) -> Proxy {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                conns.spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect("127.0.0.1:5432").await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+            }
+        });
+        Proxy {
+            port,
+            task: Some(task),
+        }
+    }
+
+    /// Closes the listener and every proxied connection (the JoinSet aborts them).
+    async fn cut(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+/// Database gone → 503 with Retry-After quickly, never a hang or a 2xx; back → 200 again
+/// without a restart.
+#[test]
+fn unreachable_database_answers_503_and_recovers() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create("unreachable_database")) else {
+        return;
+    };
+    let mut proxy = rt.block_on(Proxy::start(0));
+    let base = std::env::var(tracardictl::store::postgres::testing::ENV).unwrap();
+    let proxied = with_params(
+        &base.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port)),
+        &format!("schema={}&timeout_ms=1000", db.schema()),
+    );
+    assert!(
+        proxied.contains(&proxy.port.to_string()),
+        "TEST_POSTGRES_URL must name 127.0.0.1:5432"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let srv = start_collector(&dir.path().join("d"), &proxied);
+    let source = srv.source().to_string();
+    let url = format!("{}/track", srv.collector());
+    let http = client();
+    let send = |session: &str| {
+        let body = payload(&source, Some(session), None, &["page-view"]);
+        let req = http.post(&url).json(&body);
+        rt.block_on(async move {
+            let started = Instant::now();
+            let r = req.send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.headers().get("retry-after").cloned(),
+                started.elapsed(),
+            )
+        })
+    };
+    assert_eq!(send("before").0, 200);
+
+    rt.block_on(proxy.cut());
+    for i in 0..3 {
+        let (status, retry, took) = send(&format!("during-{i}"));
+        assert_eq!(status, 503, "database unreachable");
+        assert!(retry.is_some(), "503 carries Retry-After");
+        assert!(took < Duration::from_secs(5), "answered in {took:?}");
+    }
+    let during = rt.block_on(db.session(&Scope::default_tenant(Context::Production), "during-0"));
+    assert!(
+        during.unwrap().is_none(),
+        "nothing was written while refused"
+    );
+
+    let port = proxy.port;
+    let _proxy = rt.block_on(Proxy::start(port));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _, _) = send("after");
+        if status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not recover: {status}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Retention drops whole monthly partitions and their id index entries.
+#[test]
+fn retention_drops_old_partitions() {
+    let rt = runtime();
+    rt.block_on(async {
+        let Some(db) = TestStore::create("retention").await else {
+            return;
+        };
+        let s = Scope::default_tenant(Context::Production);
+        let at = |y, m| {
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, m, 15, 0, 0, 0)
+                .single()
+                .unwrap()
+        };
+        let mut events = Vec::new();
+        for (i, (y, m)) in [(2023, 11), (2023, 12), (2024, 1)].into_iter().enumerate() {
+            let mut e = Event::new(format!("e{i}"), "page-view".into(), "src", at(y, m));
+            e.profile = Some(EntityRef::new("p1"));
+            events.push(e);
+        }
+        db.put_events(&s, &events).await.unwrap();
+        let dropped = db.drop_events_before(at(2024, 1)).await.unwrap();
+        let mut dropped = dropped;
+        dropped.sort();
+        assert_eq!(dropped, ["events_2023_11", "events_2023_12"]);
+        assert!(db.event(&s, "e0").await.unwrap().is_none());
+        assert!(db.event(&s, "e2").await.unwrap().is_some());
+        assert_eq!(db.counts(&s).await.unwrap().events, 1);
+        // Writing into a dropped month recreates its partition.
+        db.put_events(&s, &events[..1]).await.unwrap();
+        assert!(db.event(&s, "e0").await.unwrap().is_some());
+    });
+}
+
+/// `migrate copy` moves every scope of an embedded store to PostgreSQL and verifies it.
+#[test]
+fn migrate_copy_from_sled() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create("migrate_copy_from_sled")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let scopes = [
+        Scope::default_tenant(Context::Production),
+        Scope::new("acme", Context::Staging),
+    ];
+    rt.block_on(async {
+        let sled = store::open(data.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        sled.set_schema_version(1).await.unwrap();
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        for (k, s) in scopes.iter().enumerate() {
+            for i in 0..(120 + k) {
+                let mut p = Profile::new(format!("p{i}"), t0);
+                p.ids.push(format!("emm-{i}"));
+                sled.put_profile(s, &p).await.unwrap();
+                sled.put_session(s, &Session::new(format!("s{i}"), Some(&p.id), t0))
+                    .await
+                    .unwrap();
+                let evs: Vec<Event> = (0..5)
+                    .map(|j| {
+                        let mut e = Event::new(
+                            format!("e{i}-{j}"),
+                            "page-view".into(),
+                            "src",
+                            t0 + chrono::Duration::days((i * 5 + j) as i64),
+                        );
+                        e.profile = Some(EntityRef::new(&p.id));
+                        e
+                    })
+                    .collect();
+                sled.put_events(s, &evs).await.unwrap();
+            }
+            sled.put_config(s, "rule", "r1", &serde_json::json!({"id": "r1"}))
+                .await
+                .unwrap();
+        }
+        sled.durable().await.unwrap();
+    });
+    let out = command(dir.path())
+        .args([
+            "migrate",
+            "copy",
+            "--from",
+            &format!("sled:{}", data.display()),
+            "--to",
+            &db.uri(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("acme/staging"), "{stdout}");
+    assert!(!stdout.contains("NO"), "{stdout}");
+    rt.block_on(async {
+        for (k, s) in scopes.iter().enumerate() {
+            let c = db.counts(s).await.unwrap();
+            assert_eq!(
+                (c.profiles, c.sessions, c.events),
+                (120 + k as u64, 120 + k as u64, 5 * (120 + k as u64))
+            );
+            assert_eq!(db.profile(s, "emm-7").await.unwrap().unwrap().id, "p7");
+            assert_eq!(
+                db.events_by_profile(s, "p3", None, 10)
+                    .await
+                    .unwrap()
+                    .items
+                    .len(),
+                5
+            );
+            assert_eq!(db.list_config(s, "rule").await.unwrap().len(), 1);
+        }
+        assert_eq!(db.schema_version().await.unwrap(), Some(1));
+    });
+    // Running it again is harmless and still verifies.
+    let again = command(dir.path())
+        .args([
+            "migrate",
+            "copy",
+            "--from",
+            &format!("sled:{}", data.display()),
+            "--to",
+            &db.uri(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
