@@ -38,6 +38,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
+            cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
@@ -277,6 +278,71 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;apm;help;help'= {
         }
+        &'tracardictl;profile'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand explain 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+            cand merge 'Merge profiles now, or preview the result with --dry-run'
+            cand unmerge 'Undo a merge: restore the merged-away profiles with their events and sessions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;profile;explain'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;profile;merge'= {
+            cand --survivor 'The profile that keeps its id [default: the oldest]'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --dry-run 'Print the merged result without writing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;profile;unmerge'= {
+            cand --merge 'The merge to undo (from `profile explain`)'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;profile;help'= {
+            cand explain 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+            cand merge 'Merge profiles now, or preview the result with --dry-run'
+            cand unmerge 'Undo a merge: restore the merged-away profiles with their events and sessions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;profile;help;explain'= {
+        }
+        &'tracardictl;profile;help;merge'= {
+        }
+        &'tracardictl;profile;help;unmerge'= {
+        }
+        &'tracardictl;profile;help;help'= {
+        }
         &'tracardictl;tql'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -473,6 +539,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
+            cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
@@ -524,6 +591,17 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
         }
         &'tracardictl;help;apm;scan'= {
+        }
+        &'tracardictl;help;profile'= {
+            cand explain 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+            cand merge 'Merge profiles now, or preview the result with --dry-run'
+            cand unmerge 'Undo a merge: restore the merged-away profiles with their events and sessions'
+        }
+        &'tracardictl;help;profile;explain'= {
+        }
+        &'tracardictl;help;profile;merge'= {
+        }
+        &'tracardictl;help;profile;unmerge'= {
         }
         &'tracardictl;help;tql'= {
             cand check 'Parse a condition; print it in canonical form, or the error with its position'

@@ -10,6 +10,7 @@ pub mod connection;
 mod flow;
 mod generate;
 mod migrate;
+mod profile;
 mod resources;
 mod serve;
 mod tql;
@@ -70,6 +71,7 @@ pub enum Command {
     Deploy(resources::DeployArgs),
     Token(resources::TokenArgs),
     Apm(apm::ApmArgs),
+    Profile(profile::ProfileArgs),
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
     #[command(hide = true)]
@@ -153,6 +155,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Deploy(args) => resources::deploy(args),
         Command::Token(args) => resources::token(args),
         Command::Apm(args) => apm::run(&cli, args),
+        Command::Profile(args) => profile::run(args),
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
         Command::Generate(args) => generate::run(args),

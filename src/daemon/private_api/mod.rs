@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config_kinds;
 pub mod data;
+pub mod identity;
 pub mod ops;
 
 use super::http::{self, ApiError, ErrorCode};
@@ -146,6 +147,8 @@ pub struct PrivateApiOptions {
     pub installation_token: String,
     pub production_only: bool,
     pub token_ttl: chrono::Duration,
+    /// Merge settings for the merge, explain and unmerge routes; None: they answer 409.
+    pub identity: Option<Arc<crate::identity::IdentitySettings>>,
 }
 
 pub struct Inner {
@@ -185,6 +188,7 @@ fn routes() -> Routes {
     let r = ops::routes(r);
     let r = auth::routes(r);
     let r = config_kinds::routes(r);
+    let r = identity::routes(r);
     data::routes(r)
 }
 
