@@ -13,6 +13,7 @@ mod migrate;
 mod resources;
 mod serve;
 mod tql;
+mod tui;
 
 use crate::config::{Config, LogFormat, Overrides};
 use clap::{Parser, Subcommand};
@@ -72,6 +73,8 @@ pub enum Command {
     Apm(apm::ApmArgs),
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
+    #[command(alias = "dash")]
+    Tui(tui::TuiArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -155,6 +158,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Apm(args) => apm::run(&cli, args),
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
+        Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }
 }
