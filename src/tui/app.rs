@@ -463,7 +463,8 @@ impl App {
             }
             Screen::Live => {
                 if !self.live.connected {
-                    out.push(self.call(Request::Stream(true)));
+                    // A stream answers many times, never "done": not a pending call.
+                    out.push(Effect::Call(self.context, Request::Stream(true)));
                 }
             }
             Screen::Config(k) => out.push(self.call(Request::Config(k))),
