@@ -162,6 +162,8 @@ pub enum Action {
     Edit,
     /// `n` — create a document of this kind in $EDITOR.
     Create,
+    /// `t` — enable or disable the selected configuration document.
+    Toggle,
     /// Ctrl-D — delete the selection, after confirmation.
     Delete,
     /// `y` or `Enter` in a confirmation.
@@ -215,9 +217,16 @@ pub enum Request {
     /// One document, fetched to be edited.
     ForEdit(Kind, String),
     Apply(Kind, Value),
+    /// Flip a document's `enabled`.
+    Toggle(Kind, String),
     DeleteConfig(Kind, String),
     DeleteProfile(String),
     DeployPlan,
+    /// What deploying one object would change: production's YAML against staging's.
+    DeployDiff {
+        kind: String,
+        id: String,
+    },
     Deploy,
     /// Start (true) or stop the live stream.
     Stream(bool),
@@ -262,6 +271,8 @@ pub enum Data {
     /// A change went through; the message says what it did.
     Done(String),
     DeployPlan(Value),
+    /// A unified diff to show, with its title.
+    Diff(String, String),
     /// One event from the live stream.
     Event(Value),
     /// The stream said how many events this subscriber missed.
@@ -738,6 +749,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Delete => delete(app),
+        Action::Toggle => {
+            if app.readonly {
+                app.fail("read-only: enabling and disabling are off");
+                return Vec::new();
+            }
+            match (app.screen, app.selection()) {
+                (Screen::Config(k), Some((_, doc))) if k.editable() => {
+                    vec![app.call(Request::Toggle(k, text(&doc, "id")))]
+                }
+                _ => Vec::new(),
+            }
+        }
         Action::ConfirmYes => match std::mem::replace(&mut app.mode, Mode::Normal) {
             Mode::Confirm(c) => {
                 app.say("working…");
@@ -969,7 +992,21 @@ fn enter(app: &mut App) -> Vec<Effect> {
                     app.list_mut(Kind::Flows).open = picked;
                     Vec::new()
                 }
-                Screen::Config(_) | Screen::Deploy => update(app, Action::Raw),
+                Screen::Deploy => {
+                    let all = changes(app.deploy.plan.as_ref());
+                    match all.get(app.deploy.selected) {
+                        Some(c) if text(c, "result") != "unchanged" => {
+                            let (kind, id) = (text(c, "kind"), text(c, "id"));
+                            vec![app.call(Request::DeployDiff { kind, id })]
+                        }
+                        Some(_) => {
+                            app.say("unchanged: production already has this");
+                            Vec::new()
+                        }
+                        None => Vec::new(),
+                    }
+                }
+                Screen::Config(_) => update(app, Action::Raw),
                 Screen::Dashboard => app.goto(Screen::Profiles),
                 Screen::Health => Vec::new(),
             }
@@ -1185,6 +1222,14 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
         Data::DeployPlan(p) => {
             app.deploy.plan = Some(p);
             app.deploy.selected = 0;
+        }
+        Data::Diff(title, diff) => {
+            app.raw = Some(RawView {
+                title,
+                value: Value::String(diff),
+                yaml: true,
+                scroll: 0,
+            });
         }
         Data::Event(e) => {
             if app.live.paused {
@@ -1496,6 +1541,55 @@ mod tests {
                 }
             )]
         );
+    }
+
+    #[test]
+    fn t_toggles_enabled_unless_readonly() {
+        let mut a = app();
+        a.screen = Screen::Config(Kind::Rules);
+        update(
+            &mut a,
+            ok(Data::Config(Kind::Rules, vec![json!({"id": "r1"})])),
+        );
+        assert_eq!(
+            update(&mut a, Action::Toggle),
+            vec![Effect::Call(
+                Context::Production,
+                Request::Toggle(Kind::Rules, "r1".into())
+            )]
+        );
+        a.readonly = true;
+        assert!(update(&mut a, Action::Toggle).is_empty());
+    }
+
+    #[test]
+    fn deploy_enter_shows_the_diff_of_a_change() {
+        let mut a = app();
+        a.screen = Screen::Deploy;
+        update(
+            &mut a,
+            ok(Data::DeployPlan(json!({"changes": [
+                {"kind": "rule", "id": "r1", "result": "unchanged"},
+                {"kind": "rule", "id": "r2", "result": "configured"}
+            ]}))),
+        );
+        assert!(update(&mut a, Action::Enter).is_empty());
+        update(&mut a, Action::Down);
+        let fx = update(&mut a, Action::Enter);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::DeployDiff {
+                    kind: "rule".into(),
+                    id: "r2".into()
+                }
+            )]
+        );
+        update(&mut a, ok(Data::Diff("rule/r2".into(), "-a\n+b\n".into())));
+        assert!(a.raw.is_some());
+        update(&mut a, Action::Back);
+        assert!(a.raw.is_none());
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
                 KeyCode::Char('y') => Action::Raw,
                 KeyCode::Char('e') => Action::Edit,
                 KeyCode::Char('n') => Action::Create,
+                KeyCode::Char('t') => Action::Toggle,
                 KeyCode::Char('c') => Action::SwitchContext,
                 KeyCode::Char('p') | KeyCode::Char(' ') => Action::TogglePause,
                 KeyCode::Char('r') => Action::Refresh,

@@ -314,6 +314,15 @@ fn deploy_plan_and_confirm() {
         })),
     );
     both("deploy", &a);
+    load(
+        &mut a,
+        Data::Diff(
+            "rule/welcome · production → staging".into(),
+            "--- production\n+++ staging\n@@ -1,3 +1,3 @@\n id: welcome\n-name: Welcome\n+name: Welcome new visitors\n enabled: true\n".into(),
+        ),
+    );
+    both("deploy_diff", &a);
+    update(&mut a, Action::Back);
     update(&mut a, Action::Deploy);
     both("deploy_confirm", &a);
 }

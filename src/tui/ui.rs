@@ -90,13 +90,14 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             k.push(("⏎", if kind == Kind::Flows { "graph" } else { "view" }));
             if !ro {
                 if kind.editable() {
-                    k.extend([("e", "edit"), ("n", "new")]);
+                    k.extend([("e", "edit"), ("n", "new"), ("t", "on/off")]);
                 }
                 k.push(("^d", "delete"));
             }
             k.push(("/", "filter"));
         }
         Screen::Deploy => {
+            k.push(("⏎", "diff"));
             if !ro {
                 k.push(("D", "deploy"));
             }
@@ -223,17 +224,40 @@ pub fn draw(f: &mut Frame, app: &App) {
     f.render_widget(Paragraph::new(status_line(app)), status);
     f.render_widget(Paragraph::new(help_bar(app, bar.width)), bar);
     if let Some(raw) = &app.raw {
-        let text = if raw.yaml {
-            serde_yaml::to_string(&raw.value).unwrap_or_else(|e| e.to_string())
-        } else {
-            serde_json::to_string_pretty(&raw.value).unwrap_or_else(|e| e.to_string())
+        // A string is shown as it is (a diff), coloured by line.
+        let (text, title) = match &raw.value {
+            Value::String(s) => (
+                s.lines()
+                    .map(|l| {
+                        let style = if l.starts_with('+') && !l.starts_with("+++") {
+                            Style::default().fg(Color::Green)
+                        } else if l.starts_with('-') && !l.starts_with("---") {
+                            Style::default().fg(Color::Red)
+                        } else {
+                            Style::default()
+                        };
+                        Line::styled(l.to_string(), style)
+                    })
+                    .collect::<Vec<_>>(),
+                format!(" {} · esc closes ", raw.title),
+            ),
+            v => {
+                let t = if raw.yaml {
+                    serde_yaml::to_string(v).unwrap_or_else(|e| e.to_string())
+                } else {
+                    serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string())
+                };
+                (
+                    t.lines().map(|l| Line::raw(l.to_string())).collect(),
+                    format!(
+                        " {} · {} · y {} · esc closes ",
+                        raw.title,
+                        if raw.yaml { "YAML" } else { "JSON" },
+                        if raw.yaml { "closes" } else { "YAML" }
+                    ),
+                )
+            }
         };
-        let title = format!(
-            " {} · {} · y {} · esc closes ",
-            raw.title,
-            if raw.yaml { "YAML" } else { "JSON" },
-            if raw.yaml { "closes" } else { "YAML" }
-        );
         f.render_widget(Clear, body);
         f.render_widget(
             Paragraph::new(text)

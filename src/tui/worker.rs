@@ -46,6 +46,20 @@ impl Worker {
                         };
                         debug!(?req, context = ctx.as_str(), "request");
                         let answers = answers.clone();
+                        if let Request::DeployDiff { kind, id } = &req {
+                            let (Some(st), Some(pr)) = (
+                                clients.get(&Context::Staging).cloned(),
+                                clients.get(&Context::Production).cloned(),
+                            ) else {
+                                continue;
+                            };
+                            let (kind, id) = (kind.clone(), id.clone());
+                            tokio::spawn(async move {
+                                let data = deploy_diff(&st, &pr, &kind, &id).await.map_err(explain);
+                                let _ = answers.send(Action::Loaded(Loaded { context: ctx, data }));
+                            });
+                            continue;
+                        }
                         if let Request::Stream(on) = req {
                             if let Some(h) = stream.take() {
                                 h.abort();
@@ -280,6 +294,20 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
             };
             Data::Done(format!("{kind}/{} {}", field("id"), field("result")))
         }
+        Request::Toggle(k, id) => {
+            let mut doc = c.get_config(k.api(), &id).await?;
+            let on = !doc.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+            if let Value::Object(m) = &mut doc {
+                m.shift_remove("kind");
+                m.insert("enabled".into(), Value::Bool(on));
+            }
+            c.apply(k.api(), &doc, false, &[]).await?;
+            Data::Done(format!(
+                "{}/{id} {}",
+                k.api(),
+                if on { "enabled" } else { "disabled" }
+            ))
+        }
         Request::DeleteConfig(Kind::Users, id) => {
             let enc: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
             c.call(Method::DELETE, &format!("/users/{enc}"), None)
@@ -321,8 +349,39 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
             ))
         }
         // Handled by the worker loop itself.
-        Request::Stream(_) => Data::StreamState(false),
+        Request::Stream(_) | Request::DeployDiff { .. } => Data::StreamState(false),
     })
+}
+
+/// Production's version of a document against staging's, as a unified YAML diff.
+async fn deploy_diff(
+    staging: &Client,
+    production: &Client,
+    kind: &str,
+    id: &str,
+) -> Result<Data, ClientError> {
+    let yaml = |v: &Value| {
+        if v.is_null() {
+            String::new()
+        } else {
+            serde_yaml::to_string(v).unwrap_or_else(|e| e.to_string())
+        }
+    };
+    let after = staging.get_config(kind, id).await?;
+    let before = match production.get_config(kind, id).await {
+        Ok(v) => v,
+        Err(ClientError::Api { status: 404, .. }) => Value::Null,
+        Err(e) => return Err(e),
+    };
+    let (a, b) = (yaml(&before), yaml(&after));
+    let diff = similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .header("production", "staging")
+        .to_string();
+    Ok(Data::Diff(
+        format!("{kind}/{id} · production → staging"),
+        diff,
+    ))
 }
 
 /// Follows the live stream, reconnecting after a pause when it ends or fails.
