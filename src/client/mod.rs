@@ -335,3 +335,18 @@ fn enc(s: &str) -> String {
         .collect::<String>()
         .replace('+', "%20")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::find_blank_line;
+
+    #[test]
+    fn event_stream_messages_end_at_a_blank_line() {
+        assert_eq!(
+            find_blank_line(b"event: event\ndata: {}\n\nnext"),
+            Some((21, 23))
+        );
+        assert_eq!(find_blank_line(b"data: x\r\n\r\n"), Some((7, 11)));
+        assert_eq!(find_blank_line(b"data: partial\n"), None);
+    }
+}

@@ -157,7 +157,14 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     t.wait_for(&[&format!("Profiles matching `{profile}`")]);
     t.keys(&["?"]);
     t.wait_for(&["Keys · Profiles"]);
-    t.keys(&["?", "q"]);
+    t.keys(&["?"]);
+
+    // The live stream shows what the collector stores from now on.
+    t.keys(&[":live", "Enter"]);
+    t.wait_for(&["Live events (production) · streaming"]);
+    support::block(track(&server, &["tui-check"]));
+    t.wait_for(&["tui-check"]);
+    t.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while t.alive() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
