@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Explain, merge and unmerge profiles (the merge journal)')
             [CompletionResult]::new('tql', 'tql', [CompletionResultType]::ParameterValue, 'Check and evaluate TQL conditions')
             [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The terminal UI: dashboard, profiles, live events, configuration, deploy')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -594,6 +595,20 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;flow;help;help' {
             break
         }
+        'tracardictl;tui' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the private API [default: the connection''s]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token or API key [default: the connection''s]')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to start in; `c` switches [default: the connection''s, else production]')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Where logs go while the UI runs [default: tracardictl-tui.log in the temp dir]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--readonly', '--readonly', [CompletionResultType]::ParameterName, 'Hide and refuse everything that changes data')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'tracardictl;generate' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
@@ -619,6 +634,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Explain, merge and unmerge profiles (the merge journal)')
             [CompletionResult]::new('tql', 'tql', [CompletionResultType]::ParameterValue, 'Check and evaluate TQL conditions')
             [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The terminal UI: dashboard, profiles, live events, configuration, deploy')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -753,6 +769,9 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;flow;plugins' {
+            break
+        }
+        'tracardictl;help;tui' {
             break
         }
         'tracardictl;help;generate' {

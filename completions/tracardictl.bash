@@ -67,6 +67,9 @@ _tracardictl() {
             tracardictl,tql)
                 cmd="tracardictl__subcmd__tql"
                 ;;
+            tracardictl,tui)
+                cmd="tracardictl__subcmd__tui"
+                ;;
             tracardictl,use)
                 cmd="tracardictl__subcmd__use"
                 ;;
@@ -217,6 +220,9 @@ _tracardictl() {
             tracardictl__subcmd__help,tql)
                 cmd="tracardictl__subcmd__help__subcmd__tql"
                 ;;
+            tracardictl__subcmd__help,tui)
+                cmd="tracardictl__subcmd__help__subcmd__tui"
+                ;;
             tracardictl__subcmd__help,use)
                 cmd="tracardictl__subcmd__help__subcmd__use"
                 ;;
@@ -362,7 +368,7 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version serve config migrate login use get describe apply delete edit deploy token apm profile tql flow generate help"
+            opts="-h -V --config --data-dir --log-format --help --version serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1412,7 +1418,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="serve config migrate login use get describe apply delete edit deploy token apm profile tql flow generate help"
+            opts="serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1946,6 +1952,20 @@ _tracardictl() {
         tracardictl__subcmd__help__subcmd__tql__subcmd__eval)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__tui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2708,6 +2728,52 @@ _tracardictl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__tui)
+            opts="-h --url --token --connection --context --readonly --log-file --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
+            cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -518,6 +519,19 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;flow;help;help'= {
         }
+        &'tracardictl;tui'= {
+            cand --url 'Base URL of the private API [default: the connection''s]'
+            cand --token 'Bearer token or API key [default: the connection''s]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --context 'Context to start in; `c` switches [default: the connection''s, else production]'
+            cand --log-file 'Where logs go while the UI runs [default: tracardictl-tui.log in the temp dir]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --readonly 'Hide and refuse everything that changes data'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'tracardictl;generate'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -542,6 +556,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
+            cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -639,6 +654,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;flow;lock'= {
         }
         &'tracardictl;help;flow;plugins'= {
+        }
+        &'tracardictl;help;tui'= {
         }
         &'tracardictl;help;generate'= {
         }

@@ -14,6 +14,7 @@ mod profile;
 mod resources;
 mod serve;
 mod tql;
+mod tui;
 
 use crate::config::{Config, LogFormat, Overrides};
 use clap::{Parser, Subcommand};
@@ -74,6 +75,8 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
+    #[command(alias = "dash")]
+    Tui(tui::TuiArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -158,6 +161,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Profile(args) => profile::run(args),
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
+        Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }
 }

@@ -14,4 +14,5 @@ mod postgres;
 mod private_api;
 mod store_model;
 mod support;
+mod tui;
 mod workflow;
