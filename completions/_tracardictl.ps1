@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up this host: configuration, store, admin, first event source, CLI connection')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Upgrade a store''s schema or copy a store to another backend')
@@ -45,6 +46,34 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;init' {
+            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Read the answers from a TOML file (keys as the flags, with `_`); implies --non-interactive')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Deployment kind [default: single]')
+            [CompletionResult]::new('--store-url', '--store-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of a `postgres` deployment (the connection is tested)')
+            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Services this host runs, comma-separated [default: all of them]')
+            [CompletionResult]::new('--collector-listen', '--collector-listen', [CompletionResultType]::ParameterName, 'Listen address of the public collector [default: 0.0.0.0:8585]')
+            [CompletionResult]::new('--private-api-listen', '--private-api-listen', [CompletionResultType]::ParameterName, 'Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]')
+            [CompletionResult]::new('--installation-token', '--installation-token', [CompletionResultType]::ParameterName, 'Installation token of the private API''s `POST /install` [default: generated]')
+            [CompletionResult]::new('--merge-key-salt', '--merge-key-salt', [CompletionResultType]::ParameterName, 'Merge-key salt, at least 20 characters, never changed after install [default: generated]')
+            [CompletionResult]::new('--admin-email', '--admin-email', [CompletionResultType]::ParameterName, 'E-mail of the first admin user')
+            [CompletionResult]::new('--admin-password', '--admin-password', [CompletionResultType]::ParameterName, 'Password of the first admin user (better: the environment variable)')
+            [CompletionResult]::new('--source-name', '--source-name', [CompletionResultType]::ParameterName, 'Name of the first event source [default: Website]')
+            [CompletionResult]::new('--source-type', '--source-type', [CompletionResultType]::ParameterName, 'Type of the first event source [default: rest]')
+            [CompletionResult]::new('--systemd', '--systemd', [CompletionResultType]::ParameterName, 'Write systemd unit files')
+            [CompletionResult]::new('--systemd-dir', '--systemd-dir', [CompletionResultType]::ParameterName, 'Where the systemd units go [default: /etc/systemd/system]')
+            [CompletionResult]::new('--systemd-user', '--systemd-user', [CompletionResultType]::ParameterName, 'The user the services run as [default: tracardi]')
+            [CompletionResult]::new('--connection-name', '--connection-name', [CompletionResultType]::ParameterName, 'Name of the CLI connection written [default: local]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Redo a part that exists (repeatable)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; fail naming the flag of any missing answer')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation of the summary')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation of the summary')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tracardictl;serve' {
@@ -528,6 +557,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up this host: configuration, store, admin, first event source, CLI connection')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Upgrade a store''s schema or copy a store to another backend')
@@ -545,6 +575,9 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;help;init' {
             break
         }
         'tracardictl;help;serve' {

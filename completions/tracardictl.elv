@@ -25,6 +25,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand init 'Set up this host: configuration, store, admin, first event source, CLI connection'
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
@@ -42,6 +43,33 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand flow 'Validate, convert, test and inspect workflows'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;init'= {
+            cand --answers 'Read the answers from a TOML file (keys as the flags, with `_`); implies --non-interactive'
+            cand --deployment 'Deployment kind [default: single]'
+            cand --store-url 'PostgreSQL URL of a `postgres` deployment (the connection is tested)'
+            cand --services 'Services this host runs, comma-separated [default: all of them]'
+            cand --collector-listen 'Listen address of the public collector [default: 0.0.0.0:8585]'
+            cand --private-api-listen 'Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]'
+            cand --installation-token 'Installation token of the private API''s `POST /install` [default: generated]'
+            cand --merge-key-salt 'Merge-key salt, at least 20 characters, never changed after install [default: generated]'
+            cand --admin-email 'E-mail of the first admin user'
+            cand --admin-password 'Password of the first admin user (better: the environment variable)'
+            cand --source-name 'Name of the first event source [default: Website]'
+            cand --source-type 'Type of the first event source [default: rest]'
+            cand --systemd 'Write systemd unit files'
+            cand --systemd-dir 'Where the systemd units go [default: /etc/systemd/system]'
+            cand --systemd-user 'The user the services run as [default: tracardi]'
+            cand --connection-name 'Name of the CLI connection written [default: local]'
+            cand --force 'Redo a part that exists (repeatable)'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --non-interactive 'Never prompt; fail naming the flag of any missing answer'
+            cand -y 'Do not ask for confirmation of the summary'
+            cand --yes 'Do not ask for confirmation of the summary'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;serve'= {
             cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
@@ -460,6 +488,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
         }
         &'tracardictl;help'= {
+            cand init 'Set up this host: configuration, store, admin, first event source, CLI connection'
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
@@ -477,6 +506,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand flow 'Validate, convert, test and inspect workflows'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;help;init'= {
         }
         &'tracardictl;help;serve'= {
         }

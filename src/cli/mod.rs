@@ -9,6 +9,7 @@ mod config_cmd;
 pub mod connection;
 mod flow;
 mod generate;
+pub mod init;
 mod migrate;
 mod resources;
 mod serve;
@@ -57,6 +58,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Init(Box<init::InitArgs>),
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
     Migrate(migrate::MigrateArgs),
@@ -140,6 +142,7 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
+        Command::Init(args) => init::run(&cli, args),
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Migrate(args) => migrate::run(&cli, args),

@@ -10,6 +10,7 @@ mod client_cli;
 mod collector;
 mod durability;
 mod identity;
+mod init;
 mod postgres;
 mod private_api;
 mod store_model;
