@@ -530,6 +530,8 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
             },
         )?,
     );
+    // Absolute, so the daemons find it whatever their working directory.
+    let data_dir = absolute(&data_dir);
 
     let services = match args.services.clone().or(answers.services) {
         Some(s) if s.is_empty() => {
@@ -1309,12 +1311,21 @@ fn print_next_steps(plan: &Plan, done: &Done) {
             done.units.join(" ")
         );
     }
+    println!("  source id:    {}", done.source_id);
     if plan.services.contains(&HostService::Collector) {
-        println!("  collector:    {}/track", done.collector_url);
-        println!(
-            "  try it:       curl -sS -X POST {}/track -H 'content-type: application/json' \\\n                  -d '{{\"source\":{{\"id\":\"{}\"}},\"session\":{{\"id\":\"s-1\"}},\"events\":[{{\"type\":\"page-view\",\"properties\":{{}}}}]}}'",
-            done.collector_url, done.source_id
-        );
+        let url = &done.collector_url;
+        let id = &done.source_id;
+        match plan.source_type.as_str() {
+            "rest" => println!(
+                "  try it:       curl -sS -X POST {url}/track -H 'content-type: application/json' \\\n                  -d '{{\"source\":{{\"id\":\"{id}\"}},\"session\":{{\"id\":\"s-1\"}},\"events\":[{{\"type\":\"page-view\",\"properties\":{{}}}}]}}'"
+            ),
+            "webhook" => println!(
+                "  try it:       curl -sS -X POST {url}/collect/page-view/{id} -H 'content-type: application/json' -d '{{\"page\":\"/\"}}'"
+            ),
+            other => println!(
+                "  feed it:      a `{other}` source is fed by its bridge (`tracardictl serve bridge --help`); the collector is {url}"
+            ),
+        }
     }
     if plan.services.contains(&HostService::PrivateApi) {
         println!("  private API:  {}", plan.private_api_url());

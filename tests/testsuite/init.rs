@@ -121,10 +121,13 @@ impl Drop for Served {
     }
 }
 
-/// The source id in init's curl example.
+/// The source id init prints in its next steps.
 fn source_id(out: &str) -> String {
-    let at = out.find("\"source\":{\"id\":\"").expect("curl example") + 16;
-    out[at..].split('"').next().unwrap().to_string()
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("source id:"))
+        .unwrap_or_else(|| panic!("no source id in {out}"));
+    line.split_whitespace().last().unwrap().to_string()
 }
 
 fn track(collector: u16, source: &str) {
@@ -253,7 +256,24 @@ fn answers_file_and_a_second_run_changes_nothing() {
         config
     );
 
+    assert!(
+        forced.contains("/collect/page-view/"),
+        "webhook example: {forced}"
+    );
+    let source = source_id(&forced);
     let _served = host.serve();
+    block(async {
+        let r = client()
+            .post(format!(
+                "http://127.0.0.1:{}/collect/page-view/{source}",
+                host.collector
+            ))
+            .json(&serde_json::json!({"page": "/"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    });
     let (code, listed, err) = host.run(&["get", "event-sources"]);
     assert_eq!(code, 0, "the new key works: {err}");
     assert!(listed.contains("Shop"), "{listed}");
