@@ -26,6 +26,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Set up this host: configuration, store, admin, first event source, CLI connection'
+            cand status 'Show what runs where: services, versions, store health, size and schema'
+            cand doctor 'Check this host''s installation and say how to fix each problem'
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
@@ -68,6 +70,22 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --non-interactive 'Never prompt; fail naming the flag of any missing answer'
             cand -y 'Do not ask for confirmation of the summary'
             cand --yes 'Do not ask for confirmation of the summary'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;status'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;doctor'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -489,6 +507,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;help'= {
             cand init 'Set up this host: configuration, store, admin, first event source, CLI connection'
+            cand status 'Show what runs where: services, versions, store health, size and schema'
+            cand doctor 'Check this host''s installation and say how to fix each problem'
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
@@ -508,6 +528,10 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tracardictl;help;init'= {
+        }
+        &'tracardictl;help;status'= {
+        }
+        &'tracardictl;help;doctor'= {
         }
         &'tracardictl;help;serve'= {
         }

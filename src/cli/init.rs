@@ -1064,6 +1064,18 @@ async fn setup_store(
 ) -> anyhow::Result<(String, Option<String>)> {
     let forced = |p: Part| force.contains(&p);
     let shown = crate::daemon::redact_uri(&config.store_uri());
+    if !store::is_postgres_uri(&config.store_uri()) && !config.data_dir.exists() {
+        // Customer data: readable by the services' user only.
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(&config.data_dir)
+            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    }
     let store: SharedStore = crate::daemon::open_store(config).await?;
     let was_new = store.meta("merge_key_salt").await?.is_none();
     crate::daemon::resolve_salt(&store, config.identity.merge_key_salt.as_deref())

@@ -525,3 +525,56 @@ fn ctrl_c_leaves_nothing_written_and_the_cursor_visible() {
         assert!(!host.client_config().exists());
     }
 }
+
+#[test]
+fn status_and_doctor_after_init_and_the_problems_doctor_finds() {
+    let host = Host::new();
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, status, err) = host.run(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("down (nothing listens)"), "{status}");
+    assert!(status.contains("schema       1"), "{status}");
+    let (code, json, err) = host.run(&["status", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["store"]["opened"], true, "{json}");
+
+    let (code, report, err) = host.run(&["doctor"]);
+    assert_eq!(code, 0, "{report}\n{err}");
+    assert!(!report.contains("FAIL"), "{report}");
+    assert!(
+        report.contains("salt") && report.contains("installation"),
+        "{report}"
+    );
+
+    // A port taken by a program that is not tracardictl.
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", host.collector)).unwrap();
+    // A changed salt and a public private API.
+    let path = host.path().join("tracardi.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("merge_key_salt") {
+                "merge_key_salt = \"a-different-salt-of-enough-length\"".to_string()
+            } else if l.starts_with("listen") && l.contains(&host.private_api.to_string()) {
+                format!("listen = \"0.0.0.0:{}\"", host.private_api)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, text).unwrap();
+    let (code, report, _) = host.run(&["doctor"]);
+    assert_eq!(code, 1, "{report}");
+    for what in ["FAIL  salt", "FAIL  private API ", "FAIL  collector port"] {
+        assert!(report.contains(what), "{what}: {report}");
+    }
+    assert!(
+        report.contains("fix: put the original salt back"),
+        "{report}"
+    );
+    drop(squatter);
+}
