@@ -161,8 +161,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;migrate;copy'= {
             cand --from 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)'
@@ -205,8 +205,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
         }
         &'tracardictl;get'= {
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --limit 'Records per page for profiles, sessions and events'
             cand --after 'Continue a listing after this cursor'
             cand --filter 'Only what matches a condition on dot paths, e.g. ''traits.plan == "pro"'''
@@ -264,7 +264,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
-            cand --dry-run 'dry-run'
+            cand --dry-run 'Show what would be copied and change nothing'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -279,8 +279,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;token;create'= {
             cand --role 'Role of the key (repeat for several): admin, developer, marketer, maintainer'
-            cand --name 'name'
-            cand --expires-days 'expires-days'
+            cand --name 'Name shown when listing keys [default: who created it]'
+            cand --expires-days 'Days until the key expires [default: never]'
             cand --context 'Context to work on [default: the connection''s, else staging]'
             cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
@@ -400,8 +400,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --profile 'The profile (JSON file or -)'
             cand --session 'The session (JSON file or -)'
             cand --now 'The time `now()` returns (RFC 3339)'
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --context 'Context of the data [default: the collector''s context from the configuration]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -413,8 +413,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;flow;trace'= {
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --context 'Context of the data [default: the collector''s context from the configuration]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -424,7 +424,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;flow;traces'= {
             cand --flow 'Only traces of this flow'
-            cand --limit 'limit'
+            cand --limit 'How many traces to list'
             cand --context 'Context of the data [default: the collector''s context from the configuration]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -458,8 +458,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
         }
         &'tracardictl;flow;plugins'= {
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'

@@ -145,7 +145,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __f
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l from -d 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l to -d 'Target store URI' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
@@ -171,7 +171,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -l data-dir
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -s o -l output -r -f -a "table\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
 yaml\t''
@@ -223,7 +223,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l confi
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l dry-run
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l dry-run -d 'Show what would be copied and change nothing'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
@@ -233,8 +233,8 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not _
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'Role of the key (repeat for several): admin, developer, marketer, maintainer' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l name -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l name -d 'Name shown when listing keys [default: who created it]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -d 'Days until the key expires [default: never]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
@@ -317,7 +317,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l profile -d 'The profile (JSON file or -)' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l session -d 'The session (JSON file or -)' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l now -d 'The time `now()` returns (RFC 3339)' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -s o -l output -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l context -d 'Context of the data [default: the collector\'s context from the configuration]' -r -f -a "staging\t''
 production\t''"
@@ -329,7 +329,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l new-session -d 'Treat the session as new (a new visit)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l deployed -d 'Run the deployed version of a stored flow instead of its draft'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -s o -l output -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -l context -d 'Context of the data [default: the collector\'s context from the configuration]' -r -f -a "staging\t''
 production\t''"
@@ -339,7 +339,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l flow -d 'Only traces of this flow' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l limit -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l limit -d 'How many traces to list' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l context -d 'Context of the data [default: the collector\'s context from the configuration]' -r -f -a "staging\t''
 production\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
@@ -369,7 +369,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from lock" -l unlock -d 'Unlock instead'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from lock" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -s o -l output -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F

@@ -9,6 +9,7 @@ mod cli;
 mod client_cli;
 mod collector;
 mod durability;
+mod help;
 mod identity;
 mod init;
 mod postgres;
