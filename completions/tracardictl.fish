@@ -74,7 +74,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l force -
 admin\t'Set the admin\'s password again (creating the user if missing)'
 source\t'Write the first event source again, same id'
 api-key\t'Revoke init\'s API key and issue a new one (rewrites the connection)'
-connection\t'Rewrite the CLI connection'
+connection\t'Make the CLI connection the current one again'
 systemd\t'Rewrite the systemd units'"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F

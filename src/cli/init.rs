@@ -172,7 +172,7 @@ pub enum Part {
     Source,
     /// Revoke init's API key and issue a new one (rewrites the connection)
     ApiKey,
-    /// Rewrite the CLI connection
+    /// Make the CLI connection the current one again
     Connection,
     /// Rewrite the systemd units
     Systemd,
@@ -1012,6 +1012,14 @@ fn apply(plan: &Plan, force: &[Part]) -> anyhow::Result<Done> {
             report.created(
                 "connection",
                 format!("`{}` in {}", plan.connection_name, conn_path.display()),
+            );
+        }
+        None if exists && forced(Part::Connection) => {
+            clients.current = Some(plan.connection_name.clone());
+            clients.save()?;
+            report.created(
+                "connection",
+                format!("`{}` is current again", plan.connection_name),
             );
         }
         None if exists => report.exists(
