@@ -577,17 +577,25 @@ pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     let c = args.target.client()?;
     let rt = super::runtime()?;
     let mut failed = 0;
+    // A bar only for imports long enough to wait for; hidden when stderr is no terminal.
+    let bar = if docs.len() > 10 {
+        super::apm::progress_bar(docs.len() as u64, "documents")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     rt.block_on(async {
         for (name, doc) in docs {
             match apply_one(&c, doc, args.dry_run, &batch_sources).await {
-                Ok(line) => print!("{line}"),
+                Ok(line) => bar.suspend(|| print!("{line}")),
                 Err(f) => {
                     failed += 1;
-                    eprintln!("tracardictl: error: {name}: {:#}", f.error);
+                    bar.suspend(|| eprintln!("tracardictl: error: {name}: {:#}", f.error));
                 }
             }
+            bar.inc(1);
         }
     });
+    bar.finish_and_clear();
     if failed > 0 {
         return Err(anyhow!("{failed} document(s) were not applied").into());
     }
