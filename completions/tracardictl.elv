@@ -25,6 +25,9 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand init 'Set up this host: configuration, store, admin, first event source, CLI connection'
+            cand status 'Show what runs where: services, versions, store health, size and schema'
+            cand doctor 'Check this host''s installation and say how to fix each problem'
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
@@ -44,6 +47,49 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;init'= {
+            cand --answers 'Read the answers from a TOML file (keys as the flags, with `_`); implies --non-interactive'
+            cand --deployment 'Deployment kind [default: single]'
+            cand --store-url 'PostgreSQL URL of a `postgres` deployment (the connection is tested)'
+            cand --services 'Services this host runs, comma-separated [default: all of them]'
+            cand --collector-listen 'Listen address of the public collector [default: 0.0.0.0:8585]'
+            cand --private-api-listen 'Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]'
+            cand --installation-token 'Installation token of the private API''s `POST /install` [default: generated]'
+            cand --merge-key-salt 'Merge-key salt, at least 20 characters, never changed after install [default: generated]'
+            cand --admin-email 'E-mail of the first admin user'
+            cand --admin-password 'Password of the first admin user (better: the environment variable)'
+            cand --source-name 'Name of the first event source [default: Website]'
+            cand --source-type 'Type of the first event source [default: rest]'
+            cand --systemd 'Write systemd unit files'
+            cand --systemd-dir 'Where the systemd units go [default: /etc/systemd/system]'
+            cand --systemd-user 'The user the services run as [default: tracardi]'
+            cand --connection-name 'Name of the CLI connection written [default: local]'
+            cand --force 'Redo a part that exists (repeatable)'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --non-interactive 'Never prompt; fail naming the flag of any missing answer'
+            cand -y 'Do not ask for confirmation of the summary'
+            cand --yes 'Do not ask for confirmation of the summary'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;status'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;doctor'= {
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;serve'= {
             cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
@@ -117,8 +163,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;migrate;copy'= {
             cand --from 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)'
@@ -161,8 +207,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
         }
         &'tracardictl;get'= {
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --limit 'Records per page for profiles, sessions and events'
             cand --after 'Continue a listing after this cursor'
             cand --filter 'Only what matches a condition on dot paths, e.g. ''traits.plan == "pro"'''
@@ -220,7 +266,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
-            cand --dry-run 'dry-run'
+            cand --dry-run 'Show what would be copied and change nothing'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -235,8 +281,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;token;create'= {
             cand --role 'Role of the key (repeat for several): admin, developer, marketer, maintainer'
-            cand --name 'name'
-            cand --expires-days 'expires-days'
+            cand --name 'Name shown when listing keys [default: who created it]'
+            cand --expires-days 'Days until the key expires [default: never]'
             cand --context 'Context to work on [default: the connection''s, else staging]'
             cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
@@ -421,8 +467,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --profile 'The profile (JSON file or -)'
             cand --session 'The session (JSON file or -)'
             cand --now 'The time `now()` returns (RFC 3339)'
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --context 'Context of the data [default: the collector''s context from the configuration]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -434,8 +480,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;flow;trace'= {
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --context 'Context of the data [default: the collector''s context from the configuration]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -445,7 +491,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;flow;traces'= {
             cand --flow 'Only traces of this flow'
-            cand --limit 'limit'
+            cand --limit 'How many traces to list'
             cand --context 'Context of the data [default: the collector''s context from the configuration]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -479,8 +525,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
         }
         &'tracardictl;flow;plugins'= {
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Output format'
+            cand --output 'Output format'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
@@ -540,6 +586,9 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
         }
         &'tracardictl;help'= {
+            cand init 'Set up this host: configuration, store, admin, first event source, CLI connection'
+            cand status 'Show what runs where: services, versions, store health, size and schema'
+            cand doctor 'Check this host''s installation and say how to fix each problem'
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
@@ -559,6 +608,12 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;help;init'= {
+        }
+        &'tracardictl;help;status'= {
+        }
+        &'tracardictl;help;doctor'= {
         }
         &'tracardictl;help;serve'= {
         }

@@ -30,6 +30,9 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -l log-format -d '
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -s V -l version -d 'Print version'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "init" -d 'Set up this host: configuration, store, admin, first event source, CLI connection'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "status" -d 'Show what runs where: services, versions, store health, size and schema'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "doctor" -d 'Check this host\'s installation and say how to fix each problem'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "config" -d 'Show or check the effective configuration'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
@@ -49,6 +52,51 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "flow" -d 'V
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "tui" -d 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l answers -d 'Read the answers from a TOML file (keys as the flags, with `_`); implies --non-interactive' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l deployment -d 'Deployment kind [default: single]' -r -f -a "single\t'One host, embedded storage in the data directory'
+postgres\t'Several hosts sharing one PostgreSQL database'"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l store-url -d 'PostgreSQL URL of a `postgres` deployment (the connection is tested)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l services -d 'Services this host runs, comma-separated [default: all of them]' -r -f -a "collector\t'The public collector API'
+private-api\t'The private API for the CLI and the TUI'
+apm\t'Automatic profile merging'"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l collector-listen -d 'Listen address of the public collector [default: 0.0.0.0:8585]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l private-api-listen -d 'Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l installation-token -d 'Installation token of the private API\'s `POST /install` [default: generated]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l merge-key-salt -d 'Merge-key salt, at least 20 characters, never changed after install [default: generated]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l admin-email -d 'E-mail of the first admin user' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l admin-password -d 'Password of the first admin user (better: the environment variable)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l source-name -d 'Name of the first event source [default: Website]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l source-type -d 'Type of the first event source [default: rest]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l systemd -d 'Write systemd unit files' -r -f -a "true\t''
+false\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l systemd-dir -d 'Where the systemd units go [default: /etc/systemd/system]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l systemd-user -d 'The user the services run as [default: tracardi]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l connection-name -d 'Name of the CLI connection written [default: local]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l force -d 'Redo a part that exists (repeatable)' -r -f -a "config\t'Rewrite tracardi.toml (the salt must stay the recorded one)'
+admin\t'Set the admin\'s password again (creating the user if missing)'
+source\t'Write the first event source again, same id'
+api-key\t'Revoke init\'s API key and issue a new one (rewrites the connection)'
+connection\t'Make the CLI connection the current one again'
+systemd\t'Rewrite the systemd units'"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l non-interactive -d 'Never prompt; fail naming the flag of any missing answer'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -s y -l yes -d 'Do not ask for confirmation of the summary'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand status" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand status" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand status" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand doctor" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand doctor" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand doctor" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l collector-listen -d 'Address of the public collector API [default: 0.0.0.0:8585]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l private-api-listen -d 'Address of the private API [default: 127.0.0.1:8686]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l store -d 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]' -r
@@ -99,7 +147,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __f
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l from -d 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l to -d 'Target store URI' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
@@ -125,7 +173,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -l data-dir
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand use" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -s o -l output -r -f -a "table\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
 yaml\t''
@@ -177,7 +225,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l confi
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l dry-run
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l dry-run -d 'Show what would be copied and change nothing'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
@@ -187,8 +235,8 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not _
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'Role of the key (repeat for several): admin, developer, marketer, maintainer' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l name -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l name -d 'Name shown when listing keys [default: who created it]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -d 'Days until the key expires [default: never]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
@@ -322,7 +370,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l profile -d 'The profile (JSON file or -)' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l session -d 'The session (JSON file or -)' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l now -d 'The time `now()` returns (RFC 3339)' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -s o -l output -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l context -d 'Context of the data [default: the collector\'s context from the configuration]' -r -f -a "staging\t''
 production\t''"
@@ -334,7 +382,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l new-session -d 'Treat the session as new (a new visit)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -l deployed -d 'Run the deployed version of a stored flow instead of its draft'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -s o -l output -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -l context -d 'Context of the data [default: the collector\'s context from the configuration]' -r -f -a "staging\t''
 production\t''"
@@ -344,7 +392,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from trace" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l flow -d 'Only traces of this flow' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l limit -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l limit -d 'How many traces to list' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l context -d 'Context of the data [default: the collector\'s context from the configuration]' -r -f -a "staging\t''
 production\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from traces" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
@@ -374,7 +422,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from lock" -l unlock -d 'Unlock instead'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from lock" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -s o -l output -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from plugins" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
@@ -407,25 +455,28 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l dat
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "config" -d 'Show or check the effective configuration'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "use" -d 'Switch the current connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "get" -d 'Display several resources'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "delete" -d 'Delete a resource'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "token" -d 'Manage API keys'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "profile" -d 'Explain, merge and unmerge profiles (the merge journal)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "tui" -d 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "init" -d 'Set up this host: configuration, store, admin, first event source, CLI connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "status" -d 'Show what runs where: services, versions, store health, size and schema'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "doctor" -d 'Check this host\'s installation and say how to fix each problem'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "config" -d 'Show or check the effective configuration'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "use" -d 'Switch the current connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "get" -d 'Display several resources'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "delete" -d 'Delete a resource'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "token" -d 'Manage API keys'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "profile" -d 'Explain, merge and unmerge profiles (the merge journal)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "tui" -d 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration as TOML, secrets redacted'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "keys" -d 'List every key with the environment variable that sets it'

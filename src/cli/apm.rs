@@ -25,7 +25,8 @@ pub enum ApmCommand {
         long_about = "Scan every profile of a scope for others sharing one of its merge keys \
         and merge them, journaling each merge (see `profile explain`).\n\n\
         Works on the store directly, so no daemon may hold it: stop `tracardictl serve` first \
-        (a running APM merges marked profiles on its own)."
+        (a running APM merges marked profiles on its own).",
+        after_help = "Examples:\n  tracardictl apm scan\n  tracardictl apm scan --context staging --tenant acme"
     )]
     Scan {
         /// Context to scan

@@ -16,12 +16,19 @@ pub struct ConfigArgs {
 pub enum ConfigCommand {
     /// Print the effective configuration as TOML, secrets redacted
     #[command(
-        after_help = "Precedence: defaults < tracardi.toml < TRACARDI_* environment < flags."
+        after_help = "Precedence: defaults < tracardi.toml < TRACARDI_* environment < flags.\n\n\
+            Examples:\n  tracardictl config show\n  TRACARDI_COLLECTOR_LISTEN=0.0.0.0:9000 tracardictl config show"
     )]
     Show,
     /// Check the configuration and exit 0 when it is valid, 2 when not
+    #[command(
+        after_help = "Examples:\n  tracardictl config validate\n  tracardictl --config /etc/tracardi/tracardi.toml config validate"
+    )]
     Validate,
     /// List every key with the environment variable that sets it
+    #[command(
+        after_help = "Examples:\n  tracardictl config keys\n  tracardictl config keys | grep collector"
+    )]
     Keys,
 }
 

@@ -55,12 +55,19 @@ pub enum ContextArg {
 #[derive(Debug, Subcommand)]
 pub enum FlowCommand {
     /// Check a flow file (either shape) as saving would: plugins, init, edges, cycles
+    #[command(
+        after_help = "Examples:\n  tracardictl flow validate welcome.yaml\n  tracardictl flow validate exported-from-tracardi.json"
+    )]
     Validate {
         /// A flow file (YAML or JSON)
         file: PathBuf,
     },
     /// Convert a flow file between the concise YAML form and Tracardi's JSON shape
+    #[command(
+        after_help = "Examples:\n  tracardictl flow convert exported.json --to yaml > welcome.yaml\n  tracardictl flow convert welcome.yaml --to json"
+    )]
     Convert {
+        /// A flow file (YAML or JSON)
         file: PathBuf,
         /// The shape to print
         #[arg(long, value_enum, default_value = "yaml")]
@@ -71,7 +78,8 @@ pub enum FlowCommand {
         long_about = "Dry-run a flow over JSON files: nothing is stored; prints the \
         result, the changed profile and the trace.\n\nFLOW is a flow file (YAML or JSON), or \
         the id of a stored flow (its draft, or with --deployed its deployed version) read \
-        offline from the data directory."
+        offline from the data directory.",
+        after_help = "Examples:\n  tracardictl flow run welcome.yaml --event event.json --profile profile.json\n  tracardictl flow run welcome --deployed --event event.json -o json"
     )]
     Run {
         /// A flow file or a stored flow id
@@ -97,43 +105,63 @@ pub enum FlowCommand {
         /// Run the deployed version of a stored flow instead of its draft
         #[arg(long)]
         deployed: bool,
+        /// Output format
         #[arg(short, long, value_enum, default_value = "text")]
         output: OutputFormat,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// Print a stored run trace
+    #[command(
+        after_help = "Examples:\n  tracardictl flow trace 00061c3f2a9b1c40-1f2e3d4c\n  tracardictl flow trace 00061c3f2a9b1c40-1f2e3d4c -o json --context staging"
+    )]
     Trace {
+        /// Id of the run (see `flow traces`)
         run_id: String,
+        /// Output format
         #[arg(short, long, value_enum, default_value = "text")]
         output: OutputFormat,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// List stored run traces, newest first
+    #[command(
+        after_help = "Examples:\n  tracardictl flow traces\n  tracardictl flow traces --flow welcome --limit 5"
+    )]
     Traces {
         /// Only traces of this flow
         #[arg(long)]
         flow: Option<String>,
+        /// How many traces to list
         #[arg(long, default_value_t = 20)]
         limit: usize,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// Save a flow file as the draft of its flow (offline)
+    #[command(
+        after_help = "Examples:\n  tracardictl flow draft welcome.yaml\n  tracardictl flow draft welcome.yaml --context production"
+    )]
     Draft {
+        /// A flow file (YAML or JSON)
         file: PathBuf,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// Publish a flow's draft: rules run the deployed version (offline)
+    #[command(after_help = "Examples:\n  tracardictl flow deploy welcome")]
     Deploy {
+        /// Id of the flow
         id: String,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// Lock a flow against edits (offline)
+    #[command(
+        after_help = "Examples:\n  tracardictl flow lock welcome\n  tracardictl flow lock welcome --unlock"
+    )]
     Lock {
+        /// Id of the flow
         id: String,
         /// Unlock instead
         #[arg(long)]
@@ -142,7 +170,11 @@ pub enum FlowCommand {
         store: StoreArgs,
     },
     /// List the plugins flows can use
+    #[command(
+        after_help = "Examples:\n  tracardictl flow plugins\n  tracardictl flow plugins -o json"
+    )]
     Plugins {
+        /// Output format
         #[arg(short, long, value_enum, default_value = "text")]
         output: OutputFormat,
     },

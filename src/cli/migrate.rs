@@ -19,6 +19,12 @@ pub struct MigrateArgs {
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
     /// Apply pending schema migrations (creates a fresh PostgreSQL schema)
+    #[command(
+        long_about = "Apply pending schema migrations: record the current schema version in \
+            an embedded store, or create and upgrade the tables of a PostgreSQL database. \
+            Running it again changes nothing.",
+        after_help = "Examples:\n  tracardictl migrate up\n  tracardictl migrate up --store postgres://cdp@db/cdp"
+    )]
     Up {
         /// Store URI [default: the configured store]
         #[arg(long, value_name = "URI")]
@@ -29,7 +35,8 @@ pub enum MigrateCommand {
         long_about = "Copy every scope's profiles, sessions, events and configuration from \
             one store to another, then compare the record counts of each scope. Records are \
             written by id, so an interrupted copy can be run again. Stop the daemons using \
-            the source first: an embedded store can be opened by one process only."
+            the source first: an embedded store can be opened by one process only.",
+        after_help = "Examples:\n  tracardictl migrate copy --from sled:./tracardi-data --to postgres://cdp@db/cdp\n  tracardictl migrate copy --from postgres://cdp@old/cdp --to postgres://cdp@new/cdp"
     )]
     Copy {
         /// Source store URI (`sled:DIR`, a directory, or `postgres://…`)

@@ -9,10 +9,12 @@ mod config_cmd;
 pub mod connection;
 mod flow;
 mod generate;
+pub mod init;
 mod migrate;
 mod profile;
 mod resources;
 mod serve;
+mod status;
 mod tql;
 mod tui;
 
@@ -59,6 +61,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Init(Box<init::InitArgs>),
+    Status(status::StatusArgs),
+    Doctor(status::DoctorArgs),
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
     Migrate(migrate::MigrateArgs),
@@ -145,6 +150,9 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
+        Command::Init(args) => init::run(&cli, args),
+        Command::Status(args) => status::status(&cli, args),
+        Command::Doctor(args) => status::doctor(&cli, args),
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Migrate(args) => migrate::run(&cli, args),

@@ -82,6 +82,7 @@ pub struct GetArgs {
     pub kind: String,
     /// One object by id
     pub id: Option<String>,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: Output,
     /// Omit the header row of tables
@@ -106,7 +107,9 @@ pub struct GetArgs {
     after_help = "Examples:\n  tracardictl describe event-source web\n  tracardictl describe profile 1b4e… --context production"
 )]
 pub struct DescribeArgs {
+    /// Kind: a configuration kind (event-source, rule, …), profile, session, event or user
     pub kind: String,
+    /// Id of the resource
     pub id: String,
     #[command(flatten)]
     pub target: Target,
@@ -134,7 +137,9 @@ pub struct ApplyArgs {
     after_help = "Examples:\n  tracardictl delete rule r1\n  tracardictl delete profile 1b4e… --context production"
 )]
 pub struct DeleteArgs {
+    /// Kind: a configuration kind (event-source, rule, …), profile, session, event or user
     pub kind: String,
+    /// Id of the resource
     pub id: String,
     #[command(flatten)]
     pub target: Target,
@@ -146,7 +151,9 @@ pub struct DeleteArgs {
     after_help = "The editor is $VISUAL, else $EDITOR, else vi.\n\nExamples:\n  tracardictl edit rule r1\n  EDITOR=nano tracardictl edit event-source web"
 )]
 pub struct EditArgs {
+    /// Kind: a configuration kind (event-source, rule, …), profile, session, event or user
     pub kind: String,
+    /// Id of the resource
     pub id: String,
     #[command(flatten)]
     pub target: Target,
@@ -160,6 +167,7 @@ pub struct EditArgs {
 pub struct DeployArgs {
     /// Kinds to copy [default: every kind]
     pub kinds: Vec<String>,
+    /// Show what would be copied and change nothing
     #[arg(long)]
     pub dry_run: bool,
     #[command(flatten)]
@@ -168,6 +176,9 @@ pub struct DeployArgs {
 
 /// Manage API keys
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tracardictl token create --role maintainer --name nightly-export\n  tracardictl get tokens"
+)]
 pub struct TokenArgs {
     #[command(subcommand)]
     pub command: TokenCommand,
@@ -183,8 +194,10 @@ pub enum TokenCommand {
         /// Role of the key (repeat for several): admin, developer, marketer, maintainer
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
+        /// Name shown when listing keys [default: who created it]
         #[arg(long)]
         name: Option<String>,
+        /// Days until the key expires [default: never]
         #[arg(long)]
         expires_days: Option<u32>,
         #[command(flatten)]
@@ -564,17 +577,25 @@ pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     let c = args.target.client()?;
     let rt = super::runtime()?;
     let mut failed = 0;
+    // A bar only for imports long enough to wait for; hidden when stderr is no terminal.
+    let bar = if docs.len() > 10 {
+        super::apm::progress_bar(docs.len() as u64, "documents")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     rt.block_on(async {
         for (name, doc) in docs {
             match apply_one(&c, doc, args.dry_run, &batch_sources).await {
-                Ok(line) => print!("{line}"),
+                Ok(line) => bar.suspend(|| print!("{line}")),
                 Err(f) => {
                     failed += 1;
-                    eprintln!("tracardictl: error: {name}: {:#}", f.error);
+                    bar.suspend(|| eprintln!("tracardictl: error: {name}: {:#}", f.error));
                 }
             }
+            bar.inc(1);
         }
     });
+    bar.finish_and_clear();
     if failed > 0 {
         return Err(anyhow!("{failed} document(s) were not applied").into());
     }

@@ -22,7 +22,9 @@ pub struct TqlArgs {
 #[derive(Debug, Subcommand)]
 pub enum TqlCommand {
     /// Parse a condition; print it in canonical form, or the error with its position
-    #[command(after_help = "Exit codes: 0 valid, 1 invalid.")]
+    #[command(
+        after_help = "Exit codes: 0 valid, 1 invalid.\n\nExamples:\n  tracardictl tql check 'profile@traits.age >= 18'\n  tracardictl tql check 'event@type == \"purchase\" AND payload@total > 100'"
+    )]
     Check {
         /// The condition
         expr: String,
@@ -30,7 +32,9 @@ pub enum TqlCommand {
     /// Evaluate a condition over JSON files; print true or false
     #[command(
         after_help = "Each file is JSON; `-` reads standard input (for one of them).\n\
-        Exit codes: 0 evaluated (true or false), 1 parse or evaluation error."
+        Exit codes: 0 evaluated (true or false), 1 parse or evaluation error.\n\n\
+        Examples:\n  tracardictl tql eval 'payload@items.0 EXISTS' --payload order.json\n  \
+        tracardictl tql eval 'profile@traits.age >= 18' --profile profile.json"
     )]
     Eval {
         /// The condition

@@ -7,7 +7,7 @@
 
 use super::{json_body, roles, Access, Inner, Principal, PrivateApiState, Role, Routes};
 use crate::daemon::http::{ApiError, ErrorCode};
-use crate::domain::{new_id, Context};
+use crate::domain::{new_id, Context, Scope};
 use crate::store::StoreError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 pub const USER_KIND: &str = "user";
 pub const TOKEN_KIND: &str = "token";
 pub const SYSTEM_KIND: &str = "system";
-const INSTALLATION_ID: &str = "installation";
+pub const INSTALLATION_ID: &str = "installation";
 const TOKEN_PREFIX: &str = "tct_";
 const MIN_PASSWORD: usize = 8;
 
@@ -233,7 +233,19 @@ async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-impl Inner {
+/// Users, tokens and the installation records of one tenant, on the store itself: what
+/// the private API's routes and the offline `tracardictl init` share.
+pub struct AuthStore<'a> {
+    pub store: &'a dyn crate::store::Store,
+    pub tenant: &'a str,
+}
+
+impl AuthStore<'_> {
+    /// Where users, tokens and the installation record live (see [`Inner::auth_scope`]).
+    fn auth_scope(&self) -> Scope {
+        Scope::new(self.tenant, Context::Production)
+    }
+
     pub async fn users(&self) -> Result<Vec<User>, ApiError> {
         let docs = self
             .store
@@ -251,19 +263,12 @@ impl Inner {
             .collect()
     }
 
-    async fn user_by_email(&self, email: &str) -> Result<Option<User>, ApiError> {
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, ApiError> {
         let email = email.trim().to_ascii_lowercase();
         Ok(self.users().await?.into_iter().find(|u| u.email == email))
     }
 
-    async fn user(&self, id: &str) -> Result<Option<User>, ApiError> {
-        match self.store.config(&self.auth_scope(), USER_KIND, id).await? {
-            Some(d) => Ok(Some(decode("user", id, d)?)),
-            None => self.user_by_email(id).await,
-        }
-    }
-
-    async fn put_user(&self, user: &User) -> Result<(), ApiError> {
+    pub async fn put_user(&self, user: &User) -> Result<(), ApiError> {
         let doc = encode("user", &user.id, user)?;
         self.store
             .put_config(&self.auth_scope(), USER_KIND, &user.id, &doc)
@@ -272,7 +277,7 @@ impl Inner {
     }
 
     /// Creates a user after checking the fields; errors name the field.
-    async fn create_user(&self, new: NewUser) -> Result<User, ApiError> {
+    pub async fn create_user(&self, new: NewUser) -> Result<User, ApiError> {
         let email = new.email.trim().to_ascii_lowercase();
         if email.is_empty() || !email.contains('@') {
             return Err(invalid("email", "must be an email address"));
@@ -306,7 +311,23 @@ impl Inner {
         Ok(user)
     }
 
-    async fn issue_token(
+    /// Sets a new password on an existing user.
+    pub async fn set_password(&self, user: &User, password: String) -> Result<(), ApiError> {
+        if password.chars().count() < MIN_PASSWORD {
+            return Err(invalid(
+                "password",
+                &format!("must be at least {MIN_PASSWORD} characters"),
+            ));
+        }
+        let mut user = user.clone();
+        user.password = hash_password(password).await?;
+        self.put_user(&user).await?;
+        self.store.durable().await?;
+        Ok(())
+    }
+
+    /// Stores a new token and returns its secret (shown once) with its record.
+    pub async fn issue_token(
         &self,
         kind: &str,
         name: String,
@@ -332,6 +353,140 @@ impl Inner {
             .await?;
         self.store.durable().await?;
         Ok((secret, record))
+    }
+
+    /// Every stored token with the key it is stored under.
+    pub async fn tokens(&self) -> Result<Vec<(String, TokenRecord)>, ApiError> {
+        let scope = self.auth_scope();
+        let mut out = Vec::new();
+        for doc in self.store.list_config(&scope, TOKEN_KIND).await? {
+            let record: TokenRecord = decode("token", "?", doc)?;
+            out.push((record.key.clone(), record));
+        }
+        Ok(out)
+    }
+
+    pub async fn revoke(&self, key: &str) -> Result<(), ApiError> {
+        self.store
+            .delete_config(&self.auth_scope(), TOKEN_KIND, key)
+            .await?;
+        self.store.durable().await?;
+        Ok(())
+    }
+
+    /// The contexts that have their installation record.
+    pub async fn installed_contexts(&self) -> Result<Vec<Context>, ApiError> {
+        let mut out = Vec::new();
+        for ctx in Context::ALL {
+            let scope = Scope::new(self.tenant, ctx);
+            if self
+                .store
+                .config(&scope, SYSTEM_KIND, INSTALLATION_ID)
+                .await?
+                .is_some()
+            {
+                out.push(ctx);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The installation: both contexts' records, then the first admin unless one
+    /// exists. Running it again changes nothing.
+    pub async fn install(
+        &self,
+        email: String,
+        password: String,
+        name: Option<String>,
+    ) -> Result<InstallOutcome, ApiError> {
+        let mut contexts_created = Vec::new();
+        let done = self.installed_contexts().await?;
+        for ctx in Context::ALL {
+            if done.contains(&ctx) {
+                continue;
+            }
+            let doc = json!({"id": INSTALLATION_ID, "context": ctx, "installed": Utc::now()});
+            self.store
+                .put_config(
+                    &Scope::new(self.tenant, ctx),
+                    SYSTEM_KIND,
+                    INSTALLATION_ID,
+                    &doc,
+                )
+                .await?;
+            contexts_created.push(ctx);
+        }
+        let has_admin = self
+            .users()
+            .await?
+            .iter()
+            .any(|u| u.roles.contains(&Role::Admin));
+        let admin_created = if has_admin {
+            false
+        } else {
+            self.create_user(NewUser {
+                email,
+                password,
+                name: name.or(Some("Administrator".into())),
+                roles: vec![Role::Admin],
+                expiration_timestamp: None,
+            })
+            .await?;
+            true
+        };
+        self.store.durable().await?;
+        Ok(InstallOutcome {
+            admin_created,
+            contexts_created,
+        })
+    }
+}
+
+/// What [`AuthStore::install`] created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstallOutcome {
+    pub admin_created: bool,
+    pub contexts_created: Vec<Context>,
+}
+
+impl Inner {
+    pub fn auth(&self) -> AuthStore<'_> {
+        AuthStore {
+            store: self.store.as_ref(),
+            tenant: &self.options.tenant,
+        }
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, ApiError> {
+        self.auth().users().await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, ApiError> {
+        self.auth().user_by_email(email).await
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>, ApiError> {
+        match self.store.config(&self.auth_scope(), USER_KIND, id).await? {
+            Some(d) => Ok(Some(decode("user", id, d)?)),
+            None => self.user_by_email(id).await,
+        }
+    }
+
+    async fn create_user(&self, new: NewUser) -> Result<User, ApiError> {
+        self.auth().create_user(new).await
+    }
+
+    async fn issue_token(
+        &self,
+        kind: &str,
+        name: String,
+        user_id: Option<String>,
+        roles: Vec<Role>,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(String, TokenRecord), ApiError> {
+        self.auth()
+            .issue_token(kind, name, user_id, roles, expires)
+            .await
     }
 
     /// The caller behind a bearer token, or the 401 to answer.
@@ -512,15 +667,16 @@ async fn me(Extension(p): Extension<Principal>) -> Json<Value> {
     Json(json!({"id": p.user_id, "email": p.email, "roles": p.roles}))
 }
 
+/// A user to create.
 #[derive(Debug, Deserialize)]
-struct NewUser {
-    email: String,
-    password: String,
+pub struct NewUser {
+    pub email: String,
+    pub password: String,
     #[serde(default)]
-    name: Option<String>,
-    roles: Vec<Role>,
+    pub name: Option<String>,
+    pub roles: Vec<Role>,
     #[serde(default)]
-    expiration_timestamp: Option<DateTime<Utc>>,
+    pub expiration_timestamp: Option<DateTime<Utc>>,
 }
 
 async fn list_users(State(state): State<PrivateApiState>) -> Result<Response, ApiError> {
@@ -576,15 +732,8 @@ async fn delete_user(
     Ok(Json(json!({"deleted": user.id, "tokens_revoked": revoked})).into_response())
 }
 
-/// Every stored token with the key it is stored under.
 async fn tokens(state: &Inner) -> Result<Vec<(String, TokenRecord)>, ApiError> {
-    let scope = state.auth_scope();
-    let mut out = Vec::new();
-    for doc in state.store.list_config(&scope, TOKEN_KIND).await? {
-        let record: TokenRecord = decode("token", "?", doc)?;
-        out.push((record.key.clone(), record));
-    }
-    Ok(out)
+    state.auth().tokens().await
 }
 
 fn token_public(r: &TokenRecord) -> Value {
@@ -724,43 +873,16 @@ async fn install(State(state): State<PrivateApiState>, body: Bytes) -> Result<Re
             "Incorrect installation token",
         ));
     }
-    let mut contexts_created = Vec::new();
-    for ctx in Context::ALL {
-        let scope = state.scope(ctx);
-        if state
-            .store
-            .config(&scope, SYSTEM_KIND, INSTALLATION_ID)
-            .await?
-            .is_none()
-        {
-            let doc = json!({"id": INSTALLATION_ID, "context": ctx, "installed": Utc::now()});
-            state
-                .store
-                .put_config(&scope, SYSTEM_KIND, INSTALLATION_ID, &doc)
-                .await?;
-            contexts_created.push(ctx.as_str());
-        }
-    }
-    let has_admin = state
-        .users()
-        .await?
+    let outcome = state
+        .auth()
+        .install(req.email, req.password, req.name)
+        .await?;
+    let contexts_created: Vec<&str> = outcome
+        .contexts_created
         .iter()
-        .any(|u| u.roles.contains(&Role::Admin));
-    let admin_created = if has_admin {
-        false
-    } else {
-        state
-            .create_user(NewUser {
-                email: req.email,
-                password: req.password,
-                name: req.name.or(Some("Administrator".into())),
-                roles: vec![Role::Admin],
-                expiration_timestamp: None,
-            })
-            .await?;
-        true
-    };
-    state.store.durable().await?;
+        .map(|c| c.as_str())
+        .collect();
+    let admin_created = outcome.admin_created;
     Ok(Json(json!({
         "admin_created": admin_created,
         "contexts_created": contexts_created,

@@ -1,0 +1,580 @@
+//! `tracardictl init`: flags, answers file, a pseudo terminal answering the prompts,
+//! idempotency, and `serve` started from the written configuration.
+
+use crate::support::{block, client, command};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A free loopback port (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Host {
+    dir: tempfile::TempDir,
+    collector: u16,
+    private_api: u16,
+}
+
+impl Host {
+    fn new() -> Host {
+        Host {
+            dir: tempfile::tempdir().unwrap(),
+            collector: free_port(),
+            private_api: free_port(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn client_config(&self) -> PathBuf {
+        self.path().join("client.toml")
+    }
+
+    fn cmd(&self) -> std::process::Command {
+        let mut c = command(self.path());
+        c.env("TRACARDICTL_CLIENT_CONFIG", self.client_config())
+            .env_remove("TRACARDICTL_ADMIN_PASSWORD");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd().args(args).stdin(Stdio::null()).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn flags(&self) -> Vec<String> {
+        [
+            "init",
+            "--non-interactive",
+            "--data-dir",
+            "data",
+            "--collector-listen",
+            &format!("127.0.0.1:{}", self.collector),
+            "--private-api-listen",
+            &format!("127.0.0.1:{}", self.private_api),
+            "--admin-email",
+            "admin@example.com",
+            "--admin-password",
+            PASSWORD,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    /// `serve` from ./tracardi.toml, waiting until both APIs listen.
+    fn serve(&self) -> Served {
+        let mut child = self
+            .cmd()
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut listening = 0;
+        let mut seen = Vec::new();
+        while listening < 2 {
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("serve did not start: {seen:?}"));
+            if line.contains(" listening on ") {
+                listening += 1;
+            }
+            seen.push(line);
+        }
+        Served(child)
+    }
+}
+
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The source id init prints in its next steps.
+fn source_id(out: &str) -> String {
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("source id:"))
+        .unwrap_or_else(|| panic!("no source id in {out}"));
+    line.split_whitespace().last().unwrap().to_string()
+}
+
+fn track(collector: u16, source: &str) {
+    block(async {
+        let r = client()
+            .post(format!("http://127.0.0.1:{collector}/track"))
+            .json(&serde_json::json!({
+                "source": {"id": source},
+                "session": {"id": "s-1"},
+                "events": [{"type": "page-view", "properties": {}}],
+            }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        assert_eq!(status, 200, "{:?}", r.text().await);
+    });
+}
+
+#[test]
+fn flags_then_serve_track_and_get_without_login() {
+    let host = Host::new();
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    for part in [
+        "config",
+        "store",
+        "admin",
+        "source",
+        "api-key",
+        "connection",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.trim_start().starts_with("created") && l.contains(part)),
+            "{part} created: {out}"
+        );
+    }
+    assert!(out.contains("Next steps"), "{out}");
+    let config = host.path().join("tracardi.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "tracardi.toml holds secrets: {mode:o}");
+    }
+    let (code, shown, err) = host.run(&["config", "validate"]);
+    assert_eq!(code, 0, "{shown}{err}");
+
+    let source = source_id(&out);
+    let _served = host.serve();
+    track(host.collector, &source);
+    let (code, listed, err) = host.run(&["get", "event-sources"]);
+    assert_eq!(code, 0, "get works without login: {err}");
+    assert!(listed.contains("Website"), "{listed}");
+}
+
+#[test]
+fn answers_file_and_a_second_run_changes_nothing() {
+    let host = Host::new();
+    std::fs::write(
+        host.path().join("answers.toml"),
+        format!(
+            "data_dir = \"data\"\nservices = [\"collector\", \"private-api\"]\n\
+             collector_listen = \"127.0.0.1:{}\"\nprivate_api_listen = \"127.0.0.1:{}\"\n\
+             admin_email = \"Ops@Example.com\"\nadmin_password = \"{PASSWORD}\"\n\
+             source_name = \"Shop\"\nsource_type = \"webhook\"\n\
+             systemd = true\nsystemd_dir = \"units\"\nsystemd_user = \"cdp\"\n",
+            host.collector, host.private_api
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = host.run(&["init", "--answers", "answers.toml"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Shop (webhook)"), "{out}");
+    let unit = std::fs::read_to_string(host.path().join("units/tracardictl.service")).unwrap();
+    assert!(
+        unit.contains("User=cdp") && unit.contains("serve collector private-api"),
+        "{unit}"
+    );
+    let config = std::fs::read(host.path().join("tracardi.toml")).unwrap();
+    let clients = std::fs::read(host.client_config()).unwrap();
+
+    let (code, again, err) = host.run(&["init", "--answers", "answers.toml"]);
+    assert_eq!(code, 0, "{again}\n{err}");
+    assert!(
+        !again.lines().any(|l| l.trim_start().starts_with("created")),
+        "second run creates nothing: {again}"
+    );
+    for part in [
+        "config",
+        "store",
+        "admin",
+        "source",
+        "api-key",
+        "connection",
+        "systemd",
+    ] {
+        assert!(
+            again
+                .lines()
+                .any(|l| l.trim_start().starts_with("exists") && l.contains(part)),
+            "{part} reported as existing: {again}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(host.path().join("tracardi.toml")).unwrap(),
+        config
+    );
+    assert_eq!(std::fs::read(host.client_config()).unwrap(), clients);
+
+    // --force redoes only the parts named.
+    let (code, forced, err) =
+        host.run(&["init", "--answers", "answers.toml", "--force", "api-key"]);
+    assert_eq!(code, 0, "{forced}\n{err}");
+    assert!(forced.contains("API key"), "{forced}");
+    assert!(forced
+        .lines()
+        .any(|l| l.contains("created") && l.contains("api-key")));
+    assert!(forced
+        .lines()
+        .any(|l| l.contains("exists") && l.contains("admin")));
+    assert_ne!(std::fs::read(host.client_config()).unwrap(), clients);
+    assert_eq!(
+        std::fs::read(host.path().join("tracardi.toml")).unwrap(),
+        config
+    );
+
+    assert!(
+        forced.contains("/collect/page-view/"),
+        "webhook example: {forced}"
+    );
+    let source = source_id(&forced);
+    let _served = host.serve();
+    block(async {
+        let r = client()
+            .post(format!(
+                "http://127.0.0.1:{}/collect/page-view/{source}",
+                host.collector
+            ))
+            .json(&serde_json::json!({"page": "/"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    });
+    let (code, listed, err) = host.run(&["get", "event-sources"]);
+    assert_eq!(code, 0, "the new key works: {err}");
+    assert!(listed.contains("Shop"), "{listed}");
+}
+
+#[test]
+fn non_interactive_names_the_missing_flag_and_writes_nothing() {
+    let host = Host::new();
+    let (code, _, err) = host.run(&["init", "--non-interactive", "--admin-password", PASSWORD]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--admin-email"), "{err}");
+    let (code, _, err) = host.run(&[
+        "init",
+        "--non-interactive",
+        "--admin-email",
+        "a@example.com",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--admin-password"), "{err}");
+    let (code, _, err) = host.run(&[
+        "init",
+        "--non-interactive",
+        "--admin-email",
+        "a@example.com",
+        "--admin-password",
+        "password123",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--admin-password"),
+        "weak password refused: {err}"
+    );
+    // Standard input is not a terminal here: no prompt.
+    let (code, _, err) = host.run(&["init"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a terminal"), "{err}");
+    assert!(!host.path().join("tracardi.toml").exists());
+    assert!(!host.path().join("tracardi-data").exists());
+}
+
+/// A child on a pseudo terminal: its screen is read in the background.
+struct Pty {
+    child: Child,
+    master: std::fs::File,
+    screen: Arc<Mutex<String>>,
+    read_upto: usize,
+}
+
+impl Pty {
+    fn spawn(mut cmd: std::process::Command) -> Pty {
+        let (mut master, mut slave) = (0, 0);
+        let size = libc::winsize {
+            ws_row: 40,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &size,
+            )
+        };
+        assert_eq!(rc, 0, "openpty");
+        let slave = unsafe { OwnedFd::from_raw_fd(slave) };
+        cmd.stdin(slave.try_clone().unwrap())
+            .stdout(slave.try_clone().unwrap())
+            .stderr(slave.try_clone().unwrap())
+            .env("TERM", "xterm");
+        unsafe {
+            cmd.pre_exec(|| {
+                // A session of its own with this terminal as the controlling one, so
+                // Ctrl-C becomes SIGINT as on a real terminal.
+                libc::setsid();
+                libc::ioctl(0, libc::TIOCSCTTY as _, 0);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        drop(slave);
+        let master = unsafe { std::fs::File::from_raw_fd(master) };
+        let mut reader = master.try_clone().unwrap();
+        let screen = Arc::new(Mutex::new(String::new()));
+        let sink = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Pty {
+            child,
+            master,
+            screen,
+            read_upto: 0,
+        }
+    }
+
+    /// Waits until `text` appears after what was already matched.
+    fn expect(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            {
+                let s = self.screen.lock().unwrap();
+                if let Some(i) = s[self.read_upto..].find(text) {
+                    self.read_upto += i + text.len();
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {text:?}; screen:\n{}",
+                    self.screen.lock().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        // Give the prompt time to switch the terminal mode before keys arrive.
+        std::thread::sleep(Duration::from_millis(150));
+        self.master.write_all(keys.as_bytes()).unwrap();
+        self.master.flush().unwrap();
+    }
+
+    fn wait(&mut self) -> i32 {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s.code().unwrap_or(-1);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "init did not exit; screen:\n{}",
+                    self.screen.lock().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.screen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn wizard_on_a_terminal_then_serve_and_track() {
+    let host = Host::new();
+    let mut cmd = host.cmd();
+    cmd.arg("init");
+    let mut t = Pty::spawn(cmd);
+    t.expect("Deployment");
+    t.send("\r");
+    t.expect("Data directory");
+    t.send("data\r");
+    t.expect("Services");
+    t.send("\r");
+    t.expect("Collector listen address");
+    t.send(&format!("127.0.0.1:{}\r", host.collector));
+    t.expect("Private API listen address");
+    t.send(&format!("0.0.0.0:{}\r", host.private_api));
+    t.expect("public networks");
+    t.expect("anyway");
+    t.send("n");
+    t.expect("Private API listen address");
+    t.send(&format!("127.0.0.1:{}\r", host.private_api));
+    t.expect("Installation token");
+    t.send("\r");
+    t.expect("Merge-key salt");
+    t.send("\r");
+    t.expect("Admin e-mail");
+    t.send("admin@example.com\r");
+    t.expect("Admin password");
+    t.send("weakpass\r");
+    t.expect("too weak");
+    t.expect("Admin password");
+    t.send(&format!("{PASSWORD}\r"));
+    t.expect("Repeat the password");
+    t.send(&format!("{PASSWORD}\r"));
+    t.expect("Name of the first event source");
+    t.send("\r");
+    t.expect("Type of the first event source");
+    t.send("\r");
+    t.expect("systemd");
+    t.send("n");
+    t.expect("About to set up");
+    t.expect("Write this?");
+    t.send("y");
+    t.expect("Next steps");
+    assert_eq!(t.wait(), 0, "{}", t.screen());
+    let screen = t.screen();
+    assert!(!screen.contains(PASSWORD), "the password is never echoed");
+
+    let source = source_id(&screen.replace("\r\n", "\n"));
+    let _served = host.serve();
+    track(host.collector, &source);
+    let (code, _, err) = host.run(&["get", "event-sources"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn ctrl_c_leaves_nothing_written_and_the_cursor_visible() {
+    // At a line prompt (raw mode: Ctrl-C is a key) and at the password prompt (cooked
+    // mode without echo: Ctrl-C is SIGINT).
+    for at_password in [false, true] {
+        let host = Host::new();
+        let mut cmd = host.cmd();
+        cmd.args(["init", "--deployment", "single", "--data-dir", "data"])
+            .args(["--services", "collector,private-api,apm"])
+            .args(["--collector-listen", "127.0.0.1:1", "--private-api-listen"])
+            .args(["127.0.0.1:2", "--admin-email", "a@example.com"]);
+        let mut t = Pty::spawn(cmd);
+        t.expect("Installation token");
+        if at_password {
+            t.send("\r");
+            t.expect("Merge-key salt");
+            t.send("\r");
+            t.expect("Admin password");
+        }
+        t.send("\x03");
+        let code = t.wait();
+        let screen = t.screen();
+        assert_eq!(code, 130, "{screen}");
+        assert!(
+            screen.contains("\x1b[?25h"),
+            "cursor shown again: {screen:?}"
+        );
+        assert!(screen.contains("nothing was written"), "{screen}");
+        assert!(!host.path().join("tracardi.toml").exists());
+        assert!(!host.path().join("data").exists());
+        assert!(!host.client_config().exists());
+    }
+}
+
+#[test]
+fn status_and_doctor_after_init_and_the_problems_doctor_finds() {
+    let host = Host::new();
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, status, err) = host.run(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("down (nothing listens)"), "{status}");
+    assert!(status.contains("schema       1"), "{status}");
+    let (code, json, err) = host.run(&["status", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["store"]["opened"], true, "{json}");
+
+    let (code, report, err) = host.run(&["doctor"]);
+    assert_eq!(code, 0, "{report}\n{err}");
+    assert!(!report.contains("FAIL"), "{report}");
+    assert!(
+        report.contains("salt") && report.contains("installation"),
+        "{report}"
+    );
+
+    // A port taken by a program that is not tracardictl.
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", host.collector)).unwrap();
+    // A changed salt and a public private API.
+    let path = host.path().join("tracardi.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("merge_key_salt") {
+                "merge_key_salt = \"a-different-salt-of-enough-length\"".to_string()
+            } else if l.starts_with("listen") && l.contains(&host.private_api.to_string()) {
+                format!("listen = \"0.0.0.0:{}\"", host.private_api)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, text).unwrap();
+    let (code, report, _) = host.run(&["doctor"]);
+    assert_eq!(code, 1, "{report}");
+    for what in ["FAIL  salt", "FAIL  private API ", "FAIL  collector port"] {
+        assert!(report.contains(what), "{what}: {report}");
+    }
+    assert!(
+        report.contains("fix: put the original salt back"),
+        "{report}"
+    );
+    drop(squatter);
+}
