@@ -5,6 +5,7 @@
 //! API answered 401 or 403, or no connection is configured), 4 not found (404).
 
 mod apm;
+mod backup;
 mod config_cmd;
 pub mod connection;
 mod flow;
@@ -60,6 +61,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
     Migrate(migrate::MigrateArgs),
+    Backup(backup::BackupArgs),
+    Restore(backup::RestoreArgs),
     Login(connection::LoginArgs),
     Use(connection::UseArgs),
     Get(resources::GetArgs),
@@ -143,6 +146,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Migrate(args) => migrate::run(&cli, args),
+        Command::Backup(args) => backup::run_backup(&cli, args),
+        Command::Restore(args) => backup::run_restore(&cli, args),
         Command::Login(args) => connection::login(args),
         Command::Use(args) => connection::use_connection(args),
         Command::Get(args) => resources::get(args),

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod bridges_broker;
 mod bridges_segment;
 mod cli;
@@ -10,6 +11,7 @@ mod client_cli;
 mod collector;
 mod durability;
 mod identity;
+mod migrate;
 mod postgres;
 mod private_api;
 mod store_model;
