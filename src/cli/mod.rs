@@ -8,8 +8,10 @@ mod apm;
 mod backup;
 mod config_cmd;
 pub mod connection;
+mod export;
 mod flow;
 mod generate;
+mod import;
 mod migrate;
 mod resources;
 mod serve;
@@ -63,6 +65,8 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     Backup(backup::BackupArgs),
     Restore(backup::RestoreArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
     Login(connection::LoginArgs),
     Use(connection::UseArgs),
     Get(resources::GetArgs),
@@ -148,6 +152,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Migrate(args) => migrate::run(&cli, args),
         Command::Backup(args) => backup::run_backup(&cli, args),
         Command::Restore(args) => backup::run_restore(&cli, args),
+        Command::Export(args) => export::run(&cli, args),
+        Command::Import(args) => import::run(&cli, args),
         Command::Login(args) => connection::login(args),
         Command::Use(args) => connection::use_connection(args),
         Command::Get(args) => resources::get(args),

@@ -10,6 +10,7 @@ mod cli;
 mod client_cli;
 mod collector;
 mod durability;
+mod export_import;
 mod identity;
 mod migrate;
 mod postgres;
