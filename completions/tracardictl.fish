@@ -33,6 +33,10 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -s V -l version -d
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "config" -d 'Show or check the effective configuration'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "backup" -d 'Write every scope of the store to one compressed file (offline)'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "restore" -d 'Restore a backup file into an empty store, then verify counts and checksums'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "export" -d 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "import" -d 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "login" -d 'Sign in to a private API and save the connection'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "use" -d 'Switch the current connection'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "get" -d 'Display several resources'
@@ -84,20 +88,37 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fi
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "keys" -d 'List every key with the environment variable that sets it'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from up copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -f -a "status" -d 'Show the store\'s schema version, this binary\'s, and any pending or interrupted step'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -f -a "plan" -d 'List the steps `migrate up` would run, with the records each one examines'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and not __fish_seen_subcommand_from status plan up copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from plan" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from plan" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from plan" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from plan" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from plan" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l batch -d 'Records per page (progress is saved after every page)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l pause-ms -d 'Pause after every page, in milliseconds (for testing interruption)' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l dry-run -d 'Scan and report what would change; write nothing'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l from -d 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l to -d 'Target store URI' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
@@ -105,9 +126,51 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __f
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the store\'s schema version, this binary\'s, and any pending or interrupted step'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "plan" -d 'List the steps `migrate up` would run, with the records each one examines'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -l store -d 'Store URI [default: the configured store]; it must be empty' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -s o -l output -d 'Output file [default: standard output]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l format -r -f -a "ndjson\t''
+csv\t'Profiles only, with `--fields`'"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l fields -d 'Comma-separated dot paths for CSV columns' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l where -d 'Keep only records for which this TQL condition holds' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l since -d 'Only records inserted at or after this time (RFC 3339)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l until -d 'Only records inserted before this time (RFC 3339)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l tenant -d 'Tenant [default: the configured tenant]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l context -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l source -d 'Event source the events arrive by (replays them through the tracking pipeline)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l rejects -d 'Write rejected lines here, one JSON object each with the line number and reason' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l tenant -d 'Tenant [default: the configured tenant]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l context -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l direct -d 'Store events as they are instead of replaying them'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l no-workflows -d 'Skip workflows while replaying events'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l dry-run -d 'Check every line, write nothing'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l name -d 'Name of this connection' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -s u -l username -d 'User (email) to sign in as' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l token -d 'Use this API key instead of signing in' -r
@@ -343,26 +406,32 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l dat
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "config" -d 'Show or check the effective configuration'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "use" -d 'Switch the current connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "get" -d 'Display several resources'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "delete" -d 'Delete a resource'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "token" -d 'Manage API keys'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "config" -d 'Show or check the effective configuration'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "backup" -d 'Write every scope of the store to one compressed file (offline)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "restore" -d 'Restore a backup file into an empty store, then verify counts and checksums'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "export" -d 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "import" -d 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "use" -d 'Switch the current connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "get" -d 'Display several resources'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "delete" -d 'Delete a resource'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "token" -d 'Manage API keys'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate backup restore export import login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration as TOML, secrets redacted'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "keys" -d 'List every key with the environment variable that sets it'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "status" -d 'Show the store\'s schema version, this binary\'s, and any pending or interrupted step'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "plan" -d 'List the steps `migrate up` would run, with the records each one examines'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
