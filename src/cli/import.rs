@@ -90,12 +90,12 @@ fn fix_times(v: &mut Value, in_time: bool) {
             }
         }
         Value::Array(a) if in_time => a.iter_mut().for_each(|c| fix_times(c, true)),
-        Value::String(s) if in_time => {
-            if chrono::DateTime::parse_from_rfc3339(s).is_err()
-                && chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
-            {
-                s.push('Z');
-            }
+        Value::String(s)
+            if in_time
+                && chrono::DateTime::parse_from_rfc3339(s).is_err()
+                && chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok() =>
+        {
+            s.push('Z');
         }
         _ => {}
     }
