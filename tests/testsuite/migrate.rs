@@ -255,3 +255,48 @@ fn killed_migration_resumes_and_counts_every_record_once() {
         assert_eq!(seen, total);
     });
 }
+
+/// The same step runs over PostgreSQL, and a backup of it restores into sled.
+#[test]
+fn postgres_store_is_migrated_and_backed_up_into_sled() {
+    use tracardictl::store::postgres::testing::TestStore;
+    use tracardictl::store::Store;
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create("postgres_store_is_migrated")) else {
+        return;
+    };
+    let scope = Scope::default_tenant(Context::Production);
+    rt.block_on(async {
+        for p in fixture_profiles() {
+            db.put_profile(&scope, &p).await.unwrap();
+        }
+        db.set_schema_version(1).await.unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(dir.path(), &["migrate", "up", "--store", &db.uri()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4 profiles examined, 3 rewritten"), "{out}");
+    rt.block_on(async {
+        assert_eq!(db.schema_version().await.unwrap(), Some(SCHEMA_VERSION));
+        let p = db.profile(&scope, "emm-a1").await.unwrap().unwrap();
+        assert_eq!(p.ids, vec!["p-missing-own-id", "emm-a1"]);
+    });
+    let file = dir.path().join("pg.tcbk");
+    let (code, _, err) = run(
+        dir.path(),
+        &["backup", file.to_str().unwrap(), "--store", &db.uri()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let data = dir.path().join("sled");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--data-dir",
+            &data_arg(&data),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verified"), "{out}");
+}
