@@ -171,9 +171,12 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;backup'= {
             cand --store 'Store URI [default: the configured store]'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
+            cand --online 'Ask the running private API for the backup (admin token; this tenant only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

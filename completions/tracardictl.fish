@@ -132,10 +132,13 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __f
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l store -d 'Store URI [default: the configured store]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -l online -d 'Ask the running private API for the backup (admin token; this tenant only)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -l store -d 'Store URI [default: the configured store]; it must be empty' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F

@@ -21,8 +21,13 @@ pub struct BackupArgs {
     /// File to write (replaced only once the backup is complete)
     pub file: PathBuf,
     /// Store URI [default: the configured store]
-    #[arg(long, value_name = "URI")]
+    #[arg(long, value_name = "URI", conflicts_with = "online")]
     pub store: Option<String>,
+    /// Ask the running private API for the backup (admin token; this tenant only)
+    #[arg(long)]
+    pub online: bool,
+    #[command(flatten)]
+    pub target: super::connection::Target,
 }
 
 /// Restore a backup file into an empty store, then verify counts and checksums
@@ -45,7 +50,49 @@ fn store_uri(cli: &Cli, store: &Option<String>) -> Result<String, Failure> {
     })
 }
 
+fn run_online(args: &BackupArgs) -> Result<(), Failure> {
+    let client = args.target.client()?;
+    let runtime = super::runtime()?;
+    let tmp = args.file.with_extension("partial");
+    let mut out = BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
+    );
+    let bytes = runtime.block_on(client.download("/backup", &mut out))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", tmp.display(), e.error()))?;
+    file.sync_all()
+        .with_context(|| format!("cannot sync {}", tmp.display()))?;
+    // The stream ends without its trailer when the server failed part-way.
+    let complete = std::io::BufRead::lines(BufReader::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(&tmp).with_context(|| format!("cannot read {}", tmp.display()))?,
+    )))
+    .map_while(Result::ok)
+    .last()
+    .and_then(|l| serde_json::from_str::<backup::Trailer>(&l).ok());
+    let Some(trailer) = complete else {
+        return Err(anyhow::anyhow!(
+            "the backup from {} is incomplete (no trailer); kept as {}",
+            client.base(),
+            tmp.display()
+        )
+        .into());
+    };
+    std::fs::rename(&tmp, &args.file)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), args.file.display()))?;
+    println!(
+        "backed up {} records ({bytes} bytes) from {} to {}",
+        trailer.records,
+        client.base(),
+        args.file.display()
+    );
+    Ok(())
+}
+
 pub fn run_backup(cli: &Cli, args: &BackupArgs) -> Result<(), Failure> {
+    if args.online {
+        return run_online(args);
+    }
     let uri = store_uri(cli, &args.store)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -59,7 +106,7 @@ pub fn run_backup(cli: &Cli, args: &BackupArgs) -> Result<(), Failure> {
         let mut out =
             flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
         let b = bar(total, "records");
-        let trailer = backup::backup(store.as_ref(), &mut out, &|n| b.inc(n)).await;
+        let trailer = backup::backup(store.as_ref(), None, &mut out, &|n| b.inc(n)).await;
         b.finish_and_clear();
         let trailer = trailer.with_context(|| format!("backup to {} failed", tmp.display()))?;
         let mut inner = out

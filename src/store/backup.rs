@@ -6,7 +6,7 @@
 //! it got everything back and a truncated file is refused. Works through the [`Store`]
 //! trait, so a backup of one backend restores into the other.
 
-use super::migrations::{fingerprint, Fingerprint};
+use super::migrations::{add_record, empty_fingerprint, fingerprint, Fingerprint, RecordKind};
 use super::{Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use serde::{Deserialize, Serialize};
@@ -103,12 +103,26 @@ fn write_line<W: Write, T: Serialize>(
     out.write_all(b"\n").map_err(BackupError::Write)
 }
 
-/// Writes every scope of `store` to `out`; returns the number of records written.
+fn encoded<T: Serialize>(id: &str, v: &T) -> std::result::Result<Vec<u8>, BackupError> {
+    serde_json::to_vec(v).map_err(|e| {
+        BackupError::Store(StoreError::Encode {
+            kind: "backup record",
+            id: id.to_string(),
+            reason: e.to_string(),
+        })
+    })
+}
+
+/// Writes every scope of `store` (of one tenant when given) to `out`. The trailer's
+/// fingerprint sums the records as written, so a backup taken while daemons write is
+/// still consistent with itself: each record appears once, as it was when read.
 pub async fn backup<W: Write>(
     store: &dyn Store,
+    tenant: Option<&str>,
     out: &mut W,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::result::Result<Trailer, BackupError> {
+    let mut fp = empty_fingerprint();
     let mut meta = serde_json::Map::new();
     for key in META_KEYS {
         if let Some(v) = store.meta(key).await? {
@@ -127,6 +141,9 @@ pub async fn backup<W: Write>(
     )?;
     let mut records = 0u64;
     for scope in store.scopes().await? {
+        if tenant.is_some_and(|t| t != scope.tenant) {
+            continue;
+        }
         let (tenant, context) = (scope.tenant.clone(), scope.context);
         for kind in store.config_kinds(&scope).await? {
             let docs = store.list_config(&scope, &kind).await?;
@@ -140,6 +157,14 @@ pub async fn backup<W: Write>(
                         id: format!("{kind} #{i} in {scope}"),
                         reason: "document without a string `id`".into(),
                     })?;
+                let key = format!("{kind}/{id}");
+                add_record(
+                    &mut fp,
+                    RecordKind::Config,
+                    &scope,
+                    &key,
+                    &encoded(&key, &doc)?,
+                );
                 write_line(
                     out,
                     &Record::Config {
@@ -175,6 +200,13 @@ pub async fn backup<W: Write>(
             }
             let n = page.items.len() as u64;
             for p in page.items {
+                add_record(
+                    &mut fp,
+                    RecordKind::Profiles,
+                    &scope,
+                    &p.id,
+                    &encoded(&p.id, &p)?,
+                );
                 write_line(
                     out,
                     &Record::Profile {
@@ -196,6 +228,13 @@ pub async fn backup<W: Write>(
             let page = store.list_sessions(&scope, cursor.as_deref(), PAGE).await?;
             let n = page.items.len() as u64;
             for s in page.items {
+                add_record(
+                    &mut fp,
+                    RecordKind::Sessions,
+                    &scope,
+                    &s.id,
+                    &encoded(&s.id, &s)?,
+                );
                 write_line(
                     out,
                     &Record::Session {
@@ -219,6 +258,13 @@ pub async fn backup<W: Write>(
                 .await?;
             let n = page.items.len() as u64;
             for e in page.items {
+                add_record(
+                    &mut fp,
+                    RecordKind::Events,
+                    &scope,
+                    &e.id,
+                    &encoded(&e.id, &e)?,
+                );
                 write_line(
                     out,
                     &Record::Event {
@@ -247,11 +293,10 @@ pub async fn backup<W: Write>(
             records += 1;
         }
     }
-    // The store is held by this process, so nothing changed while it was read.
     let trailer = Trailer {
         end: true,
         records,
-        fingerprint: fingerprint(store, &|_| {}).await?,
+        fingerprint: fp,
     };
     write_line(out, &trailer)?;
     out.flush().map_err(BackupError::Write)?;

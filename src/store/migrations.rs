@@ -247,6 +247,22 @@ fn digest(parts: &[&[u8]]) -> u64 {
     u64::from_le_bytes(b)
 }
 
+/// A fingerprint with every kind at zero.
+pub fn empty_fingerprint() -> Fingerprint {
+    RecordKind::ALL
+        .iter()
+        .map(|k| (*k, KindSum::default()))
+        .collect()
+}
+
+/// Adds one record, as [`fingerprint`] does: configuration ids are `<kind>/<id>`, bodies
+/// the record's JSON encoding.
+pub fn add_record(fp: &mut Fingerprint, kind: RecordKind, scope: &Scope, id: &str, body: &[u8]) {
+    if let Some(sum) = fp.get_mut(&kind) {
+        add(sum, scope, id, body);
+    }
+}
+
 fn add(sum: &mut KindSum, scope: &Scope, id: &str, body: &[u8]) {
     let s = scope.to_string();
     sum.count += 1;
@@ -270,10 +286,7 @@ pub async fn fingerprint(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Fingerprint> {
     const PAGE: usize = 500;
-    let mut out: Fingerprint = RecordKind::ALL
-        .iter()
-        .map(|k| (*k, KindSum::default()))
-        .collect();
+    let mut out = empty_fingerprint();
     for scope in store.scopes().await? {
         let mut cursor: Option<String> = None;
         loop {

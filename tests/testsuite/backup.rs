@@ -244,3 +244,80 @@ fn truncated_backup_is_refused() {
     assert_ne!(code, 0);
     assert!(err.contains("truncated"), "{err}");
 }
+
+#[test]
+fn online_backup_through_the_private_api_restores_offline() {
+    use crate::support::{block, client, payload, Server};
+    let server = Server::start();
+    let token = block(server.install());
+    let source = server.source().to_string();
+    block(async {
+        let c = client();
+        for i in 0..20 {
+            let r = c
+                .post(format!("{}/track", server.collector()))
+                .json(&payload(
+                    &source,
+                    None,
+                    Some(&format!("visitor-{i}")),
+                    &["page-view", "purchase"],
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let r = c
+            .get(format!("{}/backup", server.private_api()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "a token is needed");
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("client.toml");
+    let with_cfg = |args: &[&str]| {
+        let out = command(dir.path())
+            .env("TRACARDICTL_CLIENT_CONFIG", &cfg)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = with_cfg(&["login", server.private_api(), "--token", &token]);
+    assert_eq!(code, 0, "{err}");
+    let file = dir.path().join("online.tcbk");
+    // The daemon keeps running (and holding the store) meanwhile.
+    let (code, out, err) = with_cfg(&["backup", file.to_str().unwrap(), "--online"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("backed up"), "{out}");
+    let restored = dir.path().join("restored");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--data-dir",
+            restored.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verified"), "{out}");
+    runtime().block_on(async {
+        let s = store::open(restored.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        let mut events = 0;
+        let mut profiles = 0;
+        for scope in s.scopes().await.unwrap() {
+            let c = s.counts(&scope).await.unwrap();
+            events += c.events;
+            profiles += c.profiles;
+        }
+        assert!(events >= 40, "{events}");
+        assert!(profiles >= 20, "{profiles}");
+        assert!(s.meta("merge_key_salt").await.unwrap().is_some());
+    });
+}
