@@ -236,6 +236,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;import' {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Event source the events arrive by (replays them through the tracking pipeline)')
             [CompletionResult]::new('--rejects', '--rejects', [CompletionResultType]::ParameterName, 'Write rejected lines here, one JSON object each with the line number and reason')
+            [CompletionResult]::new('--config-kind', '--config-kind', [CompletionResultType]::ParameterName, 'Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from a hit''s `_index` (`tracardi-rule`) or the document''s `kind`]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant [default: the configured tenant]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'context')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')

@@ -2107,7 +2107,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__import)
-            opts="-h --source --direct --no-workflows --dry-run --rejects --tenant --context --store --config --data-dir --log-format --help profiles sessions events"
+            opts="-h --source --direct --no-workflows --dry-run --rejects --config-kind --tenant --context --store --config --data-dir --log-format --help profiles sessions events config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2118,6 +2118,10 @@ _tracardictl() {
                     return 0
                     ;;
                 --rejects)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-kind)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -208,6 +208,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;import'= {
             cand --source 'Event source the events arrive by (replays them through the tracking pipeline)'
             cand --rejects 'Write rejected lines here, one JSON object each with the line number and reason'
+            cand --config-kind 'Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from a hit''s `_index` (`tracardi-rule`) or the document''s `kind`]'
             cand --tenant 'Tenant [default: the configured tenant]'
             cand --context 'context'
             cand --store 'Store URI [default: the configured store]'

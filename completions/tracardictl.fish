@@ -163,6 +163,7 @@ json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l source -d 'Event source the events arrive by (replays them through the tracking pipeline)' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l rejects -d 'Write rejected lines here, one JSON object each with the line number and reason' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l config-kind -d 'Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from a hit\'s `_index` (`tracardi-rule`) or the document\'s `kind`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l tenant -d 'Tenant [default: the configured tenant]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l context -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l store -d 'Store URI [default: the configured store]' -r

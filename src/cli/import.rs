@@ -18,6 +18,8 @@ pub enum ImportKind {
     Profiles,
     Sessions,
     Events,
+    /// Event sources, rules, flows… (Tracardi's exported documents or index hits)
+    Config,
 }
 
 /// Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too
@@ -52,6 +54,10 @@ pub struct ImportArgs {
     /// Write rejected lines here, one JSON object each with the line number and reason
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from
+    /// a hit's `_index` (`tracardi-rule`) or the document's `kind`]
+    #[arg(long, value_name = "KIND")]
+    pub config_kind: Option<String>,
     /// Tenant [default: the configured tenant]
     #[arg(long)]
     pub tenant: Option<String>,
@@ -85,7 +91,11 @@ fn fix_times(v: &mut Value, in_time: bool) {
     match v {
         Value::Object(m) => {
             for (k, child) in m.iter_mut() {
-                let timeish = in_time || matches!(k.as_str(), "time" | "start" | "revoke" | "next");
+                let timeish = in_time
+                    || matches!(
+                        k.as_str(),
+                        "time" | "start" | "revoke" | "next" | "timestamp"
+                    );
                 fix_times(child, timeish);
             }
         }
@@ -324,6 +334,27 @@ async fn import_line(
                     .map_err(|e| e.to_string())?;
             }
         }
+        ImportKind::Config => {
+            let raw: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+            let kind = config_kind_of(args.config_kind.as_deref(), &raw)?;
+            let mut doc = unwrap_hit(raw);
+            if let Value::Object(m) = &mut doc {
+                m.shift_remove("kind");
+            }
+            crate::daemon::private_api::config_kinds::validate(kind, &doc)
+                .map_err(|e| format!("invalid {}: {}", kind.name, e.message))?;
+            let id = doc
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if !args.dry_run {
+                store
+                    .put_config(scope, kind.name, &id, &doc)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         ImportKind::Events => match (tracker, &args.source) {
             (Some(t), Some(source)) => {
                 let payload = payload_of(source, line)?;
@@ -360,6 +391,35 @@ async fn import_line(
         },
     }
     Ok(())
+}
+
+/// The configuration kind of a line: the flag, else a hit's `_index` (Tracardi names its
+/// indices `<prefix>tracardi-<kind>`), else the document's `kind`.
+fn config_kind_of(
+    flag: Option<&str>,
+    raw: &Value,
+) -> Result<&'static crate::daemon::private_api::config_kinds::KindSpec, String> {
+    use crate::daemon::private_api::config_kinds::{kind, KINDS};
+    if let Some(f) = flag {
+        return kind(f).ok_or_else(|| format!("unknown configuration kind `{f}`"));
+    }
+    if let Some(index) = raw.get("_index").and_then(Value::as_str) {
+        let tail = index.rsplit("tracardi-").next().unwrap_or(index);
+        return KINDS
+            .iter()
+            .find(|k| {
+                tail == k.name
+                    || tail.starts_with(&format!("{}-", k.name))
+                    || tail.replace('_', "-") == k.name
+            })
+            .ok_or_else(|| {
+                format!("index `{index}` is not a configuration kind this binary keeps")
+            });
+    }
+    match raw.get("kind").and_then(Value::as_str) {
+        Some(k) => kind(k).ok_or_else(|| format!("unknown configuration kind `{k}`")),
+        None => Err("no configuration kind: give `--config-kind`, an `_index` or a `kind`".into()),
+    }
 }
 
 #[cfg(test)]

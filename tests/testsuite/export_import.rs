@@ -326,3 +326,34 @@ fn import_events_through_the_pipeline_and_directly() {
         );
     });
 }
+
+#[test]
+fn import_tracardi_configuration_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("config.ndjson");
+    std::fs::write(
+        &file,
+        [
+            r#"{"_index":"prod.tracardi-event-source","_id":"tr-src","_source":{"name":"Web","type":"rest","enabled":true,"tags":["web"],"timestamp":"2023-01-01T00:00:00"}}"#,
+            r#"{"_index":"prod.tracardi-rule","_id":"tr-rule","_source":{"name":"On purchase","type":"event-collect","event_type":{"id":"purchase","name":"Purchase"},"source":{"id":"tr-src","name":"Web"},"flow":{"id":"f1","name":"F"},"enabled":true}}"#,
+            r#"{"kind":"flow","id":"bad-flow"}"#,
+            r#"{"_index":"prod.tracardi-unknown-thing","_id":"x","_source":{}}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &["import", "config", file.to_str().unwrap(), "--data-dir", d],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 accepted, 2 rejected"), "{out}");
+    let (code, out, err) = run(dir.path(), &["export", "config", "--data-dir", d]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"id\":\"tr-src\""), "{out}");
+    assert!(out.contains("\"id\":\"tr-rule\""), "{out}");
+    assert!(out.contains("\"_kind\":\"rule\""), "{out}");
+}
