@@ -34,6 +34,10 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Upgrade a store''s schema or copy a store to another backend')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write every scope of the store to one compressed file (offline)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup file into an empty store, then verify counts and checksums')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a private API and save the connection')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Switch the current connection')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Display several resources')
@@ -171,16 +175,39 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the store''s schema version, this binary''s, and any pending or interrupted step')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'List the steps `migrate up` would run, with the records each one examines')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (creates a fresh PostgreSQL schema)')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every scope''s profiles, sessions, events and configuration to another store')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
-        'tracardictl;migrate;up' {
+        'tracardictl;migrate;status' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;migrate;plan' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;migrate;up' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Records per page (progress is saved after every page)')
+            [CompletionResult]::new('--pause-ms', '--pause-ms', [CompletionResultType]::ParameterName, 'Pause after every page, in milliseconds (for testing interruption)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Scan and report what would change; write nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -196,9 +223,17 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;migrate;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the store''s schema version, this binary''s, and any pending or interrupted step')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'List the steps `migrate up` would run, with the records each one examines')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (creates a fresh PostgreSQL schema)')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every scope''s profiles, sessions, events and configuration to another store')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;migrate;help;status' {
+            break
+        }
+        'tracardictl;migrate;help;plan' {
             break
         }
         'tracardictl;migrate;help;up' {
@@ -208,6 +243,62 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;migrate;help;help' {
+            break
+        }
+        'tracardictl;backup' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--online', '--online', [CompletionResultType]::ParameterName, 'Ask the running private API for the backup (admin token; this tenant only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;restore' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]; it must be empty')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;export' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output file [default: standard output]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output file [default: standard output]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--fields', '--fields', [CompletionResultType]::ParameterName, 'Comma-separated dot paths for CSV columns')
+            [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'Keep only records for which this TQL condition holds')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only records inserted at or after this time (RFC 3339)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only records inserted before this time (RFC 3339)')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant [default: the configured tenant]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'context')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;import' {
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Event source the events arrive by (replays them through the tracking pipeline)')
+            [CompletionResult]::new('--rejects', '--rejects', [CompletionResultType]::ParameterName, 'Write rejected lines here, one JSON object each with the line number and reason')
+            [CompletionResult]::new('--config-kind', '--config-kind', [CompletionResultType]::ParameterName, 'Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from a hit''s `_index` (`tracardi-rule`) or the document''s `kind`]')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant [default: the configured tenant]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'context')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI [default: the configured store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Store events as they are instead of replaying them')
+            [CompletionResult]::new('--no-workflows', '--no-workflows', [CompletionResultType]::ParameterName, 'Skip workflows while replaying events')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Check every line, write nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tracardictl;login' {
@@ -673,6 +764,10 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run services as a daemon (with none named: the single-node set)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or check the effective configuration')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Upgrade a store''s schema or copy a store to another backend')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write every scope of the store to one compressed file (offline)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup file into an empty store, then verify counts and checksums')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a private API and save the connection')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Switch the current connection')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Display several resources')
@@ -719,14 +814,34 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;migrate' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the store''s schema version, this binary''s, and any pending or interrupted step')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'List the steps `migrate up` would run, with the records each one examines')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (creates a fresh PostgreSQL schema)')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every scope''s profiles, sessions, events and configuration to another store')
+            break
+        }
+        'tracardictl;help;migrate;status' {
+            break
+        }
+        'tracardictl;help;migrate;plan' {
             break
         }
         'tracardictl;help;migrate;up' {
             break
         }
         'tracardictl;help;migrate;copy' {
+            break
+        }
+        'tracardictl;help;backup' {
+            break
+        }
+        'tracardictl;help;restore' {
+            break
+        }
+        'tracardictl;help;export' {
+            break
+        }
+        'tracardictl;help;import' {
             break
         }
         'tracardictl;help;login' {

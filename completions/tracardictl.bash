@@ -22,6 +22,9 @@ _tracardictl() {
             tracardictl,apply)
                 cmd="tracardictl__subcmd__apply"
                 ;;
+            tracardictl,backup)
+                cmd="tracardictl__subcmd__backup"
+                ;;
             tracardictl,config)
                 cmd="tracardictl__subcmd__config"
                 ;;
@@ -40,6 +43,9 @@ _tracardictl() {
             tracardictl,edit)
                 cmd="tracardictl__subcmd__edit"
                 ;;
+            tracardictl,export)
+                cmd="tracardictl__subcmd__export"
+                ;;
             tracardictl,flow)
                 cmd="tracardictl__subcmd__flow"
                 ;;
@@ -52,6 +58,9 @@ _tracardictl() {
             tracardictl,help)
                 cmd="tracardictl__subcmd__help"
                 ;;
+            tracardictl,import)
+                cmd="tracardictl__subcmd__import"
+                ;;
             tracardictl,init)
                 cmd="tracardictl__subcmd__init"
                 ;;
@@ -63,6 +72,9 @@ _tracardictl() {
                 ;;
             tracardictl,profile)
                 cmd="tracardictl__subcmd__profile"
+                ;;
+            tracardictl,restore)
+                cmd="tracardictl__subcmd__restore"
                 ;;
             tracardictl,serve)
                 cmd="tracardictl__subcmd__serve"
@@ -184,6 +196,9 @@ _tracardictl() {
             tracardictl__subcmd__help,apply)
                 cmd="tracardictl__subcmd__help__subcmd__apply"
                 ;;
+            tracardictl__subcmd__help,backup)
+                cmd="tracardictl__subcmd__help__subcmd__backup"
+                ;;
             tracardictl__subcmd__help,config)
                 cmd="tracardictl__subcmd__help__subcmd__config"
                 ;;
@@ -202,6 +217,9 @@ _tracardictl() {
             tracardictl__subcmd__help,edit)
                 cmd="tracardictl__subcmd__help__subcmd__edit"
                 ;;
+            tracardictl__subcmd__help,export)
+                cmd="tracardictl__subcmd__help__subcmd__export"
+                ;;
             tracardictl__subcmd__help,flow)
                 cmd="tracardictl__subcmd__help__subcmd__flow"
                 ;;
@@ -214,6 +232,9 @@ _tracardictl() {
             tracardictl__subcmd__help,help)
                 cmd="tracardictl__subcmd__help__subcmd__help"
                 ;;
+            tracardictl__subcmd__help,import)
+                cmd="tracardictl__subcmd__help__subcmd__import"
+                ;;
             tracardictl__subcmd__help,init)
                 cmd="tracardictl__subcmd__help__subcmd__init"
                 ;;
@@ -225,6 +246,9 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__help,profile)
                 cmd="tracardictl__subcmd__help__subcmd__profile"
+                ;;
+            tracardictl__subcmd__help,restore)
+                cmd="tracardictl__subcmd__help__subcmd__restore"
                 ;;
             tracardictl__subcmd__help,serve)
                 cmd="tracardictl__subcmd__help__subcmd__serve"
@@ -286,6 +310,12 @@ _tracardictl() {
             tracardictl__subcmd__help__subcmd__migrate,copy)
                 cmd="tracardictl__subcmd__help__subcmd__migrate__subcmd__copy"
                 ;;
+            tracardictl__subcmd__help__subcmd__migrate,plan)
+                cmd="tracardictl__subcmd__help__subcmd__migrate__subcmd__plan"
+                ;;
+            tracardictl__subcmd__help__subcmd__migrate,status)
+                cmd="tracardictl__subcmd__help__subcmd__migrate__subcmd__status"
+                ;;
             tracardictl__subcmd__help__subcmd__migrate,up)
                 cmd="tracardictl__subcmd__help__subcmd__migrate__subcmd__up"
                 ;;
@@ -313,6 +343,12 @@ _tracardictl() {
             tracardictl__subcmd__migrate,help)
                 cmd="tracardictl__subcmd__migrate__subcmd__help"
                 ;;
+            tracardictl__subcmd__migrate,plan)
+                cmd="tracardictl__subcmd__migrate__subcmd__plan"
+                ;;
+            tracardictl__subcmd__migrate,status)
+                cmd="tracardictl__subcmd__migrate__subcmd__status"
+                ;;
             tracardictl__subcmd__migrate,up)
                 cmd="tracardictl__subcmd__migrate__subcmd__up"
                 ;;
@@ -321,6 +357,12 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__migrate__subcmd__help,help)
                 cmd="tracardictl__subcmd__migrate__subcmd__help__subcmd__help"
+                ;;
+            tracardictl__subcmd__migrate__subcmd__help,plan)
+                cmd="tracardictl__subcmd__migrate__subcmd__help__subcmd__plan"
+                ;;
+            tracardictl__subcmd__migrate__subcmd__help,status)
+                cmd="tracardictl__subcmd__migrate__subcmd__help__subcmd__status"
                 ;;
             tracardictl__subcmd__migrate__subcmd__help,up)
                 cmd="tracardictl__subcmd__migrate__subcmd__help__subcmd__up"
@@ -386,7 +428,7 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help"
+            opts="-h -V --config --data-dir --log-format --help --version init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +567,44 @@ _tracardictl() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__backup)
+            opts="-h --store --online --context --connection --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -869,6 +949,72 @@ _tracardictl() {
                     return 0
                     ;;
                 --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__export)
+            opts="-o -h --output --format --fields --where --since --until --tenant --context --store --config --data-dir --log-format --help profiles events sessions config"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "ndjson csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --where)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1462,7 +1608,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="init status doctor serve config migrate login use get describe apply delete edit deploy token apm profile tql flow tui generate help"
+            opts="init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1504,6 +1650,20 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1630,6 +1790,20 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1825,6 +1999,20 @@ _tracardictl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tracardictl__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tracardictl__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1854,7 +2042,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help__subcmd__migrate)
-            opts="up copy"
+            opts="status plan up copy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1868,6 +2056,34 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help__subcmd__migrate__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__migrate__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__migrate__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1940,6 +2156,20 @@ _tracardictl() {
         tracardictl__subcmd__help__subcmd__profile__subcmd__unmerge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2070,6 +2300,56 @@ _tracardictl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__import)
+            opts="-h --source --direct --no-workflows --dry-run --rejects --config-kind --tenant --context --store --config --data-dir --log-format --help profiles sessions events config"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rejects)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2218,7 +2498,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__migrate)
-            opts="-h --config --data-dir --log-format --help up copy help"
+            opts="-h --config --data-dir --log-format --help status plan up copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2278,7 +2558,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__migrate__subcmd__help)
-            opts="up copy help"
+            opts="status plan up copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2319,6 +2599,34 @@ _tracardictl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tracardictl__subcmd__migrate__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tracardictl__subcmd__migrate__subcmd__help__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2333,7 +2641,7 @@ _tracardictl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        tracardictl__subcmd__migrate__subcmd__up)
+        tracardictl__subcmd__migrate__subcmd__plan)
             opts="-h --store --config --data-dir --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2341,6 +2649,74 @@ _tracardictl() {
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__status)
+            opts="-h --store --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__migrate__subcmd__up)
+            opts="-h --store --dry-run --batch --pause-ms --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2588,6 +2964,36 @@ _tracardictl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__restore)
+            opts="-h --store --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)

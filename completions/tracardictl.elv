@@ -31,6 +31,10 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
+            cand backup 'Write every scope of the store to one compressed file (offline)'
+            cand restore 'Restore a backup file into an empty store, then verify counts and checksums'
+            cand export 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)'
+            cand import 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too'
             cand login 'Sign in to a private API and save the connection'
             cand use 'Switch the current connection'
             cand get 'Display several resources'
@@ -154,15 +158,36 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --log-format 'Log format on standard error'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand status 'Show the store''s schema version, this binary''s, and any pending or interrupted step'
+            cand plan 'List the steps `migrate up` would run, with the records each one examines'
             cand up 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
             cand copy 'Copy every scope''s profiles, sessions, events and configuration to another store'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'tracardictl;migrate;up'= {
+        &'tracardictl;migrate;status'= {
             cand --store 'Store URI [default: the configured store]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;migrate;plan'= {
+            cand --store 'Store URI [default: the configured store]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;migrate;up'= {
+            cand --store 'Store URI [default: the configured store]'
+            cand --batch 'Records per page (progress is saved after every page)'
+            cand --pause-ms 'Pause after every page, in milliseconds (for testing interruption)'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --dry-run 'Scan and report what would change; write nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -176,15 +201,73 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;migrate;help'= {
+            cand status 'Show the store''s schema version, this binary''s, and any pending or interrupted step'
+            cand plan 'List the steps `migrate up` would run, with the records each one examines'
             cand up 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
             cand copy 'Copy every scope''s profiles, sessions, events and configuration to another store'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;migrate;help;status'= {
+        }
+        &'tracardictl;migrate;help;plan'= {
         }
         &'tracardictl;migrate;help;up'= {
         }
         &'tracardictl;migrate;help;copy'= {
         }
         &'tracardictl;migrate;help;help'= {
+        }
+        &'tracardictl;backup'= {
+            cand --store 'Store URI [default: the configured store]'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --online 'Ask the running private API for the backup (admin token; this tenant only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;restore'= {
+            cand --store 'Store URI [default: the configured store]; it must be empty'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;export'= {
+            cand -o 'Output file [default: standard output]'
+            cand --output 'Output file [default: standard output]'
+            cand --format 'format'
+            cand --fields 'Comma-separated dot paths for CSV columns'
+            cand --where 'Keep only records for which this TQL condition holds'
+            cand --since 'Only records inserted at or after this time (RFC 3339)'
+            cand --until 'Only records inserted before this time (RFC 3339)'
+            cand --tenant 'Tenant [default: the configured tenant]'
+            cand --context 'context'
+            cand --store 'Store URI [default: the configured store]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;import'= {
+            cand --source 'Event source the events arrive by (replays them through the tracking pipeline)'
+            cand --rejects 'Write rejected lines here, one JSON object each with the line number and reason'
+            cand --config-kind 'Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from a hit''s `_index` (`tracardi-rule`) or the document''s `kind`]'
+            cand --tenant 'Tenant [default: the configured tenant]'
+            cand --context 'context'
+            cand --store 'Store URI [default: the configured store]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --direct 'Store events as they are instead of replaying them'
+            cand --no-workflows 'Skip workflows while replaying events'
+            cand --dry-run 'Check every line, write nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;login'= {
             cand --name 'Name of this connection'
@@ -592,6 +675,10 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand serve 'Run services as a daemon (with none named: the single-node set)'
             cand config 'Show or check the effective configuration'
             cand migrate 'Upgrade a store''s schema or copy a store to another backend'
+            cand backup 'Write every scope of the store to one compressed file (offline)'
+            cand restore 'Restore a backup file into an empty store, then verify counts and checksums'
+            cand export 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)'
+            cand import 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too'
             cand login 'Sign in to a private API and save the connection'
             cand use 'Switch the current connection'
             cand get 'Display several resources'
@@ -629,12 +716,26 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;config;keys'= {
         }
         &'tracardictl;help;migrate'= {
+            cand status 'Show the store''s schema version, this binary''s, and any pending or interrupted step'
+            cand plan 'List the steps `migrate up` would run, with the records each one examines'
             cand up 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
             cand copy 'Copy every scope''s profiles, sessions, events and configuration to another store'
+        }
+        &'tracardictl;help;migrate;status'= {
+        }
+        &'tracardictl;help;migrate;plan'= {
         }
         &'tracardictl;help;migrate;up'= {
         }
         &'tracardictl;help;migrate;copy'= {
+        }
+        &'tracardictl;help;backup'= {
+        }
+        &'tracardictl;help;restore'= {
+        }
+        &'tracardictl;help;export'= {
+        }
+        &'tracardictl;help;import'= {
         }
         &'tracardictl;help;login'= {
         }

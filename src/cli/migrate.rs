@@ -1,6 +1,6 @@
 use super::{Cli, Failure};
 use crate::daemon::redact_uri;
-use crate::store::{self, copy, OpenOptions, SharedStore, SCHEMA_VERSION};
+use crate::store::{self, copy, migrations, OpenOptions, SharedStore, StoreError, SCHEMA_VERSION};
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 /// Upgrade a store's schema or copy a store to another backend
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tracardictl migrate up --store postgres://cdp@db/cdp\n  tracardictl migrate copy --from sled:./tracardi-data --to postgres://cdp@db/cdp"
+    after_help = "Examples:\n  tracardictl migrate status\n  tracardictl migrate up --dry-run\n  tracardictl migrate up --store postgres://cdp@db/cdp\n  tracardictl migrate copy --from sled:./tracardi-data --to postgres://cdp@db/cdp"
 )]
 pub struct MigrateArgs {
     #[command(subcommand)]
@@ -18,17 +18,41 @@ pub struct MigrateArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
+    /// Show the store's schema version, this binary's, and any pending or interrupted step
+    Status {
+        /// Store URI [default: the configured store]
+        #[arg(long, value_name = "URI")]
+        store: Option<String>,
+    },
+    /// List the steps `migrate up` would run, with the records each one examines
+    Plan {
+        /// Store URI [default: the configured store]
+        #[arg(long, value_name = "URI")]
+        store: Option<String>,
+    },
     /// Apply pending schema migrations (creates a fresh PostgreSQL schema)
     #[command(
-        long_about = "Apply pending schema migrations: record the current schema version in \
-            an embedded store, or create and upgrade the tables of a PostgreSQL database. \
-            Running it again changes nothing.",
-        after_help = "Examples:\n  tracardictl migrate up\n  tracardictl migrate up --store postgres://cdp@db/cdp"
+        long_about = "Apply pending schema migrations. PostgreSQL tables are created or \
+            altered first; then every versioned step rewrites the records it concerns, page \
+            by page, with a progress bar. Progress is saved after every page, so an \
+            interrupted run resumes where it stopped when run again. Record counts and \
+            checksums are taken before and after and must agree. Stop the daemons first: \
+            an embedded store can be opened by one process only.",
+        after_help = "Examples:\n  tracardictl migrate status\n  tracardictl migrate up --dry-run\n  tracardictl migrate up --store postgres://cdp@db/cdp"
     )]
     Up {
         /// Store URI [default: the configured store]
         #[arg(long, value_name = "URI")]
         store: Option<String>,
+        /// Scan and report what would change; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Records per page (progress is saved after every page)
+        #[arg(long, default_value_t = 500, value_name = "N")]
+        batch: usize,
+        /// Pause after every page, in milliseconds (for testing interruption)
+        #[arg(long, hide = true, value_name = "MS")]
+        pause_ms: Option<u64>,
     },
     /// Copy every scope's profiles, sessions, events and configuration to another store
     #[command(
@@ -52,29 +76,126 @@ pub fn run(cli: &Cli, args: &MigrateArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let uri_of = |store: &Option<String>| -> Result<String, Failure> {
+        Ok(match store {
+            Some(s) => s.clone(),
+            None => cli.load_config(Default::default())?.store_uri(),
+        })
+    };
     match &args.command {
-        MigrateCommand::Up { store } => {
-            let uri = match store {
-                Some(s) => s.clone(),
-                None => cli.load_config(Default::default())?.store_uri(),
+        MigrateCommand::Status { store } => runtime.block_on(status(&uri_of(store)?))?,
+        MigrateCommand::Plan { store } => runtime.block_on(plan(&uri_of(store)?))?,
+        MigrateCommand::Up {
+            store,
+            dry_run,
+            batch,
+            pause_ms,
+        } => {
+            let options = migrations::RunOptions {
+                batch: *batch,
+                dry_run: *dry_run,
+                pause: pause_ms.map(std::time::Duration::from_millis),
             };
-            runtime.block_on(up(&uri))?;
+            runtime.block_on(up(&uri_of(store)?, &options))?;
         }
         MigrateCommand::Copy { from, to } => runtime.block_on(copy_stores(from, to))?,
     }
     Ok(())
 }
 
-async fn open(uri: &str) -> anyhow::Result<SharedStore> {
-    store::open_async(uri, &OpenOptions::default())
-        .await
-        .with_context(|| format!("cannot open the store at {}", redact_uri(uri)))
+/// Opens a store for offline maintenance, saying so when a running daemon holds it.
+pub(crate) async fn open(uri: &str) -> anyhow::Result<SharedStore> {
+    match store::open_async(uri, &OpenOptions::default()).await {
+        Ok(s) => Ok(s),
+        Err(e @ StoreError::Locked { .. }) => Err(anyhow::Error::new(e).context(format!(
+            "cannot open the store at {}: a running daemon (`tracardictl serve`) holds it; \
+             stop it first, since offline maintenance commands open the store directly",
+            redact_uri(uri)
+        ))),
+        Err(e) => Err(anyhow::Error::new(e))
+            .with_context(|| format!("cannot open the store at {}", redact_uri(uri))),
+    }
 }
 
-async fn up(uri: &str) -> anyhow::Result<()> {
+/// A progress bar on standard error, hidden when it is not a terminal.
+pub(crate) fn bar(total: impl Into<Option<u64>>, unit: &str) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(total.into(), target);
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)"
+    )) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+async fn status(uri: &str) -> anyhow::Result<()> {
     let shown = redact_uri(uri);
-    if store::is_postgres_uri(uri) {
-        // Opening applies the pending migrations.
+    let s = open(uri).await?;
+    let version = s.schema_version().await?;
+    println!("store: {shown}");
+    match version {
+        None => println!("store schema version: none (a new store; `migrate up` or `serve` sets {SCHEMA_VERSION})"),
+        Some(v) => println!("store schema version: {v}"),
+    }
+    println!("binary schema version: {SCHEMA_VERSION}");
+    let v = version.unwrap_or(SCHEMA_VERSION);
+    if v > SCHEMA_VERSION {
+        bail!("{shown} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION}); use a newer tracardictl");
+    }
+    let pending = migrations::plan(v);
+    if pending.is_empty() {
+        println!("up to date");
+    } else {
+        for step in pending {
+            let note = match migrations::checkpoint(s.as_ref(), step).await? {
+                Some(c) => format!(
+                    " (interrupted after {} records; `migrate up` resumes it)",
+                    c.examined
+                ),
+                None => String::new(),
+            };
+            println!("pending: {} {}{note}", step.version, step.name);
+        }
+        println!("run `tracardictl migrate up` to apply");
+    }
+    Ok(())
+}
+
+async fn plan(uri: &str) -> anyhow::Result<()> {
+    let shown = redact_uri(uri);
+    let s = open(uri).await?;
+    let v = s.schema_version().await?.unwrap_or(SCHEMA_VERSION);
+    if v > SCHEMA_VERSION {
+        bail!("{shown} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION}); use a newer tracardictl");
+    }
+    let steps = migrations::plan(v);
+    if steps.is_empty() {
+        println!("{shown}: schema version {v}, nothing to do");
+        return Ok(());
+    }
+    println!("version\tname\trewrites\trecords\tdescription");
+    for step in steps {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            step.version,
+            step.name,
+            step.rewrites.as_str(),
+            migrations::step_total(s.as_ref(), step).await?,
+            step.description
+        );
+    }
+    Ok(())
+}
+
+async fn up(uri: &str, options: &migrations::RunOptions) -> anyhow::Result<()> {
+    let shown = redact_uri(uri);
+    if store::is_postgres_uri(uri) && !options.dry_run {
+        // Connecting applies the pending SQL migrations.
         let pg = store::postgres::PostgresStore::connect(uri)
             .await
             .with_context(|| format!("cannot migrate {shown}"))?;
@@ -89,16 +210,85 @@ async fn up(uri: &str) -> anyhow::Result<()> {
         );
     }
     let s = open(uri).await?;
-    match s.schema_version().await? {
-        None => s.set_schema_version(SCHEMA_VERSION).await?,
+    let v = match s.schema_version().await? {
+        None => {
+            if !options.dry_run {
+                s.set_schema_version(SCHEMA_VERSION).await?;
+                s.durable().await?;
+            }
+            println!("{shown}: new store, schema version {SCHEMA_VERSION}");
+            return Ok(());
+        }
         Some(v) if v > SCHEMA_VERSION => bail!(
-            "{shown} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION})"
+            "{shown} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION}); use a newer tracardictl"
         ),
-        Some(v) if v < SCHEMA_VERSION => s.set_schema_version(SCHEMA_VERSION).await?,
-        Some(_) => {}
+        Some(v) => v,
+    };
+    let steps = migrations::plan(v);
+    if steps.is_empty() {
+        println!("{shown}: schema version {v}, up to date");
+        return Ok(());
     }
-    s.durable().await?;
-    println!("{shown}: schema version {SCHEMA_VERSION}, up to date");
+    let total_records = copy::total_records(s.as_ref()).await?;
+    let b = bar(total_records, "records checked");
+    let before = migrations::fingerprint(s.as_ref(), &|n| b.inc(n)).await;
+    b.finish_and_clear();
+    let before = before.context("cannot read the store before migrating")?;
+    let mut rewritten = Vec::new();
+    for step in steps {
+        let total = migrations::step_total(s.as_ref(), step).await?;
+        let b = bar(total, step.rewrites.as_str());
+        b.set_message(step.name);
+        let report = migrations::run_step(s.as_ref(), step, options, &|n| b.inc(n)).await;
+        b.finish_and_clear();
+        let report = report.with_context(|| {
+            format!(
+                "step {} {} failed; progress is saved, run `tracardictl migrate up` again to resume",
+                step.version, step.name
+            )
+        })?;
+        if let Some(at) = report.resumed_at {
+            println!(
+                "step {} {}: resuming after {at} records",
+                step.version, step.name
+            );
+        }
+        println!(
+            "step {} {}: {} {} examined, {} {}",
+            step.version,
+            step.name,
+            report.examined,
+            step.rewrites.as_str(),
+            report.changed,
+            if options.dry_run {
+                "would change"
+            } else {
+                "rewritten"
+            }
+        );
+        rewritten.push(step.rewrites);
+    }
+    let b = bar(total_records, "records checked");
+    let after = migrations::fingerprint(s.as_ref(), &|n| b.inc(n)).await;
+    b.finish_and_clear();
+    let after = after.context("cannot read the store after migrating")?;
+    let problems = migrations::compare(&before, &after, &rewritten);
+    println!("kind\tbefore\tafter");
+    for kind in migrations::RecordKind::ALL {
+        let count = |f: &migrations::Fingerprint| f.get(&kind).map(|k| k.count).unwrap_or(0);
+        println!("{}\t{}\t{}", kind.as_str(), count(&before), count(&after));
+    }
+    if !problems.is_empty() {
+        bail!(
+            "verification failed after migrating {shown}: {}",
+            problems.join("; ")
+        );
+    }
+    if options.dry_run {
+        println!("{shown}: dry run, nothing written; schema version stays {v}");
+    } else {
+        println!("{shown}: schema version {SCHEMA_VERSION}, counts and checksums verified");
+    }
     Ok(())
 }
 
@@ -106,17 +296,7 @@ async fn copy_stores(from_uri: &str, to_uri: &str) -> anyhow::Result<()> {
     let from = open(from_uri).await?;
     let to = open(to_uri).await?;
     let total = copy::total_records(from.as_ref()).await?;
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} records ({per_sec}, {eta} left)",
-    ) {
-        bar.set_style(style);
-    }
+    let bar = bar(total, "records");
     let reports = copy::copy_all(from.as_ref(), to.as_ref(), &|n| bar.inc(n)).await;
     bar.finish_and_clear();
     let reports = reports.context("copy failed; it is safe to run again")?;

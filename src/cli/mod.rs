@@ -5,10 +5,13 @@
 //! API answered 401 or 403, or no connection is configured), 4 not found (404).
 
 mod apm;
+mod backup;
 mod config_cmd;
 pub mod connection;
+mod export;
 mod flow;
 mod generate;
+mod import;
 pub mod init;
 mod migrate;
 mod profile;
@@ -67,6 +70,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     Config(config_cmd::ConfigArgs),
     Migrate(migrate::MigrateArgs),
+    Backup(backup::BackupArgs),
+    Restore(backup::RestoreArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
     Login(connection::LoginArgs),
     Use(connection::UseArgs),
     Get(resources::GetArgs),
@@ -156,6 +163,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Migrate(args) => migrate::run(&cli, args),
+        Command::Backup(args) => backup::run_backup(&cli, args),
+        Command::Restore(args) => backup::run_restore(&cli, args),
+        Command::Export(args) => export::run(&cli, args),
+        Command::Import(args) => import::run(&cli, args),
         Command::Login(args) => connection::login(args),
         Command::Use(args) => connection::use_connection(args),
         Command::Get(args) => resources::get(args),

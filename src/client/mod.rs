@@ -114,6 +114,42 @@ impl Client {
         })
     }
 
+    /// A GET whose body is written to `out` as it arrives (a backup download); no overall
+    /// timeout, since a large body takes as long as it takes. Returns the bytes written.
+    pub async fn download(&self, path: &str, out: &mut dyn std::io::Write) -> Result<u64> {
+        let url = format!("{}{path}", self.base);
+        let transport = |reason: String| ClientError::Transport {
+            url: url.clone(),
+            reason,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| transport(e.to_string()))?;
+        let mut req = http.get(&url);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let mut resp = req.send().await.map_err(|e| transport(e.to_string()))?;
+        if !resp.status().is_success() {
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+            return Err(ClientError::Api {
+                status,
+                code: field("code").unwrap_or_else(|| "unknown".into()),
+                message: field("message").unwrap_or_else(|| body.to_string()),
+            });
+        }
+        let mut written = 0u64;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(e.to_string()))? {
+            out.write_all(&chunk)
+                .map_err(|e| transport(e.to_string()))?;
+            written += chunk.len() as u64;
+        }
+        Ok(written)
+    }
+
     /// A JSON call; `body` is sent as JSON when given.
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
         let (url, mut req) = self.request(method, path);

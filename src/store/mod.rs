@@ -4,8 +4,10 @@
 //! No backend type appears in a signature here, so a second backend can implement the
 //! same trait and run the same conformance suite (`testsuite`).
 
+pub mod backup;
 pub mod copy;
 pub mod locks;
+pub mod migrations;
 pub mod postgres;
 pub mod sled;
 pub mod testsuite;
@@ -17,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// The format version of what this binary writes. Stored in the store's metadata.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The format version of what this binary writes. Stored in the store's metadata; the
+/// steps from older versions are in [`migrations::STEPS`].
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

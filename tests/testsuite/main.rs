@@ -3,15 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod bridges_broker;
 mod bridges_segment;
 mod cli;
 mod client_cli;
 mod collector;
 mod durability;
+mod export_import;
 mod help;
 mod identity;
 mod init;
+mod migrate;
 mod postgres;
 mod private_api;
 mod store_model;

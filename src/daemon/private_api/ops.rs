@@ -43,6 +43,85 @@ pub(crate) fn routes(r: Routes) -> Routes {
             "Store statistics: counts per kind and context, disk use",
             stats,
         )
+        .add(
+            Method::GET,
+            "/backup",
+            Access::Roles(roles::ADMIN),
+            "A backup of this tenant while the daemons run (gzip NDJSON, as `tracardictl backup` writes)",
+            backup,
+        )
+}
+
+/// Sends what is written as body chunks. Unbounded: a slow client makes the server
+/// buffer the rest of the backup in memory.
+struct ChunkWriter {
+    buf: Vec<u8>,
+    tx: tokio::sync::mpsc::UnboundedSender<std::io::Result<bytes::Bytes>>,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = bytes::Bytes::from(std::mem::take(&mut self.buf));
+        self.tx
+            .send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= 64 * 1024 {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// Streams a backup of the tenant. An error after the first byte cannot change the
+/// status any more: the stream then ends without its trailer, which `restore` refuses.
+async fn backup(State(state): State<PrivateApiState>) -> Response {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let store = state.store.clone();
+    let tenant = state.options.tenant.clone();
+    tokio::spawn(async move {
+        let writer = ChunkWriter {
+            buf: Vec::new(),
+            tx: tx.clone(),
+        };
+        let mut gz = flate2::write::GzEncoder::new(writer, flate2::Compression::fast());
+        let res =
+            crate::store::backup::backup(store.as_ref(), Some(&tenant), &mut gz, &|_| {}).await;
+        let res = match res {
+            Ok(_) => gz.finish().and_then(|mut w| {
+                use std::io::Write as _;
+                w.flush()
+            }),
+            Err(e) => Err(std::io::Error::other(e.to_string())),
+        };
+        if let Err(e) = res {
+            tracing::error!(error = %e, "online backup failed");
+            let _ = tx.send(Err(e));
+        }
+    });
+    let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    (
+        [
+            (header::CONTENT_TYPE, "application/gzip"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"tracardictl.tcbk\"",
+            ),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 async fn health() -> Json<Value> {

@@ -1,0 +1,173 @@
+use super::migrate::{bar, open};
+use super::{Cli, Failure};
+use crate::daemon::redact_uri;
+use crate::store::{backup, copy};
+use anyhow::{bail, Context as _};
+use clap::Args;
+use std::io::{BufReader, BufWriter, Write as _};
+use std::path::PathBuf;
+
+/// Write every scope of the store to one compressed file (offline)
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Write every scope's profiles, sessions, events, configuration (users and \
+        tokens included), merge journal and install metadata (the merge-key salt) to one \
+        gzip-compressed NDJSON file, ending with record counts and checksums. The store is \
+        opened directly, so stop the daemons first; the snapshot is consistent because \
+        nothing else can write meanwhile.",
+    after_help = "Examples:\n  tracardictl backup cdp-2026-01-31.tcbk\n  tracardictl backup --store postgres://cdp@db/cdp cdp.tcbk"
+)]
+pub struct BackupArgs {
+    /// File to write (replaced only once the backup is complete)
+    pub file: PathBuf,
+    /// Store URI [default: the configured store]
+    #[arg(long, value_name = "URI", conflicts_with = "online")]
+    pub store: Option<String>,
+    /// Ask the running private API for the backup (admin token; this tenant only)
+    #[arg(long)]
+    pub online: bool,
+    #[command(flatten)]
+    pub target: super::connection::Target,
+}
+
+/// Restore a backup file into an empty store, then verify counts and checksums
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tracardictl restore cdp.tcbk --data-dir ./new-data\n  tracardictl restore cdp.tcbk --store postgres://cdp@db/fresh"
+)]
+pub struct RestoreArgs {
+    /// Backup file written by `tracardictl backup`
+    pub file: PathBuf,
+    /// Store URI [default: the configured store]; it must be empty
+    #[arg(long, value_name = "URI")]
+    pub store: Option<String>,
+}
+
+fn store_uri(cli: &Cli, store: &Option<String>) -> Result<String, Failure> {
+    Ok(match store {
+        Some(s) => s.clone(),
+        None => cli.load_config(Default::default())?.store_uri(),
+    })
+}
+
+fn run_online(args: &BackupArgs) -> Result<(), Failure> {
+    let client = args.target.client()?;
+    let runtime = super::runtime()?;
+    let tmp = args.file.with_extension("partial");
+    let mut out = BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
+    );
+    let bytes = runtime.block_on(client.download("/backup", &mut out))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", tmp.display(), e.error()))?;
+    file.sync_all()
+        .with_context(|| format!("cannot sync {}", tmp.display()))?;
+    // The stream ends without its trailer when the server failed part-way.
+    let complete = std::io::BufRead::lines(BufReader::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(&tmp).with_context(|| format!("cannot read {}", tmp.display()))?,
+    )))
+    .map_while(Result::ok)
+    .last()
+    .and_then(|l| serde_json::from_str::<backup::Trailer>(&l).ok());
+    let Some(trailer) = complete else {
+        return Err(anyhow::anyhow!(
+            "the backup from {} is incomplete (no trailer); kept as {}",
+            client.base(),
+            tmp.display()
+        )
+        .into());
+    };
+    std::fs::rename(&tmp, &args.file)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), args.file.display()))?;
+    println!(
+        "backed up {} records ({bytes} bytes) from {} to {}",
+        trailer.records,
+        client.base(),
+        args.file.display()
+    );
+    Ok(())
+}
+
+pub fn run_backup(cli: &Cli, args: &BackupArgs) -> Result<(), Failure> {
+    if args.online {
+        return run_online(args);
+    }
+    let uri = store_uri(cli, &args.store)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = open(&uri).await?;
+        let total = copy::total_records(store.as_ref()).await?;
+        let tmp = args.file.with_extension("partial");
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut out =
+            flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
+        let b = bar(total, "records");
+        let trailer = backup::backup(store.as_ref(), None, &mut out, &|n| b.inc(n)).await;
+        b.finish_and_clear();
+        let trailer = trailer.with_context(|| format!("backup to {} failed", tmp.display()))?;
+        let mut inner = out
+            .finish()
+            .with_context(|| format!("cannot finish {}", tmp.display()))?;
+        inner
+            .flush()
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let file = inner
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", tmp.display(), e.error()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot sync {}", tmp.display()))?;
+        std::fs::rename(&tmp, &args.file).with_context(|| {
+            format!("cannot rename {} to {}", tmp.display(), args.file.display())
+        })?;
+        println!(
+            "backed up {} records of {} to {}",
+            trailer.records,
+            redact_uri(&uri),
+            args.file.display()
+        );
+        for (kind, sum) in &trailer.fingerprint {
+            println!("{}\t{}", kind.as_str(), sum.count);
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}
+
+pub fn run_restore(cli: &Cli, args: &RestoreArgs) -> Result<(), Failure> {
+    let uri = store_uri(cli, &args.store)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))?;
+        let store = open(&uri).await?;
+        if let Some(why) = backup::is_empty(store.as_ref()).await? {
+            bail!(
+                "will not restore into {}: {why}; restore only into an empty data dir or database",
+                redact_uri(&uri)
+            );
+        }
+        let reader = BufReader::new(flate2::read::GzDecoder::new(BufReader::new(file)));
+        let b = bar(None, "records");
+        let trailer = backup::restore(store.as_ref(), reader, &|n| b.inc(n)).await;
+        b.finish_and_clear();
+        let trailer =
+            trailer.with_context(|| format!("restore of {} failed", args.file.display()))?;
+        println!(
+            "restored {} records from {} into {}; counts and checksums verified",
+            trailer.records,
+            args.file.display(),
+            redact_uri(&uri)
+        );
+        for (kind, sum) in &trailer.fingerprint {
+            println!("{}\t{}", kind.as_str(), sum.count);
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}

@@ -1,0 +1,463 @@
+use super::migrate::{bar, open};
+use super::{Cli, Failure};
+use crate::daemon;
+use crate::domain::{Context, Event, Profile, Scope, Session, SOURCE_TYPES};
+use crate::store::SharedStore;
+use crate::tracking::payload::{EventPayload, OptionalId, SourceRef, TrackOptions, TrackerPayload};
+use crate::tracking::{RequestMeta, TrackRequest, Tracker, TrackerSettings};
+use anyhow::{bail, Context as _};
+use clap::{Args, ValueEnum};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    Profiles,
+    Sessions,
+    Events,
+    /// Event sources, rules, flows… (Tracardi's exported documents or index hits)
+    Config,
+}
+
+/// Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Load records from a file with one JSON document per line. Profiles and \
+        sessions are written directly, ids, `ids` (merge keys) and timestamps kept. Events \
+        given `--source ID` are replayed through the tracking pipeline (the source is \
+        checked, sessions and profiles resolved, workflows and merging apply); with \
+        `--direct` they are stored as they are, ids and timestamps kept. A line may also be \
+        an Elasticsearch hit (`{\"_id\": …, \"_source\": {…}}`) as dumped from Tracardi's \
+        indices. A bad line is rejected with its reason (to `--rejects FILE`) and never \
+        stops the rest. The store is opened directly, so stop the daemons first.",
+    after_help = "Examples:\n  tracardictl import profiles tracardi-profiles.ndjson --rejects bad.ndjson\n  tracardictl import events events.ndjson --source 7d2c… --dry-run\n  tracardictl import events tracardi-events.ndjson --direct"
+)]
+pub struct ImportArgs {
+    pub kind: ImportKind,
+    /// NDJSON file
+    pub file: PathBuf,
+    /// Event source the events arrive by (replays them through the tracking pipeline)
+    #[arg(long, value_name = "ID", conflicts_with = "direct")]
+    pub source: Option<String>,
+    /// Store events as they are instead of replaying them
+    #[arg(long)]
+    pub direct: bool,
+    /// Skip workflows while replaying events
+    #[arg(long)]
+    pub no_workflows: bool,
+    /// Check every line, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write rejected lines here, one JSON object each with the line number and reason
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from
+    /// a hit's `_index` (`tracardi-rule`) or the document's `kind`]
+    #[arg(long, value_name = "KIND")]
+    pub config_kind: Option<String>,
+    /// Tenant [default: the configured tenant]
+    #[arg(long)]
+    pub tenant: Option<String>,
+    #[arg(long, default_value = "production")]
+    pub context: Context,
+    /// Store URI [default: the configured store]
+    #[arg(long, value_name = "URI")]
+    pub store: Option<String>,
+}
+
+/// Unwraps an Elasticsearch hit (`_source`, with `_id` as the id when the document has
+/// none) and gives naive timestamps (Tracardi writes UTC without an offset) a `Z`.
+pub fn unwrap_hit(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        if let Some(Value::Object(mut source)) = m.remove("_source") {
+            if !source.contains_key("id") {
+                if let Some(id) = m.get("_id").cloned() {
+                    source.insert("id".into(), id);
+                }
+            }
+            v = Value::Object(source);
+        }
+    }
+    fix_times(&mut v, false);
+    v
+}
+
+/// Under any `time` object (and for `start`, `revoke`, `time` fields), a string that
+/// reads as a date-time without an offset is taken as UTC.
+fn fix_times(v: &mut Value, in_time: bool) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                let timeish = in_time
+                    || matches!(
+                        k.as_str(),
+                        "time" | "start" | "revoke" | "next" | "timestamp"
+                    );
+                fix_times(child, timeish);
+            }
+        }
+        Value::Array(a) if in_time => a.iter_mut().for_each(|c| fix_times(c, true)),
+        Value::String(s)
+            if in_time
+                && chrono::DateTime::parse_from_rfc3339(s).is_err()
+                && chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok() =>
+        {
+            s.push('Z');
+        }
+        _ => {}
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let v = unwrap_hit(v);
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        format!("at `{path}`: {}", e.into_inner())
+    })
+}
+
+/// A replayed event as a tracker payload: the line is a tracker event
+/// (`{"type", "properties", "profile": {"id"}, "session": {"id"}}`) or a stored event.
+fn payload_of(source: &str, line: &str) -> Result<TrackerPayload, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let v = unwrap_hit(v);
+    let Value::Object(m) = &v else {
+        return Err("not a JSON object".into());
+    };
+    let id_of = |key: &str| {
+        m.get(key)
+            .and_then(|x| x.get("id"))
+            .and_then(Value::as_str)
+            .map(|s| OptionalId {
+                id: Some(s.to_string()),
+            })
+    };
+    let obj = |key: &str| match m.get(key) {
+        Some(Value::Object(o)) => o.clone(),
+        _ => Default::default(),
+    };
+    let event_type = m
+        .get("type")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or("no event `type`")?
+        .to_string();
+    let tags = match m.get("tags") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect(),
+        Some(Value::Object(o)) => o
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => vec![],
+    };
+    Ok(TrackerPayload {
+        source: SourceRef { id: source.into() },
+        session: id_of("session"),
+        profile: id_of("profile"),
+        context: Default::default(),
+        properties: Default::default(),
+        events: vec![EventPayload {
+            id: m.get("id").and_then(Value::as_str).map(str::to_string),
+            event_type,
+            properties: obj("properties"),
+            options: Default::default(),
+            context: obj("context"),
+            tags,
+        }],
+        options: TrackOptions::default(),
+    })
+}
+
+struct Summary {
+    accepted: u64,
+    rejected: u64,
+    rejects: Option<Box<dyn Write>>,
+}
+
+impl Summary {
+    fn reject(&mut self, line: u64, reason: &str, text: &str) -> anyhow::Result<()> {
+        self.rejected += 1;
+        if let Some(w) = &mut self.rejects {
+            let doc = serde_json::json!({"line": line, "reason": reason, "text": text});
+            serde_json::to_writer(&mut *w, &doc)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
+    let config = cli.load_config(Default::default())?;
+    let uri = args.store.clone().unwrap_or_else(|| config.store_uri());
+    let scope = Scope::new(
+        args.tenant.clone().unwrap_or_else(|| config.tenant.clone()),
+        args.context,
+    );
+    if args.kind == ImportKind::Events && args.source.is_none() && !args.direct {
+        return Err(anyhow::anyhow!(
+            "events are imported through an event source (`--source ID`) or as they are (`--direct`)"
+        )
+        .into());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let store = open(&uri).await?;
+        let rejects: Option<Box<dyn Write>> = match &args.rejects {
+            Some(p) => Some(Box::new(std::io::BufWriter::new(
+                std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+            ))),
+            None => None,
+        };
+        let mut summary = Summary {
+            accepted: 0,
+            rejected: 0,
+            rejects,
+        };
+        let tracker = match (&args.source, args.kind) {
+            (Some(_), ImportKind::Events) => {
+                let v = store.schema_version().await?;
+                if v.is_some_and(|v| v != crate::store::SCHEMA_VERSION) {
+                    bail!("the store's schema version is not this binary's; run `tracardictl migrate up` first");
+                }
+                let salt = daemon::resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
+                let identity = daemon::identity_settings(&config, salt);
+                let mut t = Tracker::new(
+                    store.clone(),
+                    TrackerSettings {
+                        scope: scope.clone(),
+                        track_debug: false,
+                        refuse_bots: false,
+                        identity: Some(Arc::new(identity.policy.clone())),
+                    },
+                );
+                if !args.no_workflows {
+                    t = t.with_processor(Arc::new(crate::workflow::engine::WorkflowEngine::new(
+                        store.clone(),
+                        crate::workflow::engine::EngineOptions::default(),
+                    )));
+                }
+                Some(t)
+            }
+            _ => None,
+        };
+        let b = bar(size, "bytes");
+        let reader = BufReader::new(file);
+        let mut events: Vec<Event> = Vec::new();
+        for (n, line) in reader.lines().enumerate() {
+            let n = n as u64 + 1;
+            let line = line.with_context(|| format!("cannot read {} at line {n}", args.file.display()))?;
+            b.inc(line.len() as u64 + 1);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let outcome = import_line(&store, &scope, args, tracker.as_ref(), &line, &mut events).await;
+            match outcome {
+                Ok(()) => summary.accepted += 1,
+                Err(reason) => summary.reject(n, &reason, &line)?,
+            }
+            if events.len() >= 500 {
+                store.put_events(&scope, &events).await?;
+                events.clear();
+            }
+        }
+        if !events.is_empty() {
+            store.put_events(&scope, &events).await?;
+        }
+        store.durable().await?;
+        b.finish_and_clear();
+        if let Some(w) = &mut summary.rejects {
+            w.flush()?;
+        }
+        println!(
+            "{}{} accepted, {} rejected{}",
+            if args.dry_run { "dry run: " } else { "" },
+            summary.accepted,
+            summary.rejected,
+            match (&args.rejects, summary.rejected) {
+                (Some(p), r) if r > 0 => format!(" (see {})", p.display()),
+                _ => String::new(),
+            }
+        );
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}
+
+async fn import_line(
+    store: &SharedStore,
+    scope: &Scope,
+    args: &ImportArgs,
+    tracker: Option<&Tracker>,
+    line: &str,
+    events: &mut Vec<Event>,
+) -> Result<(), String> {
+    match args.kind {
+        ImportKind::Profiles => {
+            let mut p: Profile = parse(line)?;
+            if p.id.trim().is_empty() {
+                return Err("empty profile `id`".into());
+            }
+            p.normalize_ids();
+            if !args.dry_run {
+                store
+                    .put_profile(scope, &p)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        ImportKind::Sessions => {
+            let s: Session = parse(line)?;
+            if s.id.trim().is_empty() {
+                return Err("empty session `id`".into());
+            }
+            if !args.dry_run {
+                store
+                    .put_session(scope, &s)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        ImportKind::Config => {
+            let raw: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+            let kind = config_kind_of(args.config_kind.as_deref(), &raw)?;
+            let mut doc = unwrap_hit(raw);
+            if let Value::Object(m) = &mut doc {
+                m.shift_remove("kind");
+            }
+            crate::daemon::private_api::config_kinds::validate(kind, &doc)
+                .map_err(|e| format!("invalid {}: {}", kind.name, e.message))?;
+            let id = doc
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if !args.dry_run {
+                store
+                    .put_config(scope, kind.name, &id, &doc)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        ImportKind::Events => match (tracker, &args.source) {
+            (Some(t), Some(source)) => {
+                let payload = payload_of(source, line)?;
+                if args.dry_run {
+                    return Ok(());
+                }
+                let before = t.stats.events_stored.load(Ordering::Relaxed);
+                let resp = t
+                    .track_pending(
+                        TrackRequest {
+                            payload,
+                            profile_less: false,
+                            meta: RequestMeta::default(),
+                            allowed_types: SOURCE_TYPES,
+                            adopt_profile_id: true,
+                        },
+                        None,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if t.stats.events_stored.load(Ordering::Relaxed) == before {
+                    return Err(format!("no event stored: {}", resp.errors.join("; ")));
+                }
+            }
+            _ => {
+                let e: Event = parse(line)?;
+                if e.id.trim().is_empty() {
+                    return Err("empty event `id`".into());
+                }
+                if !args.dry_run {
+                    events.push(e);
+                }
+            }
+        },
+    }
+    Ok(())
+}
+
+/// The configuration kind of a line: the flag, else a hit's `_index` (Tracardi names its
+/// indices `<prefix>tracardi-<kind>`), else the document's `kind`.
+fn config_kind_of(
+    flag: Option<&str>,
+    raw: &Value,
+) -> Result<&'static crate::daemon::private_api::config_kinds::KindSpec, String> {
+    use crate::daemon::private_api::config_kinds::{kind, KINDS};
+    if let Some(f) = flag {
+        return kind(f).ok_or_else(|| format!("unknown configuration kind `{f}`"));
+    }
+    if let Some(index) = raw.get("_index").and_then(Value::as_str) {
+        let tail = index.rsplit("tracardi-").next().unwrap_or(index);
+        return KINDS
+            .iter()
+            .find(|k| {
+                tail == k.name
+                    || tail.starts_with(&format!("{}-", k.name))
+                    || tail.replace('_', "-") == k.name
+            })
+            .ok_or_else(|| {
+                format!("index `{index}` is not a configuration kind this binary keeps")
+            });
+    }
+    match raw.get("kind").and_then(Value::as_str) {
+        Some(k) => kind(k).ok_or_else(|| format!("unknown configuration kind `{k}`")),
+        None => Err("no configuration kind: give `--config-kind`, an `_index` or a `kind`".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_are_unwrapped_and_naive_times_become_utc() {
+        let hit = serde_json::json!({
+            "_index": "tracardi-profile", "_id": "abc",
+            "_source": {"metadata": {"time": {"insert": "2023-05-01T10:00:00.123456", "visit": {"last": "2023-05-01T09:00:00"}}},
+                        "traits": {"born": "1990-01-01T00:00:00"}}
+        });
+        let v = unwrap_hit(hit);
+        assert_eq!(v["id"], "abc");
+        assert_eq!(
+            v["metadata"]["time"]["insert"],
+            "2023-05-01T10:00:00.123456Z"
+        );
+        assert_eq!(
+            v["metadata"]["time"]["visit"]["last"],
+            "2023-05-01T09:00:00Z"
+        );
+        assert_eq!(
+            v["traits"]["born"], "1990-01-01T00:00:00",
+            "outside time fields untouched"
+        );
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        let e = parse::<Profile>("{\"id\": 3}").err().unwrap_or_default();
+        assert!(e.contains("id"), "{e}");
+        let e = parse::<Profile>("not json").err().unwrap_or_default();
+        assert!(e.contains("not JSON"), "{e}");
+        let e = payload_of("src", "{\"properties\": {}}")
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("type"), "{e}");
+    }
+}

@@ -1,0 +1,323 @@
+//! `backup FILE` and `restore FILE`: a round trip compares everything; a non-empty
+//! target, a truncated file and a held store are refused.
+
+use crate::support::command;
+use std::path::Path;
+use tracardictl::domain::{
+    Context, EntityRef, Event, MergeAction, MergeRecord, MergeTrigger, Profile, Scope, Session,
+};
+use tracardictl::store::{self, migrations, OpenOptions, SCHEMA_VERSION};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = command(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn scopes() -> [Scope; 3] {
+    [
+        Scope::default_tenant(Context::Production),
+        Scope::default_tenant(Context::Staging),
+        Scope::new("acme", Context::Production),
+    ]
+}
+
+fn fill(data: &Path) {
+    runtime().block_on(async {
+        let s = store::open(data.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        s.set_schema_version(SCHEMA_VERSION).await.unwrap();
+        s.set_meta("merge_key_salt", "salt-123").await.unwrap();
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        for (k, scope) in scopes().iter().enumerate() {
+            for i in 0..(150 + 200 * k) {
+                let mut p = Profile::new(format!("p{i}"), t0);
+                p.ids.push(format!("emm-{i}"));
+                p.traits.insert("n".into(), serde_json::json!(i));
+                s.put_profile(scope, &p).await.unwrap();
+                s.put_session(scope, &Session::new(format!("s{i}"), Some(&p.id), t0))
+                    .await
+                    .unwrap();
+                let evs: Vec<Event> = (0..3)
+                    .map(|j| {
+                        let mut e = Event::new(
+                            format!("e{i}-{j}"),
+                            "page-view".into(),
+                            "src",
+                            t0 + chrono::Duration::seconds((i * 3 + j) as i64),
+                        );
+                        e.profile = Some(EntityRef::new(&p.id));
+                        e.properties.insert("j".into(), serde_json::json!(j));
+                        e
+                    })
+                    .collect();
+                s.put_events(scope, &evs).await.unwrap();
+            }
+            s.put_config(
+                scope,
+                "rule",
+                "r1",
+                &serde_json::json!({"id": "r1", "name": "R"}),
+            )
+            .await
+            .unwrap();
+            s.put_config(
+                scope,
+                "event-source",
+                "src",
+                &serde_json::json!({"id": "src"}),
+            )
+            .await
+            .unwrap();
+            let record = MergeRecord {
+                id: format!("m-{k}"),
+                time: t0,
+                action: MergeAction::Merge,
+                trigger: MergeTrigger {
+                    kind: "operator".into(),
+                    detail: "test".into(),
+                    keys: vec![],
+                },
+                survivor: "p1".into(),
+                merged: vec!["gone".into()],
+                inputs: vec![],
+                result: None,
+                moved_events: Default::default(),
+                moved_sessions: Default::default(),
+                related: None,
+                message: Some("hello".into()),
+            };
+            s.put_merge_record(scope, &record).await.unwrap();
+            s.mark_for_merge(scope, "p2").await.unwrap();
+        }
+        s.durable().await.unwrap();
+    });
+}
+
+#[test]
+fn backup_restore_round_trip_compares_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let restored = dir.path().join("restored");
+    let file = dir.path().join("cdp.tcbk");
+    fill(&data);
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "backup",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("backed up"), "{out}");
+    assert!(file.exists());
+
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--data-dir",
+            restored.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("counts and checksums verified"), "{out}");
+
+    // Restoring again into the now non-empty store is refused.
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--data-dir",
+            restored.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("empty"), "{err}");
+
+    let rt = runtime();
+    rt.block_on(async {
+        let a = store::open(data.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        let b = store::open(restored.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        let fa = migrations::fingerprint(a.as_ref(), &|_| {}).await.unwrap();
+        let fb = migrations::fingerprint(b.as_ref(), &|_| {}).await.unwrap();
+        assert_eq!(fa, fb);
+        assert_eq!(a.scopes().await.unwrap(), b.scopes().await.unwrap());
+        assert_eq!(b.schema_version().await.unwrap(), Some(SCHEMA_VERSION));
+        assert_eq!(
+            b.meta("merge_key_salt").await.unwrap().as_deref(),
+            Some("salt-123")
+        );
+        for scope in scopes() {
+            assert_eq!(
+                a.counts(&scope).await.unwrap(),
+                b.counts(&scope).await.unwrap()
+            );
+            assert_eq!(
+                a.merge_records_of(&scope, "p1").await.unwrap(),
+                b.merge_records_of(&scope, "p1").await.unwrap()
+            );
+            assert_eq!(b.merge_records_of(&scope, "gone").await.unwrap().len(), 1);
+            assert_eq!(b.marked_for_merge(&scope, 10).await.unwrap(), vec!["p2"]);
+            assert_eq!(
+                b.profile(&scope, "emm-5").await.unwrap().unwrap().id,
+                "p5",
+                "alias index rebuilt"
+            );
+            assert_eq!(
+                a.events_by_profile(&scope, "p7", None, 10).await.unwrap(),
+                b.events_by_profile(&scope, "p7", None, 10).await.unwrap()
+            );
+            assert_eq!(
+                a.sessions_by_profile(&scope, "p7", None, 10).await.unwrap(),
+                b.sessions_by_profile(&scope, "p7", None, 10).await.unwrap()
+            );
+            assert_eq!(
+                a.list_config(&scope, "rule").await.unwrap(),
+                b.list_config(&scope, "rule").await.unwrap()
+            );
+        }
+    });
+}
+
+#[test]
+fn truncated_backup_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("cdp.tcbk");
+    fill(&data);
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "backup",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // Decompress, drop the trailer, compress again.
+    let text = {
+        use std::io::Read;
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap())
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let cut: Vec<&str> = text.lines().collect();
+    let cut = cut[..cut.len() - 1].join("\n") + "\n";
+    let short = dir.path().join("short.tcbk");
+    {
+        use std::io::Write;
+        let mut w = flate2::write::GzEncoder::new(
+            std::fs::File::create(&short).unwrap(),
+            flate2::Compression::fast(),
+        );
+        w.write_all(cut.as_bytes()).unwrap();
+        w.finish().unwrap();
+    }
+    let target = dir.path().join("t");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            short.to_str().unwrap(),
+            "--data-dir",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("truncated"), "{err}");
+}
+
+#[test]
+fn online_backup_through_the_private_api_restores_offline() {
+    use crate::support::{block, client, payload, Server};
+    let server = Server::start();
+    let token = block(server.install());
+    let source = server.source().to_string();
+    block(async {
+        let c = client();
+        for i in 0..20 {
+            let r = c
+                .post(format!("{}/track", server.collector()))
+                .json(&payload(
+                    &source,
+                    None,
+                    Some(&format!("visitor-{i}")),
+                    &["page-view", "purchase"],
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let r = c
+            .get(format!("{}/backup", server.private_api()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "a token is needed");
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("client.toml");
+    let with_cfg = |args: &[&str]| {
+        let out = command(dir.path())
+            .env("TRACARDICTL_CLIENT_CONFIG", &cfg)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = with_cfg(&["login", server.private_api(), "--token", &token]);
+    assert_eq!(code, 0, "{err}");
+    let file = dir.path().join("online.tcbk");
+    // The daemon keeps running (and holding the store) meanwhile.
+    let (code, out, err) = with_cfg(&["backup", file.to_str().unwrap(), "--online"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("backed up"), "{out}");
+    let restored = dir.path().join("restored");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--data-dir",
+            restored.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verified"), "{out}");
+    runtime().block_on(async {
+        let s = store::open(restored.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        let mut events = 0;
+        let mut profiles = 0;
+        for scope in s.scopes().await.unwrap() {
+            let c = s.counts(&scope).await.unwrap();
+            events += c.events;
+            profiles += c.profiles;
+        }
+        assert!(events >= 40, "{events}");
+        assert!(profiles >= 20, "{profiles}");
+        assert!(s.meta("merge_key_salt").await.unwrap().is_some());
+    });
+}

@@ -1,0 +1,359 @@
+//! `export` to NDJSON/CSV with filters, and `import` of profiles, sessions and events
+//! (direct, through the pipeline, and Tracardi Elasticsearch hits).
+
+use crate::support::command;
+use std::path::Path;
+use tracardictl::domain::{Context, EntityRef, Event, EventSource, Profile, Scope};
+use tracardictl::store::{self, OpenOptions, SCHEMA_VERSION};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = command(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn prod() -> Scope {
+    Scope::default_tenant(Context::Production)
+}
+
+fn fresh_store(data: &Path) {
+    runtime().block_on(async {
+        let s = store::open(data.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        s.set_schema_version(SCHEMA_VERSION).await.unwrap();
+        store::put_event_source(s.as_ref(), &prod(), &EventSource::new_rest("src1", "S"))
+            .await
+            .unwrap();
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        for i in 0..10 {
+            let mut p = Profile::new(format!("p{i}"), t0 + chrono::Duration::days(i));
+            p.traits.insert(
+                "plan".into(),
+                serde_json::json!(if i % 2 == 0 {
+                    "gold"
+                } else {
+                    "free, \"basic\""
+                }),
+            );
+            p.data.contact.email.main = Some(format!("u{i}@example.com"));
+            s.put_profile(&prod(), &p).await.unwrap();
+            let mut e = Event::new(
+                format!("e{i}"),
+                if i < 3 { "purchase" } else { "page-view" }.into(),
+                "src1",
+                t0 + chrono::Duration::days(i),
+            );
+            e.profile = Some(EntityRef::new(&p.id));
+            s.put_events(&prod(), &[e]).await.unwrap();
+        }
+        s.durable().await.unwrap();
+    });
+}
+
+#[test]
+fn export_filters_by_condition_and_time_and_writes_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+
+    let (code, out, err) = run(dir.path(), &["export", "profiles", "--data-dir", d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 10);
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["id"], "p0");
+
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "profiles",
+            "--data-dir",
+            d,
+            "--where",
+            "profile@traits.plan == \"gold\"",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 5, "{out}");
+
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "events",
+            "--data-dir",
+            d,
+            "--where",
+            "event@type == \"purchase\"",
+            "--since",
+            "2023-11-15T00:00:00Z",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // e0 is on 2023-11-14, before --since.
+    let ids: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, vec!["e1", "e2"]);
+
+    let csv = dir.path().join("p.csv");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "profiles",
+            "--data-dir",
+            d,
+            "--format",
+            "csv",
+            "--fields",
+            "id,data.contact.email.main,traits.plan",
+            "-o",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,data.contact.email.main,traits.plan");
+    assert_eq!(lines[1], "p0,u0@example.com,gold");
+    assert_eq!(lines[2], "p1,u1@example.com,\"free, \"\"basic\"\"\"");
+
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "profiles",
+            "--data-dir",
+            d,
+            "--where",
+            "profile@ ==",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("--where"), "{err}");
+}
+
+#[test]
+fn import_profiles_rejects_bad_lines_and_reads_tracardi_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("profiles.ndjson");
+    let lines = [
+        // A Tracardi Elasticsearch hit: naive UTC timestamps, id from `_id`, merge keys kept.
+        r#"{"_index":"tracardi-profile","_id":"tr-1","_source":{"ids":["tr-1","emm-abc"],"metadata":{"time":{"insert":"2023-05-01T10:00:00.123456","visit":{"last":null,"current":"2023-05-01T10:00:00","count":3}}},"traits":{"x":1},"data":{"contact":{"email":{"main":"t@example.com"}}}}}"#,
+        "not json at all",
+        r#"{"id":"bad-time","metadata":{"time":{"insert":"yesterday"}}}"#,
+        r#"{"id":"plain","metadata":{"time":{"insert":"2024-01-01T00:00:00Z"}}}"#,
+        "",
+        r#"{"metadata":{"time":{"insert":"2024-01-01T00:00:00Z"}}}"#,
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let rejects = dir.path().join("rejects.ndjson");
+
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            file.to_str().unwrap(),
+            "--data-dir",
+            d,
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("dry run: 2 accepted, 3 rejected"), "{out}");
+
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            file.to_str().unwrap(),
+            "--data-dir",
+            d,
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 accepted, 3 rejected"), "{out}");
+    let rejected: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rejected.len(), 3);
+    assert_eq!(rejected[0]["line"], 2);
+    assert!(rejected[0]["reason"].as_str().unwrap().contains("not JSON"));
+    assert_eq!(rejected[1]["line"], 3);
+    assert!(
+        rejected[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("metadata.time.insert"),
+        "{}",
+        rejected[1]
+    );
+    assert_eq!(rejected[2]["line"], 6);
+
+    runtime().block_on(async {
+        let s = store::open(d, &OpenOptions::default()).unwrap();
+        let p = s.profile(&prod(), "emm-abc").await.unwrap().unwrap();
+        assert_eq!(p.id, "tr-1");
+        assert_eq!(p.ids, vec!["tr-1", "emm-abc"]);
+        assert_eq!(
+            p.metadata.time.insert.to_rfc3339(),
+            "2023-05-01T10:00:00.123456+00:00"
+        );
+        assert_eq!(p.metadata.time.visit.count, 3);
+        assert!(s.profile(&prod(), "plain").await.unwrap().is_some());
+        assert_eq!(s.counts(&prod()).await.unwrap().profiles, 12);
+    });
+}
+
+#[test]
+fn import_events_through_the_pipeline_and_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("events.ndjson");
+    std::fs::write(
+        &file,
+        [
+            r#"{"type":"purchase","properties":{"total":10},"profile":{"id":"buyer-1"},"session":{"id":"sess-1"}}"#,
+            r#"{"properties":{"no":"type"}}"#,
+            r#"{"type":"page-view","profile":{"id":"buyer-1"},"session":{"id":"sess-1"},"tags":["a"]}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "events",
+            file.to_str().unwrap(),
+            "--source",
+            "src1",
+            "--data-dir",
+            d,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 accepted, 1 rejected"), "{out}");
+
+    let (code, out, _) = run(
+        dir.path(),
+        &[
+            "import",
+            "events",
+            file.to_str().unwrap(),
+            "--source",
+            "no-such-source",
+            "--data-dir",
+            d,
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("0 accepted, 3 rejected"), "{out}");
+
+    let hits = dir.path().join("hits.ndjson");
+    std::fs::write(
+        &hits,
+        r#"{"_id":"tr-e1","_source":{"type":"signup","metadata":{"time":{"insert":"2023-01-02T03:04:05"}},"source":{"id":"old"},"profile":{"id":"buyer-1"},"session":{"id":"sess-0","start":"2023-01-02T03:00:00"}}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "events",
+            hits.to_str().unwrap(),
+            "--direct",
+            "--data-dir",
+            d,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 accepted, 0 rejected"), "{out}");
+
+    runtime().block_on(async {
+        let s = store::open(d, &OpenOptions::default()).unwrap();
+        assert!(
+            s.profile(&prod(), "buyer-1").await.unwrap().is_some(),
+            "profile adopted"
+        );
+        assert!(s.session(&prod(), "sess-1").await.unwrap().is_some());
+        let evs = s
+            .events_by_profile(&prod(), "buyer-1", None, 10)
+            .await
+            .unwrap()
+            .items;
+        let types: Vec<&str> = evs.iter().map(|e| e.event_type.as_str()).collect();
+        // The pipeline ran: it added its own profile and session events.
+        assert!(types.contains(&"profile-created"), "{types:?}");
+        let imported: Vec<&str> = types
+            .into_iter()
+            .filter(|t| ["signup", "purchase", "page-view"].contains(t))
+            .collect();
+        assert_eq!(imported, vec!["signup", "purchase", "page-view"]);
+        let e = s.event(&prod(), "tr-e1").await.unwrap().unwrap();
+        assert_eq!(
+            e.metadata.time.insert.to_rfc3339(),
+            "2023-01-02T03:04:05+00:00"
+        );
+    });
+}
+
+#[test]
+fn import_tracardi_configuration_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("config.ndjson");
+    std::fs::write(
+        &file,
+        [
+            r#"{"_index":"prod.tracardi-event-source","_id":"tr-src","_source":{"name":"Web","type":"rest","enabled":true,"tags":["web"],"timestamp":"2023-01-01T00:00:00"}}"#,
+            r#"{"_index":"prod.tracardi-rule","_id":"tr-rule","_source":{"name":"On purchase","type":"event-collect","event_type":{"id":"purchase","name":"Purchase"},"source":{"id":"tr-src","name":"Web"},"flow":{"id":"f1","name":"F"},"enabled":true}}"#,
+            r#"{"kind":"flow","id":"bad-flow"}"#,
+            r#"{"_index":"prod.tracardi-unknown-thing","_id":"x","_source":{}}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &["import", "config", file.to_str().unwrap(), "--data-dir", d],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 accepted, 2 rejected"), "{out}");
+    let (code, out, err) = run(dir.path(), &["export", "config", "--data-dir", d]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"id\":\"tr-src\""), "{out}");
+    assert!(out.contains("\"id\":\"tr-rule\""), "{out}");
+    assert!(out.contains("\"_kind\":\"rule\""), "{out}");
+}
