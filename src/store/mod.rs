@@ -210,7 +210,8 @@ pub trait Store: Send + Sync + 'static {
     async fn dead_letters(&self, after: Option<u64>, limit: usize) -> Result<Vec<QueueItem>>;
     async fn dead_letter(&self, seq: u64) -> Result<Option<QueueItem>>;
     /// Moves a dead letter back to the end of the queue with its attempts reset; its new
-    /// sequence number, or None when no such dead letter exists.
+    /// sequence number, or None when no such dead letter exists. It counts as enqueued
+    /// now.
     async fn replay_dead_letter(&self, seq: u64, now: DateTime<Utc>) -> Result<Option<u64>>;
     /// Deletes one dead letter, or all of them; how many were deleted.
     async fn purge_dead_letters(&self, seq: Option<u64>) -> Result<u64>;

@@ -12,6 +12,7 @@ mod durability;
 mod identity;
 mod postgres;
 mod private_api;
+mod queue_model;
 mod store_model;
 mod support;
 mod workflow;

@@ -1624,7 +1624,7 @@ impl Store for PostgresStore {
                     "WITH d AS (DELETE FROM dead_letters WHERE seq = $1 RETURNING *)
                      INSERT INTO work_queue (tenant, context, topic, key, payload, attempts,
                          enqueued_at, available_at, last_error)
-                     SELECT tenant, context, topic, key, payload, 0, enqueued_at, $2, last_error
+                     SELECT tenant, context, topic, key, payload, 0, $2, $2, last_error
                      FROM d RETURNING seq",
                     &[&seq, &now],
                 )

@@ -962,7 +962,7 @@ impl Store for SledStore {
 
     async fn ack(&self, seq: u64, token: &str, _now: DateTime<Utc>) -> Result<bool> {
         let mut q = self.queue_state()?;
-        if !q.leases.get(&seq).is_some_and(|(t, _)| t == token) {
+        if q.leases.get(&seq).is_none_or(|(t, _)| t != token) {
             return Ok(false);
         }
         q.leases.remove(&seq);
@@ -981,7 +981,7 @@ impl Store for SledStore {
         _now: DateTime<Utc>,
     ) -> Result<NackOutcome> {
         let mut q = self.queue_state()?;
-        if !q.leases.get(&seq).is_some_and(|(t, _)| t == token) {
+        if q.leases.get(&seq).is_none_or(|(t, _)| t != token) {
             return Ok(NackOutcome::Stale);
         }
         q.leases.remove(&seq);
@@ -1043,6 +1043,7 @@ impl Store for SledStore {
         let item = QueueItem {
             seq: q.next_seq,
             attempts: 0,
+            enqueued_at: now,
             available_at: now,
             ..dead
         };
