@@ -15,4 +15,5 @@ mod private_api;
 mod queue_model;
 mod store_model;
 mod support;
+mod worker;
 mod workflow;

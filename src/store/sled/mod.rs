@@ -240,7 +240,10 @@ impl SledStore {
             .collect::<Result<Vec<u64>>>()?
             .into_iter()
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            // Numbers never go back, even when the queue was empty at the restart: the
+            // worker records the last number it ran per profile.
+            .max(u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0));
         if let Ok(mut q) = store.queue.lock() {
             q.next_seq = next_seq;
         }
