@@ -2069,7 +2069,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --private-api-listen --production-only --store --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm"
+            opts="-h --collector-listen --private-api-listen --production-only --store --concurrency --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm worker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2084,6 +2084,10 @@ _tracardictl() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
