@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config_kinds;
 pub mod data;
+pub mod flows;
 pub mod ops;
 
 use super::http::{self, ApiError, ErrorCode};
@@ -185,6 +186,7 @@ fn routes() -> Routes {
     let r = ops::routes(r);
     let r = auth::routes(r);
     let r = config_kinds::routes(r);
+    let r = flows::routes(r);
     data::routes(r)
 }
 
