@@ -40,6 +40,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand apm 'Automatic profile merging: full duplicate scans'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
+            cand dlq 'Inspect and re-deliver work that failed every retry'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -453,6 +454,75 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;flow;help;help'= {
         }
+        &'tracardictl;dlq'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand show 'One dead letter as JSON, with its payload and last error'
+            cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
+            cand purge 'Delete one dead letter, or every one with --all'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;dlq;list'= {
+            cand --limit 'At most this many'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;show'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;replay'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;purge'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --all 'all'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;help'= {
+            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand show 'One dead letter as JSON, with its payload and last error'
+            cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
+            cand purge 'Delete one dead letter, or every one with --all'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;dlq;help;list'= {
+        }
+        &'tracardictl;dlq;help;show'= {
+        }
+        &'tracardictl;dlq;help;replay'= {
+        }
+        &'tracardictl;dlq;help;purge'= {
+        }
+        &'tracardictl;dlq;help;help'= {
+        }
         &'tracardictl;generate'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -476,6 +546,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand apm 'Automatic profile merging: full duplicate scans'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
+            cand dlq 'Inspect and re-deliver work that failed every retry'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -562,6 +633,20 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;flow;lock'= {
         }
         &'tracardictl;help;flow;plugins'= {
+        }
+        &'tracardictl;help;dlq'= {
+            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand show 'One dead letter as JSON, with its payload and last error'
+            cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
+            cand purge 'Delete one dead letter, or every one with --all'
+        }
+        &'tracardictl;help;dlq;list'= {
+        }
+        &'tracardictl;help;dlq;show'= {
+        }
+        &'tracardictl;help;dlq;replay'= {
+        }
+        &'tracardictl;help;dlq;purge'= {
         }
         &'tracardictl;help;generate'= {
         }

@@ -45,6 +45,7 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "token" -d '
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "tql" -d 'Check and evaluate TQL conditions'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "dlq" -d 'Inspect and re-deliver work that failed every retry'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l collector-listen -d 'Address of the public collector API [default: 0.0.0.0:8585]' -r
@@ -339,28 +340,76 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from help" -f -a "lock" -d 'Lock a flow against edits (offline)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from help" -f -a "plugins" -d 'List the plugins flows can use'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand flow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -f -a "list" -d 'List dead letters, oldest first, and the queue\'s health on stderr'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -f -a "show" -d 'One dead letter as JSON, with its payload and last error'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -f -a "replay" -d 'Put a dead letter back at the end of the queue with its attempts reset'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -f -a "purge" -d 'Delete one dead letter, or every one with --all'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and not __fish_seen_subcommand_from list show replay purge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from list" -l limit -d 'At most this many' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from list" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from list" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from list" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from list" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from show" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from show" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from show" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from replay" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from replay" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from replay" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from replay" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from replay" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from replay" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l all
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "list" -d 'List dead letters, oldest first, and the queue\'s health on stderr'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "show" -d 'One dead letter as JSON, with its payload and last error'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "replay" -d 'Put a dead letter back at the end of the queue with its attempts reset'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "purge" -d 'Delete one dead letter, or every one with --all'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "config" -d 'Show or check the effective configuration'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "use" -d 'Switch the current connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "get" -d 'Display several resources'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "delete" -d 'Delete a resource'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "token" -d 'Manage API keys'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "config" -d 'Show or check the effective configuration'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "use" -d 'Switch the current connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "get" -d 'Display several resources'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "delete" -d 'Delete a resource'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "token" -d 'Manage API keys'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "dlq" -d 'Inspect and re-deliver work that failed every retry'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration as TOML, secrets redacted'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "keys" -d 'List every key with the environment variable that sets it'
@@ -379,3 +428,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from flow" -f -a "deploy" -d 'Publish a flow\'s draft: rules run the deployed version (offline)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from flow" -f -a "lock" -d 'Lock a flow against edits (offline)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from flow" -f -a "plugins" -d 'List the plugins flows can use'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "list" -d 'List dead letters, oldest first, and the queue\'s health on stderr'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "show" -d 'One dead letter as JSON, with its payload and last error'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "replay" -d 'Put a dead letter back at the end of the queue with its attempts reset'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "purge" -d 'Delete one dead letter, or every one with --all'

@@ -7,6 +7,7 @@
 mod apm;
 mod config_cmd;
 pub mod connection;
+pub mod dlq;
 mod flow;
 mod generate;
 mod migrate;
@@ -72,6 +73,7 @@ pub enum Command {
     Apm(apm::ApmArgs),
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
+    Dlq(dlq::DlqArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -155,6 +157,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Apm(args) => apm::run(&cli, args),
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
+        Command::Dlq(args) => dlq::run(args),
         Command::Generate(args) => generate::run(args),
     }
 }

@@ -218,6 +218,12 @@ async fn openapi_lists_every_route() {
         "post /flows/{id}/run",
         "get /flows/{id}/traces",
         "get /traces/{id}",
+        "get /queue",
+        "get /dlq",
+        "delete /dlq",
+        "get /dlq/{id}",
+        "delete /dlq/{id}",
+        "post /dlq/{id}/replay",
     ]
     .into_iter()
     .map(String::from)

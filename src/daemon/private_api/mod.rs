@@ -10,6 +10,7 @@ pub mod config_kinds;
 pub mod data;
 pub mod flows;
 pub mod ops;
+pub mod queue;
 
 use super::http::{self, ApiError, ErrorCode};
 use super::metrics::Metrics;
@@ -187,6 +188,7 @@ fn routes() -> Routes {
     let r = auth::routes(r);
     let r = config_kinds::routes(r);
     let r = flows::routes(r);
+    let r = queue::routes(r);
     data::routes(r)
 }
 
