@@ -153,3 +153,69 @@ fn asynchronous_events_survive_a_kill_and_run_exactly_once() {
     drop(server);
     assert_eq!(inspect(&data, &profiles), (0, vec![Some(4.0); 3]));
 }
+
+/// A job delivered again after it ran (the worker died before its ack) changes nothing.
+#[test]
+fn a_redelivered_job_is_skipped() {
+    use std::sync::Arc;
+    use tracardictl::domain::{EntityRef, Event, Profile};
+    use tracardictl::tracking::queued::{JobOutcome, WorkflowJob};
+    use tracardictl::tracking::{Tracker, TrackerSettings};
+    use tracardictl::workflow::engine::{EngineOptions, WorkflowEngine};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    configure(&data);
+    block(async {
+        let store = open(&data);
+        let scope = Scope::default_tenant(Context::Production);
+        let now = chrono::Utc::now();
+        store
+            .put_profile(&scope, &Profile::new("p1".into(), now))
+            .await
+            .unwrap();
+        let mut e = Event::new("e1".into(), "purchase".into(), SOURCE, now);
+        e.profile = Some(EntityRef::new("p1"));
+        store.put_events(&scope, &[e]).await.unwrap();
+        let engine = Arc::new(WorkflowEngine::new(store.clone(), EngineOptions::default()));
+        let tracker = Tracker::new(
+            store.clone(),
+            TrackerSettings {
+                scope: scope.clone(),
+                track_debug: false,
+                refuse_bots: false,
+                identity: None,
+            },
+        )
+        .with_processor(engine);
+        let job = WorkflowJob {
+            source: SOURCE.into(),
+            profile: "p1".into(),
+            session: None,
+            events: vec!["e1".into()],
+            new_profile: false,
+            new_session: false,
+        };
+        store
+            .enqueue(&[job.item(&scope).unwrap()], now)
+            .await
+            .unwrap();
+        let leased = store
+            .lease("workflow", 1, chrono::Duration::seconds(30), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            tracker.run_queued(&leased[0].item).await,
+            Ok(JobOutcome::Ran)
+        );
+        assert_eq!(
+            tracker.run_queued(&leased[0].item).await,
+            Ok(JobOutcome::Skipped)
+        );
+        let p = store.profile(&scope, "p1").await.unwrap().unwrap();
+        assert_eq!(p.stats.counters.get("buys"), Some(&1.0));
+        // A bad payload is an error, so the job ends in the dead-letter queue.
+        let mut bad = leased[0].item.clone();
+        bad.payload = json!({"nonsense": true});
+        assert!(tracker.run_queued(&bad).await.is_err());
+    });
+}
