@@ -38,9 +38,11 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
+            cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
             cand dlq 'Inspect and re-deliver work that failed every retry'
+            cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -278,6 +280,71 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;apm;help;scan'= {
         }
         &'tracardictl;apm;help;help'= {
+        }
+        &'tracardictl;profile'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand explain 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+            cand merge 'Merge profiles now, or preview the result with --dry-run'
+            cand unmerge 'Undo a merge: restore the merged-away profiles with their events and sessions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;profile;explain'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;profile;merge'= {
+            cand --survivor 'The profile that keeps its id [default: the oldest]'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --dry-run 'Print the merged result without writing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;profile;unmerge'= {
+            cand --merge 'The merge to undo (from `profile explain`)'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;profile;help'= {
+            cand explain 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+            cand merge 'Merge profiles now, or preview the result with --dry-run'
+            cand unmerge 'Undo a merge: restore the merged-away profiles with their events and sessions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;profile;help;explain'= {
+        }
+        &'tracardictl;profile;help;merge'= {
+        }
+        &'tracardictl;profile;help;unmerge'= {
+        }
+        &'tracardictl;profile;help;help'= {
         }
         &'tracardictl;tql'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
@@ -523,6 +590,19 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;dlq;help;help'= {
         }
+        &'tracardictl;tui'= {
+            cand --url 'Base URL of the private API [default: the connection''s]'
+            cand --token 'Bearer token or API key [default: the connection''s]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --context 'Context to start in; `c` switches [default: the connection''s, else production]'
+            cand --log-file 'Where logs go while the UI runs [default: tracardictl-tui.log in the temp dir]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --readonly 'Hide and refuse everything that changes data'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'tracardictl;generate'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -544,9 +624,11 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand deploy 'Copy configuration from staging to production'
             cand token 'Manage API keys'
             cand apm 'Automatic profile merging: full duplicate scans'
+            cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
             cand dlq 'Inspect and re-deliver work that failed every retry'
+            cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -596,6 +678,17 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand scan 'Scan every profile for duplicates sharing a merge key and merge them'
         }
         &'tracardictl;help;apm;scan'= {
+        }
+        &'tracardictl;help;profile'= {
+            cand explain 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+            cand merge 'Merge profiles now, or preview the result with --dry-run'
+            cand unmerge 'Undo a merge: restore the merged-away profiles with their events and sessions'
+        }
+        &'tracardictl;help;profile;explain'= {
+        }
+        &'tracardictl;help;profile;merge'= {
+        }
+        &'tracardictl;help;profile;unmerge'= {
         }
         &'tracardictl;help;tql'= {
             cand check 'Parse a condition; print it in canonical form, or the error with its position'
@@ -647,6 +740,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;dlq;replay'= {
         }
         &'tracardictl;help;dlq;purge'= {
+        }
+        &'tracardictl;help;tui'= {
         }
         &'tracardictl;help;generate'= {
         }

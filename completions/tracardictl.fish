@@ -43,9 +43,11 @@ complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "edit" -d 'E
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "deploy" -d 'Copy configuration from staging to production'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "token" -d 'Manage API keys'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "profile" -d 'Explain, merge and unmerge profiles (the merge journal)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "tql" -d 'Check and evaluate TQL conditions'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "dlq" -d 'Inspect and re-deliver work that failed every retry'
+complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "tui" -d 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
 complete -c tracardictl -n "__fish_tracardictl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l collector-listen -d 'Address of the public collector API [default: 0.0.0.0:8585]' -r
@@ -214,6 +216,57 @@ json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and __fish_seen_subcommand_from scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and __fish_seen_subcommand_from help" -f -a "scan" -d 'Scan every profile for duplicates sharing a merge key and merge them'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -f -a "explain" -d 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -f -a "merge" -d 'Merge profiles now, or preview the result with --dry-run'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -f -a "unmerge" -d 'Undo a merge: restore the merged-away profiles with their events and sessions'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and not __fish_seen_subcommand_from explain merge unmerge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from explain" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from explain" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from explain" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from explain" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from explain" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from explain" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -l survivor -d 'The profile that keeps its id [default: the oldest]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -l dry-run -d 'Print the merged result without writing anything'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -l merge -d 'The merge to undo (from `profile explain`)' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from unmerge" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Merge profiles now, or preview the result with --dry-run'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "unmerge" -d 'Undo a merge: restore the merged-away profiles with their events and sessions'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand tql; and not __fish_seen_subcommand_from check eval help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand tql; and not __fish_seen_subcommand_from check eval help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand tql; and not __fish_seen_subcommand_from check eval help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
@@ -387,29 +440,42 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "replay" -d 'Put a dead letter back at the end of the queue with its attempts reset'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "purge" -d 'Delete one dead letter, or every one with --all'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l url -d 'Base URL of the private API [default: the connection\'s]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l token -d 'Bearer token or API key [default: the connection\'s]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l context -d 'Context to start in; `c` switches [default: the connection\'s, else production]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l log-file -d 'Where logs go while the UI runs [default: tracardictl-tui.log in the temp dir]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l readonly -d 'Hide and refuse everything that changes data'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "config" -d 'Show or check the effective configuration'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "use" -d 'Switch the current connection'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "get" -d 'Display several resources'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "delete" -d 'Delete a resource'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "token" -d 'Manage API keys'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "dlq" -d 'Inspect and re-deliver work that failed every retry'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm tql flow dlq generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "serve" -d 'Run services as a daemon (with none named: the single-node set)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "config" -d 'Show or check the effective configuration'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "migrate" -d 'Upgrade a store\'s schema or copy a store to another backend'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "login" -d 'Sign in to a private API and save the connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "use" -d 'Switch the current connection'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "get" -d 'Display several resources'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "describe" -d 'Show one resource in detail (YAML)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "apply" -d 'Create or update configuration from files (YAML or JSON, one or many documents)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "delete" -d 'Delete a resource'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply it on save'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "deploy" -d 'Copy configuration from staging to production'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "token" -d 'Manage API keys'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "apm" -d 'Automatic profile merging: full duplicate scans'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "profile" -d 'Explain, merge and unmerge profiles (the merge journal)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "tql" -d 'Check and evaluate TQL conditions'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "flow" -d 'Validate, convert, test and inspect workflows'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "dlq" -d 'Inspect and re-deliver work that failed every retry'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "tui" -d 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "generate" -d 'Generate completions or man pages (for packagers and the repository)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and not __fish_seen_subcommand_from serve config migrate login use get describe apply delete edit deploy token apm profile tql flow dlq tui generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration as TOML, secrets redacted'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check the configuration and exit 0 when it is valid, 2 when not'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "keys" -d 'List every key with the environment variable that sets it'
@@ -417,6 +483,9 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from apm" -f -a "scan" -d 'Scan every profile for duplicates sharing a merge key and merge them'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "explain" -d 'Why a profile is what it is: its merge keys, other ids, merges and counts'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "merge" -d 'Merge profiles now, or preview the result with --dry-run'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "unmerge" -d 'Undo a merge: restore the merged-away profiles with their events and sessions'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from tql" -f -a "check" -d 'Parse a condition; print it in canonical form, or the error with its position'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from tql" -f -a "eval" -d 'Evaluate a condition over JSON files; print true or false'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from flow" -f -a "validate" -d 'Check a flow file (either shape) as saving would: plugins, init, edges, cycles'

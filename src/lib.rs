@@ -11,6 +11,7 @@ pub mod domain;
 pub mod identity;
 pub mod store;
 pub mod tracking;
+pub mod tui;
 pub mod workflow;
 
 /// This build's version.

@@ -164,7 +164,7 @@ START=$(date +%s)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log "building release (tracardictl, examples/baseline_server)"
-(cd "$ROOT" && timeout 1200 cargo build --release --quiet --bin tracardictl --example baseline_server) ||
+[[ ${BENCH_NO_BUILD:-0} == 1 ]] || (cd "$ROOT" && timeout 1200 cargo build --release --quiet --bin tracardictl --example baseline_server) ||
     die "release build failed"
 TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
 BIN=$TARGET_DIR/release/tracardictl

@@ -11,9 +11,11 @@ pub mod dlq;
 mod flow;
 mod generate;
 mod migrate;
+mod profile;
 mod resources;
 mod serve;
 mod tql;
+mod tui;
 
 use crate::config::{Config, LogFormat, Overrides};
 use clap::{Parser, Subcommand};
@@ -71,9 +73,12 @@ pub enum Command {
     Deploy(resources::DeployArgs),
     Token(resources::TokenArgs),
     Apm(apm::ApmArgs),
+    Profile(profile::ProfileArgs),
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
     Dlq(dlq::DlqArgs),
+    #[command(alias = "dash")]
+    Tui(tui::TuiArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
@@ -155,9 +160,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Deploy(args) => resources::deploy(args),
         Command::Token(args) => resources::token(args),
         Command::Apm(args) => apm::run(&cli, args),
+        Command::Profile(args) => profile::run(args),
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
         Command::Dlq(args) => dlq::run(args),
+        Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }
 }

@@ -1,4 +1,4 @@
-//! A typed client of the private API, used by the CLI (and later the TUI). It reaches
+//! A typed client of the private API, used by the CLI and the TUI. It reaches
 //! data only over HTTP, exactly as a remote operator would.
 
 use crate::domain::Context;
@@ -123,6 +123,60 @@ impl Client {
         self.send(url, req).await
     }
 
+    /// Reads a server-sent events stream (`text/event-stream`), calling `on(event,
+    /// data)` for each message until the server ends the stream or `on` returns false.
+    pub async fn stream(&self, path: &str, mut on: impl FnMut(&str, &str) -> bool) -> Result<()> {
+        let (url, req) = self.request(Method::GET, path);
+        // The client's timeout covers a whole body; a stream has none.
+        let req = req.timeout(Duration::from_secs(7 * 24 * 3600));
+        let transport = |e: reqwest::Error| ClientError::Transport {
+            url: url.clone(),
+            reason: e.to_string(),
+        };
+        let mut resp = req.send().await.map_err(transport)?;
+        if !resp.status().is_success() {
+            return error_of(resp).await;
+        }
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+            buf.extend_from_slice(&chunk);
+            while let Some(end) = find_blank_line(&buf) {
+                let block: Vec<u8> = buf.drain(..end.1).collect();
+                let text = String::from_utf8_lossy(&block[..end.0]);
+                let mut event = "message".to_string();
+                let mut data: Vec<&str> = Vec::new();
+                for line in text.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.strip_prefix(' ').unwrap_or(v));
+                    }
+                }
+                if !data.is_empty() && !on(&event, &data.join("\n")) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error an unsuccessful answer carries.
+async fn error_of(resp: reqwest::Response) -> Result<()> {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    Err(ClientError::Api {
+        status,
+        code: field("code").unwrap_or_else(|| "unknown".into()),
+        message: field("message")
+            .or_else(|| field("detail"))
+            .unwrap_or_else(|| body.to_string()),
+    })
+}
+
+impl Client {
     pub async fn login(&self, username: &str, password: &str) -> Result<Login> {
         let (url, req) = self.request(Method::POST, "/user/token");
         let v = self
@@ -162,13 +216,17 @@ impl Client {
 
     /// One page of a list endpoint.
     pub async fn page(&self, path: &str, limit: usize, after: Option<&str>) -> Result<Page> {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        q.append_pair("limit", &limit.to_string());
-        if let Some(a) = after {
-            q.append_pair("after", a);
-        }
+        // The serializer is not `Send`; it must be gone before the first await.
+        let query = {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("limit", &limit.to_string());
+            if let Some(a) = after {
+                q.append_pair("after", a);
+            }
+            q.finish()
+        };
         let sep = if path.contains('?') { '&' } else { '?' };
-        let full = format!("{path}{sep}{}", q.finish());
+        let full = format!("{path}{sep}{query}");
         let v = self.call(Method::GET, &full, None).await?;
         serde_json::from_value(v).map_err(|e| ClientError::Decode {
             url: full,
@@ -254,9 +312,41 @@ impl Client {
     }
 }
 
+/// The end of the first message of an event stream: (where its text ends, where the
+/// next one begins).
+fn find_blank_line(buf: &[u8]) -> Option<(usize, usize)> {
+    let lf = buf
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| (i, i + 2));
+    let crlf = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, i + 4));
+    match (lf, crlf) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A path segment, percent-encoded.
 fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_blank_line;
+
+    #[test]
+    fn event_stream_messages_end_at_a_blank_line() {
+        assert_eq!(
+            find_blank_line(b"event: event\ndata: {}\n\nnext"),
+            Some((21, 23))
+        );
+        assert_eq!(find_blank_line(b"data: x\r\n\r\n"), Some((7, 11)));
+        assert_eq!(find_blank_line(b"data: partial\n"), None);
+    }
 }

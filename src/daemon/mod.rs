@@ -256,6 +256,7 @@ pub async fn serve_with(
                         token_ttl: chrono::Duration::hours(
                             i64::try_from(config.private_api.token_ttl_hours).unwrap_or(12),
                         ),
+                        identity: Some(identity.clone()),
                     },
                 );
                 bound.push(bind(*service, config.private_api.listen, router).await?);

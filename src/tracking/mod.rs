@@ -588,6 +588,10 @@ impl Tracker {
             self.stats.profiles_created.fetch_add(1, Ordering::Relaxed);
         }
 
+        // Fields marked for merging before this request: flows (the merge node) and
+        // identity updates may add to them, and then the profile is queued for the APM.
+        let marks_before = profile.metadata.system.aux.auto_merge.len();
+
         // §4.5: system events first, then the payload's events.
         let mut events = Vec::new();
         let mut tick = 0i64;
@@ -668,7 +672,7 @@ impl Tracker {
         };
         finish_times(&mut events, started);
 
-        let mut marked = false;
+        let mut marked = profile.metadata.system.aux.auto_merge.len() > marks_before;
         if let Some(policy) = &self.settings.identity {
             if !policy.refresh(&mut profile).is_empty() {
                 profile_changed = true;

@@ -528,3 +528,72 @@ fn dead_letters_over_http_and_cli() {
     let (code, _, _) = ctl.run(&["dlq", "purge"]);
     assert_eq!(code, 2, "purge needs an id or --all");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_explain_merge_unmerge_from_the_terminal() {
+    let server = Server::start();
+    server.install().await;
+    let ctl = Ctl::new();
+    ctl.login(&server, "local");
+    let mut ids = Vec::new();
+    for s in ["s1", "s2"] {
+        let r = support::client()
+            .post(format!("{}/track", server.collector()))
+            .json(&support::payload(
+                server.source(),
+                Some(s),
+                None,
+                &["page-view"],
+            ))
+            .send()
+            .await
+            .unwrap();
+        let v: serde_json::Value = r.json().await.unwrap();
+        ids.push(v["profile"]["id"].as_str().unwrap().to_string());
+    }
+    let (a, b) = (ids[0].as_str(), ids[1].as_str());
+    let prod = ["--context", "production"];
+    let with = |args: &[&str]| -> Vec<String> {
+        args.iter()
+            .chain(prod.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>| ctl.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let (code, out, err) = run(with(&["profile", "merge", a, b, "--dry-run"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!("would merge: {b} into {a}")),
+        "{out}"
+    );
+    let (code, out, _) = run(with(&["profile", "explain", b]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("(never merged)"),
+        "dry run wrote nothing: {out}"
+    );
+
+    let (code, out, err) = run(with(&["profile", "merge", a, b]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("merged ("), "{out}");
+    let (code, out, _) = run(with(&["profile", "explain", b]));
+    assert_eq!(code, 0);
+    assert!(out.contains(&format!("Profile {a}")), "{out}");
+    assert!(out.contains("operator"), "{out}");
+    let (_, json_out, _) = run(with(&["profile", "explain", b, "-o", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    let merge_id = v["merges"][0]["id"].as_str().unwrap().to_string();
+
+    let (code, out, err) = run(with(&["profile", "unmerge", a, "--merge", &merge_id]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("restored {b}")), "{out}");
+    // Failures keep the documented exit codes: 4 not found, 1 refused.
+    let (code, _, err) = run(with(&["profile", "explain", "nobody"]));
+    assert_eq!(code, 4, "{err}");
+    let (code, _, err) = run(with(&["profile", "unmerge", a, "--merge", &merge_id]));
+    assert_eq!(code, 1, "already undone: {err}");
+    assert!(err.contains("already undone"), "{err}");
+    let (code, _, _) = ctl.run(&["profile", "merge", a]);
+    assert_eq!(code, 2, "one id is a usage error");
+}

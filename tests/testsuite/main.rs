@@ -15,5 +15,6 @@ mod private_api;
 mod queue_model;
 mod store_model;
 mod support;
+mod tui;
 mod worker;
 mod workflow;

@@ -200,6 +200,10 @@ async fn openapi_lists_every_route() {
         "get /profiles/{id}",
         "delete /profiles/{id}",
         "get /profiles/{id}/events",
+        "post /profiles/merge",
+        "get /profiles/{id}/explain",
+        "post /profiles/{id}/unmerge",
+        "get /merges/{id}",
         "get /sessions",
         "get /sessions/count",
         "get /sessions/{id}",
@@ -1239,4 +1243,137 @@ async fn flow_routes() {
         .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["flow_id"], json!("greet"));
+}
+
+/// Merging by hand, explaining, undoing: success and failure over HTTP.
+#[tokio::test]
+async fn merge_explain_unmerge() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let a = track(&server, "sa", &["page-view"]).await["profile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = track(&server, "sb", &["page-view", "purchase"]).await["profile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prod = Some("production");
+    let call = |m: Method, path: String, body: Option<Value>| {
+        let api = &api;
+        let t = t.clone();
+        async move { api.call(m, &path, Some(&t), prod, body).await }
+    };
+
+    // A dry run shows the result and writes nothing.
+    let (s, v) = call(
+        Method::POST,
+        "/profiles/merge".into(),
+        Some(json!({"ids": [a, b], "dry_run": true})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["outcome"], "merged");
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(
+        v["record"]["result"]["metadata"]["time"]["visit"]["count"],
+        2
+    );
+    let (_, v) = call(Method::GET, "/profiles/count".into(), None).await;
+    assert_eq!(v["count"], 2);
+
+    let (s, v) = call(
+        Method::POST,
+        "/profiles/merge".into(),
+        Some(json!({"ids": [a, b], "survivor": b})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let merge_id = v["record"]["id"].as_str().unwrap().to_string();
+    assert_eq!(v["record"]["survivor"], b.as_str());
+    let (s, v) = call(Method::GET, format!("/profiles/{a}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["id"],
+        b.as_str(),
+        "the merged-away id resolves to the survivor"
+    );
+    let (s, v) = call(Method::GET, format!("/profiles/{a}/explain"), None).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["merges"][0]["trigger"]["kind"], "operator");
+    assert_eq!(v["merges"][0]["trigger"]["detail"], "admin@example.com");
+    assert_eq!(
+        v["events"], 9,
+        "both profiles' events on the survivor (3 system events each)"
+    );
+    let (s, v) = call(Method::GET, format!("/merges/{merge_id}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["merged"], json!([a]));
+
+    let (s, v) = call(
+        Method::POST,
+        format!("/profiles/{b}/unmerge"),
+        Some(json!({"merge": merge_id})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["unmerge"]["action"], "unmerge");
+    let (_, v) = call(Method::GET, format!("/profiles/{a}"), None).await;
+    assert_eq!(v["id"], a.as_str(), "restored");
+
+    // Failures.
+    let (s, _) = call(
+        Method::POST,
+        format!("/profiles/{b}/unmerge"),
+        Some(json!({"merge": merge_id})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "already undone");
+    let (s, _) = call(
+        Method::POST,
+        format!("/profiles/{b}/unmerge"),
+        Some(json!({"merge": "nope"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = call(
+        Method::POST,
+        "/profiles/x/unmerge".into(),
+        Some(json!({"merge": merge_id})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = call(
+        Method::POST,
+        "/profiles/merge".into(),
+        Some(json!({"ids": [a]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = call(
+        Method::POST,
+        "/profiles/merge".into(),
+        Some(json!({"ids": [a, "nobody"]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(
+        Method::POST,
+        "/profiles/merge".into(),
+        Some(json!({"ids": [a, a]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "one profile: nothing to merge");
+    let (s, _) = call(
+        Method::POST,
+        "/profiles/merge".into(),
+        Some(json!({"ids": [a, b], "bogus": 1})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = call(Method::GET, "/profiles/nobody/explain".into(), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(Method::GET, "/merges/nope".into(), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }

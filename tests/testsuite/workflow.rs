@@ -506,3 +506,85 @@ fn flow_commands_validate_convert_dry_run_and_trace() {
     assert_eq!(code, 0);
     assert!(out.contains("remote-call") && out.contains("conditional-segmentation"));
 }
+
+const LOGIN_FLOW: &str = r#"
+id: login
+name: On login
+nodes:
+  - {id: start, plugin: start}
+  - {id: email, plugin: set, init: {set: {"profile@data.contact.email.main": "payload@email"}}}
+  - {id: merge, plugin: merge-profiles, init: {mergeBy: ["profile@data.contact.email.main"]}}
+  - {id: merge2, plugin: merge-profiles, init: {mergeBy: ["profile@data.identifier.id"]}}
+edges: ["start -> email", "email -> merge", "merge -> merge2"]
+"#;
+
+/// The merge node marks the profile when the flow ends; the APM then merges every
+/// profile sharing the keys the flow set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merge_node_queues_the_profile_and_the_apm_merges_it() {
+    use std::sync::Arc;
+    use tracardictl::identity::{Apm, IdentitySettings, KeyPolicy, MergeOptions};
+    let s = in_process(InProcOptions::default()).await;
+    put(&s, kinds::FLOW, flow_doc(LOGIN_FLOW)).await;
+    put(&s, kinds::RULE, rule("on-login", "login", "login")).await;
+    let mut profiles = Vec::new();
+    for session in ["phone", "laptop"] {
+        let (status, resp) = s
+            .track(&track_body(
+                session,
+                json!([{"type": "login", "properties": {"email": "ada@example.com"}}]),
+            ))
+            .await;
+        assert_eq!(status, 200, "{resp}");
+        profiles.push(resp["profile"]["id"].as_str().unwrap().to_string());
+    }
+    assert_ne!(profiles[0], profiles[1], "two devices, two profiles so far");
+    let p = s
+        .store
+        .profile(&s.scope, &profiles[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(p
+        .metadata
+        .system
+        .aux
+        .auto_merge
+        .iter()
+        .any(|f| f.ends_with("data.contact.email.main")));
+    let marked = s.store.marked_for_merge(&s.scope, 10).await.unwrap();
+    assert_eq!(
+        marked.len(),
+        2,
+        "both profiles queued for merging: {marked:?}"
+    );
+    let apm = Apm::new(
+        s.store.clone(),
+        s.locks.clone(),
+        Arc::new(IdentitySettings {
+            policy: KeyPolicy {
+                salt: crate::support::IN_PROC_SALT.into(),
+                blocked: vec![],
+            },
+            merge: MergeOptions::default(),
+            max_profiles_per_merge: 50,
+            never_merge_different_identifier: false,
+        }),
+    );
+    let stats = apm.run_marked(&s.scope, 10).await.unwrap();
+    assert_eq!(stats.merges, 1);
+    let a = s
+        .store
+        .profile(&s.scope, &profiles[0])
+        .await
+        .unwrap()
+        .unwrap();
+    let b = s
+        .store
+        .profile(&s.scope, &profiles[1])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.id, b.id, "one customer, one profile");
+    assert_eq!(a.metadata.time.visit.count, 2);
+}

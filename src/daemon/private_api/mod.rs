@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config_kinds;
 pub mod data;
 pub mod flows;
+pub mod identity;
 pub mod ops;
 pub mod queue;
 
@@ -148,6 +149,8 @@ pub struct PrivateApiOptions {
     pub installation_token: String,
     pub production_only: bool,
     pub token_ttl: chrono::Duration,
+    /// Merge settings for the merge, explain and unmerge routes; None: they answer 409.
+    pub identity: Option<Arc<crate::identity::IdentitySettings>>,
 }
 
 pub struct Inner {
@@ -189,6 +192,7 @@ fn routes() -> Routes {
     let r = config_kinds::routes(r);
     let r = flows::routes(r);
     let r = queue::routes(r);
+    let r = identity::routes(r);
     data::routes(r)
 }
 

@@ -787,7 +787,7 @@ impl Store for SledStore {
 
     async fn durable(&self) -> Result<()> {
         if let Some(wal) = &self.wal {
-            if wal.durable().await? {
+            if Wal::durable(wal).await? {
                 self.checkpoint();
             }
         }
@@ -1385,6 +1385,46 @@ mod conformance {
     }
 
     crate::store_conformance_tests!(fresh());
+
+    /// A caller that goes away mid-flush (a client hanging up) must leave the log usable.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn abandoned_flushes_leave_the_log_usable() {
+        use crate::domain::{Context, Profile, Scope};
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let scope = Scope::default_tenant(Context::Production);
+        {
+            let store = SledStore::open(
+                dir.path(),
+                &OpenOptions {
+                    cache_bytes: 8 << 20,
+                },
+            )
+            .unwrap();
+            for i in 0..50 {
+                store
+                    .put_profile(&scope, &Profile::new(format!("p{i}"), chrono::Utc::now()))
+                    .await
+                    .unwrap();
+                // Dropped right after its first poll, while the write is under way.
+                let _ = tokio::time::timeout(std::time::Duration::ZERO, store.durable()).await;
+            }
+            store.durable().await.unwrap();
+            store
+                .put_profile(&scope, &Profile::new("last".into(), chrono::Utc::now()))
+                .await
+                .unwrap();
+            store.durable().await.unwrap();
+        }
+        let store = SledStore::open(
+            dir.path(),
+            &OpenOptions {
+                cache_bytes: 8 << 20,
+            },
+        )
+        .unwrap();
+        assert_eq!(store.counts(&scope).await.unwrap().profiles, 51);
+    }
 
     #[test]
     fn every_check_is_run() {

@@ -16,7 +16,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Segments larger than this trigger a checkpoint.
 pub(super) const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
@@ -280,16 +280,24 @@ impl Wal {
 
     /// Returns once every record appended before the call is synced to disk. Returns
     /// whether the current segment has grown past the checkpoint size.
-    pub(super) async fn durable(&self) -> Result<bool> {
-        let ticket = self.appended();
-        if self.synced.load(Ordering::SeqCst) >= ticket {
+    ///
+    /// The write runs in its own task: a caller that goes away (a client hanging up)
+    /// never interrupts a write halfway, so the segment stays usable and in order.
+    pub(super) async fn durable(wal: &Arc<Wal>) -> Result<bool> {
+        let ticket = wal.appended();
+        if wal.synced.load(Ordering::SeqCst) >= ticket {
             return Ok(false);
         }
-        let mut seg = self.segment.lock().await;
-        if self.synced.load(Ordering::SeqCst) < ticket {
-            self.write_pending(&mut seg).await?;
-        }
-        Ok(seg.bytes >= CHECKPOINT_BYTES)
+        let wal = wal.clone();
+        tokio::spawn(async move {
+            let mut seg = wal.segment.lock().await;
+            if wal.synced.load(Ordering::SeqCst) < ticket {
+                wal.write_pending(&mut seg).await?;
+            }
+            Ok(seg.bytes >= CHECKPOINT_BYTES)
+        })
+        .await
+        .map_err(|e| wal_err("sync task failed", e))?
     }
 
     /// Syncs what is pending and starts a new segment; returns its number. Every record

@@ -1,0 +1,1610 @@
+//! The state of the terminal UI and `update`, the one place it changes.
+//!
+//! `update(state, action)` is pure: it reads nothing from outside and performs nothing;
+//! what must happen outside (an API call, the editor, quitting) comes back as
+//! [`Effect`]s for the event loop to carry out.
+
+use crate::domain::Context;
+use serde_json::Value;
+use std::collections::VecDeque;
+
+use super::dashboard::DashData;
+use super::health::HealthData;
+
+/// Events kept by the live screen; older ones scroll away.
+pub const LIVE_CAP: usize = 500;
+/// Profiles per page.
+pub const PAGE: usize = 20;
+
+/// A configuration screen, by the kind it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Sources,
+    Rules,
+    Flows,
+    Segments,
+    Consents,
+    Destinations,
+    Resources,
+    Users,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Sources,
+        Kind::Rules,
+        Kind::Flows,
+        Kind::Segments,
+        Kind::Consents,
+        Kind::Destinations,
+        Kind::Resources,
+        Kind::Users,
+    ];
+
+    /// The kind's name in the private API (`/config/{kind}`); users have their own route.
+    pub fn api(self) -> &'static str {
+        match self {
+            Kind::Sources => "event-source",
+            Kind::Rules => "rule",
+            Kind::Flows => "flow",
+            Kind::Segments => "segment",
+            Kind::Consents => "consent-type",
+            Kind::Destinations => "destination",
+            Kind::Resources => "resource",
+            Kind::Users => "user",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Sources => "Event sources",
+            Kind::Rules => "Rules",
+            Kind::Flows => "Flows",
+            Kind::Segments => "Segments",
+            Kind::Consents => "Consent types",
+            Kind::Destinations => "Destinations",
+            Kind::Resources => "Resources",
+            Kind::Users => "Users",
+        }
+    }
+
+    /// Whether documents of this kind are edited and created as YAML (`apply` form).
+    pub fn editable(self) -> bool {
+        self != Kind::Users
+    }
+
+    fn index(self) -> usize {
+        Kind::ALL.iter().position(|k| *k == self).unwrap_or(0)
+    }
+}
+
+/// What the main area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Dashboard,
+    Profiles,
+    Live,
+    Config(Kind),
+    Deploy,
+    Health,
+}
+
+impl Screen {
+    /// Names accepted by `:`, first the one shown.
+    pub const NAMES: &'static [(&'static str, Screen)] = &[
+        ("dashboard", Screen::Dashboard),
+        ("dash", Screen::Dashboard),
+        ("profiles", Screen::Profiles),
+        ("profile", Screen::Profiles),
+        ("live", Screen::Live),
+        ("events", Screen::Live),
+        ("sources", Screen::Config(Kind::Sources)),
+        ("event-sources", Screen::Config(Kind::Sources)),
+        ("rules", Screen::Config(Kind::Rules)),
+        ("flows", Screen::Config(Kind::Flows)),
+        ("segments", Screen::Config(Kind::Segments)),
+        ("consents", Screen::Config(Kind::Consents)),
+        ("destinations", Screen::Config(Kind::Destinations)),
+        ("resources", Screen::Config(Kind::Resources)),
+        ("users", Screen::Config(Kind::Users)),
+        ("deploy", Screen::Deploy),
+        ("health", Screen::Health),
+    ];
+
+    /// The screen a `:` command names: an exact name, else the only one it begins.
+    pub fn parse(s: &str) -> Option<Screen> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.is_empty() {
+            return None;
+        }
+        if let Some((_, sc)) = Screen::NAMES.iter().find(|(n, _)| *n == s) {
+            return Some(*sc);
+        }
+        let mut hits = Screen::NAMES.iter().filter(|(n, _)| n.starts_with(&s));
+        let first = hits.next()?.1;
+        hits.all(|(_, sc)| *sc == first).then_some(first)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Dashboard => "Dashboard",
+            Screen::Profiles => "Profiles",
+            Screen::Live => "Live events",
+            Screen::Config(k) => k.title(),
+            Screen::Deploy => "Deploy",
+            Screen::Health => "Health",
+        }
+    }
+}
+
+/// What a key or an API answer asks of the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Enter,
+    Back,
+    /// `:` — type a screen name.
+    StartCommand,
+    /// `/` — type a filter or a search.
+    StartFilter,
+    Input(char),
+    Backspace,
+    Help,
+    /// `y` — the selection as raw JSON, then YAML.
+    Raw,
+    /// `e` — edit the selection in $EDITOR.
+    Edit,
+    /// `n` — create a document of this kind in $EDITOR.
+    Create,
+    /// `t` — enable or disable the selected configuration document.
+    Toggle,
+    /// Ctrl-D — delete the selection, after confirmation.
+    Delete,
+    /// `y` or `Enter` in a confirmation.
+    ConfirmYes,
+    /// `n` or `Esc` in a confirmation.
+    ConfirmNo,
+    /// `c` — staging ⇄ production.
+    SwitchContext,
+    /// `p` on the live screen.
+    TogglePause,
+    /// `r` — fetch again.
+    Refresh,
+    /// `]` / `[` — next and previous page.
+    NextPage,
+    PrevPage,
+    /// `Tab` — next section of a detail view.
+    NextTab,
+    /// `D` on the deploy screen: deploy staging to production, after confirmation.
+    Deploy,
+    /// Time passed; screens that poll ask again.
+    Tick,
+    /// An answer from the API worker.
+    Loaded(Loaded),
+    /// The editor closed: the text saved, or why there is none.
+    Edited {
+        kind: Kind,
+        outcome: EditOutcome,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditOutcome {
+    Saved(Value),
+    Unchanged,
+    Failed(String),
+}
+
+/// A call for the API worker. Every one names the context it is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Dashboard,
+    Health,
+    /// A page of profiles matching a search (empty: all).
+    Profiles {
+        query: String,
+        after: Option<String>,
+    },
+    /// A profile with its events and sessions.
+    Profile(String),
+    Config(Kind),
+    /// One document, fetched to be edited.
+    ForEdit(Kind, String),
+    Apply(Kind, Value),
+    /// Flip a document's `enabled`.
+    Toggle(Kind, String),
+    DeleteConfig(Kind, String),
+    DeleteProfile(String),
+    DeployPlan,
+    /// What deploying one object would change: production's YAML against staging's.
+    DeployDiff {
+        kind: String,
+        id: String,
+    },
+    Deploy,
+    /// Start (true) or stop the live stream.
+    Stream(bool),
+}
+
+/// What the event loop must do after an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Call(Context, Request),
+    /// Suspend the UI and open `$EDITOR` on this YAML.
+    Edit {
+        kind: Kind,
+        yaml: String,
+    },
+    Quit,
+}
+
+/// An API answer, tagged with the context it was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub context: Context,
+    pub data: Result<Data, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    Dashboard(DashData),
+    Health(HealthData),
+    Profiles {
+        query: String,
+        after: Option<String>,
+        items: Vec<Value>,
+        next: Option<String>,
+    },
+    Profile {
+        profile: Value,
+        events: Vec<Value>,
+        sessions: Vec<Value>,
+    },
+    Config(Kind, Vec<Value>),
+    ForEdit(Kind, Value),
+    /// A change went through; the message says what it did.
+    Done(String),
+    DeployPlan(Value),
+    /// A unified diff to show, with its title.
+    Diff(String, String),
+    /// One event from the live stream.
+    Event(Value),
+    /// The stream said how many events this subscriber missed.
+    Lagged(u64),
+    StreamState(bool),
+    /// The stream failed or ended; the worker reconnects.
+    StreamDown(String),
+}
+
+/// A question waiting for y/n.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub question: String,
+    pub request: Request,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    Command(String),
+    Filter(String),
+    Help,
+    Confirm(Confirm),
+}
+
+/// Text shown over the screen by `y` (and `Enter` on a live event).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawView {
+    pub title: String,
+    pub value: Value,
+    pub yaml: bool,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileDetail {
+    pub profile: Value,
+    pub events: Vec<Value>,
+    pub sessions: Vec<Value>,
+    /// Section shown below the summary: 0 traits, 1 data, 2 events, 3 sessions.
+    pub tab: usize,
+    pub selected: usize,
+}
+
+pub const PROFILE_TABS: [&str; 4] = ["Traits", "Data", "Events", "Sessions"];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfilesState {
+    pub query: String,
+    pub items: Vec<Value>,
+    pub selected: usize,
+    /// The cursor this page was fetched after, and those of the pages before it.
+    pub after: Option<String>,
+    pub back: Vec<Option<String>>,
+    pub next: Option<String>,
+    pub loaded: bool,
+    pub detail: Option<ProfileDetail>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    pub events: VecDeque<Value>,
+    /// Events that arrived while paused, shown on resume.
+    pub held: Vec<Value>,
+    pub paused: bool,
+    pub filter: String,
+    pub selected: usize,
+    pub connected: bool,
+    pub missed: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListState {
+    pub items: Vec<Value>,
+    pub selected: usize,
+    pub filter: String,
+    pub loaded: bool,
+    /// The flow whose graph is shown (flows only).
+    pub open: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeployState {
+    pub plan: Option<Value>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub url: String,
+    pub user: String,
+    pub context: Context,
+    pub readonly: bool,
+    pub screen: Screen,
+    /// Screens visited before, for `Esc`.
+    pub history: Vec<Screen>,
+    pub mode: Mode,
+    pub raw: Option<RawView>,
+    /// The last thing that happened, shown above the help bar.
+    pub status: String,
+    pub error: bool,
+    /// Calls sent and not yet answered.
+    pub pending: usize,
+    pub dashboard: Option<DashData>,
+    pub health: Option<HealthData>,
+    pub profiles: ProfilesState,
+    pub live: LiveState,
+    pub lists: Vec<ListState>,
+    pub deploy: DeployState,
+}
+
+impl App {
+    pub fn new(url: &str, user: &str, context: Context, readonly: bool) -> App {
+        App {
+            url: url.to_string(),
+            user: user.to_string(),
+            context,
+            readonly,
+            screen: Screen::Dashboard,
+            history: Vec::new(),
+            mode: Mode::Normal,
+            raw: None,
+            status: String::new(),
+            error: false,
+            pending: 0,
+            dashboard: None,
+            health: None,
+            profiles: ProfilesState::default(),
+            live: LiveState::default(),
+            lists: Kind::ALL.iter().map(|_| ListState::default()).collect(),
+            deploy: DeployState::default(),
+        }
+    }
+
+    /// The calls that fill the first screen.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.enter_screen()
+    }
+
+    pub fn list(&self, k: Kind) -> &ListState {
+        &self.lists[k.index()]
+    }
+
+    fn list_mut(&mut self, k: Kind) -> &mut ListState {
+        &mut self.lists[k.index()]
+    }
+
+    fn call(&mut self, r: Request) -> Effect {
+        self.pending += 1;
+        Effect::Call(self.context, r)
+    }
+
+    fn say(&mut self, msg: impl Into<String>) {
+        self.status = msg.into();
+        self.error = false;
+    }
+
+    fn fail(&mut self, msg: impl Into<String>) {
+        self.status = msg.into();
+        self.error = true;
+    }
+
+    /// The live events that pass the filter, newest first.
+    pub fn live_visible(&self) -> Vec<&Value> {
+        let f = self.live.filter.to_ascii_lowercase();
+        self.live
+            .events
+            .iter()
+            .rev()
+            .filter(|e| f.is_empty() || live_matches(e, &f))
+            .collect()
+    }
+
+    /// The documents of a configuration list that pass its filter.
+    pub fn list_visible(&self, k: Kind) -> Vec<&Value> {
+        let l = self.list(k);
+        let f = l.filter.to_ascii_lowercase();
+        l.items
+            .iter()
+            .filter(|d| {
+                f.is_empty()
+                    || text(d, "id").to_ascii_lowercase().contains(&f)
+                    || text(d, "name").to_ascii_lowercase().contains(&f)
+                    || text(d, "email").to_ascii_lowercase().contains(&f)
+            })
+            .collect()
+    }
+
+    fn enter_screen(&mut self) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match self.screen {
+            Screen::Dashboard => out.push(self.call(Request::Dashboard)),
+            Screen::Health => out.push(self.call(Request::Health)),
+            Screen::Profiles => {
+                if !self.profiles.loaded {
+                    let query = self.profiles.query.clone();
+                    out.push(self.call(Request::Profiles { query, after: None }));
+                }
+            }
+            Screen::Live => {
+                if !self.live.connected {
+                    // A stream answers many times, never "done": not a pending call.
+                    out.push(Effect::Call(self.context, Request::Stream(true)));
+                }
+            }
+            Screen::Config(k) => out.push(self.call(Request::Config(k))),
+            Screen::Deploy => out.push(self.call(Request::DeployPlan)),
+        }
+        out
+    }
+
+    fn goto(&mut self, s: Screen) -> Vec<Effect> {
+        if s != self.screen {
+            self.history.push(self.screen);
+            if self.history.len() > 32 {
+                self.history.remove(0);
+            }
+            self.screen = s;
+        }
+        self.raw = None;
+        self.enter_screen()
+    }
+
+    /// The number of rows of the list the cursor moves in.
+    fn rows(&self) -> usize {
+        match self.screen {
+            Screen::Profiles => match &self.profiles.detail {
+                Some(d) => match d.tab {
+                    2 => d.events.len(),
+                    3 => d.sessions.len(),
+                    _ => 0,
+                },
+                None => self.profiles.items.len(),
+            },
+            Screen::Live => self.live_visible().len(),
+            Screen::Config(k) => self.list_visible(k).len(),
+            Screen::Deploy => changes(self.deploy.plan.as_ref()).len(),
+            Screen::Dashboard | Screen::Health => 0,
+        }
+    }
+
+    fn cursor(&mut self) -> Option<&mut usize> {
+        match self.screen {
+            Screen::Profiles => Some(match &mut self.profiles.detail {
+                Some(d) => &mut d.selected,
+                None => &mut self.profiles.selected,
+            }),
+            Screen::Live => Some(&mut self.live.selected),
+            Screen::Config(k) => Some(&mut self.list_mut(k).selected),
+            Screen::Deploy => Some(&mut self.deploy.selected),
+            Screen::Dashboard | Screen::Health => None,
+        }
+    }
+
+    fn move_cursor(&mut self, delta: isize) {
+        if let Some(raw) = &mut self.raw {
+            raw.scroll = (raw.scroll as isize + delta).clamp(0, u16::MAX as isize) as u16;
+            return;
+        }
+        let rows = self.rows();
+        if let Some(c) = self.cursor() {
+            let max = rows.saturating_sub(1) as isize;
+            *c = (*c as isize + delta).clamp(0, max.max(0)) as usize;
+        }
+    }
+
+    /// What `y`, `e` and Ctrl-D act on: (title, document).
+    pub fn selection(&self) -> Option<(String, Value)> {
+        match self.screen {
+            Screen::Profiles => match &self.profiles.detail {
+                Some(d) => {
+                    let picked = match d.tab {
+                        2 => d.events.get(d.selected),
+                        3 => d.sessions.get(d.selected),
+                        _ => None,
+                    };
+                    match picked {
+                        Some(v) => {
+                            Some((format!("{}/{}", tab_kind(d.tab), text(v, "id")), v.clone()))
+                        }
+                        None => Some((
+                            format!("profile/{}", text(&d.profile, "id")),
+                            d.profile.clone(),
+                        )),
+                    }
+                }
+                None => self
+                    .profiles
+                    .items
+                    .get(self.profiles.selected)
+                    .map(|p| (format!("profile/{}", text(p, "id")), p.clone())),
+            },
+            Screen::Live => self
+                .live_visible()
+                .get(self.live.selected)
+                .map(|e| (format!("event/{}", text(e, "id")), (*e).clone())),
+            Screen::Config(k) => {
+                let l = self.list(k);
+                if let Some(open) = &l.open {
+                    return Some((format!("{}/{}", k.api(), text(open, "id")), open.clone()));
+                }
+                self.list_visible(k)
+                    .get(l.selected)
+                    .map(|d| (format!("{}/{}", k.api(), text(d, "id")), (*d).clone()))
+            }
+            Screen::Deploy => self.deploy.plan.clone().map(|p| ("deploy plan".into(), p)),
+            Screen::Dashboard => self
+                .dashboard
+                .as_ref()
+                .map(|d| ("stats".into(), d.stats.clone())),
+            Screen::Health => self
+                .health
+                .as_ref()
+                .map(|h| ("stats".into(), h.stats.clone())),
+        }
+    }
+}
+
+fn tab_kind(tab: usize) -> &'static str {
+    if tab == 3 {
+        "session"
+    } else {
+        "event"
+    }
+}
+
+/// The changes of a deploy plan.
+pub fn changes(plan: Option<&Value>) -> Vec<Value> {
+    plan.and_then(|p| p.get("changes"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A dot path of a JSON value as display text ("" when absent).
+pub fn text(v: &Value, path: &str) -> String {
+    let mut cur = v;
+    for k in path.split('.') {
+        match cur.get(k) {
+            Some(x) => cur = x,
+            None => return String::new(),
+        }
+    }
+    match cur {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn live_matches(e: &Value, f: &str) -> bool {
+    ["type", "source.id", "profile.id", "session.id", "id"]
+        .iter()
+        .any(|p| text(e, p).to_ascii_lowercase().contains(f))
+}
+
+/// A YAML template for a new document of a kind.
+fn template(k: Kind) -> String {
+    let extra = match k {
+        Kind::Sources => "type: rest\n",
+        Kind::Rules => "source:\n  id: \"\"\nevent_type:\n  id: page-view\nflow:\n  id: \"\"\n",
+        Kind::Segments => "condition: 'profile@stats.visits > 1'\n",
+        Kind::Resources | Kind::Destinations => "type: \"\"\n",
+        _ => "",
+    };
+    format!(
+        "kind: {}\nid: new-{}\nname: New {}\n{extra}enabled: true\n",
+        k.api(),
+        k.api(),
+        k.api()
+    )
+}
+
+/// Applies an action to the state and says what must happen outside.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // Typing into the command or filter line.
+    match (&mut app.mode, &action) {
+        (Mode::Command(s) | Mode::Filter(s), Action::Input(c)) => {
+            s.push(*c);
+            return Vec::new();
+        }
+        (Mode::Command(s) | Mode::Filter(s), Action::Backspace) => {
+            s.pop();
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match action {
+        Action::Quit => match app.mode {
+            Mode::Normal => vec![Effect::Quit],
+            _ => {
+                app.mode = Mode::Normal;
+                Vec::new()
+            }
+        },
+        Action::Help => {
+            app.mode = if app.mode == Mode::Help {
+                Mode::Normal
+            } else {
+                Mode::Help
+            };
+            Vec::new()
+        }
+        Action::StartCommand => {
+            app.mode = Mode::Command(String::new());
+            Vec::new()
+        }
+        Action::StartFilter => {
+            let current = match app.screen {
+                Screen::Profiles => app.profiles.query.clone(),
+                Screen::Live => app.live.filter.clone(),
+                Screen::Config(k) => app.list(k).filter.clone(),
+                _ => String::new(),
+            };
+            app.mode = Mode::Filter(current);
+            Vec::new()
+        }
+        Action::Input(_) | Action::Backspace => Vec::new(),
+        Action::Up => {
+            app.move_cursor(-1);
+            Vec::new()
+        }
+        Action::Down => {
+            app.move_cursor(1);
+            Vec::new()
+        }
+        Action::PageUp => {
+            app.move_cursor(-10);
+            Vec::new()
+        }
+        Action::PageDown => {
+            app.move_cursor(10);
+            Vec::new()
+        }
+        Action::Top => {
+            app.move_cursor(-(u16::MAX as isize));
+            Vec::new()
+        }
+        Action::Bottom => {
+            app.move_cursor(u16::MAX as isize);
+            Vec::new()
+        }
+        Action::Enter => enter(app),
+        Action::Back => back(app),
+        Action::Raw => {
+            match &mut app.raw {
+                Some(r) if !r.yaml => r.yaml = true,
+                Some(_) => app.raw = None,
+                None => {
+                    if let Some((title, value)) = app.selection() {
+                        app.raw = Some(RawView {
+                            title,
+                            value,
+                            yaml: false,
+                            scroll: 0,
+                        });
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::Edit => edit(app),
+        Action::Create => {
+            if app.readonly {
+                app.fail("read-only: creating is off");
+                return Vec::new();
+            }
+            match app.screen {
+                Screen::Config(k) if k.editable() => vec![Effect::Edit {
+                    kind: k,
+                    yaml: template(k),
+                }],
+                _ => Vec::new(),
+            }
+        }
+        Action::Delete => delete(app),
+        Action::Toggle => {
+            if app.readonly {
+                app.fail("read-only: enabling and disabling are off");
+                return Vec::new();
+            }
+            match (app.screen, app.selection()) {
+                (Screen::Config(k), Some((_, doc))) if k.editable() => {
+                    vec![app.call(Request::Toggle(k, text(&doc, "id")))]
+                }
+                _ => Vec::new(),
+            }
+        }
+        Action::ConfirmYes => match std::mem::replace(&mut app.mode, Mode::Normal) {
+            Mode::Confirm(c) => {
+                app.say("working…");
+                vec![app.call(c.request)]
+            }
+            other => {
+                app.mode = other;
+                Vec::new()
+            }
+        },
+        Action::ConfirmNo => {
+            if matches!(app.mode, Mode::Confirm(_)) {
+                app.mode = Mode::Normal;
+                app.say("cancelled");
+            }
+            Vec::new()
+        }
+        Action::SwitchContext => {
+            app.context = match app.context {
+                Context::Staging => Context::Production,
+                Context::Production => Context::Staging,
+            };
+            app.profiles = ProfilesState {
+                query: app.profiles.query.clone(),
+                ..ProfilesState::default()
+            };
+            app.live = LiveState {
+                filter: app.live.filter.clone(),
+                ..LiveState::default()
+            };
+            app.lists = Kind::ALL.iter().map(|_| ListState::default()).collect();
+            app.dashboard = None;
+            app.deploy = DeployState::default();
+            app.raw = None;
+            app.say(format!("context: {}", app.context.as_str()));
+            let mut out = Vec::new();
+            if app.screen != Screen::Live {
+                // The old stream belongs to the other context.
+                out.push(Effect::Call(app.context, Request::Stream(false)));
+            }
+            out.extend(app.enter_screen());
+            out
+        }
+        Action::TogglePause => {
+            if app.screen == Screen::Live {
+                app.live.paused = !app.live.paused;
+                if !app.live.paused {
+                    let held = std::mem::take(&mut app.live.held);
+                    for e in held {
+                        push_live(&mut app.live, e);
+                    }
+                    app.say("live: resumed");
+                } else {
+                    app.say("live: paused (p resumes)");
+                }
+            }
+            Vec::new()
+        }
+        Action::Refresh => {
+            if app.screen == Screen::Profiles {
+                app.profiles.loaded = false;
+                if let Some(d) = &app.profiles.detail {
+                    let id = text(&d.profile, "id");
+                    return vec![app.call(Request::Profile(id))];
+                }
+            }
+            app.enter_screen()
+        }
+        Action::NextPage => {
+            if app.screen == Screen::Profiles && app.profiles.detail.is_none() {
+                if let Some(next) = app.profiles.next.clone() {
+                    let here = app.profiles.after.clone();
+                    app.profiles.back.push(here);
+                    let query = app.profiles.query.clone();
+                    return vec![app.call(Request::Profiles {
+                        query,
+                        after: Some(next),
+                    })];
+                }
+                app.say("last page");
+            }
+            Vec::new()
+        }
+        Action::PrevPage => {
+            if app.screen == Screen::Profiles && app.profiles.detail.is_none() {
+                if let Some(after) = app.profiles.back.pop() {
+                    let query = app.profiles.query.clone();
+                    return vec![app.call(Request::Profiles { query, after })];
+                }
+                app.say("first page");
+            }
+            Vec::new()
+        }
+        Action::NextTab => {
+            if let (Screen::Profiles, Some(d)) = (app.screen, &mut app.profiles.detail) {
+                d.tab = (d.tab + 1) % PROFILE_TABS.len();
+                d.selected = 0;
+            }
+            Vec::new()
+        }
+        Action::Deploy => {
+            if app.screen != Screen::Deploy {
+                return Vec::new();
+            }
+            if app.readonly {
+                app.fail("read-only: deploying is off");
+                return Vec::new();
+            }
+            let n = changes(app.deploy.plan.as_ref())
+                .iter()
+                .filter(|c| text(c, "result") != "unchanged")
+                .count();
+            app.mode = Mode::Confirm(Confirm {
+                question: format!("Deploy staging to production ({n} change(s))?"),
+                request: Request::Deploy,
+            });
+            Vec::new()
+        }
+        Action::Tick => match (app.screen, &app.mode, app.pending) {
+            (Screen::Dashboard, Mode::Normal, 0) => vec![app.call(Request::Dashboard)],
+            (Screen::Health, Mode::Normal, 0) => vec![app.call(Request::Health)],
+            _ => Vec::new(),
+        },
+        Action::Loaded(l) => loaded(app, l),
+        Action::Edited { kind, outcome } => match outcome {
+            EditOutcome::Saved(doc) => {
+                app.say(format!("applying {}…", kind.api()));
+                vec![app.call(Request::Apply(kind, doc))]
+            }
+            EditOutcome::Unchanged => {
+                app.say("edit cancelled, no changes made");
+                Vec::new()
+            }
+            EditOutcome::Failed(why) => {
+                app.fail(why);
+                Vec::new()
+            }
+        },
+    }
+}
+
+fn enter(app: &mut App) -> Vec<Effect> {
+    match std::mem::replace(&mut app.mode, Mode::Normal) {
+        Mode::Command(s) => {
+            if s.trim() == "q" || s.trim() == "quit" {
+                return vec![Effect::Quit];
+            }
+            match Screen::parse(&s) {
+                Some(sc) => app.goto(sc),
+                None => {
+                    let names: Vec<&str> = Screen::NAMES.iter().map(|(n, _)| *n).collect();
+                    app.fail(format!(
+                        "no screen `{}`; try one of: {}",
+                        s.trim(),
+                        names.join(", ")
+                    ));
+                    Vec::new()
+                }
+            }
+        }
+        Mode::Filter(s) => {
+            let s = s.trim().to_string();
+            match app.screen {
+                Screen::Profiles => {
+                    app.profiles = ProfilesState {
+                        query: s.clone(),
+                        ..ProfilesState::default()
+                    };
+                    app.say(if s.is_empty() {
+                        "all profiles".to_string()
+                    } else {
+                        format!("searching `{s}`…")
+                    });
+                    vec![app.call(Request::Profiles {
+                        query: s,
+                        after: None,
+                    })]
+                }
+                Screen::Live => {
+                    app.live.filter = s;
+                    app.live.selected = 0;
+                    Vec::new()
+                }
+                Screen::Config(k) => {
+                    let l = app.list_mut(k);
+                    l.filter = s;
+                    l.selected = 0;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            }
+        }
+        Mode::Confirm(c) => {
+            app.mode = Mode::Confirm(c);
+            update(app, Action::ConfirmYes)
+        }
+        Mode::Help => Vec::new(),
+        Mode::Normal => {
+            if app.raw.is_some() {
+                return Vec::new();
+            }
+            match app.screen {
+                Screen::Profiles => {
+                    if let Some(d) = &app.profiles.detail {
+                        if d.tab >= 2 {
+                            return update(app, Action::Raw);
+                        }
+                        return Vec::new();
+                    }
+                    match app.profiles.items.get(app.profiles.selected) {
+                        Some(p) => {
+                            let id = text(p, "id");
+                            app.profiles.detail = Some(ProfileDetail {
+                                profile: p.clone(),
+                                ..ProfileDetail::default()
+                            });
+                            app.say("Tab: traits, data, events, sessions · Esc back");
+                            vec![app.call(Request::Profile(id))]
+                        }
+                        None => Vec::new(),
+                    }
+                }
+                Screen::Live => update(app, Action::Raw),
+                Screen::Config(Kind::Flows) => {
+                    let picked = app
+                        .list_visible(Kind::Flows)
+                        .get(app.list(Kind::Flows).selected)
+                        .map(|v| (*v).clone());
+                    app.list_mut(Kind::Flows).open = picked;
+                    Vec::new()
+                }
+                Screen::Deploy => {
+                    let all = changes(app.deploy.plan.as_ref());
+                    match all.get(app.deploy.selected) {
+                        Some(c) if text(c, "result") != "unchanged" => {
+                            let (kind, id) = (text(c, "kind"), text(c, "id"));
+                            vec![app.call(Request::DeployDiff { kind, id })]
+                        }
+                        Some(_) => {
+                            app.say("unchanged: production already has this");
+                            Vec::new()
+                        }
+                        None => Vec::new(),
+                    }
+                }
+                Screen::Config(_) => update(app, Action::Raw),
+                Screen::Dashboard => app.goto(Screen::Profiles),
+                Screen::Health => Vec::new(),
+            }
+        }
+    }
+}
+
+fn back(app: &mut App) -> Vec<Effect> {
+    if app.mode != Mode::Normal {
+        app.mode = Mode::Normal;
+        return Vec::new();
+    }
+    if app.raw.take().is_some() {
+        return Vec::new();
+    }
+    match app.screen {
+        Screen::Profiles if app.profiles.detail.is_some() => {
+            app.profiles.detail = None;
+            return Vec::new();
+        }
+        Screen::Config(k) if app.list(k).open.is_some() => {
+            app.list_mut(k).open = None;
+            return Vec::new();
+        }
+        Screen::Config(k) if !app.list(k).filter.is_empty() => {
+            app.list_mut(k).filter.clear();
+            return Vec::new();
+        }
+        Screen::Live if !app.live.filter.is_empty() => {
+            app.live.filter.clear();
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match app.history.pop() {
+        Some(prev) => {
+            app.screen = prev;
+            app.enter_screen()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn edit(app: &mut App) -> Vec<Effect> {
+    if app.readonly {
+        app.fail("read-only: editing is off");
+        return Vec::new();
+    }
+    match app.screen {
+        Screen::Config(k) if k.editable() => match app.selection() {
+            Some((_, doc)) => {
+                let id = text(&doc, "id");
+                app.say(format!("opening {}/{id}…", k.api()));
+                vec![app.call(Request::ForEdit(k, id))]
+            }
+            None => Vec::new(),
+        },
+        Screen::Config(Kind::Users) => {
+            app.fail("users are not edited here; use `tracardictl` user commands");
+            Vec::new()
+        }
+        _ => {
+            app.fail("nothing to edit here (configuration screens edit in $EDITOR)");
+            Vec::new()
+        }
+    }
+}
+
+fn delete(app: &mut App) -> Vec<Effect> {
+    if app.readonly {
+        app.fail("read-only: deleting is off");
+        return Vec::new();
+    }
+    let request = match app.screen {
+        Screen::Profiles => app
+            .selection()
+            .filter(|(t, _)| t.starts_with("profile/"))
+            .map(|(_, p)| Request::DeleteProfile(text(&p, "id"))),
+        Screen::Config(k) => app
+            .selection()
+            .map(|(_, d)| Request::DeleteConfig(k, text(&d, "id"))),
+        _ => None,
+    };
+    match request {
+        Some(r) => {
+            let what = match &r {
+                Request::DeleteProfile(id) => {
+                    format!("profile {id} with its sessions and events")
+                }
+                Request::DeleteConfig(k, id) => format!("{} {id}", k.api()),
+                _ => String::new(),
+            };
+            app.mode = Mode::Confirm(Confirm {
+                question: format!("Delete {what} in {}?", app.context.as_str()),
+                request: r,
+            });
+        }
+        None => app.fail("nothing to delete here"),
+    }
+    Vec::new()
+}
+
+fn push_live(live: &mut LiveState, e: Value) {
+    live.events.push_back(e);
+    while live.events.len() > LIVE_CAP {
+        live.events.pop_front();
+    }
+    // Keep the cursor on the same event as new ones arrive on top.
+    if live.selected > 0 {
+        live.selected = (live.selected + 1).min(live.events.len().saturating_sub(1));
+    }
+}
+
+fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
+    let stream_item = matches!(
+        l.data,
+        Ok(Data::Event(_))
+            | Ok(Data::Lagged(_))
+            | Ok(Data::StreamState(_))
+            | Ok(Data::StreamDown(_))
+    );
+    if !stream_item {
+        app.pending = app.pending.saturating_sub(1);
+    }
+    if l.context != app.context {
+        return Vec::new();
+    }
+    let data = match l.data {
+        Ok(d) => d,
+        Err(e) => {
+            app.fail(e);
+            return Vec::new();
+        }
+    };
+    match data {
+        Data::Dashboard(mut d) => {
+            if let Some(prev) = &app.dashboard {
+                d.carry_history(prev);
+            }
+            app.dashboard = Some(d);
+            if app.error && app.screen == Screen::Dashboard {
+                app.say("");
+            }
+        }
+        Data::Health(h) => app.health = Some(h),
+        Data::Profiles {
+            query,
+            after,
+            items,
+            next,
+        } => {
+            if query != app.profiles.query {
+                return Vec::new();
+            }
+            let p = &mut app.profiles;
+            p.after = after;
+            p.items = items;
+            p.next = next;
+            p.selected = 0;
+            p.loaded = true;
+            let n = p.items.len();
+            app.say(match (n, query.is_empty()) {
+                (0, true) => "no profiles yet: post an event to the collector".to_string(),
+                (0, false) => format!("no profile matches `{query}`"),
+                (n, _) => format!("{n} profile(s); Enter opens one"),
+            });
+        }
+        Data::Profile {
+            profile,
+            events,
+            sessions,
+        } => {
+            let keep = app.profiles.detail.as_ref().map(|d| (d.tab, d.selected));
+            let (tab, selected) = keep.unwrap_or((0, 0));
+            app.profiles.detail = Some(ProfileDetail {
+                profile,
+                events,
+                sessions,
+                tab,
+                selected,
+            });
+        }
+        Data::Config(k, items) => {
+            let l = app.list_mut(k);
+            l.items = items;
+            l.loaded = true;
+            l.selected = l.selected.min(l.items.len().saturating_sub(1));
+        }
+        Data::ForEdit(k, doc) => {
+            let mut m = serde_json::Map::new();
+            m.insert("kind".into(), Value::String(k.api().into()));
+            if let Value::Object(o) = doc {
+                for (key, v) in o {
+                    if key != "kind" {
+                        m.insert(key, v);
+                    }
+                }
+            }
+            match serde_yaml::to_string(&Value::Object(m)) {
+                Ok(yaml) => return vec![Effect::Edit { kind: k, yaml }],
+                Err(e) => app.fail(format!("cannot render YAML: {e}")),
+            }
+        }
+        Data::Done(msg) => {
+            app.say(msg);
+            app.raw = None;
+            if app.screen == Screen::Profiles {
+                app.profiles.detail = None;
+                app.profiles.loaded = false;
+            }
+            return app.enter_screen();
+        }
+        Data::DeployPlan(p) => {
+            app.deploy.plan = Some(p);
+            app.deploy.selected = 0;
+        }
+        Data::Diff(title, diff) => {
+            app.raw = Some(RawView {
+                title,
+                value: Value::String(diff),
+                yaml: true,
+                scroll: 0,
+            });
+        }
+        Data::Event(e) => {
+            if app.live.paused {
+                app.live.held.push(e);
+                if app.live.held.len() > LIVE_CAP {
+                    app.live.held.remove(0);
+                }
+            } else {
+                push_live(&mut app.live, e);
+            }
+        }
+        Data::Lagged(n) => app.live.missed += n,
+        Data::StreamState(on) => app.live.connected = on,
+        Data::StreamDown(why) => {
+            app.live.connected = false;
+            if app.screen == Screen::Live {
+                app.fail(why);
+            }
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn app() -> App {
+        App::new(
+            "http://127.0.0.1:8686",
+            "admin@example.com",
+            Context::Production,
+            false,
+        )
+    }
+
+    fn ok(data: Data) -> Action {
+        Action::Loaded(Loaded {
+            context: Context::Production,
+            data: Ok(data),
+        })
+    }
+
+    fn type_in(app: &mut App, s: &str) {
+        for c in s.chars() {
+            update(app, Action::Input(c));
+        }
+    }
+
+    #[test]
+    fn colon_jumps_to_a_screen_by_name_or_prefix() {
+        let mut a = app();
+        update(&mut a, Action::StartCommand);
+        type_in(&mut a, "prof");
+        let fx = update(&mut a, Action::Enter);
+        assert_eq!(a.screen, Screen::Profiles);
+        assert_eq!(a.mode, Mode::Normal);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Profiles {
+                    query: String::new(),
+                    after: None
+                }
+            )]
+        );
+        update(&mut a, Action::StartCommand);
+        type_in(&mut a, "nope");
+        update(&mut a, Action::Enter);
+        assert!(a.error);
+        assert_eq!(a.screen, Screen::Profiles);
+        assert_eq!(
+            Screen::parse("d"),
+            None,
+            "ambiguous: dashboard, deploy, destinations"
+        );
+        assert_eq!(Screen::parse("ru"), Some(Screen::Config(Kind::Rules)));
+    }
+
+    #[test]
+    fn esc_goes_back_through_detail_then_screens() {
+        let mut a = app();
+        update(&mut a, Action::StartCommand);
+        type_in(&mut a, "profiles");
+        update(&mut a, Action::Enter);
+        update(
+            &mut a,
+            ok(Data::Profiles {
+                query: String::new(),
+                after: None,
+                items: vec![json!({"id": "p1"}), json!({"id": "p2"})],
+                next: None,
+            }),
+        );
+        update(&mut a, Action::Down);
+        let fx = update(&mut a, Action::Enter);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Profile("p2".into())
+            )]
+        );
+        assert!(a.profiles.detail.is_some());
+        update(&mut a, Action::Back);
+        assert!(a.profiles.detail.is_none());
+        update(&mut a, Action::Back);
+        assert_eq!(a.screen, Screen::Dashboard);
+    }
+
+    #[test]
+    fn slash_searches_profiles_and_filters_lists() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        update(&mut a, Action::StartFilter);
+        type_in(&mut a, "traits.plan == \"pro\"x");
+        update(&mut a, Action::Backspace);
+        let fx = update(&mut a, Action::Enter);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Profiles {
+                    query: "traits.plan == \"pro\"".into(),
+                    after: None
+                }
+            )]
+        );
+        a.screen = Screen::Config(Kind::Rules);
+        update(
+            &mut a,
+            ok(Data::Config(
+                Kind::Rules,
+                vec![
+                    json!({"id": "r1", "name": "Welcome"}),
+                    json!({"id": "r2", "name": "Cart"}),
+                ],
+            )),
+        );
+        update(&mut a, Action::StartFilter);
+        type_in(&mut a, "cart");
+        update(&mut a, Action::Enter);
+        assert_eq!(a.list_visible(Kind::Rules).len(), 1);
+        update(&mut a, Action::Back);
+        assert_eq!(a.list_visible(Kind::Rules).len(), 2);
+    }
+
+    #[test]
+    fn delete_asks_first_and_readonly_refuses() {
+        let mut a = app();
+        a.screen = Screen::Config(Kind::Rules);
+        update(
+            &mut a,
+            ok(Data::Config(Kind::Rules, vec![json!({"id": "r1"})])),
+        );
+        assert!(update(&mut a, Action::Delete).is_empty());
+        assert!(matches!(a.mode, Mode::Confirm(_)));
+        update(&mut a, Action::ConfirmNo);
+        assert_eq!(a.mode, Mode::Normal);
+        update(&mut a, Action::Delete);
+        let fx = update(&mut a, Action::ConfirmYes);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::DeleteConfig(Kind::Rules, "r1".into())
+            )]
+        );
+        let mut ro = app();
+        ro.readonly = true;
+        ro.screen = Screen::Config(Kind::Rules);
+        update(
+            &mut ro,
+            ok(Data::Config(Kind::Rules, vec![json!({"id": "r1"})])),
+        );
+        assert!(update(&mut ro, Action::Delete).is_empty());
+        assert_eq!(ro.mode, Mode::Normal);
+        assert!(update(&mut ro, Action::Edit).is_empty());
+        assert!(ro.error);
+    }
+
+    #[test]
+    fn edit_fetches_then_opens_the_editor_then_applies() {
+        let mut a = app();
+        a.screen = Screen::Config(Kind::Sources);
+        update(
+            &mut a,
+            ok(Data::Config(Kind::Sources, vec![json!({"id": "web"})])),
+        );
+        let fx = update(&mut a, Action::Edit);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::ForEdit(Kind::Sources, "web".into())
+            )]
+        );
+        let fx = update(
+            &mut a,
+            ok(Data::ForEdit(
+                Kind::Sources,
+                json!({"id": "web", "name": "Web"}),
+            )),
+        );
+        assert_eq!(
+            fx,
+            vec![Effect::Edit {
+                kind: Kind::Sources,
+                yaml: "kind: event-source\nid: web\nname: Web\n".into()
+            }]
+        );
+        let doc = json!({"kind": "event-source", "id": "web", "name": "Site"});
+        let fx = update(
+            &mut a,
+            Action::Edited {
+                kind: Kind::Sources,
+                outcome: EditOutcome::Saved(doc.clone()),
+            },
+        );
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Apply(Kind::Sources, doc)
+            )]
+        );
+    }
+
+    #[test]
+    fn context_switch_clears_data_and_ignores_stale_answers() {
+        let mut a = app();
+        a.screen = Screen::Config(Kind::Rules);
+        let stale = ok(Data::Config(Kind::Rules, vec![json!({"id": "r1"})]));
+        let fx = update(&mut a, Action::SwitchContext);
+        assert_eq!(a.context, Context::Staging);
+        assert!(fx.contains(&Effect::Call(
+            Context::Staging,
+            Request::Config(Kind::Rules)
+        )));
+        update(&mut a, stale);
+        assert!(a.list(Kind::Rules).items.is_empty());
+    }
+
+    #[test]
+    fn live_pauses_filters_and_opens_json() {
+        let mut a = app();
+        a.screen = Screen::Live;
+        for (i, t) in ["page-view", "purchase", "page-view"].iter().enumerate() {
+            update(
+                &mut a,
+                ok(Data::Event(json!({"id": format!("e{i}"), "type": t}))),
+            );
+        }
+        assert_eq!(a.live_visible().len(), 3);
+        update(&mut a, Action::TogglePause);
+        update(
+            &mut a,
+            ok(Data::Event(json!({"id": "e3", "type": "login"}))),
+        );
+        assert_eq!(a.live_visible().len(), 3);
+        update(&mut a, Action::TogglePause);
+        assert_eq!(a.live_visible().len(), 4);
+        update(&mut a, Action::StartFilter);
+        type_in(&mut a, "purch");
+        update(&mut a, Action::Enter);
+        assert_eq!(a.live_visible().len(), 1);
+        update(&mut a, Action::Enter);
+        assert_eq!(a.raw.as_ref().map(|r| r.title.as_str()), Some("event/e1"));
+        update(&mut a, Action::Raw);
+        assert_eq!(a.raw.as_ref().map(|r| r.yaml), Some(true));
+        update(&mut a, Action::Back);
+        assert!(a.raw.is_none());
+    }
+
+    #[test]
+    fn paging_moves_through_cursors() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        let page = |after: Option<&str>, next: Option<&str>| Data::Profiles {
+            query: String::new(),
+            after: after.map(str::to_string),
+            items: vec![json!({"id": "p"})],
+            next: next.map(str::to_string),
+        };
+        update(&mut a, ok(page(None, Some("c1"))));
+        let fx = update(&mut a, Action::NextPage);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Profiles {
+                    query: String::new(),
+                    after: Some("c1".into())
+                }
+            )]
+        );
+        update(&mut a, ok(page(Some("c1"), None)));
+        assert!(update(&mut a, Action::NextPage).is_empty());
+        let fx = update(&mut a, Action::PrevPage);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Profiles {
+                    query: String::new(),
+                    after: None
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn t_toggles_enabled_unless_readonly() {
+        let mut a = app();
+        a.screen = Screen::Config(Kind::Rules);
+        update(
+            &mut a,
+            ok(Data::Config(Kind::Rules, vec![json!({"id": "r1"})])),
+        );
+        assert_eq!(
+            update(&mut a, Action::Toggle),
+            vec![Effect::Call(
+                Context::Production,
+                Request::Toggle(Kind::Rules, "r1".into())
+            )]
+        );
+        a.readonly = true;
+        assert!(update(&mut a, Action::Toggle).is_empty());
+    }
+
+    #[test]
+    fn deploy_enter_shows_the_diff_of_a_change() {
+        let mut a = app();
+        a.screen = Screen::Deploy;
+        update(
+            &mut a,
+            ok(Data::DeployPlan(json!({"changes": [
+                {"kind": "rule", "id": "r1", "result": "unchanged"},
+                {"kind": "rule", "id": "r2", "result": "configured"}
+            ]}))),
+        );
+        assert!(update(&mut a, Action::Enter).is_empty());
+        update(&mut a, Action::Down);
+        let fx = update(&mut a, Action::Enter);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::DeployDiff {
+                    kind: "rule".into(),
+                    id: "r2".into()
+                }
+            )]
+        );
+        update(&mut a, ok(Data::Diff("rule/r2".into(), "-a\n+b\n".into())));
+        assert!(a.raw.is_some());
+        update(&mut a, Action::Back);
+        assert!(a.raw.is_none());
+    }
+
+    #[test]
+    fn errors_are_shown_and_quit_leaves_modes_first() {
+        let mut a = app();
+        update(
+            &mut a,
+            Action::Loaded(Loaded {
+                context: Context::Production,
+                data: Err("cannot reach http://x".into()),
+            }),
+        );
+        assert!(a.error);
+        update(&mut a, Action::Help);
+        assert!(update(&mut a, Action::Quit).is_empty());
+        assert_eq!(update(&mut a, Action::Quit), vec![Effect::Quit]);
+    }
+}

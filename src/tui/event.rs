@@ -1,0 +1,232 @@
+//! Input: keys become actions ([`key_action`], pure), and the loop that reads the
+//! terminal, applies actions, carries out effects and redraws when something changed.
+
+use super::app::{update, Action, App, EditOutcome, Effect, Mode};
+use super::worker::Worker;
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// How often screens that show counters ask for them again.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+
+/// The action a key asks for in the current mode, if any.
+pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
+    if key.kind != KeyEventKind::Press {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    match &app.mode {
+        Mode::Command(_) | Mode::Filter(_) => match key.code {
+            KeyCode::Esc => Some(Action::Back),
+            KeyCode::Enter => Some(Action::Enter),
+            KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
+            _ => None,
+        },
+        Mode::Confirm(_) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => Some(Action::ConfirmYes),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                Some(Action::ConfirmNo)
+            }
+            _ => None,
+        },
+        Mode::Help => match key.code {
+            KeyCode::Char('?') | KeyCode::Esc | KeyCode::Enter => Some(Action::Help),
+            KeyCode::Char('q') => Some(Action::Quit),
+            _ => None,
+        },
+        Mode::Normal => {
+            if ctrl {
+                return match key.code {
+                    KeyCode::Char('d') => Some(Action::Delete),
+                    KeyCode::Char('f') => Some(Action::PageDown),
+                    KeyCode::Char('b') => Some(Action::PageUp),
+                    _ => None,
+                };
+            }
+            Some(match key.code {
+                KeyCode::Char('q') => Action::Quit,
+                KeyCode::Char(':') => Action::StartCommand,
+                KeyCode::Char('/') => Action::StartFilter,
+                KeyCode::Char('?') => Action::Help,
+                KeyCode::Esc => Action::Back,
+                KeyCode::Enter => Action::Enter,
+                KeyCode::Up | KeyCode::Char('k') => Action::Up,
+                KeyCode::Down | KeyCode::Char('j') => Action::Down,
+                KeyCode::PageUp => Action::PageUp,
+                KeyCode::PageDown => Action::PageDown,
+                KeyCode::Home | KeyCode::Char('g') => Action::Top,
+                KeyCode::End | KeyCode::Char('G') => Action::Bottom,
+                KeyCode::Char('y') => Action::Raw,
+                KeyCode::Char('e') => Action::Edit,
+                KeyCode::Char('n') => Action::Create,
+                KeyCode::Char('t') => Action::Toggle,
+                KeyCode::Char('c') => Action::SwitchContext,
+                KeyCode::Char('p') | KeyCode::Char(' ') => Action::TogglePause,
+                KeyCode::Char('r') => Action::Refresh,
+                KeyCode::Char(']') | KeyCode::Right => Action::NextPage,
+                KeyCode::Char('[') | KeyCode::Left => Action::PrevPage,
+                KeyCode::Tab => Action::NextTab,
+                KeyCode::Char('D') => Action::Deploy,
+                _ => return None,
+            })
+        }
+    }
+}
+
+/// Leaves and re-enters the terminal UI around an external program (the editor).
+pub trait Suspend {
+    fn suspend(&mut self) -> std::io::Result<()>;
+    fn resume(&mut self) -> std::io::Result<()>;
+}
+
+/// Opens `$VISUAL`, else `$EDITOR`, else `vi` on `yaml`; the edited document.
+pub fn run_editor(yaml: &str) -> EditOutcome {
+    let path = std::env::temp_dir().join(format!("tracardictl-tui-{}.yaml", uuid::Uuid::new_v4()));
+    if let Err(e) = std::fs::write(&path, yaml) {
+        return EditOutcome::Failed(format!("cannot write {}: {e}", path.display()));
+    }
+    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let editor = set("VISUAL")
+        .or_else(|| set("EDITOR"))
+        .unwrap_or_else(|| "vi".into());
+    // Through the shell, so that EDITOR may carry arguments (`code --wait`).
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("tracardictl-edit")
+        .arg(&path)
+        .status();
+    let edited = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    match (status, edited) {
+        (Err(e), _) => EditOutcome::Failed(format!("cannot run the editor `{editor}`: {e}")),
+        (Ok(s), _) if !s.success() => EditOutcome::Failed(format!(
+            "the editor `{editor}` failed ({s}); nothing applied"
+        )),
+        (_, Err(e)) => EditOutcome::Failed(format!("cannot read the edited file: {e}")),
+        (_, Ok(text)) if text == yaml => EditOutcome::Unchanged,
+        (_, Ok(text)) => match serde_yaml::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Null) => EditOutcome::Unchanged,
+            Ok(v) => EditOutcome::Saved(v),
+            Err(e) => EditOutcome::Failed(format!("the edited file is not valid YAML: {e}")),
+        },
+    }
+}
+
+/// Runs the UI until `q`. Draws only after something changed.
+pub fn run<B: Backend, S: Suspend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    worker: &Worker,
+    answers: &Receiver<Action>,
+    screen: &mut S,
+) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut effects = app.start();
+    let mut dirty = true;
+    let mut last_poll = Instant::now();
+    loop {
+        for fx in std::mem::take(&mut effects) {
+            match fx {
+                Effect::Quit => return Ok(()),
+                Effect::Call(ctx, req) => worker.send(ctx, req),
+                Effect::Edit { kind, yaml } => {
+                    let outcome = edit(screen, &yaml);
+                    terminal.clear()?;
+                    effects.extend(update(app, Action::Edited { kind, outcome }));
+                    dirty = true;
+                }
+            }
+        }
+        if !effects.is_empty() {
+            continue;
+        }
+        if dirty {
+            terminal.draw(|f| super::ui::draw(f, app))?;
+            dirty = false;
+        }
+        if event::poll(Duration::from_millis(100))? {
+            match event::read()? {
+                Event::Key(k) => {
+                    if let Some(a) = key_action(app, k) {
+                        effects.extend(update(app, a));
+                        dirty = true;
+                    }
+                }
+                Event::Resize(_, _) => dirty = true,
+                _ => {}
+            }
+        }
+        // Answers arrive in bursts (the live stream); apply them all before drawing.
+        while let Ok(a) = answers.try_recv() {
+            effects.extend(update(app, a));
+            dirty = true;
+        }
+        if last_poll.elapsed() >= POLL_EVERY {
+            last_poll = Instant::now();
+            effects.extend(update(app, Action::Tick));
+        }
+    }
+}
+
+fn edit<S: Suspend>(screen: &mut S, yaml: &str) -> EditOutcome {
+    if let Err(e) = screen.suspend() {
+        return EditOutcome::Failed(format!("cannot leave the screen for the editor: {e}"));
+    }
+    let outcome = run_editor(yaml);
+    if let Err(e) = screen.resume() {
+        return EditOutcome::Failed(format!("cannot return from the editor: {e}"));
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Context;
+
+    fn press(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(c, m)
+    }
+
+    #[test]
+    fn keys_follow_the_mode() {
+        let mut a = App::new("u", "me", Context::Staging, false);
+        let none = KeyModifiers::NONE;
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char(':'), none)),
+            Some(Action::StartCommand)
+        );
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            Some(Action::Delete)
+        );
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('q'), none)),
+            Some(Action::Quit)
+        );
+        a.mode = Mode::Command(String::new());
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('q'), none)),
+            Some(Action::Input('q'))
+        );
+        assert_eq!(
+            key_action(&a, press(KeyCode::Esc, none)),
+            Some(Action::Back)
+        );
+        a.mode = Mode::Help;
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('?'), none)),
+            Some(Action::Help)
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! The terminal UI (`tracardictl tui`): a client of the private API that does what
+//! Tracardi's web GUI did, over SSH.
+//!
+//! Keys become [`app::Action`]s; [`app::update`] is pure and returns effects; drawing
+//! ([`ui`]) only reads the state; API calls run on a worker thread ([`worker`]). It
+//! never opens the store: everything goes through [`crate::client`].
+
+pub mod app;
+pub mod config;
+pub mod dashboard;
+pub mod deploy;
+pub mod event;
+pub mod flows;
+pub mod health;
+pub mod live;
+pub mod profiles;
+pub mod ui;
+pub mod worker;
+
+use crate::client::Client;
+use crate::domain::Context;
+use anyhow::Context as _;
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use crossterm::ExecutableCommand as _;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::collections::HashMap;
+use std::io::Stdout;
+use std::path::PathBuf;
+
+pub struct Options {
+    pub url: String,
+    pub token: String,
+    pub user: String,
+    pub context: Context,
+    pub readonly: bool,
+    /// Where logs go while the UI owns the terminal.
+    pub log_file: PathBuf,
+}
+
+/// Gives the terminal back: cooked mode, main screen, cursor shown. Safe to call twice.
+fn restore() {
+    let _ = disable_raw_mode();
+    let mut out = std::io::stdout();
+    let _ = out.execute(LeaveAlternateScreen);
+    let _ = out.execute(crossterm::cursor::Show);
+}
+
+struct Screen;
+
+impl event::Suspend for Screen {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        disable_raw_mode()?;
+        std::io::stdout().execute(LeaveAlternateScreen)?;
+        Ok(())
+    }
+    fn resume(&mut self) -> std::io::Result<()> {
+        std::io::stdout().execute(EnterAlternateScreen)?;
+        enable_raw_mode()
+    }
+}
+
+/// Restores the terminal when dropped, on every way out of `run`.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn init_file_logging(path: &PathBuf) -> anyhow::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open the log file {}", path.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+    Ok(())
+}
+
+/// Runs the UI until the user quits. The caller has checked the terminal and the
+/// connection.
+pub fn run(opts: Options) -> anyhow::Result<()> {
+    init_file_logging(&opts.log_file)?;
+    tracing::info!(url = %opts.url, context = opts.context.as_str(), "tui started");
+    let mut clients = HashMap::new();
+    for ctx in Context::ALL {
+        clients.insert(
+            ctx,
+            Client::new(&opts.url, Some(opts.token.clone()), Some(ctx))?,
+        );
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = worker::Worker::start(clients, tx).context("cannot start the API worker")?;
+    let mut app = app::App::new(&opts.url, &opts.user, opts.context, opts.readonly);
+
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    enable_raw_mode().context("cannot put the terminal in raw mode")?;
+    let _guard = Guard;
+    std::io::stdout()
+        .execute(EnterAlternateScreen)
+        .context("cannot switch to the alternate screen")?;
+    let mut terminal: Terminal<CrosstermBackend<Stdout>> =
+        Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    terminal.clear()?;
+    let result = event::run(&mut terminal, &mut app, &worker, &rx, &mut Screen);
+    tracing::info!(ok = result.is_ok(), "tui stopped");
+    result
+}
+
+#[cfg(test)]
+mod snapshot_tests;

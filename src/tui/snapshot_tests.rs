@@ -1,0 +1,363 @@
+//! Every screen drawn with ratatui's `TestBackend` at 80×24 and 160×48, pinned by
+//! `insta` snapshots. The state is built from fixed data, so frames are stable.
+
+use super::app::{update, Action, App, Data, Kind, Loaded, Mode, Screen};
+use super::dashboard::{DashData, MetricsSummary};
+use super::health::HealthData;
+use crate::domain::Context;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use serde_json::{json, Value};
+
+fn frame(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| super::ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn both(name: &str, app: &App) {
+    insta::assert_snapshot!(format!("{name}_80x24"), frame(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x48"), frame(app, 160, 48));
+}
+
+fn load(app: &mut App, data: Data) {
+    update(
+        app,
+        Action::Loaded(Loaded {
+            context: app.context,
+            data: Ok(data),
+        }),
+    );
+}
+
+fn app_on(screen: Screen) -> App {
+    let mut a = App::new(
+        "http://10.0.0.5:8686",
+        "admin@example.com",
+        Context::Production,
+        false,
+    );
+    a.screen = screen;
+    a
+}
+
+fn stats() -> Value {
+    json!({
+        "tenant": "default",
+        "disk_bytes": 4_718_592,
+        "schema_version": 3,
+        "contexts": {
+            "staging": {"profiles": 0, "sessions": 0, "events": 0, "config": {"event-source": 2, "rule": 1}},
+            "production": {"profiles": 1284, "sessions": 2210, "events": 18_342, "config": {"event-source": 2, "rule": 3, "flow": 2}}
+        }
+    })
+}
+
+fn dash() -> DashData {
+    DashData {
+        stats: stats(),
+        metrics: MetricsSummary {
+            events_total: 18_342,
+            requests_total: 9_120,
+            profiles_created: 1284,
+            sessions_created: 2210,
+            collector_errors: 12,
+            collector_requests: 9_120,
+            collector_p99: Some(0.025),
+        },
+        today: 3_412,
+        today_capped: false,
+        per_source: vec![
+            ("web-shop".into(), 2_900),
+            ("mobile-app".into(), 480),
+            ("segment-bridge".into(), 32),
+        ],
+        at_ms: 60_000,
+        rate: vec![
+            3, 4, 6, 5, 8, 12, 9, 7, 6, 10, 14, 18, 15, 11, 9, 8, 7, 9, 12, 16, 21, 17, 13, 10, 8,
+            6, 5, 7, 9, 11,
+        ],
+    }
+}
+
+fn profile() -> Value {
+    json!({
+        "id": "6f1c2a9e-1111-4c3b-9a7e-0a5e2b9d1c01",
+        "ids": ["6f1c2a9e-1111-4c3b-9a7e-0a5e2b9d1c01", "ann@example.com"],
+        "metadata": {"time": {"insert": "2026-11-27T09:15:02Z", "visit": {"last": "2026-11-27T21:40:11Z", "count": 4}}},
+        "stats": {"visits": 4, "views": 17},
+        "traits": {"email": "ann@example.com", "plan": "pro", "age": 34},
+        "data": {"contact": {"email": {"main": "ann@example.com"}, "phone": {"main": "+48600100200"}}, "pii": {"name": "Ann"}},
+        "segments": ["frequent-visitors"],
+        "consents": {"marketing": {"revoke": null}},
+    })
+}
+
+fn event(i: usize, t: &str) -> Value {
+    json!({
+        "id": format!("ev-{i:04}"),
+        "type": t,
+        "source": {"id": "web-shop"},
+        "session": {"id": "sess-01"},
+        "profile": {"id": "6f1c2a9e-1111-4c3b-9a7e-0a5e2b9d1c01"},
+        "metadata": {"time": {"insert": format!("2026-11-27T21:40:{:02}Z", i % 60)}},
+        "properties": {"url": "https://shop.example.com/"}
+    })
+}
+
+#[test]
+fn dashboard() {
+    let mut a = app_on(Screen::Dashboard);
+    load(&mut a, Data::Dashboard(dash()));
+    both("dashboard", &a);
+}
+
+#[test]
+fn dashboard_staging_empty_readonly() {
+    let mut a = app_on(Screen::Dashboard);
+    a.readonly = true;
+    a.context = Context::Staging;
+    load(
+        &mut a,
+        Data::Dashboard(DashData {
+            stats: stats(),
+            ..DashData::default()
+        }),
+    );
+    both("dashboard_staging_empty_readonly", &a);
+}
+
+#[test]
+fn profiles_list_and_search() {
+    let mut a = app_on(Screen::Profiles);
+    let mut second = profile();
+    second["id"] = json!("0b7d0c44-2222-4f6e-8d2a-7c1e9f3a2b02");
+    second["traits"] = json!({});
+    second["data"] = json!({});
+    second["segments"] = json!([]);
+    load(
+        &mut a,
+        Data::Profiles {
+            query: String::new(),
+            after: None,
+            items: vec![profile(), second],
+            next: Some("cursor".into()),
+        },
+    );
+    both("profiles_list", &a);
+    a.mode = Mode::Filter("traits.plan == \"pro\"".into());
+    both("profiles_search_prompt", &a);
+}
+
+#[test]
+fn profile_detail_tabs() {
+    let mut a = app_on(Screen::Profiles);
+    load(
+        &mut a,
+        Data::Profiles {
+            query: String::new(),
+            after: None,
+            items: vec![profile()],
+            next: None,
+        },
+    );
+    update(&mut a, Action::Enter);
+    load(
+        &mut a,
+        Data::Profile {
+            profile: profile(),
+            events: vec![
+                event(1, "page-view"),
+                event(2, "add-to-cart"),
+                event(3, "purchase"),
+            ],
+            sessions: vec![
+                json!({"id": "sess-01", "metadata": {"time": {"insert": "2026-11-27T21:40:00Z"}}, "os": {"name": "Linux"}, "app": {"name": "Firefox"}}),
+            ],
+        },
+    );
+    both("profile_detail_traits", &a);
+    update(&mut a, Action::NextTab);
+    both("profile_detail_data", &a);
+    update(&mut a, Action::NextTab);
+    both("profile_detail_events", &a);
+    update(&mut a, Action::Enter);
+    both("profile_event_json", &a);
+}
+
+#[test]
+fn live_events() {
+    let mut a = app_on(Screen::Live);
+    load(&mut a, Data::StreamState(true));
+    for (i, t) in [
+        "page-view",
+        "page-view",
+        "add-to-cart",
+        "purchase",
+        "page-view",
+    ]
+    .iter()
+    .enumerate()
+    {
+        load(&mut a, Data::Event(event(i, t)));
+    }
+    both("live", &a);
+    update(&mut a, Action::TogglePause);
+    a.live.filter = "purchase".into();
+    both("live_paused_filtered", &a);
+}
+
+fn sample(k: Kind) -> Vec<Value> {
+    match k {
+        Kind::Sources => vec![
+            json!({"id": "web-shop", "name": "Web shop", "type": "javascript", "enabled": true}),
+            json!({"id": "mobile-app", "name": "Mobile app", "type": "rest", "enabled": false}),
+        ],
+        Kind::Rules => vec![
+            json!({"id": "welcome", "name": "Welcome new visitors", "event_type": {"id": "page-view"}, "source": {"id": "web-shop"}, "flow": {"id": "welcome-flow"}, "enabled": true}),
+        ],
+        Kind::Flows => vec![flow()],
+        Kind::Segments => vec![
+            json!({"id": "frequent-visitors", "name": "Frequent visitors", "condition": "profile@stats.visits > 3", "enabled": true}),
+        ],
+        Kind::Consents => vec![
+            json!({"id": "marketing", "name": "Marketing", "required": false, "enabled": true}),
+        ],
+        Kind::Destinations => vec![
+            json!({"id": "crm", "name": "CRM webhook", "resource": {"id": "crm-api"}, "enabled": true}),
+        ],
+        Kind::Resources => {
+            vec![json!({"id": "crm-api", "name": "CRM API", "type": "api", "enabled": true})]
+        }
+        Kind::Users => vec![
+            json!({"id": "u1", "email": "admin@example.com", "name": "Admin", "roles": ["admin"], "enabled": true}),
+        ],
+    }
+}
+
+fn flow() -> Value {
+    json!({
+        "id": "welcome-flow", "name": "Welcome", "type": "collection", "enabled": true,
+        "flowGraph": {
+            "nodes": [
+                {"id": "n1", "data": {"name": "Start", "spec": {"className": "StartAction", "inputs": ["payload"], "outputs": ["payload"]}}},
+                {"id": "n2", "data": {"name": "If new visitor", "spec": {"className": "IfAction", "inputs": ["payload"], "outputs": ["true", "false"]}}},
+                {"id": "n3", "data": {"name": "Add segment", "spec": {"className": "AddSegment", "inputs": ["payload"], "outputs": ["payload"]}}},
+                {"id": "n4", "data": {"name": "End", "spec": {"className": "EndAction", "inputs": ["payload"], "outputs": []}}}
+            ],
+            "edges": [
+                {"id": "e1", "source": "n1", "sourceHandle": "payload", "target": "n2", "targetHandle": "payload"},
+                {"id": "e2", "source": "n2", "sourceHandle": "true", "target": "n3", "targetHandle": "payload"},
+                {"id": "e3", "source": "n3", "sourceHandle": "payload", "target": "n4", "targetHandle": "payload"},
+                {"id": "e4", "source": "n2", "sourceHandle": "false", "target": "n4", "targetHandle": "payload"}
+            ]
+        }
+    })
+}
+
+#[test]
+fn configuration_screens() {
+    for k in Kind::ALL {
+        let mut a = app_on(Screen::Config(k));
+        load(&mut a, Data::Config(k, sample(k)));
+        both(&format!("config_{}", k.api()), &a);
+    }
+}
+
+#[test]
+fn configuration_empty_delete_confirm_and_raw() {
+    let mut a = app_on(Screen::Config(Kind::Segments));
+    load(&mut a, Data::Config(Kind::Segments, Vec::new()));
+    both("config_empty", &a);
+    let mut a = app_on(Screen::Config(Kind::Rules));
+    load(&mut a, Data::Config(Kind::Rules, sample(Kind::Rules)));
+    update(&mut a, Action::Delete);
+    both("config_delete_confirm", &a);
+    update(&mut a, Action::ConfirmNo);
+    update(&mut a, Action::Raw);
+    update(&mut a, Action::Raw);
+    both("config_raw_yaml", &a);
+}
+
+#[test]
+fn flow_graph() {
+    let mut a = app_on(Screen::Config(Kind::Flows));
+    load(&mut a, Data::Config(Kind::Flows, vec![flow()]));
+    update(&mut a, Action::Enter);
+    both("flow_graph", &a);
+}
+
+#[test]
+fn deploy_plan_and_confirm() {
+    let mut a = app_on(Screen::Deploy);
+    a.context = Context::Staging;
+    load(
+        &mut a,
+        Data::DeployPlan(json!({
+            "from": "staging", "to": "production", "dry_run": true,
+            "summary": {"created": 1, "configured": 1, "unchanged": 1},
+            "changes": [
+                {"kind": "event-source", "id": "web-shop", "result": "unchanged"},
+                {"kind": "rule", "id": "welcome", "result": "configured"},
+                {"kind": "segment", "id": "frequent-visitors", "result": "created"}
+            ]
+        })),
+    );
+    both("deploy", &a);
+    load(
+        &mut a,
+        Data::Diff(
+            "rule/welcome · production → staging".into(),
+            "--- production\n+++ staging\n@@ -1,3 +1,3 @@\n id: welcome\n-name: Welcome\n+name: Welcome new visitors\n enabled: true\n".into(),
+        ),
+    );
+    both("deploy_diff", &a);
+    update(&mut a, Action::Back);
+    update(&mut a, Action::Deploy);
+    both("deploy_confirm", &a);
+}
+
+#[test]
+fn health() {
+    let mut a = app_on(Screen::Health);
+    load(
+        &mut a,
+        Data::Health(HealthData {
+            alive: true,
+            version: "0.1.0".into(),
+            stats: stats(),
+            metrics: dash().metrics,
+        }),
+    );
+    both("health", &a);
+}
+
+#[test]
+fn help_command_line_and_error() {
+    let mut a = app_on(Screen::Dashboard);
+    load(&mut a, Data::Dashboard(dash()));
+    update(&mut a, Action::Help);
+    both("help_dashboard", &a);
+    let mut a = app_on(Screen::Profiles);
+    a.mode = Mode::Command("prof".into());
+    update(
+        &mut a,
+        Action::Loaded(Loaded {
+            context: Context::Production,
+            data: Err("cannot reach http://10.0.0.5:8686/profiles: connection refused — is `tracardictl serve` running there? (r retries)".into()),
+        }),
+    );
+    both("command_line", &a);
+    a.mode = Mode::Normal;
+    both("error_status", &a);
+}

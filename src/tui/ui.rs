@@ -1,0 +1,316 @@
+//! Drawing: the frame around every screen (header with the context, status line, help
+//! bar) and the overlays (help, raw JSON/YAML, confirmation). Reads the state, never
+//! changes it.
+
+use super::app::{App, Kind, Mode, Screen};
+use crate::domain::Context;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, TableState, Wrap};
+use ratatui::Frame;
+use serde_json::Value;
+
+pub fn muted() -> Style {
+    Style::default().fg(Color::DarkGray)
+}
+
+pub fn title_style() -> Style {
+    Style::default().add_modifier(Modifier::BOLD)
+}
+
+pub fn selected_style() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED)
+}
+
+pub fn table_state(selected: usize) -> TableState {
+    TableState::default().with_selected(Some(selected))
+}
+
+/// A `key: value` line with the key dimmed.
+pub fn kv(k: &str, v: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{k}: "), Style::default().fg(Color::Cyan)),
+        Span::raw(v),
+    ])
+}
+
+/// The counts of one context in `/stats`.
+pub fn context_of<'a>(stats: &'a Value, ctx: &str) -> &'a Value {
+    stats
+        .get("contexts")
+        .and_then(|c| c.get(ctx))
+        .unwrap_or(&Value::Null)
+}
+
+/// A JSON value as `dot.path = value` pairs, leaves only.
+pub fn flatten(v: &Value) -> Vec<(String, String)> {
+    fn go(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    go(&p, x, out);
+                }
+            }
+            Value::Null => {}
+            Value::String(s) => out.push((prefix.to_string(), s.clone())),
+            Value::Array(a) if a.is_empty() => {}
+            other => out.push((prefix.to_string(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    go("", v, &mut out);
+    out
+}
+
+/// The keys of the current screen, most useful first: (key, what it does). Keys that
+/// change data are left out in read-only mode.
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    let ro = app.readonly;
+    let mut k = Vec::new();
+    match app.screen {
+        Screen::Dashboard => k.push(("⏎", "profiles")),
+        Screen::Profiles => {
+            if app.profiles.detail.is_some() {
+                k.extend([("tab", "section"), ("⏎", "event")]);
+            } else {
+                k.extend([("/", "search"), ("⏎", "open"), ("]/[", "page")]);
+            }
+            if !ro {
+                k.push(("^d", "delete"));
+            }
+        }
+        Screen::Live => k.extend([("⏎", "json"), ("p", "pause"), ("/", "filter")]),
+        Screen::Config(kind) => {
+            k.push(("⏎", if kind == Kind::Flows { "graph" } else { "view" }));
+            if !ro {
+                if kind.editable() {
+                    k.extend([("e", "edit"), ("n", "new"), ("t", "on/off")]);
+                }
+                k.push(("^d", "delete"));
+            }
+            k.push(("/", "filter"));
+        }
+        Screen::Deploy => {
+            k.push(("⏎", "diff"));
+            if !ro {
+                k.push(("D", "deploy"));
+            }
+        }
+        Screen::Health => {}
+    }
+    k.extend([
+        (":", "jump"),
+        ("esc", "back"),
+        ("?", "help"),
+        ("q", "quit"),
+        ("c", "context"),
+        ("y", "raw"),
+        ("r", "refresh"),
+    ]);
+    k
+}
+
+fn header(app: &App) -> Line<'static> {
+    let ctx_style = match app.context {
+        Context::Production => Style::default().fg(Color::White).bg(Color::Red),
+        Context::Staging => Style::default().fg(Color::Black).bg(Color::Green),
+    };
+    let mut spans = vec![
+        Span::styled(" tracardictl ", title_style()),
+        Span::styled(
+            format!(" {} ", app.context.as_str().to_uppercase()),
+            ctx_style.add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(" {} ", app.screen.title())),
+        Span::styled(format!("│ {} │ {}", app.url, app.user), muted()),
+    ];
+    if app.readonly {
+        spans.push(Span::styled(
+            " [read-only]",
+            Style::default().fg(Color::Yellow),
+        ));
+    }
+    if app.pending > 0 {
+        spans.push(Span::styled(" ⟳", muted()));
+    }
+    Line::from(spans)
+}
+
+/// The keys that fit in `width` columns, most useful first; `?` lists them all.
+fn help_bar(app: &App, width: u16) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (key, what) in keys(app) {
+        let w = key.chars().count() + what.chars().count() + 2;
+        if used + w > width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(
+            key.to_string(),
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    Line::from(spans)
+}
+
+fn status_line(app: &App) -> Line<'static> {
+    match &app.mode {
+        Mode::Command(s) => Line::from(vec![
+            Span::styled(":", title_style()),
+            Span::raw(s.clone()),
+            Span::styled("▏  screens: dashboard profiles live sources rules flows segments consents destinations resources users deploy health", muted()),
+        ]),
+        Mode::Filter(s) => {
+            let hint = match app.screen {
+                Screen::Profiles => "  id, e-mail, phone or a condition like traits.plan == \"pro\"",
+                _ => "  text to match; ⏎ applies, esc cancels",
+            };
+            Line::from(vec![
+                Span::styled("/", title_style()),
+                Span::raw(s.clone()),
+                Span::styled(format!("▏{hint}"), muted()),
+            ])
+        }
+        _ => {
+            let style = if app.error {
+                Style::default().fg(Color::Red)
+            } else {
+                Style::default()
+            };
+            Line::styled(app.status.clone(), style)
+        }
+    }
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let [top, body, status, bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    f.render_widget(Paragraph::new(header(app)), top);
+    match app.screen {
+        Screen::Dashboard => super::dashboard::draw(f, body, app),
+        Screen::Profiles => super::profiles::draw(f, body, app),
+        Screen::Live => super::live::draw(f, body, app),
+        Screen::Config(k) => super::config::draw(f, body, app, k),
+        Screen::Deploy => super::deploy::draw(f, body, app),
+        Screen::Health => super::health::draw(f, body, app),
+    }
+    f.render_widget(Paragraph::new(status_line(app)), status);
+    f.render_widget(Paragraph::new(help_bar(app, bar.width)), bar);
+    if let Some(raw) = &app.raw {
+        // A string is shown as it is (a diff), coloured by line.
+        let (text, title) = match &raw.value {
+            Value::String(s) => (
+                s.lines()
+                    .map(|l| {
+                        let style = if l.starts_with('+') && !l.starts_with("+++") {
+                            Style::default().fg(Color::Green)
+                        } else if l.starts_with('-') && !l.starts_with("---") {
+                            Style::default().fg(Color::Red)
+                        } else {
+                            Style::default()
+                        };
+                        Line::styled(l.to_string(), style)
+                    })
+                    .collect::<Vec<_>>(),
+                format!(" {} · esc closes ", raw.title),
+            ),
+            v => {
+                let t = if raw.yaml {
+                    serde_yaml::to_string(v).unwrap_or_else(|e| e.to_string())
+                } else {
+                    serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string())
+                };
+                (
+                    t.lines().map(|l| Line::raw(l.to_string())).collect(),
+                    format!(
+                        " {} · {} · y {} · esc closes ",
+                        raw.title,
+                        if raw.yaml { "YAML" } else { "JSON" },
+                        if raw.yaml { "closes" } else { "YAML" }
+                    ),
+                )
+            }
+        };
+        f.render_widget(Clear, body);
+        f.render_widget(
+            Paragraph::new(text)
+                .scroll((raw.scroll, 0))
+                .block(Block::bordered().title(title)),
+            body,
+        );
+    }
+    match &app.mode {
+        Mode::Help => {
+            let mut lines: Vec<Line> = keys(app)
+                .into_iter()
+                .map(|(k, w)| {
+                    Line::from(vec![
+                        Span::styled(format!("{k:>6}  "), Style::default().fg(Color::Cyan)),
+                        Span::raw(w),
+                    ])
+                })
+                .collect();
+            lines.extend([
+                Line::raw(""),
+                Line::styled("  ↑↓ j k move · PgUp PgDn · g G top/bottom", muted()),
+                Line::styled("  :name jumps: dashboard profiles live sources", muted()),
+                Line::styled("  rules flows segments consents destinations", muted()),
+                Line::styled("  resources users deploy health", muted()),
+            ]);
+            let h = lines.len() as u16 + 2;
+            let area = centered(body, 52, h);
+            f.render_widget(Clear, area);
+            f.render_widget(
+                Paragraph::new(lines).block(
+                    Block::bordered().title(format!(" Keys · {} · ? closes ", app.screen.title())),
+                ),
+                area,
+            );
+        }
+        Mode::Confirm(c) => {
+            let area = centered(body, 60, 5);
+            f.render_widget(Clear, area);
+            f.render_widget(
+                Paragraph::new(vec![
+                    Line::raw(c.question.clone()),
+                    Line::styled("y / ⏎ yes    n / esc no", muted()),
+                ])
+                .wrap(Wrap { trim: true })
+                .block(
+                    Block::bordered()
+                        .title(" Confirm ")
+                        .border_style(Style::default().fg(Color::Yellow)),
+                ),
+                area,
+            );
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,435 @@
+//! The API worker: a thread with its own runtime that carries out [`Request`]s with the
+//! private API client and sends the answers back as actions. The input thread never
+//! waits on the network, so a slow or failing API cannot freeze the keyboard.
+
+use super::app::{Action, Data, Kind, Loaded, Request, PAGE};
+use super::dashboard::{parse_metrics, DashData};
+use super::health::HealthData;
+use crate::client::{Client, ClientError};
+use crate::domain::Context;
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::mpsc::Sender;
+use std::time::Instant;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tracing::{debug, warn};
+
+/// Today's events scanned for the dashboard at most (five pages).
+const TODAY_SCAN: usize = 5000;
+
+/// Where requests go; dropping it stops the worker.
+pub struct Worker {
+    tx: UnboundedSender<(Context, Request)>,
+}
+
+impl Worker {
+    /// Starts the worker thread. `clients` has one client per context.
+    pub fn start(
+        clients: HashMap<Context, Client>,
+        answers: Sender<Action>,
+    ) -> std::io::Result<Worker> {
+        let (tx, mut rx) = unbounded_channel::<(Context, Request)>();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("tui-api".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let started = Instant::now();
+                    let mut stream: Option<tokio::task::JoinHandle<()>> = None;
+                    while let Some((ctx, req)) = rx.recv().await {
+                        let Some(client) = clients.get(&ctx).cloned() else {
+                            continue;
+                        };
+                        debug!(?req, context = ctx.as_str(), "request");
+                        let answers = answers.clone();
+                        if let Request::DeployDiff { kind, id } = &req {
+                            let (Some(st), Some(pr)) = (
+                                clients.get(&Context::Staging).cloned(),
+                                clients.get(&Context::Production).cloned(),
+                            ) else {
+                                continue;
+                            };
+                            let (kind, id) = (kind.clone(), id.clone());
+                            tokio::spawn(async move {
+                                let data = deploy_diff(&st, &pr, &kind, &id).await.map_err(explain);
+                                let _ = answers.send(Action::Loaded(Loaded { context: ctx, data }));
+                            });
+                            continue;
+                        }
+                        if let Request::Stream(on) = req {
+                            if let Some(h) = stream.take() {
+                                h.abort();
+                            }
+                            if on {
+                                stream = Some(tokio::spawn(live(client, ctx, answers)));
+                            }
+                            continue;
+                        }
+                        tokio::spawn(async move {
+                            let data = handle(&client, req, started).await.map_err(explain);
+                            if let Err(e) = &data {
+                                warn!(error = %e, "request failed");
+                            }
+                            let _ = answers.send(Action::Loaded(Loaded { context: ctx, data }));
+                        });
+                    }
+                    if let Some(h) = stream.take() {
+                        h.abort();
+                    }
+                });
+            })?;
+        Ok(Worker { tx })
+    }
+
+    pub fn send(&self, ctx: Context, req: Request) {
+        let _ = self.tx.send((ctx, req));
+    }
+}
+
+/// An error as the status line shows it, with what to do about it.
+pub fn explain(e: ClientError) -> String {
+    match &e {
+        ClientError::Transport { .. } => {
+            format!("{e} — is `tracardictl serve` running there? (r retries)")
+        }
+        ClientError::Api { status: 401, .. } => {
+            format!("{e} — the token was refused: run `tracardictl login URL` again")
+        }
+        ClientError::Api { status: 403, .. } => {
+            format!("{e} — your roles do not allow this")
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn q(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// Whether a profile search is a condition rather than an id or a merge key.
+pub fn is_condition(s: &str) -> bool {
+    [
+        "==",
+        "!=",
+        ">",
+        "<",
+        " exists",
+        " EXISTS",
+        " between",
+        " contains",
+        "@",
+    ]
+    .iter()
+    .any(|op| s.contains(op))
+        && !(s.contains('@') && !s.contains(' ') && !s.contains("=="))
+}
+
+/// A condition matching a merge key (e-mail, phone) in the usual places.
+pub fn merge_key_condition(key: &str) -> String {
+    let k = key.replace('\\', "\\\\").replace('"', "\\\"");
+    [
+        "traits.email",
+        "traits.phone",
+        "data.contact.email.main",
+        "data.contact.email.business",
+        "data.contact.email.private",
+        "data.contact.phone.main",
+        "data.contact.phone.mobile",
+    ]
+    .iter()
+    .map(|p| format!("{p} == \"{k}\""))
+    .collect::<Vec<_>>()
+    .join(" or ")
+}
+
+async fn text_of(c: &Client, path: &str) -> Result<String, ClientError> {
+    Ok(match c.call(Method::GET, path, None).await? {
+        Value::String(s) => s,
+        other => other.to_string(),
+    })
+}
+
+async fn dashboard(c: &Client, started: Instant) -> Result<DashData, ClientError> {
+    let stats = c.call(Method::GET, "/stats", None).await?;
+    let metrics = parse_metrics(&text_of(c, "/metrics").await?);
+    let midnight = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().to_rfc3339())
+        .unwrap_or_default();
+    let path = format!("/events?{}", q(&[("from", &midnight)]));
+    let mut per: HashMap<String, u64> = HashMap::new();
+    let mut today = 0u64;
+    let mut after: Option<String> = None;
+    let mut capped = false;
+    loop {
+        let page = c.page(&path, 1000, after.as_deref()).await?;
+        for e in &page.items {
+            today += 1;
+            let src = e
+                .get("source")
+                .and_then(|s| s.get("id"))
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            *per.entry(src.to_string()).or_default() += 1;
+        }
+        after = page.next;
+        if after.is_none() {
+            break;
+        }
+        if today as usize >= TODAY_SCAN {
+            capped = true;
+            break;
+        }
+    }
+    let mut per_source: Vec<(String, u64)> = per.into_iter().collect();
+    per_source.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(DashData {
+        stats,
+        metrics,
+        today,
+        today_capped: capped,
+        per_source,
+        at_ms: started.elapsed().as_millis() as u64,
+        rate: Vec::new(),
+    })
+}
+
+async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, ClientError> {
+    Ok(match req {
+        Request::Dashboard => Data::Dashboard(dashboard(c, started).await?),
+        Request::Health => {
+            let alive = c.call(Method::GET, "/health", None).await.is_ok();
+            let version = c.call(Method::GET, "/version", None).await?;
+            Data::Health(HealthData {
+                alive,
+                version: version
+                    .get("version")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string(),
+                stats: c.call(Method::GET, "/stats", None).await?,
+                metrics: parse_metrics(&text_of(c, "/metrics").await?),
+            })
+        }
+        Request::Profiles { query, after } => {
+            let page = if query.is_empty() {
+                c.page("/profiles", PAGE, after.as_deref()).await?
+            } else if is_condition(&query) {
+                let path = format!("/profiles?{}", q(&[("filter", &query)]));
+                c.page(&path, PAGE, after.as_deref()).await?
+            } else {
+                match c.get_record("profiles", &query).await {
+                    Ok(p) if after.is_none() => crate::client::Page {
+                        items: vec![p],
+                        next: None,
+                    },
+                    Ok(_) | Err(ClientError::Api { status: 404, .. }) => {
+                        let path = format!(
+                            "/profiles?{}",
+                            q(&[("filter", &merge_key_condition(&query))])
+                        );
+                        c.page(&path, PAGE, after.as_deref()).await?
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            Data::Profiles {
+                query,
+                after,
+                items: page.items,
+                next: page.next,
+            }
+        }
+        Request::Profile(id) => {
+            let profile = c.get_record("profiles", &id).await?;
+            let pid = profile
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or(&id)
+                .to_string();
+            let enc: String = form_urlencoded::byte_serialize(pid.as_bytes()).collect();
+            let events = c
+                .page(&format!("/profiles/{enc}/events"), 200, None)
+                .await?
+                .items;
+            let cond = format!("profile.id == \"{}\"", pid.replace('"', "\\\""));
+            let sessions = c
+                .page(&format!("/sessions?{}", q(&[("filter", &cond)])), 50, None)
+                .await?
+                .items;
+            Data::Profile {
+                profile,
+                events,
+                sessions,
+            }
+        }
+        Request::Config(Kind::Users) => Data::Config(Kind::Users, c.all("/users", 1000).await?),
+        Request::Config(k) => Data::Config(k, c.list_config(k.api()).await?),
+        Request::ForEdit(k, id) => Data::ForEdit(k, c.get_config(k.api(), &id).await?),
+        Request::Apply(k, mut doc) => {
+            let kind = doc
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or(k.api())
+                .to_string();
+            if let Value::Object(m) = &mut doc {
+                m.shift_remove("kind");
+            }
+            let answer = c.apply(&kind, &doc, false, &[]).await?;
+            let field = |f: &str| {
+                answer
+                    .get(f)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            Data::Done(format!("{kind}/{} {}", field("id"), field("result")))
+        }
+        Request::Toggle(k, id) => {
+            let mut doc = c.get_config(k.api(), &id).await?;
+            let on = !doc.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+            if let Value::Object(m) = &mut doc {
+                m.shift_remove("kind");
+                m.insert("enabled".into(), Value::Bool(on));
+            }
+            c.apply(k.api(), &doc, false, &[]).await?;
+            Data::Done(format!(
+                "{}/{id} {}",
+                k.api(),
+                if on { "enabled" } else { "disabled" }
+            ))
+        }
+        Request::DeleteConfig(Kind::Users, id) => {
+            let enc: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
+            c.call(Method::DELETE, &format!("/users/{enc}"), None)
+                .await?;
+            Data::Done(format!("user/{id} deleted"))
+        }
+        Request::DeleteConfig(k, id) => {
+            c.delete_config(k.api(), &id).await?;
+            Data::Done(format!("{}/{id} deleted", k.api()))
+        }
+        Request::DeleteProfile(id) => {
+            let a = c.delete_record("profiles", &id).await?;
+            let n = |f: &str| {
+                a.get("deleted")
+                    .and_then(|d| d.get(f))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+            };
+            Data::Done(format!(
+                "profile/{id} deleted with {} session(s) and {} event(s)",
+                n("sessions"),
+                n("events")
+            ))
+        }
+        Request::DeployPlan => Data::DeployPlan(c.deploy(&[], true).await?),
+        Request::Deploy => {
+            let a = c.deploy(&[], false).await?;
+            let n = |f: &str| {
+                a.get("summary")
+                    .and_then(|d| d.get(f))
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "0".into())
+            };
+            Data::Done(format!(
+                "deployed to production: {} created, {} configured, {} unchanged",
+                n("created"),
+                n("configured"),
+                n("unchanged")
+            ))
+        }
+        // Handled by the worker loop itself.
+        Request::Stream(_) | Request::DeployDiff { .. } => Data::StreamState(false),
+    })
+}
+
+/// Production's version of a document against staging's, as a unified YAML diff.
+async fn deploy_diff(
+    staging: &Client,
+    production: &Client,
+    kind: &str,
+    id: &str,
+) -> Result<Data, ClientError> {
+    let yaml = |v: &Value| {
+        if v.is_null() {
+            String::new()
+        } else {
+            serde_yaml::to_string(v).unwrap_or_else(|e| e.to_string())
+        }
+    };
+    let after = staging.get_config(kind, id).await?;
+    let before = match production.get_config(kind, id).await {
+        Ok(v) => v,
+        Err(ClientError::Api { status: 404, .. }) => Value::Null,
+        Err(e) => return Err(e),
+    };
+    let (a, b) = (yaml(&before), yaml(&after));
+    let diff = similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .header("production", "staging")
+        .to_string();
+    Ok(Data::Diff(
+        format!("{kind}/{id} · production → staging"),
+        diff,
+    ))
+}
+
+/// Follows the live stream, reconnecting after a pause when it ends or fails.
+async fn live(c: Client, ctx: Context, answers: Sender<Action>) {
+    let send = |data: Result<Data, String>| {
+        answers
+            .send(Action::Loaded(Loaded { context: ctx, data }))
+            .is_ok()
+    };
+    loop {
+        if !send(Ok(Data::StreamState(true))) {
+            return;
+        }
+        let result = c
+            .stream("/events/stream", |event, data| match event {
+                "event" => match serde_json::from_str::<Value>(data) {
+                    Ok(v) => send(Ok(Data::Event(v))),
+                    Err(_) => true,
+                },
+                "lagged" => send(Ok(Data::Lagged(data.trim().parse().unwrap_or(0)))),
+                _ => true,
+            })
+            .await;
+        let msg = match result {
+            Ok(()) => "live stream ended; reconnecting…".to_string(),
+            Err(e) => format!("live stream: {}", explain(e)),
+        };
+        if !send(Ok(Data::StreamDown(msg))) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_tell_conditions_from_keys() {
+        assert!(is_condition("traits.plan == \"pro\""));
+        assert!(is_condition("profile@traits.age > 3"));
+        assert!(!is_condition("ann@example.com"));
+        assert!(!is_condition("+48600100200"));
+        assert!(!is_condition("0a1b2c"));
+        assert_eq!(
+            merge_key_condition("a\"b").split(" or ").next(),
+            Some("traits.email == \"a\\\"b\"")
+        );
+    }
+}

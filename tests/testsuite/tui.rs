@@ -1,0 +1,215 @@
+//! `tracardictl tui` end to end: the real binary in a tmux pseudo terminal against a
+//! real private API with data, navigated like a user would; and the refusals (no
+//! terminal, unreachable API, refused token).
+
+use crate::support::{self, client, payload, Server};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn start(args: &[&str], w: u16, h: u16) -> Tmux {
+        let socket = format!("tracardictl-test-{}", uuid::Uuid::new_v4());
+        let mut cmd = Command::new("tmux");
+        cmd.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+        ])
+        .args(["-x", &w.to_string(), "-y", &h.to_string()])
+        .arg("--")
+        .arg(support::BIN)
+        .args(args)
+        .env("TERM", "xterm-256color")
+        .env("RUST_LOG", "debug");
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Tmux { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let mut a = vec!["send-keys", "-t", "t"];
+            // Plain text is sent literally; key names (Enter, Tab, Escape) are not.
+            if !matches!(*k, "Enter" | "Tab" | "Escape" | "C-d") {
+                a.push("-l");
+            }
+            a.push(k);
+            self.tmux(&a);
+        }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn alive(&self) -> bool {
+        self.tmux(&["has-session", "-t", "t"]).status.success()
+    }
+
+    /// Waits until the screen shows every one of `want`; the screen.
+    fn wait_for(&self, want: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = self.screen();
+            if want.iter().all(|w| s.contains(w)) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("the screen never showed {want:?}; it shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+async fn track(server: &Server, types: &[&str]) -> Value {
+    let r = client()
+        .post(format!("{}/track", server.collector()))
+        .json(&payload(server.source(), Some("s-tui"), None, types))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[test]
+fn tui_finds_a_profile_and_its_events_in_a_terminal() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let server = Server::start();
+    let token = support::block(server.install());
+    let answer = support::block(track(&server, &["page-view", "purchase"]));
+    let profile = answer["profile"]["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("tui.log");
+    let t = Tmux::start(
+        &[
+            "tui",
+            "--url",
+            server.private_api(),
+            "--token",
+            &token,
+            "--log-file",
+            log.to_str().unwrap(),
+        ],
+        120,
+        40,
+    );
+    // Per source: the collector's default source has today's events.
+    let s = t.wait_for(&["PRODUCTION", "Dashboard", "events today: ", server.source()]);
+    assert!(s.contains("help"), "the help bar is shown:\n{s}");
+
+    t.keys(&[":profiles", "Enter"]);
+    t.wait_for(&["Profiles (production)", &profile[..16]]);
+    t.keys(&["Enter"]);
+    t.wait_for(&[
+        "Profile",
+        &format!("id: {profile}"),
+        "Events (",
+        "Sessions (1)",
+    ]);
+    t.keys(&["Tab", "Tab"]);
+    let s = t.wait_for(&["page-view", "purchase", "oldest first"]);
+    assert!(s.contains("Sessions (1)"), "{s}");
+
+    // Search by id from the list, then leave.
+    t.keys(&["Escape", "/", &profile, "Enter"]);
+    t.wait_for(&[&format!("Profiles matching `{profile}`")]);
+    t.keys(&["?"]);
+    t.wait_for(&["Keys · Profiles"]);
+    t.keys(&["?"]);
+
+    // The live stream shows what the collector stores from now on.
+    t.keys(&[":live", "Enter"]);
+    t.wait_for(&["Live events (production) · streaming"]);
+    support::block(track(&server, &["tui-check"]));
+    t.wait_for(&["tui-check"]);
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!t.alive(), "q quits");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("tui started"), "{logged}");
+    assert!(!logged.contains(&token), "tokens are never logged");
+}
+
+fn run_tui(args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::command(dir.path())
+        .arg("tui")
+        .args(args)
+        .env("TRACARDICTL_CLIENT_CONFIG", dir.path().join("none.toml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn tui_explains_what_is_wrong_before_starting() {
+    let (code, err) = run_tui(&[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("tracardictl login"), "{err}");
+
+    let (code, err) = run_tui(&["--url", "http://127.0.0.1:9", "--token", "x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("cannot reach") && err.contains("fix:"),
+        "{err}"
+    );
+
+    let server = Server::start();
+    let token = support::block(server.install());
+    let (code, err) = run_tui(&["--url", server.private_api(), "--token", "wrong"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("token was refused"), "{err}");
+
+    let (code, err) = run_tui(&["--url", server.private_api(), "--token", &token]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+}
