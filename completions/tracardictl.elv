@@ -48,6 +48,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
+            cand dlq 'Inspect and re-deliver work that failed every retry'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -99,6 +100,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
             cand --private-api-listen 'Address of the private API [default: 127.0.0.1:8686]'
             cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
+            cand --concurrency 'Workflow jobs the background worker runs at once'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
@@ -648,6 +650,75 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;flow;help;help'= {
         }
+        &'tracardictl;dlq'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand show 'One dead letter as JSON, with its payload and last error'
+            cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
+            cand purge 'Delete one dead letter, or every one with --all'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;dlq;list'= {
+            cand --limit 'At most this many'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;show'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;replay'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;purge'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --all 'all'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;dlq;help'= {
+            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand show 'One dead letter as JSON, with its payload and last error'
+            cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
+            cand purge 'Delete one dead letter, or every one with --all'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;dlq;help;list'= {
+        }
+        &'tracardictl;dlq;help;show'= {
+        }
+        &'tracardictl;dlq;help;replay'= {
+        }
+        &'tracardictl;dlq;help;purge'= {
+        }
+        &'tracardictl;dlq;help;help'= {
+        }
         &'tracardictl;tui'= {
             cand --url 'Base URL of the private API [default: the connection''s]'
             cand --token 'Bearer token or API key [default: the connection''s]'
@@ -692,6 +763,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand profile 'Explain, merge and unmerge profiles (the merge journal)'
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
+            cand dlq 'Inspect and re-deliver work that failed every retry'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -810,6 +882,20 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;flow;lock'= {
         }
         &'tracardictl;help;flow;plugins'= {
+        }
+        &'tracardictl;help;dlq'= {
+            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand show 'One dead letter as JSON, with its payload and last error'
+            cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
+            cand purge 'Delete one dead letter, or every one with --all'
+        }
+        &'tracardictl;help;dlq;list'= {
+        }
+        &'tracardictl;help;dlq;show'= {
+        }
+        &'tracardictl;help;dlq;replay'= {
+        }
+        &'tracardictl;help;dlq;purge'= {
         }
         &'tracardictl;help;tui'= {
         }

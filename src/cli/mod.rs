@@ -8,6 +8,7 @@ mod apm;
 mod backup;
 mod config_cmd;
 pub mod connection;
+pub mod dlq;
 mod export;
 mod flow;
 mod generate;
@@ -87,6 +88,7 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
+    Dlq(dlq::DlqArgs),
     #[command(alias = "dash")]
     Tui(tui::TuiArgs),
     #[command(hide = true)]
@@ -180,6 +182,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Profile(args) => profile::run(args),
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
+        Command::Dlq(args) => dlq::run(args),
         Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }

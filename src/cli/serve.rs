@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// PostgreSQL) [default: the data directory]
     #[arg(long, value_name = "URI")]
     pub store: Option<String>,
+
+    /// Workflow jobs the background worker runs at once
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
 }
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
@@ -56,6 +60,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(daemon::serve(config, args.services.clone()))?;
+    let worker = daemon::worker::WorkerOptions {
+        concurrency: args.concurrency.max(1),
+        ..Default::default()
+    };
+    runtime.block_on(daemon::serve_with(config, args.services.clone(), worker))?;
     Ok(())
 }

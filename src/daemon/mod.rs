@@ -8,6 +8,7 @@ pub mod http;
 pub mod metrics;
 pub mod private_api;
 pub mod redirect;
+pub mod worker;
 
 use crate::config::Config;
 use crate::domain::{new_id, Context, EventSource, Scope};
@@ -33,12 +34,18 @@ pub enum Service {
     Amqp,
     /// Automatic profile merging.
     Apm,
+    /// The background worker: workflows of asynchronous sources, from the durable queue.
+    Worker,
 }
 
 impl Service {
     /// What `tracardictl serve` runs when no service is named.
-    pub const SINGLE_NODE: &'static [Service] =
-        &[Service::Collector, Service::PrivateApi, Service::Apm];
+    pub const SINGLE_NODE: &'static [Service] = &[
+        Service::Collector,
+        Service::PrivateApi,
+        Service::Apm,
+        Service::Worker,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -48,6 +55,7 @@ impl Service {
             Service::Mqtt => "bridge mqtt",
             Service::Amqp => "bridge amqp",
             Service::Apm => "apm",
+            Service::Worker => "worker",
         }
     }
 }
@@ -190,6 +198,15 @@ async fn bind(service: Service, addr: SocketAddr, router: axum::Router) -> anyho
 
 /// Runs the chosen services in this process until SIGINT or SIGTERM.
 pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()> {
+    serve_with(config, services, worker::WorkerOptions::default()).await
+}
+
+/// [`serve`] with the worker's options (`serve worker --concurrency N`).
+pub async fn serve_with(
+    config: Config,
+    services: Vec<Service>,
+    worker_options: worker::WorkerOptions,
+) -> anyhow::Result<()> {
     let services = if services.is_empty() {
         Service::SINGLE_NODE.to_vec()
     } else {
@@ -217,7 +234,8 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
                 identity: Some(Arc::new(identity.policy.clone())),
             },
         )
-        .with_processor(workflows),
+        .with_processor(workflows)
+        .with_queue(),
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut workers = tokio::task::JoinSet::new();
@@ -277,6 +295,17 @@ pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()>
                     stop_rx.clone(),
                 ));
                 println!("tracardictl: apm running");
+            }
+            Service::Worker => {
+                workers.spawn(worker::run(
+                    tracker.clone(),
+                    worker_options.clone(),
+                    stop_rx.clone(),
+                ));
+                println!(
+                    "tracardictl: worker running (concurrency {})",
+                    worker_options.concurrency
+                );
             }
         }
     }

@@ -9,12 +9,14 @@ pub mod copy;
 pub mod locks;
 pub mod migrations;
 pub mod postgres;
+pub mod queue;
 pub mod sled;
 pub mod testsuite;
 
 use crate::domain::{Event, EventSource, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+pub use queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -179,6 +181,44 @@ pub trait Store: Send + Sync + 'static {
 
     /// The configuration kinds stored in a scope, sorted.
     async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>>;
+
+    /// Appends items to the work queue, in order. For the embedded store this is one
+    /// more logged write: the next [`Store::durable`] covers it together with the data
+    /// written before it.
+    async fn enqueue(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<Vec<u64>>;
+    /// Leases up to `max` items of a topic that are due at `now`, oldest first, keeping
+    /// per-key order. A lease not acked or nacked by `now + visibility` expires and the
+    /// item returns to the queue.
+    async fn lease(
+        &self,
+        topic: &str,
+        max: usize,
+        visibility: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Leased>>;
+    /// Removes a leased item; false when the lease is no longer held (expired, or the
+    /// token is wrong).
+    async fn ack(&self, seq: u64, token: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Records a failed attempt: the item returns at `retry_at`, or, when that is None,
+    /// goes to the dead-letter queue with the error.
+    async fn nack(
+        &self,
+        seq: u64,
+        token: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<NackOutcome>;
+    /// Dead letters, oldest first, after the given sequence number.
+    async fn dead_letters(&self, after: Option<u64>, limit: usize) -> Result<Vec<QueueItem>>;
+    async fn dead_letter(&self, seq: u64) -> Result<Option<QueueItem>>;
+    /// Moves a dead letter back to the end of the queue with its attempts reset; its new
+    /// sequence number, or None when no such dead letter exists. It counts as enqueued
+    /// now.
+    async fn replay_dead_letter(&self, seq: u64, now: DateTime<Utc>) -> Result<Option<u64>>;
+    /// Deletes one dead letter, or all of them; how many were deleted.
+    async fn purge_dead_letters(&self, seq: Option<u64>) -> Result<u64>;
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats>;
 }
 
 /// Holds a lock taken with [`Store::lock`]; dropping it releases the lock.

@@ -46,6 +46,9 @@ pub const CHECKS: &[&str] = &[
     "meta_and_scopes",
     "locks_exclude_per_key",
     "scopes_and_config_kinds",
+    "queue_lease_ack_and_key_order",
+    "queue_lease_expiry_returns_items",
+    "queue_nack_backoff_and_dead_letters",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -535,6 +538,207 @@ pub async fn meta_and_scopes(store: &dyn Store) {
     assert!(scopes.contains(&scope()), "{scopes:?}");
 }
 
+fn new_item(topic: &str, key: Option<&str>, n: i64) -> super::NewItem {
+    super::NewItem {
+        scope: scope(),
+        topic: topic.into(),
+        key: key.map(str::to_string),
+        payload: json!({ "n": n }),
+    }
+}
+
+fn payload_n(l: &super::Leased) -> i64 {
+    l.item.payload["n"].as_i64().unwrap()
+}
+
+pub async fn queue_lease_ack_and_key_order(store: &dyn Store) {
+    let vis = Duration::seconds(30);
+    let seqs = store
+        .enqueue(
+            &[
+                new_item("work", Some("p1"), 1),
+                new_item("work", Some("p1"), 2),
+                new_item("work", Some("p2"), 3),
+                new_item("work", None, 4),
+                new_item("other", Some("p1"), 5),
+            ],
+            t(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(seqs.len(), 5);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let stats = store.queue_stats(t(0)).await.unwrap();
+    assert_eq!(
+        (stats.depth, stats.in_flight, stats.dead_letters),
+        (5, 0, 0)
+    );
+    assert_eq!(stats.oldest, Some(t(0)));
+
+    // p1's second item waits for its first; topics are separate.
+    let leased = store.lease("work", 10, vis, t(1)).await.unwrap();
+    assert_eq!(
+        leased.iter().map(payload_n).collect::<Vec<_>>(),
+        vec![1, 3, 4]
+    );
+    assert_eq!(leased[0].item.scope, scope());
+    assert_eq!(leased[0].item.attempts, 0);
+    assert!(store.lease("work", 10, vis, t(2)).await.unwrap().is_empty());
+    assert_eq!(store.queue_stats(t(2)).await.unwrap().in_flight, 3);
+
+    let first = &leased[0];
+    assert!(!store
+        .ack(first.item.seq, "not-the-token", t(2))
+        .await
+        .unwrap());
+    assert!(store.ack(first.item.seq, &first.token, t(2)).await.unwrap());
+    assert!(!store.ack(first.item.seq, &first.token, t(2)).await.unwrap());
+    let next = store.lease("work", 10, vis, t(3)).await.unwrap();
+    assert_eq!(next.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
+    let other = store.lease("other", 1, vis, t(3)).await.unwrap();
+    assert_eq!(other.iter().map(payload_n).collect::<Vec<_>>(), vec![5]);
+    for l in leased[1..].iter().chain(&next).chain(&other) {
+        assert!(store.ack(l.item.seq, &l.token, t(4)).await.unwrap());
+    }
+    let stats = store.queue_stats(t(4)).await.unwrap();
+    assert_eq!((stats.depth, stats.in_flight, stats.oldest), (0, 0, None));
+    // Sequence numbers keep growing after the queue empties.
+    let later = store
+        .enqueue(&[new_item("work", None, 6)], t(5))
+        .await
+        .unwrap();
+    assert!(later[0] > seqs[4]);
+    let limited = store
+        .enqueue(&[new_item("work", None, 7)], t(5))
+        .await
+        .unwrap();
+    assert!(limited[0] > later[0]);
+    assert_eq!(store.lease("work", 1, vis, t(6)).await.unwrap().len(), 1);
+}
+
+pub async fn queue_lease_expiry_returns_items(store: &dyn Store) {
+    let vis = Duration::seconds(10);
+    store
+        .enqueue(&[new_item("work", Some("p"), 1)], t(0))
+        .await
+        .unwrap();
+    let a = store.lease("work", 1, vis, t(0)).await.unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].until, t(10));
+    assert!(store.lease("work", 1, vis, t(5)).await.unwrap().is_empty());
+    let b = store.lease("work", 1, vis, t(11)).await.unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].item.seq, a[0].item.seq);
+    assert_ne!(b[0].token, a[0].token);
+    // The first consumer lost its lease: its answers change nothing.
+    assert!(!store.ack(a[0].item.seq, &a[0].token, t(12)).await.unwrap());
+    assert_eq!(
+        store
+            .nack(a[0].item.seq, &a[0].token, "late", None, t(12))
+            .await
+            .unwrap(),
+        super::NackOutcome::Stale
+    );
+    assert!(store.ack(b[0].item.seq, &b[0].token, t(12)).await.unwrap());
+    assert_eq!(store.queue_stats(t(12)).await.unwrap().depth, 0);
+}
+
+pub async fn queue_nack_backoff_and_dead_letters(store: &dyn Store) {
+    use super::NackOutcome;
+    let vis = Duration::seconds(30);
+    store
+        .enqueue(
+            &[
+                new_item("work", Some("p"), 1),
+                new_item("work", Some("p"), 2),
+            ],
+            t(0),
+        )
+        .await
+        .unwrap();
+    let a = store.lease("work", 10, vis, t(0)).await.unwrap();
+    assert_eq!(a.len(), 1);
+    let seq = a[0].item.seq;
+    assert_eq!(
+        store
+            .nack(seq, &a[0].token, "boom", Some(t(60)), t(1))
+            .await
+            .unwrap(),
+        NackOutcome::Retry(t(60))
+    );
+    // Backing off: neither it nor the next item of its key is handed out.
+    assert!(store
+        .lease("work", 10, vis, t(30))
+        .await
+        .unwrap()
+        .is_empty());
+    let b = store.lease("work", 10, vis, t(60)).await.unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].item.seq, seq);
+    assert_eq!(b[0].item.attempts, 1);
+    assert_eq!(b[0].item.last_error.as_deref(), Some("boom"));
+    assert_eq!(
+        store
+            .nack(seq, &b[0].token, "boom again", None, t(61))
+            .await
+            .unwrap(),
+        NackOutcome::Dead
+    );
+    let stats = store.queue_stats(t(61)).await.unwrap();
+    assert_eq!((stats.depth, stats.dead_letters), (1, 1));
+
+    let dead = store.dead_letters(None, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].seq, seq);
+    assert_eq!(dead[0].attempts, 2);
+    assert_eq!(dead[0].last_error.as_deref(), Some("boom again"));
+    assert_eq!(dead[0].payload, json!({ "n": 1 }));
+    assert_eq!(store.dead_letter(seq).await.unwrap().unwrap(), dead[0]);
+    assert!(store.dead_letters(Some(seq), 10).await.unwrap().is_empty());
+    assert!(store.dead_letter(seq + 1000).await.unwrap().is_none());
+
+    // A dead letter no longer holds up its key.
+    let c = store.lease("work", 10, vis, t(62)).await.unwrap();
+    assert_eq!(c.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
+    assert!(store.ack(c[0].item.seq, &c[0].token, t(62)).await.unwrap());
+
+    // Replay puts it at the end of the queue with a fresh attempt count.
+    assert_eq!(
+        store.replay_dead_letter(seq + 1000, t(63)).await.unwrap(),
+        None
+    );
+    let new_seq = store.replay_dead_letter(seq, t(63)).await.unwrap().unwrap();
+    assert!(new_seq > seq);
+    assert!(store.dead_letter(seq).await.unwrap().is_none());
+    let d = store.lease("work", 10, vis, t(64)).await.unwrap();
+    assert_eq!(d.len(), 1);
+    assert_eq!((d[0].item.seq, d[0].item.attempts), (new_seq, 0));
+    assert_eq!(
+        store
+            .nack(new_seq, &d[0].token, "third", None, t(65))
+            .await
+            .unwrap(),
+        NackOutcome::Dead
+    );
+    store
+        .enqueue(&[new_item("work", None, 9)], t(66))
+        .await
+        .unwrap();
+    let e = store.lease("work", 1, vis, t(66)).await.unwrap();
+    store
+        .nack(e[0].item.seq, &e[0].token, "x", None, t(66))
+        .await
+        .unwrap();
+    assert_eq!(store.dead_letters(None, 10).await.unwrap().len(), 2);
+    assert_eq!(store.purge_dead_letters(Some(new_seq)).await.unwrap(), 1);
+    assert_eq!(store.purge_dead_letters(Some(new_seq)).await.unwrap(), 0);
+    assert_eq!(store.purge_dead_letters(None).await.unwrap(), 1);
+    assert_eq!(
+        store.queue_stats(t(67)).await.unwrap(),
+        super::QueueStats::default()
+    );
+}
+
 /// Runs the conformance suite against a backend. `$make` is an async expression that
 /// yields a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -559,7 +763,10 @@ macro_rules! store_conformance_tests {
             merge_marks,
             meta_and_scopes,
             locks_exclude_per_key,
-            scopes_and_config_kinds
+            scopes_and_config_kinds,
+            queue_lease_ack_and_key_order,
+            queue_lease_expiry_returns_items,
+            queue_nack_backoff_and_dead_letters
         );
     };
     (@each $make:expr; $($name:ident),*) => {

@@ -5,6 +5,7 @@
 pub mod enrich;
 pub mod locks;
 pub mod payload;
+pub mod queued;
 
 pub use payload::{EventPayload, PayloadError, TrackOptions, TrackerPayload};
 
@@ -149,6 +150,8 @@ pub struct Tracker {
     profile_locks: Arc<KeyedLocks>,
     identification: ConfigCache,
     processor: Option<std::sync::Arc<dyn EventProcessor>>,
+    /// Enqueue workflow jobs for asynchronous sources (a worker runs them).
+    enqueue_async: bool,
     pub stats: TrackingStats,
     /// Stored events, published after they are durable (the live tail).
     published: tokio::sync::broadcast::Sender<Event>,
@@ -211,6 +214,7 @@ impl Tracker {
             profile_locks: Arc::new(KeyedLocks::new(1024)),
             identification: ConfigCache::new(IDENTIFICATION_POINT),
             processor: None,
+            enqueue_async: false,
             stats: TrackingStats::default(),
             published: tokio::sync::broadcast::channel(PUBLISH_BACKLOG).0,
         }
@@ -225,6 +229,13 @@ impl Tracker {
     /// Runs `processor` on the events of synchronous sources (workflows).
     pub fn with_processor(mut self, processor: std::sync::Arc<dyn EventProcessor>) -> Self {
         self.processor = Some(processor);
+        self
+    }
+
+    /// Enqueues the workflows of asynchronous sources, with the durable write, for the
+    /// background worker (`serve worker`) to run.
+    pub fn with_queue(mut self) -> Self {
+        self.enqueue_async = true;
         self
     }
 
@@ -684,6 +695,24 @@ impl Tracker {
             }
             if opts.save_events {
                 self.store.put_events(scope, &events).await?;
+            }
+            if self.enqueue_async
+                && !source.is_synchronous()
+                && opts.save_events
+                && opts.save_profile
+                && !events.is_empty()
+            {
+                let job = queued::WorkflowJob {
+                    source: source.id.clone(),
+                    profile: profile.id.clone(),
+                    session: opts.save_session.then(|| session.id.clone()),
+                    events: events.iter().map(|e| e.id.clone()).collect(),
+                    new_profile,
+                    new_session,
+                };
+                if let Some(item) = job.item(scope) {
+                    self.store.enqueue(&[item], Utc::now()).await?;
+                }
             }
         }
         drop(profile_guard);

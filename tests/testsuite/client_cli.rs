@@ -414,6 +414,121 @@ fn config_show_redacts_the_installation_token() {
     assert!(out.contains("installation_token = \"<redacted>\""), "{out}");
 }
 
+/// Two dead letters made offline, then inspected, replayed and purged over the private
+/// API and with `tracardictl dlq`; queue health in /queue and /metrics.
+#[test]
+fn dead_letters_over_http_and_cli() {
+    use serde_json::{json, Value};
+    use tracardictl::domain::{Context, Scope};
+    use tracardictl::store::{self, NewItem, OpenOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let seqs: Vec<u64> = support::block(async {
+        let s = store::open(
+            data.to_str().unwrap(),
+            &OpenOptions {
+                cache_bytes: 4 << 20,
+            },
+        )
+        .unwrap();
+        let now = chrono::Utc::now();
+        let item = |n: i64| NewItem {
+            scope: Scope::default_tenant(Context::Production),
+            topic: "test".into(),
+            key: None,
+            payload: json!({"n": n}),
+        };
+        let seqs = s.enqueue(&[item(1), item(2)], now).await.unwrap();
+        for l in s
+            .lease("test", 10, chrono::Duration::seconds(30), now)
+            .await
+            .unwrap()
+        {
+            s.nack(l.item.seq, &l.token, "boom", None, now)
+                .await
+                .unwrap();
+        }
+        s.durable().await.unwrap();
+        seqs
+    });
+    let server = Server::start_at(&data, &[]);
+    let admin = support::block(server.install());
+    let api = server.private_api().to_string();
+    let call = |m: reqwest::Method, path: String| {
+        let api = api.clone();
+        let admin = admin.clone();
+        support::block(async move {
+            let r = support::client()
+                .request(m, format!("{api}{path}"))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    };
+    use reqwest::Method;
+    let (s, v) = call(Method::GET, "/queue".into());
+    assert_eq!(
+        (s, v["depth"].clone(), v["dead_letters"].clone()),
+        (200, json!(0), json!(2)),
+        "{v}"
+    );
+    let (s, v) = call(Method::GET, "/dlq".into());
+    assert_eq!(s, 200);
+    assert_eq!(v["items"][0]["last_error"], json!("boom"), "{v}");
+    assert_eq!(v["items"][1]["payload"], json!({"n": 2}), "{v}");
+    let (s, _) = call(Method::GET, "/dlq?limit=0".into());
+    assert_eq!(s, 400);
+    let (s, v) = call(Method::GET, format!("/dlq/{}", seqs[0]));
+    assert_eq!((s, v["attempts"].clone()), (200, json!(1)));
+    assert_eq!(call(Method::GET, "/dlq/12345".into()).0, 404);
+    assert_eq!(call(Method::GET, "/dlq/abc".into()).0, 400);
+    assert_eq!(call(Method::POST, "/dlq/12345/replay".into()).0, 404);
+    assert_eq!(call(Method::DELETE, "/dlq/12345".into()).0, 404);
+
+    let ctl = Ctl::new();
+    ctl.login(&server, "local");
+    let out = ctl.ok(&["dlq", "list"]);
+    assert!(out.starts_with("ID\tTOPIC"), "{out}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.contains("boom"), "{out}");
+    let out = ctl.ok(&["dlq", "show", &seqs[1].to_string()]);
+    assert!(out.contains("\"n\": 2"), "{out}");
+    let (code, _, err) = ctl.run(&["dlq", "show", "12345"]);
+    assert_ne!(code, 0, "{err}");
+    let out = ctl.ok(&["dlq", "replay", &seqs[0].to_string()]);
+    assert!(out.contains("queued again"), "{out}");
+    let (s, v) = call(Method::GET, "/queue".into());
+    assert_eq!(
+        (s, v["depth"].clone(), v["dead_letters"].clone()),
+        (200, json!(1), json!(1)),
+        "{v}"
+    );
+    let metrics = support::block(async {
+        support::client()
+            .get(format!("{api}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(metrics.contains("tracardi_queue_depth 1"), "{metrics}");
+    assert!(
+        metrics.contains("tracardi_queue_dead_letters 1"),
+        "{metrics}"
+    );
+    let out = ctl.ok(&["dlq", "purge", &seqs[1].to_string()]);
+    assert!(out.starts_with("1 dead"), "{out}");
+    let out = ctl.ok(&["dlq", "purge", "--all"]);
+    assert!(out.starts_with("0 dead"), "{out}");
+    let (code, _, _) = ctl.run(&["dlq", "purge"]);
+    assert_eq!(code, 2, "purge needs an id or --all");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_explain_merge_unmerge_from_the_terminal() {
     let server = Server::start();

@@ -46,6 +46,31 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The queue model test on PostgreSQL: a crash is a new pool, and leases held by
+    /// the dead pool stay until they expire.
+    #[test]
+    fn postgres_queue_matches_model(ops in prop::collection::vec(crate::queue_model::qop(), 1..60)) {
+        let rt = runtime();
+        rt.block_on(async {
+            let Some(db) = TestStore::create("postgres_queue_matches_model").await else {
+                return;
+            };
+            let uri = db.uri();
+            crate::queue_model::run_queue_model(ops, || {
+                let uri = uri.clone();
+                async move {
+                    let s: SharedStore = Arc::new(PostgresStore::connect(&uri).await.unwrap());
+                    s
+                }
+            }, true)
+            .await;
+        });
+    }
+}
+
 /// Every event of a scope, by insert time.
 async fn all_events(store: &dyn Store, scope: &Scope) -> Vec<Event> {
     let mut out = Vec::new();

@@ -214,6 +214,21 @@ async fn openapi_lists_every_route() {
         "get /events/stream",
         "get /events/{id}",
         "delete /events/{id}",
+        "get /plugins",
+        "get /flows/{id}/draft",
+        "put /flows/{id}/draft",
+        "post /flows/{id}/deploy",
+        "post /flows/{id}/lock",
+        "post /flows/{id}/unlock",
+        "post /flows/{id}/run",
+        "get /flows/{id}/traces",
+        "get /traces/{id}",
+        "get /queue",
+        "get /dlq",
+        "delete /dlq",
+        "get /dlq/{id}",
+        "delete /dlq/{id}",
+        "post /dlq/{id}/replay",
     ]
     .into_iter()
     .map(String::from)
@@ -1076,6 +1091,159 @@ async fn redirects_configured_here_work_on_the_collector() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["detail"], "Redirect `nope` not found");
+}
+
+const FLOW_YAML: &str = r#"
+id: greet
+name: Greet
+nodes:
+  - {id: start, plugin: start}
+  - {id: keep, plugin: set, init: {set: {"profile@traits.greeted": "event@properties.name"}}}
+edges: ["start -> keep"]
+"#;
+
+/// Drafts, deploys, locks, debug runs, traces and the plugin list, each with a success
+/// and a failure.
+#[tokio::test]
+async fn flow_routes() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let admin = server.install().await;
+    let marketer = api.user(&admin, "marketer").await;
+    let flow = tracardictl::workflow::flow::FlowDocument::from_text(FLOW_YAML)
+        .unwrap()
+        .to_value();
+    let put = |path: String, body: Value| {
+        let api = &api;
+        let admin = admin.clone();
+        async move {
+            api.call(Method::PUT, &path, Some(&admin), None, Some(body))
+                .await
+        }
+    };
+
+    // Plugins: listed for any reader; an unknown method is refused.
+    let (s, v) = api.get("/plugins", &marketer).await;
+    assert_eq!(s, 200, "{v}");
+    let ids: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"increment") && ids.contains(&"start"),
+        "{ids:?}"
+    );
+    let (s, _) = api.post("/plugins", &admin, json!({})).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+
+    // Draft: none yet; a bad flow names what is wrong; a good one is saved.
+    let (s, v) = api.get("/flows/greet/draft", &admin).await;
+    assert_eq!(s, 404, "{v}");
+    let mut bad = flow.clone();
+    bad["flowGraph"]["edges"][0]["target"] = json!("nowhere");
+    let (s, v) = put("/flows/greet/draft".into(), bad).await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = put("/flows/other/draft".into(), flow.clone()).await;
+    assert_eq!(s, 400, "{v}");
+    let (s, v) = put("/flows/greet/draft".into(), flow.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = api.get("/flows/greet/draft", &admin).await;
+    assert_eq!((s, v["id"].clone()), (StatusCode::OK, json!("greet")));
+    let (s, _) = api.get("/flows/greet/draft", &marketer).await;
+    assert_eq!(s, 403);
+
+    // Deploy: the draft becomes the deployed flow; an unknown flow is 404.
+    let (s, v) = api.post("/flows/greet/deploy", &admin, json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = api.get("/config/flow/greet", &admin).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, _) = api.post("/flows/nope/deploy", &admin, json!({})).await;
+    assert_eq!(s, 404);
+
+    // Lock: a locked flow refuses a locked draft; unlock frees it; unknown is 404.
+    let (s, v) = api.post("/flows/greet/lock", &admin, json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let mut locked = flow.clone();
+    locked["lock"] = json!(true);
+    let (s, v) = put("/flows/greet/draft".into(), locked).await;
+    assert_eq!(s, 409, "{v}");
+    let (s, _) = api.post("/flows/greet/unlock", &admin, json!({})).await;
+    assert_eq!(s, 200);
+    let (s, _) = api.post("/flows/nope/lock", &admin, json!({})).await;
+    assert_eq!(s, 404);
+
+    // Debug run: the draft runs over the given data, nothing stored.
+    let (s, v) = api
+        .post(
+            "/flows/greet/run",
+            &admin,
+            json!({"event": {"type": "hello", "properties": {"name": "Ada"}}, "profile": {"id": "p1"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["profile"]["traits"]["greeted"], json!("Ada"), "{v}");
+    assert_eq!(v["result"]["flow_id"], json!("greet"));
+    let (s, v) = api
+        .post("/flows/greet/run", &admin, json!({"unknown": 1}))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let (s, _) = api.post("/flows/nope/run", &admin, json!({})).await;
+    assert_eq!(s, 404);
+
+    // Traces: none stored for this flow yet; an unknown run is 404; bad limit is 400.
+    let (s, v) = api.get("/flows/greet/traces", &marketer).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["items"], json!([]));
+    let (s, _) = api.get("/flows/greet/traces?limit=0", &marketer).await;
+    assert_eq!(s, 400);
+    let (s, _) = api.get("/traces/no-such-run", &marketer).await;
+    assert_eq!(s, 404);
+
+    // A traced flow run by a rule in production leaves a trace to read back.
+    let prod = Some("production");
+    let mut traced = flow.clone();
+    traced["trace"] = json!(true);
+    let call = |m: Method, path: &'static str, body: Option<Value>| {
+        let api = &api;
+        let admin = admin.clone();
+        async move { api.call(m, path, Some(&admin), prod, body).await }
+    };
+    let (s, v) = call(Method::PUT, "/flows/greet/draft", Some(traced)).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(Method::POST, "/flows/greet/deploy", None).await;
+    assert_eq!(s, 200, "{v}");
+    let rule = json!({"id": "on-hello", "name": "on-hello", "type": "event-collect",
+        "event_type": {"id": "hello", "name": "hello"},
+        "source": {"id": server.source(), "name": "rest"},
+        "flow": {"id": "greet", "name": "greet"}, "enabled": true});
+    let (s, v) = call(Method::POST, "/config/rule", Some(rule)).await;
+    assert!(s.is_success(), "{s} {v}");
+    let r = client()
+        .post(format!("{}/track", server.collector()))
+        .json(
+            &json!({"source": {"id": server.source()}, "session": {"id": "flow-routes"},
+            "events": [{"type": "hello", "properties": {"name": "Ada"}}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let (s, v) = call(Method::GET, "/flows/greet/traces", None).await;
+    assert_eq!(s, 200, "{v}");
+    let run_id = v["items"][0]["id"].as_str().expect("a trace").to_string();
+    let (s, v) = api
+        .call(
+            Method::GET,
+            &format!("/traces/{run_id}"),
+            Some(&marketer),
+            prod,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["flow_id"], json!("greet"));
 }
 
 /// Merging by hand, explaining, undoing: success and failure over HTTP.

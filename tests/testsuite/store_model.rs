@@ -33,7 +33,7 @@ struct Model {
     events: BTreeMap<String, (String, u16)>,   // id → (profile, at)
 }
 
-fn open(dir: &std::path::Path) -> SharedStore {
+pub(crate) fn open(dir: &std::path::Path) -> SharedStore {
     // sled's background flusher can hold the file lock for a moment after the last
     // handle is dropped; a reopen on a loaded machine retries briefly.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

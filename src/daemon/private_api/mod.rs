@@ -8,8 +8,10 @@
 pub mod auth;
 pub mod config_kinds;
 pub mod data;
+pub mod flows;
 pub mod identity;
 pub mod ops;
+pub mod queue;
 
 use super::http::{self, ApiError, ErrorCode};
 use super::metrics::Metrics;
@@ -188,6 +190,8 @@ fn routes() -> Routes {
     let r = ops::routes(r);
     let r = auth::routes(r);
     let r = config_kinds::routes(r);
+    let r = flows::routes(r);
+    let r = queue::routes(r);
     let r = identity::routes(r);
     data::routes(r)
 }

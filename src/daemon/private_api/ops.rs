@@ -192,6 +192,40 @@ async fn metrics(State(state): State<PrivateApiState>) -> Response {
             "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
         );
     }
+    let now = chrono::Utc::now();
+    match state.store.queue_stats(now).await {
+        Ok(q) => {
+            let age = q
+                .oldest
+                .map_or(0.0, |t| (now - t).num_milliseconds() as f64 / 1000.0);
+            let gauges: [(&str, &str, f64); 4] = [
+                (
+                    "tracardi_queue_depth",
+                    "Work queue items waiting or in flight.",
+                    q.depth as f64,
+                ),
+                (
+                    "tracardi_queue_in_flight",
+                    "Work queue items leased by a worker.",
+                    q.in_flight as f64,
+                ),
+                (
+                    "tracardi_queue_oldest_age_seconds",
+                    "Age of the oldest queued item.",
+                    age,
+                ),
+                (
+                    "tracardi_queue_dead_letters",
+                    "Items in the dead-letter queue.",
+                    q.dead_letters as f64,
+                ),
+            ];
+            for (name, help, v) in gauges {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "queue statistics unavailable for /metrics"),
+    }
     state.metrics.render(&mut out);
     (
         [(

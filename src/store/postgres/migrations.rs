@@ -128,4 +128,42 @@ CREATE TABLE merge_marks (
 CREATE INDEX merge_marks_by_time ON merge_marks (tenant, context, marked_at, profile_id);
 "#,
     },
+    Migration {
+        version: 3,
+        name: "durable work queue and dead letters",
+        sql: r#"
+-- The work queue, install-wide. A leased row has a token and an expiry; an expired
+-- lease is free again. Consumers lease with FOR UPDATE SKIP LOCKED.
+CREATE TABLE work_queue (
+    seq          bigserial PRIMARY KEY,
+    tenant       text NOT NULL,
+    context      text NOT NULL,
+    topic        text COLLATE "C" NOT NULL,
+    key          text COLLATE "C",
+    payload      jsonb NOT NULL,
+    attempts     integer NOT NULL DEFAULT 0,
+    enqueued_at  timestamptz NOT NULL,
+    available_at timestamptz NOT NULL,
+    last_error   text,
+    lease_token  text,
+    lease_until  timestamptz
+);
+CREATE INDEX work_queue_by_topic ON work_queue (topic, seq);
+CREATE INDEX work_queue_by_key ON work_queue (topic, key, seq) WHERE key IS NOT NULL;
+
+CREATE TABLE dead_letters (
+    seq          bigint PRIMARY KEY,
+    tenant       text NOT NULL,
+    context      text NOT NULL,
+    topic        text COLLATE "C" NOT NULL,
+    key          text COLLATE "C",
+    payload      jsonb NOT NULL,
+    attempts     integer NOT NULL,
+    enqueued_at  timestamptz NOT NULL,
+    available_at timestamptz NOT NULL,
+    last_error   text,
+    dead_at      timestamptz NOT NULL DEFAULT now()
+);
+"#,
+    },
 ];

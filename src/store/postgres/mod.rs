@@ -23,6 +23,7 @@ mod advisory;
 pub mod migrations;
 pub mod testing;
 
+use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
 use super::{Counts, LockGuard, Page, Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use advisory::AdvisoryLocks;
@@ -1429,6 +1430,299 @@ impl Store for PostgresStore {
         })
         .await
     }
+
+    async fn enqueue(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<Vec<u64>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.timed(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg_err)?;
+            let stmt = tx
+                .prepare(
+                    "INSERT INTO work_queue (tenant, context, topic, key, payload, enqueued_at, available_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING seq",
+                )
+                .await
+                .map_err(pg_err)?;
+            let mut seqs = Vec::with_capacity(items.len());
+            for item in items {
+                let row = tx
+                    .query_one(
+                        &stmt,
+                        &[
+                            &item.scope.tenant,
+                            &item.scope.context.as_str(),
+                            &item.topic,
+                            &item.key,
+                            &Json(&item.payload),
+                            &now,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                seqs.push(seq_of(&row, 0)?);
+            }
+            tx.commit().await.map_err(pg_err)?;
+            Ok(seqs)
+        })
+        .await
+    }
+
+    async fn lease(
+        &self,
+        topic: &str,
+        max: usize,
+        visibility: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Leased>> {
+        let until = now + visibility;
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "WITH cand AS (
+                           SELECT q.seq FROM work_queue q
+                           WHERE q.topic = $1 AND q.available_at <= $2
+                             AND (q.lease_until IS NULL OR q.lease_until <= $2)
+                             AND (q.key IS NULL OR NOT EXISTS (
+                               SELECT 1 FROM work_queue p
+                               WHERE p.topic = q.topic AND p.key = q.key AND p.seq < q.seq))
+                           ORDER BY q.seq LIMIT $3
+                           FOR UPDATE SKIP LOCKED)
+                         UPDATE work_queue w SET lease_token = $4 || '-' || w.seq::text,
+                                                 lease_until = $5
+                         FROM cand WHERE w.seq = cand.seq
+                         RETURNING {QUEUE_COLUMNS_W}, w.lease_token"
+                    ),
+                    &[&topic, &now, &count_param(max), &token, &until],
+                )
+                .await
+                .map_err(pg_err)?;
+            let mut out = rows
+                .iter()
+                .map(|r| {
+                    Ok(Leased {
+                        item: queue_item(r)?,
+                        token: text(r, 10)?,
+                        until,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            out.sort_by_key(|l| l.item.seq);
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn ack(&self, seq: u64, token: &str, _now: DateTime<Utc>) -> Result<bool> {
+        let seq = seq_param(seq)?;
+        self.timed(async {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "DELETE FROM work_queue WHERE seq = $1 AND lease_token = $2",
+                    &[&seq, &token],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn nack(
+        &self,
+        seq: u64,
+        token: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        _now: DateTime<Utc>,
+    ) -> Result<NackOutcome> {
+        let seq = seq_param(seq)?;
+        self.timed(async {
+            let client = self.client().await?;
+            let n =
+                match retry_at {
+                    Some(at) => {
+                        client
+                            .execute(
+                                "UPDATE work_queue SET attempts = attempts + 1, last_error = $3,
+                                 available_at = $4, lease_token = NULL, lease_until = NULL
+                             WHERE seq = $1 AND lease_token = $2",
+                                &[&seq, &token, &error, &at],
+                            )
+                            .await
+                    }
+                    None => client
+                        .execute(
+                            "WITH d AS (DELETE FROM work_queue WHERE seq = $1 AND lease_token = $2
+                                        RETURNING *)
+                             INSERT INTO dead_letters (seq, tenant, context, topic, key, payload,
+                                 attempts, enqueued_at, available_at, last_error)
+                             SELECT seq, tenant, context, topic, key, payload, attempts + 1,
+                                 enqueued_at, available_at, $3 FROM d",
+                            &[&seq, &token, &error],
+                        )
+                        .await,
+                }
+                .map_err(pg_err)?;
+            Ok(match (n, retry_at) {
+                (0, _) => NackOutcome::Stale,
+                (_, Some(at)) => NackOutcome::Retry(at),
+                (_, None) => NackOutcome::Dead,
+            })
+        })
+        .await
+    }
+
+    async fn dead_letters(&self, after: Option<u64>, limit: usize) -> Result<Vec<QueueItem>> {
+        let after = match after {
+            Some(s) => seq_param(s)?,
+            None => -1,
+        };
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {QUEUE_COLUMNS} FROM dead_letters WHERE seq > $1 ORDER BY seq LIMIT $2"
+                    ),
+                    &[&after, &count_param(limit)],
+                )
+                .await
+                .map_err(pg_err)?;
+            rows.iter().map(queue_item).collect()
+        })
+        .await
+    }
+
+    async fn dead_letter(&self, seq: u64) -> Result<Option<QueueItem>> {
+        let seq = seq_param(seq)?;
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    &format!("SELECT {QUEUE_COLUMNS} FROM dead_letters WHERE seq = $1"),
+                    &[&seq],
+                )
+                .await
+                .map_err(pg_err)?;
+            row.as_ref().map(queue_item).transpose()
+        })
+        .await
+    }
+
+    async fn replay_dead_letter(&self, seq: u64, now: DateTime<Utc>) -> Result<Option<u64>> {
+        let seq = seq_param(seq)?;
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "WITH d AS (DELETE FROM dead_letters WHERE seq = $1 RETURNING *)
+                     INSERT INTO work_queue (tenant, context, topic, key, payload, attempts,
+                         enqueued_at, available_at, last_error)
+                     SELECT tenant, context, topic, key, payload, 0, $2, $2, last_error
+                     FROM d RETURNING seq",
+                    &[&seq, &now],
+                )
+                .await
+                .map_err(pg_err)?;
+            row.as_ref().map(|r| seq_of(r, 0)).transpose()
+        })
+        .await
+    }
+
+    async fn purge_dead_letters(&self, seq: Option<u64>) -> Result<u64> {
+        let seq = seq.map(seq_param).transpose()?;
+        self.timed(async {
+            let client = self.client().await?;
+            let n = match seq {
+                Some(s) => {
+                    client
+                        .execute("DELETE FROM dead_letters WHERE seq = $1", &[&s])
+                        .await
+                }
+                None => client.execute("DELETE FROM dead_letters", &[]).await,
+            }
+            .map_err(pg_err)?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT (SELECT count(*) FROM work_queue),
+                            (SELECT count(*) FROM work_queue WHERE lease_until > $1),
+                            (SELECT min(enqueued_at) FROM work_queue),
+                            (SELECT count(*) FROM dead_letters)",
+                    &[&now],
+                )
+                .await
+                .map_err(pg_err)?;
+            let count = |i: usize| -> Result<u64> {
+                Ok(u64::try_from(row.try_get::<_, i64>(i).map_err(pg_err)?).unwrap_or(0))
+            };
+            Ok(QueueStats {
+                depth: count(0)?,
+                in_flight: count(1)?,
+                oldest: row.try_get(2).map_err(pg_err)?,
+                dead_letters: count(3)?,
+            })
+        })
+        .await
+    }
+}
+
+const QUEUE_COLUMNS: &str =
+    "seq, tenant, context, topic, key, payload, attempts, enqueued_at, available_at, last_error";
+const QUEUE_COLUMNS_W: &str = "w.seq, w.tenant, w.context, w.topic, w.key, w.payload, w.attempts, w.enqueued_at, w.available_at, w.last_error";
+
+fn count_param(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn seq_param(seq: u64) -> Result<i64> {
+    i64::try_from(seq).map_err(|_| StoreError::Invalid(format!("no queue item {seq}")))
+}
+
+fn seq_of(row: &Row, col: usize) -> Result<u64> {
+    let s: i64 = row.try_get(col).map_err(pg_err)?;
+    u64::try_from(s).map_err(|_| StoreError::Corrupt {
+        kind: "queue item",
+        id: s.to_string(),
+        reason: "negative sequence number".into(),
+    })
+}
+
+/// A row of `QUEUE_COLUMNS`.
+fn queue_item(row: &Row) -> Result<QueueItem> {
+    let seq = seq_of(row, 0)?;
+    let context: Context = text(row, 2)?
+        .parse()
+        .map_err(|e: crate::domain::UnknownContext| StoreError::Corrupt {
+            kind: "queue item",
+            id: seq.to_string(),
+            reason: e.to_string(),
+        })?;
+    let attempts: i32 = row.try_get(6).map_err(pg_err)?;
+    Ok(QueueItem {
+        seq,
+        scope: Scope::new(text(row, 1)?, context),
+        topic: text(row, 3)?,
+        key: row.try_get(4).map_err(pg_err)?,
+        payload: decode("queue item", row, 5, &seq.to_string())?,
+        attempts: u32::try_from(attempts).unwrap_or(0),
+        enqueued_at: row.try_get(7).map_err(pg_err)?,
+        available_at: row.try_get(8).map_err(pg_err)?,
+        last_error: row.try_get(9).map_err(pg_err)?,
+    })
 }
 
 /// A page of `(id, doc)` rows fetched with `limit + 1`; the cursor is the last id.

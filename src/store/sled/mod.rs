@@ -4,6 +4,7 @@
 mod wal;
 
 use super::locks::KeyLocks;
+use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
 use super::{Counts, LockGuard, OpenOptions, Page, Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
@@ -18,6 +19,17 @@ use wal::{Op, Wal};
 
 const META_TREE: &str = "meta";
 const SCHEMA_KEY: &[u8] = b"schema_version";
+const QUEUE_TREE: &str = "queue";
+const DEAD_TREE: &str = "queue-dead";
+
+/// Leases live in memory: sled allows one process per database, so a lease cannot
+/// outlive the process that took it, and a restart returns every leased item.
+#[derive(Default)]
+struct QueueState {
+    next_seq: u64,
+    /// seq → (token, lease expiry)
+    leases: HashMap<u64, (String, DateTime<Utc>)>,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Kind {
@@ -61,6 +73,7 @@ pub struct SledStore {
     checkpointing: Arc<AtomicBool>,
     /// sled allows one process per database, so in-process locks serialise everyone.
     locks: KeyLocks,
+    queue: std::sync::Mutex<QueueState>,
 }
 
 fn io(e: sled::Error) -> StoreError {
@@ -196,6 +209,7 @@ impl SledStore {
             locks: KeyLocks::new(),
             wal: None,
             checkpointing: Arc::new(AtomicBool::new(false)),
+            queue: std::sync::Mutex::new(QueueState::default()),
         };
         // Writes acknowledged before a crash may be only in the log: replay them, make
         // sled durable, and start a fresh log.
@@ -214,6 +228,25 @@ impl SledStore {
         let next = existing.last().map(|n| n + 1).unwrap_or(0);
         wal::remove_segments(&wal_dir, next)?;
         store.wal = Some(Arc::new(Wal::create(&wal_dir, next)?));
+        let next_seq = [QUEUE_TREE, DEAD_TREE]
+            .iter()
+            .map(|name| -> Result<u64> {
+                let tree = store.db.open_tree(name).map_err(io)?;
+                Ok(match tree.last().map_err(io)? {
+                    Some((k, _)) => seq_from_key(&k).map_or(0, |s| s + 1),
+                    None => 0,
+                })
+            })
+            .collect::<Result<Vec<u64>>>()?
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            // Numbers never go back, even when the queue was empty at the restart: the
+            // worker records the last number it ran per profile.
+            .max(u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0));
+        if let Ok(mut q) = store.queue.lock() {
+            q.next_seq = next_seq;
+        }
         Ok(store)
     }
 
@@ -236,8 +269,19 @@ impl SledStore {
                     reason: format!("field {i} missing"),
                 })
         };
-        if op == Op::SetMeta {
-            return self.raw_set_meta(&text(0)?, &text(1)?);
+        match op {
+            Op::SetMeta => return self.raw_set_meta(&text(0)?, &text(1)?),
+            Op::QueuePut => {
+                let item: QueueItem = decode("queue item", b"wal", bytes(0)?)?;
+                return self.raw_queue_put(&item);
+            }
+            Op::QueueDelete => return self.raw_queue_delete(QUEUE_TREE, bytes(0)?),
+            Op::DeadPut => {
+                let item: QueueItem = decode("dead letter", b"wal", bytes(0)?)?;
+                return self.raw_dead_put(&item);
+            }
+            Op::DeadDelete => return self.raw_queue_delete(DEAD_TREE, bytes(0)?),
+            _ => {}
         }
         let context: Context = text(1)?
             .parse()
@@ -285,7 +329,7 @@ impl SledStore {
             }
             Op::Mark => self.raw_mark_for_merge(&scope, &text(2)?)?,
             Op::Unmark => self.raw_unmark_for_merge(&scope, &text(2)?)?,
-            Op::SetMeta => {}
+            Op::SetMeta | Op::QueuePut | Op::QueueDelete | Op::DeadPut | Op::DeadDelete => {}
         }
         Ok(())
     }
@@ -853,6 +897,266 @@ impl Store for SledStore {
         }
         Ok(())
     }
+
+    async fn enqueue(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<Vec<u64>> {
+        let mut seqs = Vec::with_capacity(items.len());
+        let mut q = self.queue_state()?;
+        for new in items {
+            let item = QueueItem {
+                seq: q.next_seq,
+                scope: new.scope.clone(),
+                topic: new.topic.clone(),
+                key: new.key.clone(),
+                payload: new.payload.clone(),
+                attempts: 0,
+                enqueued_at: now,
+                available_at: now,
+                last_error: None,
+            };
+            q.next_seq += 1;
+            self.raw_queue_put(&item)?;
+            let bytes = encode("queue item", &item.seq.to_string(), &item)?;
+            self.log_queue(Op::QueuePut, &bytes);
+            seqs.push(item.seq);
+        }
+        Ok(seqs)
+    }
+
+    async fn lease(
+        &self,
+        topic: &str,
+        max: usize,
+        visibility: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Leased>> {
+        let tree = self.db.open_tree(QUEUE_TREE).map_err(io)?;
+        let mut q = self.queue_state()?;
+        let mut blocked = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for kv in tree.iter() {
+            if out.len() >= max {
+                break;
+            }
+            let (k, v) = kv.map_err(io)?;
+            let item: QueueItem = decode("queue item", &k, &v)?;
+            if item.topic != topic {
+                continue;
+            }
+            if let Some(key) = &item.key {
+                if !blocked.insert(key.clone()) {
+                    continue;
+                }
+            }
+            if item.available_at > now {
+                continue;
+            }
+            if let Some((_, until)) = q.leases.get(&item.seq) {
+                if *until > now {
+                    continue;
+                }
+            }
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let until = now + visibility;
+            q.leases.insert(item.seq, (token.clone(), until));
+            out.push(Leased { item, token, until });
+        }
+        Ok(out)
+    }
+
+    async fn ack(&self, seq: u64, token: &str, _now: DateTime<Utc>) -> Result<bool> {
+        let mut q = self.queue_state()?;
+        if q.leases.get(&seq).is_none_or(|(t, _)| t != token) {
+            return Ok(false);
+        }
+        q.leases.remove(&seq);
+        let key = seq.to_be_bytes();
+        self.raw_queue_delete(QUEUE_TREE, &key)?;
+        self.log_queue(Op::QueueDelete, &key);
+        Ok(true)
+    }
+
+    async fn nack(
+        &self,
+        seq: u64,
+        token: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        _now: DateTime<Utc>,
+    ) -> Result<NackOutcome> {
+        let mut q = self.queue_state()?;
+        if q.leases.get(&seq).is_none_or(|(t, _)| t != token) {
+            return Ok(NackOutcome::Stale);
+        }
+        q.leases.remove(&seq);
+        let tree = self.db.open_tree(QUEUE_TREE).map_err(io)?;
+        let key = seq.to_be_bytes();
+        let Some(v) = tree.get(key).map_err(io)? else {
+            return Ok(NackOutcome::Stale);
+        };
+        let mut item: QueueItem = decode("queue item", &key, &v)?;
+        item.attempts = item.attempts.saturating_add(1);
+        item.last_error = Some(error.to_string());
+        let bytes = encode("queue item", &seq.to_string(), &item)?;
+        match retry_at {
+            Some(at) => {
+                item.available_at = at;
+                let bytes = encode("queue item", &seq.to_string(), &item)?;
+                self.raw_queue_put(&item)?;
+                self.log_queue(Op::QueuePut, &bytes);
+                Ok(NackOutcome::Retry(at))
+            }
+            None => {
+                self.raw_dead_put(&item)?;
+                self.log_queue(Op::DeadPut, &bytes);
+                Ok(NackOutcome::Dead)
+            }
+        }
+    }
+
+    async fn dead_letters(&self, after_seq: Option<u64>, limit: usize) -> Result<Vec<QueueItem>> {
+        let tree = self.db.open_tree(DEAD_TREE).map_err(io)?;
+        let start = after_seq.map_or(0, |s| s.saturating_add(1));
+        blocking(move || {
+            let mut out = Vec::new();
+            for kv in tree.range(start.to_be_bytes()..) {
+                if out.len() >= limit {
+                    break;
+                }
+                let (k, v) = kv.map_err(io)?;
+                out.push(decode("dead letter", &k, &v)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn dead_letter(&self, seq: u64) -> Result<Option<QueueItem>> {
+        let tree = self.db.open_tree(DEAD_TREE).map_err(io)?;
+        match tree.get(seq.to_be_bytes()).map_err(io)? {
+            Some(v) => Ok(Some(decode("dead letter", &seq.to_be_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn replay_dead_letter(&self, seq: u64, now: DateTime<Utc>) -> Result<Option<u64>> {
+        let Some(dead) = self.dead_letter(seq).await? else {
+            return Ok(None);
+        };
+        let mut q = self.queue_state()?;
+        let item = QueueItem {
+            seq: q.next_seq,
+            attempts: 0,
+            enqueued_at: now,
+            available_at: now,
+            ..dead
+        };
+        q.next_seq += 1;
+        let key = seq.to_be_bytes();
+        self.raw_queue_delete(DEAD_TREE, &key)?;
+        self.log_queue(Op::DeadDelete, &key);
+        let bytes = encode("queue item", &item.seq.to_string(), &item)?;
+        self.raw_queue_put(&item)?;
+        self.log_queue(Op::QueuePut, &bytes);
+        Ok(Some(item.seq))
+    }
+
+    async fn purge_dead_letters(&self, seq: Option<u64>) -> Result<u64> {
+        let tree = self.db.open_tree(DEAD_TREE).map_err(io)?;
+        let keys: Vec<sled::IVec> = match seq {
+            Some(s) => {
+                if tree.contains_key(s.to_be_bytes()).map_err(io)? {
+                    vec![sled::IVec::from(&s.to_be_bytes()[..])]
+                } else {
+                    Vec::new()
+                }
+            }
+            None => tree
+                .iter()
+                .keys()
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(io)?,
+        };
+        for k in &keys {
+            self.raw_queue_delete(DEAD_TREE, k)?;
+            self.log_queue(Op::DeadDelete, k);
+        }
+        Ok(keys.len() as u64)
+    }
+
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats> {
+        let tree = self.db.open_tree(QUEUE_TREE).map_err(io)?;
+        let dead = self.db.open_tree(DEAD_TREE).map_err(io)?;
+        let oldest = match tree.first().map_err(io)? {
+            Some((k, v)) => Some(decode::<QueueItem>("queue item", &k, &v)?.enqueued_at),
+            None => None,
+        };
+        let in_flight = self
+            .queue_state()?
+            .leases
+            .values()
+            .filter(|(_, until)| *until > now)
+            .count() as u64;
+        Ok(QueueStats {
+            depth: tree.len() as u64,
+            in_flight,
+            oldest,
+            dead_letters: dead.len() as u64,
+        })
+    }
+}
+
+/// The queue's writes; replay of the log repeats them.
+impl SledStore {
+    fn queue_state(&self) -> Result<std::sync::MutexGuard<'_, QueueState>> {
+        self.queue
+            .lock()
+            .map_err(|_| StoreError::Io("queue state poisoned by an earlier panic".into()))
+    }
+
+    fn log_queue(&self, op: Op, field: &[u8]) {
+        if let Some(wal) = &self.wal {
+            wal.append(op, &[field]);
+        }
+    }
+
+    fn raw_queue_put(&self, item: &QueueItem) -> Result<()> {
+        let bytes = encode("queue item", &item.seq.to_string(), item)?;
+        self.db
+            .open_tree(QUEUE_TREE)
+            .map_err(io)?
+            .insert(item.seq.to_be_bytes(), bytes)
+            .map_err(io)?;
+        Ok(())
+    }
+
+    fn raw_dead_put(&self, item: &QueueItem) -> Result<()> {
+        let bytes = encode("dead letter", &item.seq.to_string(), item)?;
+        self.db
+            .open_tree(QUEUE_TREE)
+            .map_err(io)?
+            .remove(item.seq.to_be_bytes())
+            .map_err(io)?;
+        self.db
+            .open_tree(DEAD_TREE)
+            .map_err(io)?
+            .insert(item.seq.to_be_bytes(), bytes)
+            .map_err(io)?;
+        Ok(())
+    }
+
+    fn raw_queue_delete(&self, tree: &str, key: &[u8]) -> Result<()> {
+        self.db
+            .open_tree(tree)
+            .map_err(io)?
+            .remove(key)
+            .map_err(io)?;
+        Ok(())
+    }
+}
+
+fn seq_from_key(k: &[u8]) -> Option<u64> {
+    let b: [u8; 8] = k.get(..8)?.try_into().ok()?;
+    Some(u64::from_be_bytes(b))
 }
 
 /// The writes themselves; the `Store` methods log each one to the WAL after it.
@@ -1124,6 +1428,6 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 19);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 22);
     }
 }

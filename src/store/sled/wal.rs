@@ -36,6 +36,10 @@ pub(super) enum Op {
     Mark = 10,
     Unmark = 11,
     SetMeta = 12,
+    QueuePut = 13,
+    QueueDelete = 14,
+    DeadPut = 15,
+    DeadDelete = 16,
 }
 
 impl Op {
@@ -54,6 +58,10 @@ impl Op {
             10 => Mark,
             11 => Unmark,
             12 => SetMeta,
+            13 => QueuePut,
+            14 => QueueDelete,
+            15 => DeadPut,
+            16 => DeadDelete,
             _ => return None,
         })
     }

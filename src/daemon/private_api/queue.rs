@@ -1,0 +1,156 @@
+//! The work queue's health and its dead-letter queue: inspect, replay, purge.
+
+use super::{roles, Access, PrivateApiState, Routes};
+use crate::daemon::http::{ApiError, ErrorCode};
+use crate::store::QueueItem;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::Method;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add(
+        Method::GET,
+        "/queue",
+        Access::Roles(roles::READ_DATA),
+        "Work queue health: depth, in flight, oldest item age, dead letters",
+        stats,
+    )
+    .add(
+        Method::GET,
+        "/dlq",
+        Access::Roles(roles::READ_DATA),
+        "Dead letters, oldest first (limit, after)",
+        list,
+    )
+    .add(
+        Method::DELETE,
+        "/dlq",
+        Access::Roles(roles::DELETE_DATA),
+        "Delete every dead letter",
+        purge_all,
+    )
+    .add(
+        Method::GET,
+        "/dlq/{id}",
+        Access::Roles(roles::READ_DATA),
+        "One dead letter with its last error",
+        show,
+    )
+    .add(
+        Method::DELETE,
+        "/dlq/{id}",
+        Access::Roles(roles::DELETE_DATA),
+        "Delete one dead letter",
+        purge_one,
+    )
+    .add(
+        Method::POST,
+        "/dlq/{id}/replay",
+        Access::Roles(roles::DELETE_DATA),
+        "Put a dead letter back at the end of the queue with its attempts reset",
+        replay,
+    )
+}
+
+fn seq(id: &str) -> Result<u64, ApiError> {
+    id.trim().parse().map_err(|_| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("a dead letter id is a number, not `{id}`"),
+        )
+    })
+}
+
+fn not_found(id: u64) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("no dead letter {id}"))
+}
+
+pub fn describe(item: &QueueItem) -> Value {
+    json!({
+        "id": item.seq,
+        "tenant": item.scope.tenant,
+        "context": item.scope.context.as_str(),
+        "topic": item.topic,
+        "key": item.key,
+        "attempts": item.attempts,
+        "enqueued_at": item.enqueued_at,
+        "last_error": item.last_error,
+        "payload": item.payload,
+    })
+}
+
+async fn stats(State(s): State<PrivateApiState>) -> Result<Response, ApiError> {
+    let now = chrono::Utc::now();
+    let st = s.store.queue_stats(now).await?;
+    Ok(super::ok_json(json!({
+        "depth": st.depth,
+        "in_flight": st.in_flight,
+        "oldest": st.oldest,
+        "oldest_age_seconds": st.oldest.map(|t| (now - t).num_milliseconds() as f64 / 1000.0),
+        "dead_letters": st.dead_letters,
+    })))
+}
+
+async fn list(
+    State(s): State<PrivateApiState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let query = super::ListQuery::parse(&params)?;
+    let after = query.after.as_deref().map(seq).transpose()?;
+    let items = s.store.dead_letters(after, query.limit).await?;
+    let next = (items.len() == query.limit)
+        .then(|| items.last().map(|i| i.seq.to_string()))
+        .flatten();
+    let items: Vec<Value> = items.iter().map(describe).collect();
+    Ok(super::ok_json(
+        json!({"total": items.len(), "items": items, "next": next}),
+    ))
+}
+
+async fn show(
+    State(s): State<PrivateApiState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = seq(&id)?;
+    match s.store.dead_letter(id).await? {
+        Some(item) => Ok(super::ok_json(describe(&item))),
+        None => Err(not_found(id)),
+    }
+}
+
+async fn replay(
+    State(s): State<PrivateApiState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = seq(&id)?;
+    let new = s
+        .store
+        .replay_dead_letter(id, chrono::Utc::now())
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    s.store.durable().await?;
+    Ok(super::ok_json(json!({"replayed": id, "queued_as": new})))
+}
+
+async fn purge_one(
+    State(s): State<PrivateApiState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = seq(&id)?;
+    if s.store.purge_dead_letters(Some(id)).await? == 0 {
+        return Err(not_found(id));
+    }
+    s.store.durable().await?;
+    Ok(super::ok_json(json!({"deleted": 1})))
+}
+
+async fn purge_all(State(s): State<PrivateApiState>) -> Result<Response, ApiError> {
+    let n = s.store.purge_dead_letters(None).await?;
+    s.store.durable().await?;
+    Ok(super::ok_json(json!({"deleted": n})))
+}

@@ -1,0 +1,135 @@
+//! Workflows of asynchronous sources: the collector enqueues a job with the durable
+//! write; the background worker runs it here.
+//!
+//! Idempotence: the profile records, per queue key, the sequence number of the last job
+//! run for it (`aux.worker_runs`), in the same write as the changes the flows made. A
+//! job redelivered after a crash finds its number there and is skipped, so its effects
+//! on the profile happen once. Calls to the outside world (remote API nodes) are
+//! at-least-once.
+
+use super::{ProcessBatch, Tracker};
+use crate::domain::{Profile, Scope};
+use crate::store::{self, NewItem, QueueItem};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The queue topic of workflow jobs.
+pub const WORKFLOW_TOPIC: &str = "workflow";
+
+/// The payload of a workflow job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkflowJob {
+    pub source: String,
+    pub profile: String,
+    pub session: Option<String>,
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub new_profile: bool,
+    #[serde(default)]
+    pub new_session: bool,
+}
+
+impl WorkflowJob {
+    pub fn item(&self, scope: &Scope) -> Option<NewItem> {
+        Some(NewItem {
+            scope: scope.clone(),
+            topic: WORKFLOW_TOPIC.into(),
+            key: Some(self.profile.clone()),
+            payload: serde_json::to_value(self).ok()?,
+        })
+    }
+}
+
+const RUNS_KEY: &str = "worker_runs";
+
+fn last_run(profile: &Profile, key: &str) -> Option<u64> {
+    profile.aux.get(RUNS_KEY)?.get(key)?.as_u64()
+}
+
+fn record_run(profile: &mut Profile, key: &str, seq: u64) {
+    let runs = profile
+        .aux
+        .entry(RUNS_KEY.to_string())
+        .or_insert_with(|| Value::Object(Default::default()));
+    if !runs.is_object() {
+        *runs = Value::Object(Default::default());
+    }
+    if let Value::Object(m) = runs {
+        m.insert(key.to_string(), Value::from(seq));
+    }
+}
+
+/// What became of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    Ran,
+    /// Already run (a redelivery), or nothing left to run it on.
+    Skipped,
+}
+
+impl Tracker {
+    /// Runs the workflows of one queued job and makes the result durable. An error is
+    /// worth a retry; a job that can never run (bad payload) is an error too, so it ends
+    /// in the dead-letter queue where it can be inspected.
+    pub async fn run_queued(&self, item: &QueueItem) -> Result<JobOutcome, String> {
+        let job: WorkflowJob = serde_json::from_value(item.payload.clone())
+            .map_err(|e| format!("bad workflow job: {e}"))?;
+        let Some(processor) = self.processor.clone() else {
+            return Err("this process runs no workflow engine".into());
+        };
+        let scope = &item.scope;
+        let st = |e: store::StoreError| e.to_string();
+        let _local = self.profile_locks.lock(&job.profile).await;
+        let _shared = self
+            .store
+            .lock(scope, &format!("profile:{}", job.profile))
+            .await
+            .map_err(st)?;
+        let Some(mut profile) = self.store.profile(scope, &job.profile).await.map_err(st)? else {
+            return Ok(JobOutcome::Skipped);
+        };
+        if last_run(&profile, &job.profile).is_some_and(|seq| seq >= item.seq) {
+            return Ok(JobOutcome::Skipped);
+        }
+        let Some(source) = store::event_source(self.store.as_ref(), scope, &job.source)
+            .await
+            .map_err(st)?
+        else {
+            return Ok(JobOutcome::Skipped);
+        };
+        let mut session = match &job.session {
+            Some(id) => self.store.session(scope, id).await.map_err(st)?,
+            None => None,
+        };
+        let mut events = Vec::with_capacity(job.events.len());
+        for id in &job.events {
+            if let Some(e) = self.store.event(scope, id).await.map_err(st)? {
+                events.push(e);
+            }
+        }
+        let outcome = processor
+            .process(ProcessBatch {
+                scope,
+                source: &source,
+                profile: Some(&mut profile),
+                session: session.as_mut(),
+                events: &mut events,
+                new_profile: job.new_profile,
+                new_session: job.new_session,
+            })
+            .await;
+        for e in &outcome.errors {
+            tracing::warn!(profile = %job.profile, error = %e, "workflow error in the worker");
+        }
+        self.store.put_events(scope, &events).await.map_err(st)?;
+        if let Some(s) = &session {
+            self.store.put_session(scope, s).await.map_err(st)?;
+        }
+        // The profile goes last: it carries the record that this job ran.
+        record_run(&mut profile, &job.profile, item.seq);
+        profile.normalize_ids();
+        self.store.put_profile(scope, &profile).await.map_err(st)?;
+        self.store.durable().await.map_err(st)?;
+        Ok(JobOutcome::Ran)
+    }
+}
