@@ -199,14 +199,14 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -l log-
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -s o -l output -d 'Output file [default: standard output]' -r -F
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l format -r -f -a "ndjson\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l format -d 'Output format: NDJSON, or CSV for profiles' -r -f -a "ndjson\t''
 csv\t'Profiles only, with `--fields`'"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l fields -d 'Comma-separated dot paths for CSV columns' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l where -d 'Keep only records for which this TQL condition holds' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l since -d 'Only records inserted at or after this time (RFC 3339)' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l until -d 'Only records inserted before this time (RFC 3339)' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l tenant -d 'Tenant [default: the configured tenant]' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l context -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l context -d 'Context to export from' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l store -d 'Store URI [default: the configured store]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand export" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
@@ -217,7 +217,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l sourc
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l rejects -d 'Write rejected lines here, one JSON object each with the line number and reason' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l config-kind -d 'Configuration kind of every line (`event-source`, `rule`, `flow`, …) [default: from a hit\'s `_index` (`tracardi-rule`) or the document\'s `kind`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l tenant -d 'Tenant [default: the configured tenant]' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l context -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l context -d 'Context to import into' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l store -d 'Store URI [default: the configured store]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
@@ -548,7 +548,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l all
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -l all -d 'Delete every dead letter'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from purge" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "list" -d 'List dead letters, oldest first, and the queue\'s health on stderr'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "show" -d 'One dead letter as JSON, with its payload and last error'

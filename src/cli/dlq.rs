@@ -22,19 +22,31 @@ pub struct DlqArgs {
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
     /// List dead letters, oldest first, and the queue's health on stderr
+    #[command(after_help = "Example:\n  tracardictl dlq list --limit 20 --context production")]
     List {
         /// At most this many
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
     /// One dead letter as JSON, with its payload and last error
-    Show { id: u64 },
+    #[command(after_help = "Example:\n  tracardictl dlq show 42")]
+    Show {
+        /// Dead letter id (from `dlq list`)
+        id: u64,
+    },
     /// Put a dead letter back at the end of the queue with its attempts reset
-    Replay { id: u64 },
+    #[command(after_help = "Example:\n  tracardictl dlq replay 42")]
+    Replay {
+        /// Dead letter id (from `dlq list`)
+        id: u64,
+    },
     /// Delete one dead letter, or every one with --all
+    #[command(after_help = "Examples:\n  tracardictl dlq purge 42\n  tracardictl dlq purge --all")]
     Purge {
+        /// Dead letter id (from `dlq list`)
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         id: Option<u64>,
+        /// Delete every dead letter
         #[arg(long)]
         all: bool,
     },

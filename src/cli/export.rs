@@ -36,10 +36,12 @@ pub enum ExportFormat {
     after_help = "Examples:\n  tracardictl export profiles -o profiles.ndjson\n  tracardictl export profiles --format csv --fields id,data.contact.email.main,traits.plan\n  tracardictl export events --where 'event@type == \"purchase\"' --since 2026-01-01T00:00:00Z\n  tracardictl export config --context production --tenant acme"
 )]
 pub struct ExportArgs {
+    /// What to export
     pub kind: ExportKind,
     /// Output file [default: standard output]
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Output format: NDJSON, or CSV for profiles
     #[arg(long, value_enum, default_value = "ndjson")]
     pub format: ExportFormat,
     /// Comma-separated dot paths for CSV columns
@@ -57,6 +59,7 @@ pub struct ExportArgs {
     /// Tenant [default: the configured tenant]
     #[arg(long)]
     pub tenant: Option<String>,
+    /// Context to export from
     #[arg(long, default_value = "production")]
     pub context: Context,
     /// Store URI [default: the configured store]

@@ -36,6 +36,7 @@ pub enum ImportKind {
     after_help = "Examples:\n  tracardictl import profiles tracardi-profiles.ndjson --rejects bad.ndjson\n  tracardictl import events events.ndjson --source 7d2c… --dry-run\n  tracardictl import events tracardi-events.ndjson --direct"
 )]
 pub struct ImportArgs {
+    /// What to import
     pub kind: ImportKind,
     /// NDJSON file
     pub file: PathBuf,
@@ -61,6 +62,7 @@ pub struct ImportArgs {
     /// Tenant [default: the configured tenant]
     #[arg(long)]
     pub tenant: Option<String>,
+    /// Context to import into
     #[arg(long, default_value = "production")]
     pub context: Context,
     /// Store URI [default: the configured store]

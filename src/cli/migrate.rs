@@ -19,12 +19,16 @@ pub struct MigrateArgs {
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
     /// Show the store's schema version, this binary's, and any pending or interrupted step
+    #[command(
+        after_help = "Examples:\n  tracardictl migrate status\n  tracardictl migrate status --store postgres://cdp@db/cdp"
+    )]
     Status {
         /// Store URI [default: the configured store]
         #[arg(long, value_name = "URI")]
         store: Option<String>,
     },
     /// List the steps `migrate up` would run, with the records each one examines
+    #[command(after_help = "Example:\n  tracardictl migrate plan")]
     Plan {
         /// Store URI [default: the configured store]
         #[arg(long, value_name = "URI")]
