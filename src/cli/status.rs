@@ -100,6 +100,18 @@ struct StoreFacts {
     schema: Option<u32>,
     disk_bytes: Option<u64>,
     counts: Vec<(Context, crate::store::Counts, usize)>,
+    /// The worker's queue: depth, in flight, oldest item, dead letters.
+    queue: Option<Value>,
+}
+
+fn queue_json(st: &crate::store::QueueStats, now: chrono::DateTime<chrono::Utc>) -> Value {
+    json!({
+        "depth": st.depth,
+        "in_flight": st.in_flight,
+        "oldest": st.oldest,
+        "oldest_age_seconds": st.oldest.map(|t| (now - t).num_milliseconds() as f64 / 1000.0),
+        "dead_letters": st.dead_letters,
+    })
 }
 
 async fn open_quietly(config: &Config) -> Result<SharedStore, StoreError> {
@@ -137,6 +149,12 @@ async fn store_facts(config: &Config) -> (StoreFacts, Option<SharedStore>) {
         }
     };
     f.opened = true;
+    let now = chrono::Utc::now();
+    f.queue = store
+        .queue_stats(now)
+        .await
+        .ok()
+        .map(|st| queue_json(&st, now));
     f.schema = store.schema_version().await.ok().flatten();
     f.disk_bytes = store.disk_size().await.ok();
     for ctx in Context::ALL {
@@ -195,20 +213,26 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
     });
     drop(store);
     // A held store's numbers come from the private API, if this host can sign in.
-    let remote: Option<Value> = if facts.held {
+    let client = if facts.held {
         super::connection::Target {
             context: None,
             connection: None,
         }
         .client()
         .ok()
-        .and_then(|c| {
-            rt.block_on(c.call(reqwest::Method::GET, "/stats", None))
-                .ok()
-        })
     } else {
         None
     };
+    let remote: Option<Value> = client.as_ref().and_then(|c| {
+        rt.block_on(c.call(reqwest::Method::GET, "/stats", None))
+            .ok()
+    });
+    let queue: Option<Value> = facts.queue.clone().or_else(|| {
+        client.as_ref().and_then(|c| {
+            rt.block_on(c.call(reqwest::Method::GET, "/queue", None))
+                .ok()
+        })
+    });
     let store_uri = crate::daemon::redact_uri(&config.store_uri());
     if args.output == Output::Json {
         let counts: serde_json::Map<String, Value> = facts
@@ -239,6 +263,7 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
                 "contexts": counts,
                 "from_private_api": remote,
             },
+            "work_queue": queue,
         });
         println!(
             "{}",
@@ -316,6 +341,23 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
                 );
             }
         }
+    }
+    match &queue {
+        Some(q) => {
+            let n = |k: &str| q.get(k).and_then(Value::as_u64).unwrap_or(0);
+            let oldest = q
+                .get("oldest_age_seconds")
+                .and_then(Value::as_f64)
+                .map(|s| format!(", oldest {s:.0}s old"))
+                .unwrap_or_default();
+            println!(
+                "work queue   {} waiting or in flight ({} in flight{oldest}), {} dead letters",
+                n("depth"),
+                n("in_flight"),
+                n("dead_letters")
+            );
+        }
+        None => println!("work queue   unknown (store held by a daemon; sign in with `tracardictl login` to see it)"),
     }
     Ok(())
 }

@@ -538,10 +538,15 @@ fn status_and_doctor_after_init_and_the_problems_doctor_finds() {
     assert!(status.contains("down (nothing listens)"), "{status}");
     let schema = format!("schema       {}", tracardictl::store::SCHEMA_VERSION);
     assert!(status.contains(&schema), "{status}");
+    assert!(
+        status.contains("work queue   0 waiting or in flight (0 in flight), 0 dead letters"),
+        "{status}"
+    );
     let (code, json, err) = host.run(&["status", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["store"]["opened"], true, "{json}");
+    assert_eq!(v["work_queue"]["depth"], 0, "{json}");
 
     let (code, report, err) = host.run(&["doctor"]);
     assert_eq!(code, 0, "{report}\n{err}");

@@ -173,9 +173,13 @@ impl SledStore {
         std::fs::create_dir_all(path)
             .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", path.display())))?;
         // A store closed a moment ago may still be releasing its lock: retry briefly.
+        // No periodic flush of its own: the write-ahead log makes writes durable, and
+        // checkpoints flush sled when the log grows. Fewer flushes let repeated updates
+        // of the same pages reach the disk once.
         let config = sled::Config::new()
             .path(path.join("db"))
-            .cache_capacity(options.cache_bytes);
+            .cache_capacity(options.cache_bytes)
+            .flush_every_ms(None);
         let mut attempt = 0;
         let opened = loop {
             match config.open() {
