@@ -18,7 +18,7 @@ use std::sync::{Arc, RwLock};
 use wal::{Op, Wal};
 
 const META_TREE: &str = "meta";
-const SCHEMA_KEY: &[u8] = b"schema_version";
+const SCHEMA_KEY: &str = "schema_version";
 const QUEUE_TREE: &str = "queue";
 const DEAD_TREE: &str = "queue-dead";
 
@@ -891,15 +891,7 @@ impl Store for SledStore {
     }
 
     async fn set_schema_version(&self, version: u32) -> Result<()> {
-        let v = version.to_string();
-        self.raw_set_meta(
-            std::str::from_utf8(SCHEMA_KEY).unwrap_or("schema_version"),
-            &v,
-        )?;
-        if let Some(wal) = &self.wal {
-            wal.append(Op::SetMeta, &[SCHEMA_KEY, v.as_bytes()]);
-        }
-        Ok(())
+        self.set_meta(SCHEMA_KEY, &version.to_string()).await
     }
 
     async fn enqueue(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<Vec<u64>> {
