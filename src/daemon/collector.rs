@@ -72,8 +72,31 @@ impl From<TrackingError> for ApiError {
                 ApiError::new(code, msg)
             }
             TrackingError::Malformed(p) => malformed(p),
+            TrackingError::Invalid(r) => ApiError::new(ErrorCode::ValidationFailed, r.to_string()),
             TrackingError::Store(s) => s.into(),
         }
+    }
+}
+
+/// The answer to a tracked request; a failed validation is a 406 whose body also lists
+/// every violation (event type, validator, dot path, where in the value, schema error).
+fn tracked(result: Result<TrackResponse, TrackingError>) -> Result<Response, ApiError> {
+    match result {
+        Ok(resp) => Ok(answer(resp)),
+        Err(TrackingError::Invalid(r)) => {
+            let err = ApiError::new(ErrorCode::ValidationFailed, r.to_string());
+            let body = json!({
+                "detail": err.message,
+                "message": err.message,
+                "code": err.code.as_str(),
+                "type": err.code.kind(),
+                "errors": r.violations,
+            });
+            let mut resp = (err.code.status(), Json(body)).into_response();
+            resp.extensions_mut().insert(err.code);
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -146,7 +169,7 @@ async fn track(
         allowed_types: &["rest"],
         adopt_profile_id: false,
     };
-    Ok(answer(state.tracker.track(req).await?))
+    tracked(state.tracker.track(req).await)
 }
 
 /// A webhook body as event properties: JSON object, form fields, or `{"raw": text}`.
@@ -302,7 +325,7 @@ async fn collect(
         allowed_types: &["webhook"],
         adopt_profile_id: replaced_profile.is_some(),
     };
-    Ok(answer(tracker.track(req).await?))
+    tracked(tracker.track(req).await)
 }
 
 async fn collect_post(

@@ -104,7 +104,7 @@ impl ErrorCode {
         ErrorCode::Internal,
     ];
 
-    fn kind(self) -> &'static str {
+    pub fn kind(self) -> &'static str {
         match self.status().as_u16() {
             401 | 403 => "auth",
             500..=599 => "system",

@@ -6,6 +6,7 @@ pub mod enrich;
 pub mod locks;
 pub mod payload;
 pub mod queued;
+pub mod stages;
 
 pub use payload::{EventPayload, PayloadError, TrackOptions, TrackerPayload};
 
@@ -33,6 +34,9 @@ pub enum TrackingError {
     Malformed(#[from] PayloadError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An event failed a rejecting validator: 406, nothing of the request stored.
+    #[error("{0}")]
+    Invalid(stages::Rejection),
 }
 
 /// What the route allows and how this request arrived.
@@ -149,6 +153,7 @@ pub struct Tracker {
     settings: TrackerSettings,
     profile_locks: Arc<KeyedLocks>,
     identification: ConfigCache,
+    stages: StageCache,
     processor: Option<std::sync::Arc<dyn EventProcessor>>,
     /// Enqueue workflow jobs for asynchronous sources (a worker runs them).
     enqueue_async: bool,
@@ -160,11 +165,20 @@ pub struct Tracker {
 /// How many events a slow live-tail subscriber may fall behind before it skips ahead.
 const PUBLISH_BACKLOG: usize = 1024;
 
-/// Configuration documents of one kind, re-read at most every few seconds so the hot
-/// path does not scan the store on every request.
+/// Bumped whenever configuration is written in this process (private API, import), so
+/// caches drop what they hold at once; other processes see a change within the TTL.
+static CONFIG_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Tells the collector's caches that configuration changed.
+pub fn config_changed() {
+    CONFIG_GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Configuration documents of one kind, re-read at most every few seconds (or when
+/// [`config_changed`] says so) so the hot path does not scan the store on every request.
 struct ConfigCache {
     kind: &'static str,
-    entries: std::sync::RwLock<Option<(Instant, Arc<Vec<Value>>)>>,
+    entries: std::sync::RwLock<Option<(Instant, u64, Arc<Vec<Value>>)>>,
 }
 
 const CONFIG_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -178,18 +192,66 @@ impl ConfigCache {
     }
 
     async fn get(&self, store: &SharedStore, scope: &Scope) -> Result<Arc<Vec<Value>>, StoreError> {
+        let generation = CONFIG_GENERATION.load(Ordering::Relaxed);
         if let Ok(guard) = self.entries.read() {
-            if let Some((at, docs)) = guard.as_ref() {
-                if at.elapsed() < CONFIG_CACHE_TTL {
+            if let Some((at, seen, docs)) = guard.as_ref() {
+                if at.elapsed() < CONFIG_CACHE_TTL && *seen == generation {
                     return Ok(docs.clone());
                 }
             }
         }
         let docs = Arc::new(store.list_config(scope, self.kind).await?);
         if let Ok(mut guard) = self.entries.write() {
-            *guard = Some((Instant::now(), docs.clone()));
+            *guard = Some((Instant::now(), generation, docs.clone()));
         }
         Ok(docs)
+    }
+}
+
+/// The pipeline stages, compiled once per change of their documents.
+struct StageCache {
+    kinds: [ConfigCache; 4],
+    compiled: std::sync::Mutex<Option<(Vec<Arc<Vec<Value>>>, Arc<stages::Stages>)>>,
+}
+
+impl StageCache {
+    fn new() -> Self {
+        Self {
+            kinds: stages::STAGE_KINDS.map(ConfigCache::new),
+            compiled: std::sync::Mutex::new(None),
+        }
+    }
+
+    async fn get(
+        &self,
+        store: &SharedStore,
+        scope: &Scope,
+    ) -> Result<Arc<stages::Stages>, StoreError> {
+        let mut docs = Vec::with_capacity(4);
+        for k in &self.kinds {
+            docs.push(k.get(store, scope).await?);
+        }
+        if let Ok(mut guard) = self.compiled.lock() {
+            if let Some((seen, compiled)) = guard.as_mut() {
+                if seen
+                    .iter()
+                    .zip(&docs)
+                    .all(|(a, b)| Arc::ptr_eq(a, b) || a == b)
+                {
+                    // Re-read but unchanged: keep the compiled stages.
+                    let compiled = compiled.clone();
+                    *seen = docs;
+                    return Ok(compiled);
+                }
+            }
+        }
+        let compiled = Arc::new(stages::Stages::compile([
+            &docs[0], &docs[1], &docs[2], &docs[3],
+        ]));
+        if let Ok(mut guard) = self.compiled.lock() {
+            *guard = Some((docs, compiled.clone()));
+        }
+        Ok(compiled)
     }
 }
 
@@ -213,6 +275,7 @@ impl Tracker {
             settings,
             profile_locks: Arc::new(KeyedLocks::new(1024)),
             identification: ConfigCache::new(IDENTIFICATION_POINT),
+            stages: StageCache::new(),
             processor: None,
             enqueue_async: false,
             stats: TrackingStats::default(),
@@ -363,6 +426,12 @@ impl Tracker {
             e.metadata.profile_less = true;
             events.push(e);
         }
+        let staged = self
+            .stages
+            .get(&self.store, &self.settings.scope)
+            .await?
+            .apply(&mut events, None, None, now)
+            .map_err(TrackingError::Invalid)?;
         let processed = match self.processor_for(source) {
             Some(p) => {
                 p.process(ProcessBatch {
@@ -378,6 +447,8 @@ impl Tracker {
             }
             None => ProcessOutcome::default(),
         };
+        let mut processed = processed;
+        processed.warnings.extend(staged.warnings);
         finish_times(&mut events, started);
         let ids = events.iter().map(|e| e.id.clone()).collect();
         let mut stored = vec![];
@@ -610,6 +681,7 @@ impl Tracker {
                 events.push(self.system_event(SYSTEM_EVENTS[2], at(), req));
             }
         }
+        let first_payload_event = events.len();
         for ep in &req.payload.events {
             let mut e = self.build_event(req, source, ep, at());
             if let Some(t) = identity.and_then(|i| i.event_time) {
@@ -649,6 +721,22 @@ impl Tracker {
                 e.utm = session.utm.clone();
             }
         }
+        // The pipeline stages (reshaping, validation, data compliance, event-to-profile
+        // mappings) change the payload's events, the session and the profile before
+        // workflows see them; a rejecting validator refuses the whole request here,
+        // before anything is stored.
+        let staged = self
+            .stages
+            .get(&self.store, scope)
+            .await?
+            .apply(
+                &mut events[first_payload_event..],
+                opts.save_profile.then_some(&mut profile),
+                Some(&mut session),
+                now,
+            )
+            .map_err(TrackingError::Invalid)?;
+        profile_changed |= staged.profile_changed;
         // Workflows run under the profile lock, before anything is stored, so their
         // changes are stored with the events and acknowledged together.
         let processed = match self.processor_for(source) {
@@ -670,6 +758,8 @@ impl Tracker {
             }
             None => ProcessOutcome::default(),
         };
+        let mut processed = processed;
+        processed.warnings.extend(staged.warnings);
         finish_times(&mut events, started);
 
         let mut marked = profile.metadata.system.aux.auto_merge.len() > marks_before;

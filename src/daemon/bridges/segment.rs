@@ -185,6 +185,7 @@ impl From<TrackingError> for SegmentError {
         match e {
             TrackingError::Unauthorized(m) => SegmentError::unauthorized(m),
             TrackingError::Malformed(p) => SegmentError::bad("invalid_message", p.to_string()),
+            TrackingError::Invalid(r) => SegmentError::bad("validation_failed", r.to_string()),
             TrackingError::Store(s) => {
                 tracing::error!(error = %s, "storage error in the Segment bridge");
                 SegmentError {

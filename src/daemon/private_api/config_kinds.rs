@@ -190,6 +190,7 @@ pub static KINDS: &[KindSpec] = &[
             Field("event_type", StrOrObj, true),
             ENABLED,
             Field("config", Obj, false),
+            Field("config.condition", Str, false),
             Field("event_to_profile", Arr, true),
             Field("event_to_profile[].event", Str, true),
             Field(
@@ -211,6 +212,7 @@ pub static KINDS: &[KindSpec] = &[
             Field("validation", Obj, true),
             Field("validation.json_schema", Obj, false),
             Field("validation.condition", Str, false),
+            Field("validation.on_failure", OneOf(&["reject", "store"]), false),
             ENABLED,
         ],
         secrets: &[],
@@ -225,6 +227,7 @@ pub static KINDS: &[KindSpec] = &[
             Field("event_source", StrOrObj, false),
             Field("reshaping", Obj, true),
             Field("reshaping.reshape_schema", Obj, false),
+            Field("reshaping.condition", Str, false),
             ENABLED,
         ],
         secrets: &[],
@@ -397,6 +400,9 @@ pub fn validate(spec: &KindSpec, doc: &Value) -> Result<(), ApiError> {
             invalid(&path, e.into_inner().to_string())
         })?;
     }
+    // Pipeline stages compile here exactly as the collector compiles them: a bad JSON
+    // Schema, dot path or condition is refused naming its field.
+    crate::tracking::stages::check(spec.name, doc).map_err(|e| invalid(&e.field, e.message))?;
     Ok(())
 }
 
@@ -524,6 +530,7 @@ impl PrivateApiState {
         if !dry_run && outcome != Outcome::Unchanged {
             self.store.put_config(scope, spec.name, &id, &doc).await?;
             self.store.durable().await?;
+            crate::tracking::config_changed();
         }
         Ok((outcome, stored, doc))
     }
@@ -677,6 +684,7 @@ async fn delete_one(
         return Err(not_found(spec, &id));
     }
     state.store.durable().await?;
+    crate::tracking::config_changed();
     Ok(Json(json!({"kind": spec.name, "id": id, "deleted": true})).into_response())
 }
 
@@ -855,6 +863,7 @@ async fn deploy(State(state): State<PrivateApiState>, body: Bytes) -> Result<Res
     }
     if !req.dry_run {
         state.store.durable().await?;
+        crate::tracking::config_changed();
     }
     Ok(Json(json!({
         "from": "staging",
