@@ -836,3 +836,204 @@ impl Stages {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(ty: &str, properties: Value) -> Event {
+        let mut e = Event::new("e1".into(), ty.into(), "web", Utc::now());
+        e.properties = properties.as_object().cloned().unwrap_or_default();
+        e
+    }
+
+    fn stages(kind: &str, doc: Value) -> Stages {
+        let docs = [doc];
+        let none: &[Value] = &[];
+        let mut all = [none; 4];
+        let at = STAGE_KINDS.iter().position(|k| *k == kind).unwrap();
+        all[at] = &docs;
+        let s = Stages::compile(all);
+        assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+        s
+    }
+
+    #[test]
+    fn check_names_the_bad_field() {
+        let bad_schema = json!({"id": "v", "event_type": "buy",
+            "validation": {"json_schema": {"event@properties": {"type": "no-such-type"}}}});
+        let e = check(EVENT_VALIDATOR, &bad_schema).unwrap_err();
+        assert_eq!(e.field, "validation.json_schema.event@properties");
+        assert!(e.message.contains("invalid JSON Schema"), "{e:?}");
+
+        let bad_path = json!({"id": "v", "event_type": "buy",
+            "validation": {"json_schema": {"flow@x": {}}}});
+        assert_eq!(
+            check(EVENT_VALIDATOR, &bad_path).unwrap_err().field,
+            "validation.json_schema.flow@x"
+        );
+
+        let bad_cond = json!({"id": "m", "event_type": "buy", "config": {"condition": "event@a =="},
+            "event_to_profile": [{"event": "properties.a", "op": "equals", "profile": "traits.a"}]});
+        assert_eq!(
+            check(EVENT_TO_PROFILE, &bad_cond).unwrap_err().field,
+            "config.condition"
+        );
+
+        let protected = json!({"id": "m", "event_type": "buy",
+            "event_to_profile": [{"event": "properties.a", "op": "equals", "profile": "ids"}]});
+        assert_eq!(
+            check(EVENT_TO_PROFILE, &protected).unwrap_err().field,
+            "event_to_profile[0].profile"
+        );
+
+        let profile_field = json!({"id": "c", "event_type": "buy",
+            "settings": [{"action": "hash", "field": "profile@traits.a"}]});
+        assert_eq!(
+            check(DATA_COMPLIANCE, &profile_field).unwrap_err().field,
+            "settings[0].field"
+        );
+        assert!(check("rule", &json!({})).is_ok());
+    }
+
+    #[test]
+    fn validation_rejects_with_path_and_error_or_marks_invalid() {
+        let doc = json!({"id": "v1", "event_type": "buy", "validation": {"json_schema": {
+            "properties": {"type": "object", "required": ["price"],
+                           "properties": {"price": {"type": "number"}}}}}});
+        let s = stages(EVENT_VALIDATOR, doc.clone());
+        let mut events = vec![event("buy", json!({"price": "ten"}))];
+        let r = s.apply(&mut events, None, None, Utc::now()).unwrap_err();
+        assert_eq!(r.violations.len(), 1);
+        let v = &r.violations[0];
+        assert_eq!(
+            (v.path.as_str(), v.instance_path.as_str()),
+            ("event@properties", "/price")
+        );
+        assert!(v.error.contains("number"), "{v:?}");
+        assert!(r.to_string().contains("event@properties/price"), "{r}");
+
+        // Other event types pass untouched.
+        let mut other = vec![event("view", json!({"price": "ten"}))];
+        assert!(s.apply(&mut other, None, None, Utc::now()).is_ok());
+
+        let mut stored = doc;
+        stored["validation"]["on_failure"] = json!("store");
+        let s = stages(EVENT_VALIDATOR, stored);
+        let mut events = vec![event("buy", json!({}))];
+        let applied = s.apply(&mut events, None, None, Utc::now()).unwrap();
+        assert!(!events[0].metadata.valid);
+        assert!(events[0].metadata.error);
+        assert!(events[0].metadata.extra["validation_errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("price"));
+        assert_eq!(applied.warnings.len(), 1);
+    }
+
+    #[test]
+    fn reshaping_renders_templates_when_the_condition_holds() {
+        let s = stages(
+            EVENT_RESHAPING,
+            json!({"id": "r", "event_type": "buy", "reshaping": {
+                "condition": "event@properties.sku EXISTS",
+                "reshape_schema": {
+                    "properties": {"product": {"id": "event@properties.sku"}, "note?": "event@properties.none"},
+                    "session": {"last_sku": "event@properties.sku"}}}}),
+        );
+        let mut session = Session::new("s".into(), None, Utc::now());
+        let mut events = vec![event("buy", json!({"sku": "A1", "junk": 1}))];
+        let applied = s
+            .apply(&mut events, None, Some(&mut session), Utc::now())
+            .unwrap();
+        assert_eq!(
+            Value::Object(events[0].properties.clone()),
+            json!({"product": {"id": "A1"}})
+        );
+        assert_eq!(session.context["last_sku"], json!("A1"));
+        assert!(applied.session_changed);
+
+        let mut events = vec![event("buy", json!({"other": 1}))];
+        s.apply(&mut events, None, None, Utc::now()).unwrap();
+        assert_eq!(
+            Value::Object(events[0].properties.clone()),
+            json!({"other": 1})
+        );
+    }
+
+    #[test]
+    fn compliance_hashes_or_removes_unless_consents_are_granted() {
+        let s = stages(
+            DATA_COMPLIANCE,
+            json!({"id": "c", "event_type": "buy", "settings": [
+                {"action": "hash", "field": "properties.email", "consents": [{"id": "marketing"}]},
+                {"action": "remove", "field": "event@properties.card", "consents": ["marketing"]}]}),
+        );
+        let mut profile = Profile::new("p".into(), Utc::now());
+        let mut events = vec![event("buy", json!({"email": "a@x.io", "card": "4111"}))];
+        s.apply(&mut events, Some(&mut profile), None, Utc::now())
+            .unwrap();
+        assert_eq!(
+            events[0].properties["email"],
+            json!(hash_value(&json!("a@x.io")))
+        );
+        assert_eq!(hash_value(&json!("a@x.io")).len(), 64);
+        assert!(!events[0].properties.contains_key("card"));
+
+        profile
+            .consents
+            .insert("marketing".into(), crate::domain::Consent::default());
+        let mut events = vec![event("buy", json!({"email": "a@x.io", "card": "4111"}))];
+        s.apply(&mut events, Some(&mut profile), None, Utc::now())
+            .unwrap();
+        assert_eq!(events[0].properties["email"], json!("a@x.io"));
+        assert_eq!(events[0].properties["card"], json!("4111"));
+    }
+
+    #[test]
+    fn mappings_equals_if_not_exists_and_append() {
+        let s = stages(
+            EVENT_TO_PROFILE,
+            json!({"id": "m", "event_type": "buy", "config": {"condition": "event@properties.sku != \"skip\""},
+                "event_to_profile": [
+                    {"event": "properties.email", "op": "equals", "profile": "data.contact.email.main"},
+                    {"event": "properties.name", "op": "equals_if_not_exists", "profile": "data.pii.firstname"},
+                    {"event": "event@properties.sku", "op": "append", "profile": "profile@traits.skus"}]}),
+        );
+        let mut profile = Profile::new("p".into(), Utc::now());
+        let now = Utc::now();
+        let mut events = vec![
+            event(
+                "buy",
+                json!({"email": "a@x.io", "name": "Ann", "sku": "A1"}),
+            ),
+            event("buy", json!({"name": "Bob", "sku": "A1"})),
+            event("buy", json!({"sku": "B2"})),
+            event("buy", json!({"sku": "skip"})),
+        ];
+        let applied = s.apply(&mut events, Some(&mut profile), None, now).unwrap();
+        assert!(applied.profile_changed);
+        assert_eq!(profile.data.contact.email.main.as_deref(), Some("a@x.io"));
+        assert_eq!(profile.data.pii.firstname.as_deref(), Some("Ann"));
+        assert_eq!(profile.traits["skus"], json!(["A1", "B2"]));
+        assert!(profile
+            .metadata
+            .fields
+            .contains_key("data.contact.email.main"));
+
+        // Nothing new: the profile is not reported changed.
+        let mut again = vec![event("buy", json!({"sku": "A1"}))];
+        let applied = s.apply(&mut again, Some(&mut profile), None, now).unwrap();
+        assert!(!applied.profile_changed);
+    }
+
+    #[test]
+    fn documents_stored_unchecked_are_skipped_not_fatal() {
+        let bad = [json!({"id": "v", "validation": {"json_schema": {"x": {"type": 5}}}})];
+        let none: &[Value] = &[];
+        let s = Stages::compile([none, &bad, none, none]);
+        assert_eq!(s.skipped.len(), 1);
+        assert!(s.is_empty());
+    }
+}

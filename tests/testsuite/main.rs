@@ -15,6 +15,7 @@ mod help;
 mod identity;
 mod init;
 mod migrate;
+mod pipeline;
 mod postgres;
 mod private_api;
 mod queue_model;
