@@ -30,6 +30,7 @@ async fn api_post(api: &str, token: &str, path: &str, doc: Value) -> (u16, Value
     let r = client()
         .post(format!("{api}{path}"))
         .bearer_auth(token)
+        .header("x-context", "production")
         .json(&doc)
         .send()
         .await
@@ -41,6 +42,7 @@ async fn api_get(api: &str, token: &str, path: &str) -> Value {
     let r = client()
         .get(format!("{api}{path}"))
         .bearer_auth(token)
+        .header("x-context", "production")
         .send()
         .await
         .unwrap();
