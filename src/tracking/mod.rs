@@ -178,8 +178,11 @@ pub fn config_changed() {
 /// [`config_changed`] says so) so the hot path does not scan the store on every request.
 struct ConfigCache {
     kind: &'static str,
-    entries: std::sync::RwLock<Option<(Instant, u64, Arc<Vec<Value>>)>>,
+    entries: std::sync::RwLock<Option<CachedDocs>>,
 }
+
+/// When the documents were read, the configuration generation then, and the documents.
+type CachedDocs = (Instant, u64, Arc<Vec<Value>>);
 
 const CONFIG_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -211,8 +214,11 @@ impl ConfigCache {
 /// The pipeline stages, compiled once per change of their documents.
 struct StageCache {
     kinds: [ConfigCache; 4],
-    compiled: std::sync::Mutex<Option<(Vec<Arc<Vec<Value>>>, Arc<stages::Stages>)>>,
+    compiled: std::sync::Mutex<Option<CompiledStages>>,
 }
+
+/// The documents the stages were compiled from (one list per kind), and the stages.
+type CompiledStages = (Vec<Arc<Vec<Value>>>, Arc<stages::Stages>);
 
 impl StageCache {
     fn new() -> Self {

@@ -532,8 +532,8 @@ impl Stages {
     pub fn apply(
         &self,
         events: &mut [Event],
-        mut profile: Option<&mut Profile>,
-        mut session: Option<&mut Session>,
+        profile: Option<&mut Profile>,
+        session: Option<&mut Session>,
         now: DateTime<Utc>,
     ) -> Result<Applied, Rejection> {
         let mut applied = Applied::default();
@@ -593,7 +593,7 @@ impl Stages {
                 )),
             }
         }
-        if let Some(p) = profile.as_deref_mut() {
+        if let Some(p) = profile {
             if ctx.profile != profile_before {
                 match serde_json::from_value::<Profile>(ctx.profile.clone()) {
                     Ok(mut new) => {
@@ -609,7 +609,7 @@ impl Stages {
                 }
             }
         }
-        if let Some(s) = session.as_deref_mut() {
+        if let Some(s) = session {
             if ctx.session != session_before {
                 if let Some(Value::Object(c)) = ctx.session.get("context") {
                     s.context = c.clone();
