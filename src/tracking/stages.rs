@@ -574,11 +574,15 @@ impl Stages {
         if !violations.is_empty() {
             return Err(Rejection { violations });
         }
-        // Mappings run on the events as they will be stored, in order.
+        // Mappings run on the events as they will be stored, in order; an event stored
+        // as invalid is not mapped onto the profile.
         let profile_before = ctx.profile.clone();
         let mut touched = vec![];
         if profile.is_some() {
             for v in event_values.iter().flatten() {
+                if v.pointer("/metadata/valid") == Some(&Value::Bool(false)) {
+                    continue;
+                }
                 ctx.event = v.clone();
                 self.map_to_profile(&mut ctx, &mut touched, &mut applied);
             }
@@ -1026,6 +1030,33 @@ mod tests {
         let mut again = vec![event("buy", json!({"sku": "A1"}))];
         let applied = s.apply(&mut again, Some(&mut profile), None, now).unwrap();
         assert!(!applied.profile_changed);
+    }
+
+    #[test]
+    fn events_stored_invalid_are_not_mapped_onto_the_profile() {
+        let validator = [json!({"id": "v", "event_type": "buy", "validation": {
+            "json_schema": {"properties.email": {"type": "string", "format": "email"}},
+            "on_failure": "store"}})];
+        let mapping = [json!({"id": "m", "event_type": "buy", "event_to_profile": [
+            {"event": "properties.email", "op": "equals", "profile": "traits.email"}]})];
+        let none: &[Value] = &[];
+        let s = Stages::compile([none, &validator, none, &mapping]);
+        let mut profile = Profile::new("p".into(), Utc::now());
+        let mut events = vec![
+            event("buy", json!({"email": 5})),
+            event("buy", json!({"email": "a@x.io"})),
+        ];
+        s.apply(&mut events, Some(&mut profile), None, Utc::now())
+            .unwrap();
+        assert!(!events[0].metadata.valid);
+        assert!(events[1].metadata.valid);
+        assert_eq!(profile.traits["email"], json!("a@x.io"));
+        let mut bad = vec![event("buy", json!({"email": 7}))];
+        let applied = s
+            .apply(&mut bad, Some(&mut profile), None, Utc::now())
+            .unwrap();
+        assert!(!applied.profile_changed);
+        assert_eq!(profile.traits["email"], json!("a@x.io"));
     }
 
     #[test]
