@@ -174,8 +174,25 @@ async fn a_refused_request_stores_nothing_and_profile_less_requests_are_validate
         ))
         .await;
     assert_eq!(status, 406);
+    // A webhook's body is validated as the event's properties.
+    let r = client()
+        .post(format!("{}/collect/purchase/{}", s.url, sources::WEBHOOK))
+        .json(&json!({"price": "ten"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 406);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["instance_path"], "/price", "{v}");
     assert_eq!(s.store.counts(&s.scope).await.unwrap(), before);
     assert!(s.store.session(&s.scope, "pl-2").await.unwrap().is_none());
+    let r = client()
+        .post(format!("{}/collect/purchase/{}", s.url, sources::WEBHOOK))
+        .json(&json!({"price": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 
     // A disabled validator does nothing.
     let mut off = validator("v-pl", "reject");
