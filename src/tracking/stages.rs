@@ -579,12 +579,24 @@ impl Stages {
         let profile_before = ctx.profile.clone();
         let mut touched = vec![];
         if profile.is_some() {
-            for v in event_values.iter().flatten() {
-                if v.pointer("/metadata/valid") == Some(&Value::Bool(false)) {
-                    continue;
+            let mut run = |ctx: &mut DotContext, checked: bool, touched: &mut Vec<String>| {
+                for v in event_values.iter().flatten() {
+                    if v.pointer("/metadata/valid") == Some(&Value::Bool(false)) {
+                        continue;
+                    }
+                    ctx.event = v.clone();
+                    self.map_to_profile(ctx, touched, &mut applied, checked);
                 }
-                ctx.event = v.clone();
-                self.map_to_profile(&mut ctx, &mut touched, &mut applied);
+            };
+            run(&mut ctx, false, &mut touched);
+            if ctx.profile != profile_before
+                && serde_json::from_value::<Profile>(ctx.profile.clone()).is_err()
+            {
+                // Some write does not fit the profile model: again, one write at a
+                // time, keeping only those that fit.
+                ctx.profile = profile_before.clone();
+                touched.clear();
+                run(&mut ctx, true, &mut touched);
             }
         }
         for (e, v) in events.iter_mut().zip(event_values) {
@@ -766,11 +778,14 @@ impl Stages {
         }
     }
 
+    /// Runs the mappings of the event in `ctx`. `checked`: keep only writes after which
+    /// the profile still reads as a [`Profile`] (the slow path, after a misfit).
     fn map_to_profile(
         &self,
         ctx: &mut DotContext,
         touched: &mut Vec<String>,
         applied: &mut Applied,
+        checked: bool,
     ) {
         let event_type = ctx
             .event
@@ -826,7 +841,20 @@ impl Stages {
                 if ctx.get(&op.to) == Some(&new) {
                     continue;
                 }
+                let kept = checked.then(|| ctx.profile.clone());
                 match ctx.set(&op.to, new) {
+                    Ok(())
+                        if kept.is_some()
+                            && serde_json::from_value::<Profile>(ctx.profile.clone()).is_err() =>
+                    {
+                        if let Some(k) = kept {
+                            ctx.profile = k;
+                        }
+                        applied.warnings.push(format!(
+                            "event-to-profile `{}`: `{}` does not fit the profile model; not written",
+                            m.id, op.field
+                        ));
+                    }
                     Ok(()) => {
                         if !touched.contains(&op.field) {
                             touched.push(op.field.clone());
@@ -1057,6 +1085,28 @@ mod tests {
             .unwrap();
         assert!(!applied.profile_changed);
         assert_eq!(profile.traits["email"], json!("a@x.io"));
+    }
+
+    #[test]
+    fn a_mapping_that_does_not_fit_the_profile_model_is_skipped_alone() {
+        let s = stages(
+            EVENT_TO_PROFILE,
+            json!({"id": "m", "event_type": "buy", "event_to_profile": [
+                {"event": "properties.visits", "op": "equals", "profile": "stats.visits"},
+                {"event": "properties.plan", "op": "equals", "profile": "traits.plan"}]}),
+        );
+        let mut profile = Profile::new("p".into(), Utc::now());
+        let mut events = vec![event("buy", json!({"visits": "many", "plan": "pro"}))];
+        let applied = s
+            .apply(&mut events, Some(&mut profile), None, Utc::now())
+            .unwrap();
+        assert!(applied.profile_changed);
+        assert_eq!(profile.traits["plan"], json!("pro"));
+        assert!(
+            applied.warnings.iter().any(|w| w.contains("stats.visits")),
+            "{:?}",
+            applied.warnings
+        );
     }
 
     #[test]
