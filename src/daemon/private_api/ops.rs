@@ -228,12 +228,7 @@ async fn metrics(State(state): State<PrivateApiState>) -> Response {
     }
     match crate::daemon::destinations::health(state.store.as_ref()).await {
         Ok(all) if !all.is_empty() => {
-            let series: [(
-                &str,
-                &str,
-                &str,
-                fn(&crate::daemon::destinations::DestinationHealth) -> u64,
-            ); 4] = [
+            let series: [Series; 4] = [
                 (
                     "tracardi_destination_delivered_total",
                     "counter",
@@ -360,3 +355,11 @@ fn label(v: &str) -> String {
         .replace('"', "\\\"")
         .replace('\n', "\\n")
 }
+
+/// A per-destination metric: name, type, help, value.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&crate::daemon::destinations::DestinationHealth) -> u64,
+);
