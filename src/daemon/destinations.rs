@@ -4,7 +4,7 @@
 //! The collector (and the worker, after the flows of an asynchronous source changed a
 //! profile) decides which destinations match and enqueues one `destination` item per
 //! delivery in the same write as the events, with a snapshot of the profile, session and
-//! event. The worker renders the body and headers from the destination's and the
+//! event (ordered per profile and destination). The worker renders the body and headers from the destination's and the
 //! resource's current configuration, sends the request, and acks; a failure is retried
 //! with the queue's backoff and ends in the dead-letter queue, from where `dlq replay`
 //! delivers it again. Every attempt is written to the destination's delivery log.
@@ -116,7 +116,9 @@ pub fn plan(destinations: &[Value], c: &Collected<'_>) -> Vec<NewItem> {
         .session
         .and_then(|s| serde_json::to_value(s).ok())
         .unwrap_or(Value::Null);
-    let key = c.profile.map(|p| format!("dest:{}", p.id));
+    // Deliveries of one profile to one destination keep their order; a destination
+    // that is down does not hold up the others.
+    let profile_id = c.profile.map(|p| p.id.clone());
     let item = |dest: &str, trigger: &str, event: Value| -> Option<NewItem> {
         let d = Delivery {
             destination: dest.to_string(),
@@ -128,7 +130,7 @@ pub fn plan(destinations: &[Value], c: &Collected<'_>) -> Vec<NewItem> {
         Some(NewItem {
             scope: c.scope.clone(),
             topic: DESTINATION_TOPIC.into(),
-            key: key.clone(),
+            key: profile_id.as_ref().map(|p| format!("dest:{dest}:{p}")),
             payload: serde_json::to_value(d).ok()?,
         })
     };
@@ -555,9 +557,8 @@ mod tests {
             names(&items),
             ["all:page-view", "all:purchase", "buys:purchase"]
         );
-        assert!(items
-            .iter()
-            .all(|i| i.topic == DESTINATION_TOPIC && i.key.as_deref() == Some("dest:p1")));
+        assert!(items.iter().all(|i| i.topic == DESTINATION_TOPIC));
+        assert_eq!(items[2].key.as_deref(), Some("dest:buys:p1"));
         c.profile_changed = true;
         assert!(names(&plan(&dests, &c)).contains(&"changes:purchase".to_string()));
     }
