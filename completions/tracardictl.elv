@@ -49,6 +49,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
             cand dlq 'Inspect and re-deliver work that failed every retry'
+            cand destination 'Inspect what the worker delivered to destinations'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -100,7 +101,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
             cand --private-api-listen 'Address of the private API [default: 127.0.0.1:8686]'
             cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
-            cand --concurrency 'Workflow jobs the background worker runs at once'
+            cand --concurrency 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
@@ -719,6 +720,37 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;dlq;help;help'= {
         }
+        &'tracardictl;destination'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand log 'A destination''s last deliveries (time, status, latency, error), newest first, and its totals'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;destination;log'= {
+            cand --limit 'Show at most this many deliveries'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;destination;help'= {
+            cand log 'A destination''s last deliveries (time, status, latency, error), newest first, and its totals'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;destination;help;log'= {
+        }
+        &'tracardictl;destination;help;help'= {
+        }
         &'tracardictl;tui'= {
             cand --url 'Base URL of the private API [default: the connection''s]'
             cand --token 'Bearer token or API key [default: the connection''s]'
@@ -764,6 +796,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand tql 'Check and evaluate TQL conditions'
             cand flow 'Validate, convert, test and inspect workflows'
             cand dlq 'Inspect and re-deliver work that failed every retry'
+            cand destination 'Inspect what the worker delivered to destinations'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -896,6 +929,11 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;dlq;replay'= {
         }
         &'tracardictl;help;dlq;purge'= {
+        }
+        &'tracardictl;help;destination'= {
+            cand log 'A destination''s last deliveries (time, status, latency, error), newest first, and its totals'
+        }
+        &'tracardictl;help;destination;log'= {
         }
         &'tracardictl;help;tui'= {
         }

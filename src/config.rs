@@ -24,6 +24,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub identity: IdentityConfig,
     pub apm: ApmConfig,
+    pub worker: WorkerConfig,
     pub bridges: BridgesConfig,
 }
 
@@ -70,6 +71,37 @@ impl Default for ApmConfig {
         Self {
             interval_ms: 1000,
             batch: 500,
+        }
+    }
+}
+
+/// The background worker (`tracardictl serve worker`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    /// Items run at once per topic (workflow jobs, deliveries).
+    pub concurrency: usize,
+    /// Milliseconds a lease lasts before an unfinished item returns to the queue.
+    pub visibility_ms: u64,
+    /// Failed attempts before an item goes to the dead-letter queue.
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds; doubles with each failure.
+    pub retry_base_ms: u64,
+    /// Longest retry delay in milliseconds.
+    pub retry_max_ms: u64,
+    /// Sessions idle this many seconds are closed with a `visit-ended` event; 0: never.
+    pub visit_idle_seconds: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            visibility_ms: 60_000,
+            max_attempts: 8,
+            retry_base_ms: 1000,
+            retry_max_ms: 600_000,
+            visit_idle_seconds: 1800,
         }
     }
 }
@@ -208,6 +240,7 @@ impl Default for Config {
             bridges: BridgesConfig::default(),
             identity: IdentityConfig::default(),
             apm: ApmConfig::default(),
+            worker: WorkerConfig::default(),
         }
     }
 }
@@ -277,6 +310,12 @@ pub const KEYS: &[&str] = &[
     "identity.never_merge_different_identifier",
     "apm.interval_ms",
     "apm.batch",
+    "worker.concurrency",
+    "worker.visibility_ms",
+    "worker.max_attempts",
+    "worker.retry_base_ms",
+    "worker.retry_max_ms",
+    "worker.visit_idle_seconds",
     "bridges.mqtt.enabled",
     "bridges.mqtt.url",
     "bridges.mqtt.client_id",

@@ -8,6 +8,7 @@ mod apm;
 mod backup;
 mod config_cmd;
 pub mod connection;
+mod destination;
 pub mod dlq;
 mod export;
 mod flow;
@@ -89,6 +90,8 @@ pub enum Command {
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
     Dlq(dlq::DlqArgs),
+    #[command(alias = "dest")]
+    Destination(destination::DestinationArgs),
     #[command(alias = "dash")]
     Tui(tui::TuiArgs),
     #[command(hide = true)]
@@ -183,6 +186,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
         Command::Dlq(args) => dlq::run(args),
+        Command::Destination(args) => destination::run(args),
         Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }

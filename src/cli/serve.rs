@@ -36,9 +36,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "URI")]
     pub store: Option<String>,
 
-    /// Workflow jobs the background worker runs at once
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub concurrency: usize,
+    /// Items (workflow jobs, deliveries) the background worker runs at once
+    /// [default: worker.concurrency, 4]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 }
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
@@ -55,15 +56,15 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
     if let Some(s) = &args.store {
         o.0.push(("store", s.clone()));
     }
+    if let Some(n) = args.concurrency {
+        o.0.push(("worker.concurrency", n.to_string()));
+    }
     let config = cli.load_config(o)?;
     super::init_logging(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let worker = daemon::worker::WorkerOptions {
-        concurrency: args.concurrency.max(1),
-        ..Default::default()
-    };
+    let worker = daemon::worker::WorkerOptions::from_config(&config.worker);
     runtime.block_on(daemon::serve_with(config, args.services.clone(), worker))?;
     Ok(())
 }

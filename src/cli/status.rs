@@ -155,6 +155,12 @@ async fn store_facts(config: &Config) -> (StoreFacts, Option<SharedStore>) {
         .await
         .ok()
         .map(|st| queue_json(&st, now));
+    if let (Some(Value::Object(q)), Ok(health)) = (
+        f.queue.as_mut(),
+        crate::daemon::destinations::health(store.as_ref()).await,
+    ) {
+        q.insert("destinations".into(), json!(health));
+    }
     f.schema = store.schema_version().await.ok().flatten();
     f.disk_bytes = store.disk_size().await.ok();
     for ctx in Context::ALL {
@@ -356,6 +362,28 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
                 n("in_flight"),
                 n("dead_letters")
             );
+            for d in q
+                .get("destinations")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let n = |k: &str| d.get(k).and_then(Value::as_u64).unwrap_or(0);
+                let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("-");
+                println!(
+                    "destination  {} ({}): {} delivered, {} failed attempts ({} in a row), {} dead{}",
+                    s("id"),
+                    s("context"),
+                    n("delivered"),
+                    n("failed"),
+                    n("consecutive_failures"),
+                    n("dead"),
+                    d.get("last_error")
+                        .and_then(Value::as_str)
+                        .map(|e| format!("; last error: {e}"))
+                        .unwrap_or_default()
+                );
+            }
         }
         None => println!("work queue   unknown (store held by a daemon; sign in with `tracardictl login` to see it)"),
     }

@@ -4,6 +4,7 @@
 pub mod apm;
 pub mod bridges;
 pub mod collector;
+pub mod destinations;
 pub mod http;
 pub mod metrics;
 pub mod private_api;
@@ -198,7 +199,8 @@ async fn bind(service: Service, addr: SocketAddr, router: axum::Router) -> anyho
 
 /// Runs the chosen services in this process until SIGINT or SIGTERM.
 pub async fn serve(config: Config, services: Vec<Service>) -> anyhow::Result<()> {
-    serve_with(config, services, worker::WorkerOptions::default()).await
+    let worker = worker::WorkerOptions::from_config(&config.worker);
+    serve_with(config, services, worker).await
 }
 
 /// [`serve`] with the worker's options (`serve worker --concurrency N`).

@@ -1,7 +1,9 @@
-//! The background worker: leases workflow jobs from the durable queue, runs them,
-//! acks; a failure is retried with backoff and ends in the dead-letter queue.
+//! The background worker: leases workflow jobs and destination deliveries from the
+//! durable queue, runs them, acks; a failure is retried with backoff and ends in the
+//! dead-letter queue. It also closes idle sessions (visit end).
 
-use crate::store::{NackOutcome, RetryPolicy};
+use crate::daemon::destinations::{self, DESTINATION_TOPIC};
+use crate::store::{Leased, NackOutcome, RetryPolicy, SharedStore};
 use crate::tracking::queued::WORKFLOW_TOPIC;
 use crate::tracking::Tracker;
 use std::sync::Arc;
@@ -16,6 +18,8 @@ pub struct WorkerOptions {
     /// Pause when the queue is empty.
     pub idle: Duration,
     pub retry: RetryPolicy,
+    /// Sessions idle this long are closed with a `visit-ended` event; None: never.
+    pub visit_idle: Option<chrono::Duration>,
 }
 
 impl Default for WorkerOptions {
@@ -25,6 +29,26 @@ impl Default for WorkerOptions {
             visibility: chrono::Duration::seconds(60),
             idle: Duration::from_millis(50),
             retry: RetryPolicy::default(),
+            visit_idle: Some(chrono::Duration::minutes(30)),
+        }
+    }
+}
+
+impl WorkerOptions {
+    /// The options the `[worker]` configuration section sets.
+    pub fn from_config(c: &crate::config::WorkerConfig) -> Self {
+        let ms = |v: u64| chrono::Duration::milliseconds(i64::try_from(v).unwrap_or(i64::MAX));
+        Self {
+            concurrency: c.concurrency.max(1),
+            visibility: ms(c.visibility_ms.max(1)),
+            idle: Duration::from_millis(50),
+            retry: RetryPolicy {
+                max_attempts: c.max_attempts.max(1),
+                base: ms(c.retry_base_ms.max(1)),
+                max_delay: ms(c.retry_max_ms.max(1)),
+            },
+            visit_idle: (c.visit_idle_seconds > 0)
+                .then(|| chrono::Duration::seconds(c.visit_idle_seconds as i64)),
         }
     }
 }
@@ -33,22 +57,116 @@ impl Default for WorkerOptions {
 pub async fn run(
     tracker: Arc<Tracker>,
     options: WorkerOptions,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let store = tracker.store().clone();
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("tracardictl/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default();
+    let mut tasks = tokio::task::JoinSet::new();
+    {
+        let tracker = tracker.clone();
+        tasks.spawn(consume(
+            tracker.store().clone(),
+            WORKFLOW_TOPIC,
+            options.clone(),
+            stop.clone(),
+            move |lease: Leased| {
+                let tracker = tracker.clone();
+                async move {
+                    match tracker.run_queued(&lease.item).await {
+                        Ok(outcome) => {
+                            tracing::debug!(seq = lease.item.seq, ?outcome, "job done");
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+            },
+            |_, _| async {},
+        ));
+    }
+    {
+        let store = tracker.store().clone();
+        let log_store = store.clone();
+        tasks.spawn(consume(
+            store.clone(),
+            DESTINATION_TOPIC,
+            options.clone(),
+            stop.clone(),
+            move |lease: Leased| {
+                let store = store.clone();
+                let http = http.clone();
+                async move {
+                    let attempt = destinations::send(&store, &http, &lease.item).await;
+                    match &attempt.error {
+                        None => {
+                            destinations::record(&store, &lease.item, &attempt, "delivered").await;
+                            Ok(())
+                        }
+                        Some(e) => Err(AttemptError(e.clone(), attempt)),
+                    }
+                }
+            },
+            move |lease: Leased, failure: Failure<AttemptError>| {
+                let store = log_store.clone();
+                async move {
+                    let outcome = if failure.dead { "dead" } else { "retry" };
+                    destinations::record(&store, &lease.item, &failure.error.1, outcome).await;
+                }
+            },
+        ));
+    }
+    if let Some(idle) = options.visit_idle {
+        tasks.spawn(close_visits(tracker.clone(), idle, stop.clone()));
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// A failed delivery: the message and the attempt it came from.
+struct AttemptError(String, destinations::Attempt);
+
+impl std::fmt::Display for AttemptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the failure hook of [`consume`] learns.
+struct Failure<E> {
+    error: E,
+    /// The item went to the dead-letter queue.
+    dead: bool,
+}
+
+/// Leases items of one topic and runs `handle` on each; `Ok` acks, `Err` nacks with
+/// the retry policy, then `on_failure` runs.
+async fn consume<H, HF, E, F, FF>(
+    store: SharedStore,
+    topic: &'static str,
+    options: WorkerOptions,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    handle: H,
+    on_failure: F,
+) where
+    H: Fn(Leased) -> HF + Send + Sync + 'static,
+    HF: std::future::Future<Output = Result<(), E>> + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+    F: Fn(Leased, Failure<E>) -> FF + Send + Sync + 'static,
+    FF: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handle = Arc::new(handle);
+    let on_failure = Arc::new(on_failure);
     let max = options.concurrency.max(1);
     loop {
         if *stop.borrow() {
             break;
         }
         let now = chrono::Utc::now();
-        let leased = match store
-            .lease(WORKFLOW_TOPIC, max, options.visibility, now)
-            .await
-        {
+        let leased = match store.lease(topic, max, options.visibility, now).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::error!(error = %e, "worker cannot lease from the queue");
+                tracing::error!(topic, error = %e, "worker cannot lease from the queue");
                 Vec::new()
             }
         };
@@ -61,33 +179,64 @@ pub async fn run(
         }
         let mut running = tokio::task::JoinSet::new();
         for lease in leased {
-            let tracker = tracker.clone();
+            let store = store.clone();
             let retry = options.retry;
+            let handle = handle.clone();
+            let on_failure = on_failure.clone();
             running.spawn(async move {
-                let store = tracker.store().clone();
                 let seq = lease.item.seq;
-                match tracker.run_queued(&lease.item).await {
-                    Ok(outcome) => {
-                        tracing::debug!(seq, ?outcome, "job done");
+                match handle(lease.clone()).await {
+                    Ok(()) => {
                         if let Err(e) = store.ack(seq, &lease.token, chrono::Utc::now()).await {
-                            tracing::error!(seq, error = %e, "cannot ack a finished job; it will run again and be skipped");
+                            tracing::error!(seq, topic, error = %e, "cannot ack a finished item; it will run again");
                         }
                     }
                     Err(error) => {
+                        let message = error.to_string();
                         let now = chrono::Utc::now();
                         let attempts = lease.item.attempts.saturating_add(1);
                         let retry_at = retry.retry_at(attempts, now, crate::store::queue::jitter());
-                        match store.nack(seq, &lease.token, &error, retry_at, now).await {
+                        let dead = retry_at.is_none();
+                        match store.nack(seq, &lease.token, &message, retry_at, now).await {
                             Ok(NackOutcome::Dead) => {
-                                tracing::warn!(seq, attempts, %error, "job moved to the dead-letter queue")
+                                tracing::warn!(seq, topic, attempts, error = %message, "moved to the dead-letter queue")
                             }
-                            Ok(_) => tracing::info!(seq, attempts, %error, "job failed; will retry"),
-                            Err(e) => tracing::error!(seq, error = %e, "cannot nack a failed job"),
+                            Ok(_) => tracing::info!(seq, topic, attempts, error = %message, "failed; will retry"),
+                            Err(e) => tracing::error!(seq, topic, error = %e, "cannot nack a failed item"),
                         }
+                        on_failure(lease, Failure { error, dead }).await;
                     }
                 }
             });
         }
         while running.join_next().await.is_some() {}
+    }
+}
+
+/// Closes idle sessions every so often (a quarter of the idle time, between 100 ms and
+/// 30 s).
+async fn close_visits(
+    tracker: Arc<Tracker>,
+    idle: chrono::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let every = Duration::from_millis(
+        u64::try_from(idle.num_milliseconds() / 4)
+            .unwrap_or(0)
+            .clamp(100, 30_000),
+    );
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        match tracker.close_idle_sessions(idle, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "visits ended"),
+            Err(e) => tracing::error!(error = %e, "cannot close idle sessions"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
     }
 }

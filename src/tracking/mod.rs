@@ -7,6 +7,7 @@ pub mod locks;
 pub mod payload;
 pub mod queued;
 pub mod stages;
+pub mod visits;
 
 pub use payload::{EventPayload, PayloadError, TrackOptions, TrackerPayload};
 
@@ -154,6 +155,8 @@ pub struct Tracker {
     profile_locks: Arc<KeyedLocks>,
     identification: ConfigCache,
     stages: StageCache,
+    /// Destinations of the collector's scope (deliveries are enqueued with the events).
+    destinations: ConfigCache,
     processor: Option<std::sync::Arc<dyn EventProcessor>>,
     /// Enqueue workflow jobs for asynchronous sources (a worker runs them).
     enqueue_async: bool,
@@ -282,6 +285,7 @@ impl Tracker {
             profile_locks: Arc::new(KeyedLocks::new(1024)),
             identification: ConfigCache::new(IDENTIFICATION_POINT),
             stages: StageCache::new(),
+            destinations: ConfigCache::new(crate::daemon::destinations::DESTINATION_KIND),
             processor: None,
             enqueue_async: false,
             stats: TrackingStats::default(),
@@ -792,6 +796,7 @@ impl Tracker {
             if opts.save_events {
                 self.store.put_events(scope, &events).await?;
             }
+            let mut items = Vec::new();
             if self.enqueue_async
                 && !source.is_synchronous()
                 && opts.save_events
@@ -807,8 +812,27 @@ impl Tracker {
                     new_session,
                 };
                 if let Some(item) = job.item(scope) {
-                    self.store.enqueue(&[item], Utc::now()).await?;
+                    items.push(item);
                 }
+            }
+            // Destinations of synchronous sources are matched now, after their flows;
+            // those of asynchronous sources by the worker, after theirs.
+            if self.enqueue_async && source.is_synchronous() {
+                let destinations = self.destinations.get(&self.store, scope).await?;
+                items.extend(crate::daemon::destinations::plan(
+                    &destinations,
+                    &crate::daemon::destinations::Collected {
+                        scope,
+                        source_id: &source.id,
+                        profile: opts.save_profile.then_some(&profile),
+                        session: opts.save_session.then_some(&session),
+                        events: &events,
+                        profile_changed,
+                    },
+                ));
+            }
+            if !items.is_empty() {
+                self.store.enqueue(&items, Utc::now()).await?;
             }
         }
         drop(profile_guard);

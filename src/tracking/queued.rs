@@ -125,6 +125,28 @@ impl Tracker {
         if let Some(s) = &session {
             self.store.put_session(scope, s).await.map_err(st)?;
         }
+        let destinations = self
+            .store
+            .list_config(scope, crate::daemon::destinations::DESTINATION_KIND)
+            .await
+            .map_err(st)?;
+        let deliveries = crate::daemon::destinations::plan(
+            &destinations,
+            &crate::daemon::destinations::Collected {
+                scope,
+                source_id: &source.id,
+                profile: Some(&profile),
+                session: session.as_ref(),
+                events: &events,
+                profile_changed: job.new_profile || outcome.profile_changed,
+            },
+        );
+        if !deliveries.is_empty() {
+            self.store
+                .enqueue(&deliveries, chrono::Utc::now())
+                .await
+                .map_err(st)?;
+        }
         // The profile goes last: it carries the record that this job ran.
         record_run(&mut profile, &job.profile, item.seq);
         profile.normalize_ids();

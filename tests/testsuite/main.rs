@@ -9,6 +9,7 @@ mod bridges_segment;
 mod cli;
 mod client_cli;
 mod collector;
+mod destinations;
 mod durability;
 mod export_import;
 mod help;

@@ -224,6 +224,7 @@ async fn openapi_lists_every_route() {
         "get /flows/{id}/traces",
         "get /traces/{id}",
         "get /queue",
+        "get /destinations/{id}/log",
         "get /dlq",
         "delete /dlq",
         "get /dlq/{id}",

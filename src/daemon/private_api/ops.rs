@@ -226,6 +226,51 @@ async fn metrics(State(state): State<PrivateApiState>) -> Response {
         }
         Err(e) => tracing::warn!(error = %e, "queue statistics unavailable for /metrics"),
     }
+    match crate::daemon::destinations::health(state.store.as_ref()).await {
+        Ok(all) if !all.is_empty() => {
+            let series: [Series; 4] = [
+                (
+                    "tracardi_destination_delivered_total",
+                    "counter",
+                    "Deliveries a destination's receiver accepted.",
+                    |h| h.delivered,
+                ),
+                (
+                    "tracardi_destination_failures_total",
+                    "counter",
+                    "Failed delivery attempts per destination.",
+                    |h| h.failed,
+                ),
+                (
+                    "tracardi_destination_dead_letters_total",
+                    "counter",
+                    "Deliveries moved to the dead-letter queue per destination.",
+                    |h| h.dead,
+                ),
+                (
+                    "tracardi_destination_consecutive_failures",
+                    "gauge",
+                    "Failed attempts since a destination's last success.",
+                    |h| h.consecutive_failures,
+                ),
+            ];
+            for (name, ty, help, value) in series {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {ty}");
+                for h in &all {
+                    let _ = writeln!(
+                        out,
+                        "{name}{{tenant=\"{}\",context=\"{}\",destination=\"{}\"}} {}",
+                        label(&h.tenant),
+                        h.context,
+                        label(&h.id),
+                        value(h)
+                    );
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "destination health unavailable for /metrics"),
+    }
     state.metrics.render(&mut out);
     (
         [(
@@ -303,3 +348,18 @@ pub fn openapi_document(specs: &[super::RouteSpec]) -> Value {
 async fn openapi(State(state): State<PrivateApiState>) -> Json<Value> {
     Json(openapi_document(&state.specs))
 }
+
+/// A Prometheus label value: backslash, quote and newline escaped.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// A per-destination metric: name, type, help, value.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&crate::daemon::destinations::DestinationHealth) -> u64,
+);

@@ -1,6 +1,7 @@
 //! The work queue's health and its dead-letter queue: inspect, replay, purge.
 
-use super::{roles, Access, PrivateApiState, Routes};
+use super::{roles, Access, Ctx, PrivateApiState, Routes};
+use crate::daemon::destinations;
 use crate::daemon::http::{ApiError, ErrorCode};
 use crate::store::QueueItem;
 use axum::extract::{Path, RawQuery, State};
@@ -13,8 +14,15 @@ pub(crate) fn routes(r: Routes) -> Routes {
         Method::GET,
         "/queue",
         Access::Roles(roles::READ_DATA),
-        "Work queue health: depth, in flight, oldest item age, dead letters",
+        "Work queue health: depth, in flight, oldest item age, dead letters, failures per destination",
         stats,
+    )
+    .add(
+        Method::GET,
+        "/destinations/{id}/log",
+        Access::Roles(roles::READ_DATA),
+        "A destination's delivery log: totals and the last deliveries (time, status, latency, error)",
+        delivery_log,
     )
     .add(
         Method::GET,
@@ -89,7 +97,28 @@ async fn stats(State(s): State<PrivateApiState>) -> Result<Response, ApiError> {
         "oldest": st.oldest,
         "oldest_age_seconds": st.oldest.map(|t| (now - t).num_milliseconds() as f64 / 1000.0),
         "dead_letters": st.dead_letters,
+        "destinations": destinations::health(s.store.as_ref()).await?,
     })))
+}
+
+async fn delivery_log(
+    State(s): State<PrivateApiState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let scope = s.scope(ctx);
+    if s.store
+        .config(&scope, destinations::DESTINATION_KIND, &id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("no destination `{id}` in {}", ctx.as_str()),
+        ));
+    }
+    let log = destinations::read_log(s.store.as_ref(), &scope, &id).await?;
+    Ok(super::ok_json(destinations::log_json(&id, &log)))
 }
 
 async fn list(

@@ -1,0 +1,651 @@
+//! Destinations, visit end and queue health, black-box: the real binary delivers to a
+//! real HTTP receiver on an ephemeral port that fails on purpose.
+
+use crate::support::{self, block, client, Server, ADMIN_EMAIL, ADMIN_PASSWORD};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tracardictl::domain::{Context, EventSource, Scope};
+use tracardictl::store::{self, OpenOptions, SharedStore};
+use tracardictl::workflow::engine::kinds;
+
+/// What the receiver saw: status answered, headers, body.
+#[derive(Debug, Clone)]
+struct Hit {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Hit {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An HTTP receiver on its own runtime: answers 500 while `fail` is positive (counting
+/// down) or negative (for ever), then 200.
+struct Receiver {
+    url: String,
+    fail: Arc<AtomicI64>,
+    hits: Arc<Mutex<Vec<Hit>>>,
+}
+
+impl Receiver {
+    fn start(fail: i64) -> Receiver {
+        let fail = Arc::new(AtomicI64::new(fail));
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (f, h) = (fail.clone(), hits.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let app = axum::Router::new().route(
+                    "/hook",
+                    axum::routing::any(
+                        move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                            let (f, h) = (f.clone(), h.clone());
+                            async move {
+                                let left = f.load(Ordering::SeqCst);
+                                let status = if left != 0 {
+                                    if left > 0 {
+                                        f.fetch_sub(1, Ordering::SeqCst);
+                                    }
+                                    500
+                                } else {
+                                    200
+                                };
+                                h.lock().unwrap().push(Hit {
+                                    status,
+                                    headers: headers
+                                        .iter()
+                                        .map(|(k, v)| {
+                                            (
+                                                k.as_str().to_string(),
+                                                v.to_str().unwrap_or("").to_string(),
+                                            )
+                                        })
+                                        .collect(),
+                                    body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+                                });
+                                (axum::http::StatusCode::from_u16(status).unwrap(), "{}")
+                            }
+                        },
+                    ),
+                );
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        Receiver {
+            url: format!("http://{addr}/hook"),
+            fail,
+            hits,
+        }
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+
+    fn successes(&self) -> Vec<Hit> {
+        self.hits()
+            .into_iter()
+            .filter(|h| h.status == 200)
+            .collect()
+    }
+
+    /// Waits until `n` requests were answered 200.
+    fn wait_for_successes(&self, n: usize, within: Duration) -> Vec<Hit> {
+        let start = Instant::now();
+        loop {
+            let ok = self.successes();
+            if ok.len() >= n || start.elapsed() > within {
+                return ok;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn open(data: &Path) -> SharedStore {
+    store::open(
+        data.to_str().unwrap(),
+        &OpenOptions {
+            cache_bytes: 4 << 20,
+        },
+    )
+    .unwrap()
+}
+
+/// A temp dir holding `tracardi.toml` with these `[worker]` settings, and the data dir.
+fn setup(worker: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tracardi.toml"),
+        format!("[worker]\n{worker}\n"),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    (dir, data)
+}
+
+const PROD: &str = "production";
+
+/// Writes configuration documents (kind, doc) and event sources into the production
+/// context before the server starts.
+fn configure(data: &Path, sources: &[EventSource], docs: &[(&str, Value)]) {
+    block(async {
+        let store = open(data);
+        let scope = Scope::default_tenant(Context::Production);
+        for s in sources {
+            store::put_event_source(store.as_ref(), &scope, s)
+                .await
+                .unwrap();
+        }
+        for (kind, doc) in docs {
+            store
+                .put_config(&scope, kind, doc["id"].as_str().unwrap(), doc)
+                .await
+                .unwrap();
+        }
+        store.durable().await.unwrap();
+    });
+}
+
+fn api(server: &Server, token: &str, method: reqwest::Method, path: &str) -> (u16, Value) {
+    let url = format!("{}{path}", server.private_api());
+    let token = token.to_string();
+    block(async move {
+        let r = client()
+            .request(method, url)
+            .bearer_auth(token)
+            .header("x-context", PROD)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    })
+}
+
+fn track(server: &Server, body: Value) -> Value {
+    let url = format!("{}/track", server.collector());
+    block(async move {
+        let r = client().post(url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    })
+}
+
+fn metrics(server: &Server) -> String {
+    let url = format!("{}/metrics", server.private_api());
+    block(async move {
+        client()
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
+}
+
+/// Runs the binary with a client config signed in to `server`.
+struct Ctl {
+    dir: tempfile::TempDir,
+}
+
+impl Ctl {
+    fn login(server: &Server) -> Ctl {
+        let ctl = Ctl {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let (code, _, err) = ctl.run(
+            &[
+                "login",
+                server.private_api(),
+                "--name",
+                "local",
+                "-u",
+                ADMIN_EMAIL,
+                "--password-stdin",
+            ],
+            &format!("{ADMIN_PASSWORD}\n"),
+        );
+        assert_eq!(code, 0, "{err}");
+        ctl
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        use std::io::Write as _;
+        let mut c = support::command(self.dir.path());
+        c.args(args)
+            .env(
+                "TRACARDICTL_CLIENT_CONFIG",
+                self.dir.path().join("client.toml"),
+            )
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+fn hook(url: &str) -> Value {
+    json!({"id": "hook", "name": "Receiver", "type": "webhook", "enabled": true,
+        "credentials": {"production": {"url": url, "headers": {"x-api-key": "k1"}}}})
+}
+
+#[test]
+fn deliveries_retry_with_backoff_until_the_receiver_accepts_and_are_logged() {
+    let receiver = Receiver::start(2);
+    let (dir, data) =
+        setup("max_attempts = 5\nretry_base_ms = 300\nretry_max_ms = 600\nvisit_idle_seconds = 0");
+    let web = EventSource::new_rest("web", "Website");
+    let destination = json!({
+        "id": "crm", "name": "CRM", "enabled": true,
+        "destination": {"package": "webhook", "init": {"method": "post", "timeout": 5,
+            "headers": {"x-profile": "{{profile@id}}"}}},
+        "condition": "event@properties.price > 10",
+        "event_type": {"id": "purchase", "name": "Purchase"},
+        "mapping": {"profile": "profile@id", "price": "event@properties.price", "kind": "`order`"},
+        "resource": {"id": "hook"}
+    });
+    configure(
+        &data,
+        &[web],
+        &[
+            ("resource", hook(&receiver.url)),
+            ("destination", destination),
+        ],
+    );
+    let mut server = Server::start_at(&data, &[]);
+    let token = block(server.install());
+
+    let v = track(
+        &server,
+        json!({"source": {"id": "web"}, "session": {"id": "s1"}, "events": [
+            {"type": "purchase", "properties": {"price": 20}},
+            {"type": "purchase", "properties": {"price": 5}},
+            {"type": "page-view", "properties": {}}]}),
+    );
+    let pid = v["profile"]["id"].as_str().unwrap().to_string();
+
+    let ok = receiver.wait_for_successes(1, Duration::from_secs(30));
+    assert_eq!(ok.len(), 1, "delivered once the receiver recovered");
+    std::thread::sleep(Duration::from_millis(800));
+    let hits = receiver.hits();
+    assert_eq!(
+        hits.iter().map(|h| h.status).collect::<Vec<_>>(),
+        [500, 500, 200],
+        "only the matching event, retried until accepted"
+    );
+    let hit = &hits[2];
+    assert_eq!(
+        hit.body,
+        json!({"profile": pid, "price": 20, "kind": "order"})
+    );
+    assert_eq!(hit.header("x-api-key"), Some("k1"));
+    assert_eq!(hit.header("x-profile"), Some(pid.as_str()));
+
+    // The delivery log, newest first.
+    let (s, log) = api(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        "/destinations/crm/log",
+    );
+    assert_eq!(s, 200, "{log}");
+    assert_eq!(
+        (log["delivered"].clone(), log["failed"].clone()),
+        (json!(1), json!(2)),
+        "{log}"
+    );
+    assert_eq!(log["consecutive_failures"], 0);
+    let entries = log["entries"].as_array().unwrap();
+    let shape: Vec<(String, u64, Value)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["outcome"].as_str().unwrap().to_string(),
+                e["attempt"].as_u64().unwrap(),
+                e["status"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("delivered".to_string(), 3, json!(200)),
+            ("retry".to_string(), 2, json!(500)),
+            ("retry".to_string(), 1, json!(500)),
+        ]
+    );
+    assert!(entries
+        .iter()
+        .all(|e| e["latency_ms"].as_f64().unwrap() >= 0.0));
+    let at = |i: usize| {
+        entries[i]["at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    // Backoff: at least half the base delay (300 ms, doubling) between attempts.
+    assert!((at(1) - at(2)).num_milliseconds() >= 150, "{log}");
+    assert!((at(0) - at(1)).num_milliseconds() >= 300, "{log}");
+    assert!(
+        entries[2]["error"].as_str().unwrap().contains("500"),
+        "{log}"
+    );
+
+    // Failure paths: an unknown destination, no credentials.
+    let (s, v) = api(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        "/destinations/nope/log",
+    );
+    assert_eq!(s, 404, "{v}");
+    assert_eq!(v["code"], "not_found", "{v}");
+    let (s, _) = api(
+        &server,
+        "bad-token",
+        reqwest::Method::GET,
+        "/destinations/crm/log",
+    );
+    assert_eq!(s, 401);
+
+    // Queue health.
+    let (s, q) = api(&server, &token, reqwest::Method::GET, "/queue");
+    assert_eq!(s, 200);
+    assert_eq!(q["depth"], 0, "{q}");
+    let crm = q["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "crm")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (crm["failed"].clone(), crm["delivered"].clone()),
+        (json!(2), json!(1))
+    );
+    let m = metrics(&server);
+    assert!(
+        m.contains(r#"tracardi_destination_failures_total{tenant="default",context="production",destination="crm"} 2"#),
+        "{m}"
+    );
+
+    // The CLI.
+    let ctl = Ctl::login(&server);
+    let (code, out, err) = ctl.run(&["destination", "log", "crm", "--context", PROD], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("TIME\tITEM\tATTEMPT\tOUTCOME\tSTATUS"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(out.lines().nth(1).unwrap().contains("delivered"), "{out}");
+    assert!(err.contains("1 delivered, 2 failed attempts"), "{err}");
+    let (code, out, _) = ctl.run(
+        &[
+            "destination",
+            "log",
+            "crm",
+            "--context",
+            PROD,
+            "-o",
+            "json",
+            "--limit",
+            "1",
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entries"].as_array().unwrap().len(), 1);
+    let (code, _, err) = ctl.run(&["destination", "log", "nope", "--context", PROD], "");
+    assert_eq!(code, 4, "{err}");
+
+    assert_eq!(server.terminate(), Some(0));
+    drop(dir);
+}
+
+#[test]
+fn deliveries_that_always_fail_go_to_the_dead_letter_queue_and_replay_after_recovery() {
+    let receiver = Receiver::start(-1);
+    let (dir, data) =
+        setup("max_attempts = 3\nretry_base_ms = 100\nretry_max_ms = 200\nvisit_idle_seconds = 0");
+    // An asynchronous source: the worker matches destinations after running its flows.
+    let mut app = EventSource::new_rest("app", "App");
+    app.synchronous = Some(false);
+    let destination = json!({
+        "id": "down", "name": "Down", "enabled": true,
+        "destination": {"package": "webhook", "init": {"timeout": 2}},
+        "event_type": "purchase",
+        "resource": {"id": "hook"}
+    });
+    configure(
+        &data,
+        &[app],
+        &[
+            ("resource", hook(&receiver.url)),
+            ("destination", destination),
+        ],
+    );
+    let mut server = Server::start_at(&data, &[]);
+    let token = block(server.install());
+    let v = track(
+        &server,
+        json!({"source": {"id": "app"}, "session": {"id": "s1"},
+            "events": [{"type": "purchase", "properties": {"sku": "A1"}}]}),
+    );
+    let pid = v["profile"]["id"].as_str().unwrap().to_string();
+
+    let start = Instant::now();
+    let dead = loop {
+        let (s, v) = api(&server, &token, reqwest::Method::GET, "/dlq");
+        assert_eq!(s, 200);
+        if let Some(item) = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["topic"] == "destination")
+        {
+            break item.clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no dead letter: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(dead["attempts"], 3, "{dead}");
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("500"),
+        "{dead}"
+    );
+    assert_eq!(receiver.hits().len(), 3);
+
+    let (_, log) = api(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        "/destinations/down/log",
+    );
+    assert_eq!(log["entries"][0]["outcome"], "dead", "{log}");
+    assert_eq!(
+        (log["dead"].clone(), log["consecutive_failures"].clone()),
+        (json!(1), json!(3))
+    );
+    let (_, q) = api(&server, &token, reqwest::Method::GET, "/queue");
+    assert_eq!(q["dead_letters"], 1, "{q}");
+    let m = metrics(&server);
+    assert!(
+        m.contains(r#"tracardi_destination_dead_letters_total{tenant="default",context="production",destination="down"} 1"#),
+        "{m}"
+    );
+
+    // The receiver recovers; replaying the dead letter delivers it.
+    receiver.fail.store(0, Ordering::SeqCst);
+    let (s, v) = api(
+        &server,
+        &token,
+        reqwest::Method::POST,
+        &format!("/dlq/{}/replay", dead["id"]),
+    );
+    assert_eq!(s, 200, "{v}");
+    let ok = receiver.wait_for_successes(1, Duration::from_secs(20));
+    assert_eq!(ok.len(), 1);
+    // No mapping: the body is the profile, session and event.
+    assert_eq!(ok[0].body["profile"]["id"], json!(pid));
+    assert_eq!(ok[0].body["event"]["type"], "purchase");
+    assert_eq!(ok[0].body["event"]["properties"]["sku"], "A1");
+    assert_eq!(ok[0].body["session"]["id"], "s1");
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, log) = api(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        "/destinations/down/log",
+    );
+    assert_eq!(log["entries"][0]["outcome"], "delivered", "{log}");
+    assert_eq!(log["consecutive_failures"], 0);
+    let (_, q) = api(&server, &token, reqwest::Method::GET, "/queue");
+    assert_eq!(
+        (q["depth"].clone(), q["dead_letters"].clone()),
+        (json!(0), json!(0)),
+        "{q}"
+    );
+    assert_eq!(server.terminate(), Some(0));
+
+    // `status` reads the same figures from the store when no daemon holds it.
+    let out = support::command(dir.path())
+        .args(["status", "-o", "json", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let d = &v["work_queue"]["destinations"][0];
+    assert_eq!(
+        (d["id"].clone(), d["dead"].clone(), d["delivered"].clone()),
+        (json!("down"), json!(1), json!(1)),
+        "{v}"
+    );
+    let out = support::command(dir.path())
+        .args(["status", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("destination  down (production): 1 delivered"),
+        "{text}"
+    );
+}
+
+const VISIT_FLOW: &str = r#"
+id: count-visit-ends
+name: Count visit ends
+nodes:
+  - {id: start, plugin: start}
+  - {id: count, plugin: increment, init: {field: profile@stats.counters.visits_ended}}
+edges: ["start -> count"]
+"#;
+
+/// (visit-ended events of the profile, the counter its rule increments, session status)
+fn visit_state(data: &Path, pid: &str) -> (usize, Option<f64>, String) {
+    block(async {
+        let store = open(data);
+        let scope = Scope::default_tenant(Context::Production);
+        let events = store
+            .events_by_profile(&scope, pid, None, 1000)
+            .await
+            .unwrap()
+            .items;
+        let ended = events
+            .iter()
+            .filter(|e| e.event_type == "visit-ended")
+            .count();
+        let profile = store.profile(&scope, pid).await.unwrap().unwrap();
+        let session = store.session(&scope, "s1").await.unwrap().unwrap();
+        (
+            ended,
+            profile.stats.counters.get("visits_ended").copied(),
+            session.metadata.status,
+        )
+    })
+}
+
+#[test]
+fn idle_sessions_end_once_with_a_visit_ended_event_that_rules_see() {
+    let (_dir, data) = setup("visit_idle_seconds = 1");
+    let flow = tracardictl::workflow::flow::FlowDocument::from_text(VISIT_FLOW)
+        .unwrap()
+        .to_value();
+    let rule = json!({"id": "on-end", "name": "on-end", "type": "event-collect",
+        "event_type": {"id": "visit-ended", "name": "Visit ended"},
+        "source": "*", "flow": {"id": "count-visit-ends", "name": "count"}, "enabled": true});
+    configure(
+        &data,
+        &[EventSource::new_rest("web", "Website")],
+        &[(kinds::FLOW, flow), (kinds::RULE, rule)],
+    );
+    let mut server = Server::start_at(&data, &[]);
+    let token = block(server.install());
+    let v = track(
+        &server,
+        json!({"source": {"id": "web"}, "session": {"id": "s1"},
+            "events": [{"type": "page-view", "properties": {}}]}),
+    );
+    let pid = v["profile"]["id"].as_str().unwrap().to_string();
+    let start = Instant::now();
+    loop {
+        let (s, v) = api(&server, &token, reqwest::Method::GET, "/sessions/s1");
+        assert_eq!(s, 200, "{v}");
+        if v["metadata"]["status"] == "ended" {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "never ended: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(server.terminate(), Some(0));
+    drop(server);
+    assert_eq!(visit_state(&data, &pid), (1, Some(1.0), "ended".into()));
+
+    // A restart ends nothing twice.
+    let mut server = Server::start_at(&data, &[]);
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(server.terminate(), Some(0));
+    drop(server);
+    assert_eq!(visit_state(&data, &pid), (1, Some(1.0), "ended".into()));
+}
