@@ -77,7 +77,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Dashboard => k.push(("⏎", "profiles")),
         Screen::Profiles => {
             if app.profiles.detail.is_some() {
-                k.extend([("tab", "section"), ("⏎", "event")]);
+                k.extend([("tab", "section"), ("⏎", "json")]);
             } else {
                 k.extend([("/", "search"), ("⏎", "open"), ("]/[", "page")]);
             }
@@ -86,6 +86,17 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             }
         }
         Screen::Live => k.extend([("⏎", "json"), ("p", "pause"), ("/", "filter")]),
+        Screen::Config(Kind::Flows) if app.flow_open().is_some() => {
+            if app.flow.trace.is_some() {
+                k.extend([("↑↓", "node"), ("⏎", "json")]);
+            } else {
+                k.push(("tab", "graph/traces"));
+                if app.flow.tab == 1 {
+                    k.push(("⏎", "open trace"));
+                }
+            }
+            k.push(("x", "dry run"));
+        }
         Screen::Config(kind) => {
             k.push(("⏎", if kind == Kind::Flows { "graph" } else { "view" }));
             if !ro {
@@ -102,7 +113,12 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
                 k.push(("D", "deploy"));
             }
         }
-        Screen::Health => {}
+        Screen::Health => {
+            k.push(("⏎", "dead letter"));
+            if !ro {
+                k.extend([("R", "replay"), ("^d", "delete")]);
+            }
+        }
     }
     k.extend([
         (":", "jump"),
@@ -169,6 +185,14 @@ fn status_line(app: &App) -> Line<'static> {
             Span::styled(":", title_style()),
             Span::raw(s.clone()),
             Span::styled("▏  screens: dashboard profiles live sources rules flows segments consents destinations resources users deploy health", muted()),
+        ]),
+        Mode::RunInput(s) => Line::from(vec![
+            Span::styled("dry run against: ", title_style()),
+            Span::raw(s.clone()),
+            Span::styled(
+                "▏  event id, or paste the event JSON; empty: an empty event",
+                muted(),
+            ),
         ]),
         Mode::Filter(s) => {
             let hint = match app.screen {
