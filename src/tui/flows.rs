@@ -308,8 +308,7 @@ fn draw_trace(f: &mut Frame, area: Rect, t: &TraceView) {
         })
         .collect();
     let summary = format!(
-        " {} · {} node(s), {} error(s), {} ",
-        t.title,
+        " {} node(s), {} error(s), {} ",
         nodes.len(),
         errors,
         micros(&t.run, "duration_us")
@@ -335,7 +334,12 @@ fn draw_trace(f: &mut Frame, area: Rect, t: &TraceView) {
             .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .row_highlight_style(selected_style())
-    .block(Block::bordered().title(summary).border_style(border));
+    .block(
+        Block::bordered()
+            .title(summary)
+            .title_bottom(format!(" {} ", t.title))
+            .border_style(border),
+    );
     f.render_stateful_widget(table, list, &mut table_state(t.selected));
     let mut lines: Vec<Line> = Vec::new();
     let title;

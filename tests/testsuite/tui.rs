@@ -3,7 +3,7 @@
 //! terminal, unreachable API, refused token).
 
 use crate::support::{self, client, payload, Server};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -99,6 +99,85 @@ impl Drop for Tmux {
     }
 }
 
+/// A private-API call as `tracardictl tui` makes it (production context); the answer.
+async fn api(
+    server: &Server,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut req = client()
+        .request(method, format!("{}{path}", server.private_api()))
+        .bearer_auth(token)
+        .header("x-context", "production");
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {v}");
+    v
+}
+
+/// A traced flow run by a rule on `purchase` events of the default source; waits until
+/// the collector's run left a trace.
+async fn traced_flow(server: &Server, token: &str) {
+    let flow = json!({"id": "count-buys", "name": "Count buys", "trace": true,
+        "nodes": [{"id": "start", "plugin": "start"},
+                  {"id": "count", "plugin": "increment", "init": {"field": "profile@stats.counters.buys"}}],
+        "edges": ["start -> count"]});
+    api(
+        server,
+        token,
+        reqwest::Method::PUT,
+        "/flows/count-buys/draft",
+        Some(flow),
+    )
+    .await;
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/flows/count-buys/deploy",
+        Some(json!({})),
+    )
+    .await;
+    let rule = json!({"id": "on-buy", "name": "on-buy", "type": "event-collect",
+        "event_type": {"id": "purchase", "name": "purchase"},
+        "source": {"id": server.source(), "name": "rest"},
+        "flow": {"id": "count-buys", "name": "count-buys"}, "enabled": true});
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/config/rule",
+        Some(rule),
+    )
+    .await;
+    track(server, &["purchase"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = api(
+            server,
+            token,
+            reqwest::Method::GET,
+            "/flows/count-buys/traces",
+            None,
+        )
+        .await;
+        if v["items"].as_array().is_some_and(|a| !a.is_empty()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the flow never left a trace: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn track(server: &Server, types: &[&str]) -> Value {
     let r = client()
         .post(format!("{}/track", server.collector()))
@@ -119,6 +198,7 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     let server = Server::start();
     let token = support::block(server.install());
     let answer = support::block(track(&server, &["page-view", "purchase"]));
+    support::block(traced_flow(&server, &token));
     let profile = answer["profile"]["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("tui.log");
@@ -151,6 +231,13 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     t.keys(&["Tab", "Tab"]);
     let s = t.wait_for(&["page-view", "purchase", "oldest first"]);
     assert!(s.contains("Sessions (1)"), "{s}");
+    // The merge history (`explain`): the profile's merge keys, and no merge yet.
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for(&[
+        "Merges (0)",
+        "Identity · ",
+        "no merges: this profile was never merged",
+    ]);
 
     // Search by id from the list, then leave.
     t.keys(&["Escape", "/", &profile, "Enter"]);
@@ -160,6 +247,28 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     t.keys(&["?"]);
 
     // The live stream shows what the collector stores from now on.
+    // The flow's stored trace, node by node.
+    t.keys(&[":flows", "Enter"]);
+    t.wait_for(&["Flows", "count-buys"]);
+    t.keys(&["Enter", "Tab"]);
+    t.wait_for(&["Traces (1)", "STARTED"]);
+    t.keys(&["Enter", "j"]);
+    t.wait_for(&[
+        "0 error(s)",
+        "increment",
+        "input [payload]",
+        "output [payload]",
+    ]);
+
+    // Health: the work queue and its (empty) dead-letter queue.
+    t.keys(&[":health", "Enter"]);
+    t.wait_for(&[
+        "Store and queue",
+        "work queue: ",
+        "Dead letters (0)",
+        "no dead letters",
+    ]);
+
     t.keys(&[":live", "Enter"]);
     t.wait_for(&["Live events (production) · streaming"]);
     support::block(track(&server, &["tui-check"]));
