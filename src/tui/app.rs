@@ -606,6 +606,16 @@ impl App {
         }
     }
 
+    /// The document `e` and `t` act on: the open one (a flow whose graph or trace is
+    /// shown), else the selected one.
+    pub fn config_target(&self, k: Kind) -> Option<Value> {
+        let l = self.list(k);
+        match &l.open {
+            Some(open) => Some(open.clone()),
+            None => self.list_visible(k).get(l.selected).map(|d| (*d).clone()),
+        }
+    }
+
     /// The flow whose graph and runs are shown, if one is open.
     pub fn flow_open(&self) -> Option<&Value> {
         self.list(Kind::Flows).open.as_ref()
@@ -900,10 +910,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.fail("read-only: enabling and disabling are off");
                 return Vec::new();
             }
-            match (app.screen, app.selection()) {
-                (Screen::Config(k), Some((_, doc))) if k.editable() => {
-                    vec![app.call(Request::Toggle(k, text(&doc, "id")))]
-                }
+            match app.screen {
+                Screen::Config(k) if k.editable() => match app.config_target(k) {
+                    Some(doc) => vec![app.call(Request::Toggle(k, text(&doc, "id")))],
+                    None => Vec::new(),
+                },
                 _ => Vec::new(),
             }
         }
@@ -1299,8 +1310,8 @@ fn edit(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     match app.screen {
-        Screen::Config(k) if k.editable() => match app.selection() {
-            Some((_, doc)) => {
+        Screen::Config(k) if k.editable() => match app.config_target(k) {
+            Some(doc) => {
                 let id = text(&doc, "id");
                 app.say(format!("opening {}/{id}…", k.api()));
                 vec![app.call(Request::ForEdit(k, id))]
@@ -1976,6 +1987,14 @@ mod tests {
         assert_eq!(a.flow.trace.as_ref().map(|t| t.run.clone()), Some(tr));
         update(&mut a, Action::Down);
         assert_eq!(a.selection().map(|s| s.0), Some("trace/r1/b".into()));
+        // `e` edits the flow itself, not the node shown.
+        assert_eq!(
+            update(&mut a, Action::Edit),
+            vec![Effect::Call(
+                Context::Production,
+                Request::ForEdit(Kind::Flows, "f1".into())
+            )]
+        );
         assert!(update(&mut a, Action::Refresh).contains(&Effect::Call(
             Context::Production,
             Request::Traces("f1".into())

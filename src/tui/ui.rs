@@ -303,7 +303,7 @@ pub fn draw(f: &mut Frame, app: &App) {
                 .collect();
             lines.extend([
                 Line::raw(""),
-                Line::styled("  ↑↓ j k move · PgUp PgDn · g G top/bottom", muted()),
+                Line::styled("  ↑↓ j k move · PgUp PgDn ^f ^b · g G top/bottom", muted()),
                 Line::styled("  :name jumps: dashboard profiles live sources", muted()),
                 Line::styled("  rules flows segments consents destinations", muted()),
                 Line::styled("  resources users deploy health", muted()),

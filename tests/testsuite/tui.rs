@@ -260,6 +260,18 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
         "output [payload]",
     ]);
 
+    // A dry run of the flow against an event typed in as JSON.
+    t.keys(&[
+        "Escape",
+        "x",
+        r#"{"type": "purchase", "properties": {}}"#,
+        "Enter",
+    ]);
+    t.wait_for(&[
+        "dry run of count-buys (draft, nothing stored)",
+        "2 node(s), 0 error(s)",
+    ]);
+
     // Health: the work queue and its (empty) dead-letter queue.
     t.keys(&[":health", "Enter"]);
     t.wait_for(&[
