@@ -156,6 +156,8 @@ pub enum Action {
     StartFilter,
     Input(char),
     Backspace,
+    /// Ctrl-U while typing: clear the line.
+    ClearInput,
     Help,
     /// `y` — the selection as raw JSON, then YAML.
     Raw,
@@ -809,6 +811,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             s.pop();
             return Vec::new();
         }
+        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::ClearInput) => {
+            s.clear();
+            return Vec::new();
+        }
         (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::Paste(t)) => {
             // One line: a pasted JSON document keeps its meaning without newlines.
             s.extend(t.chars().map(|c| if c.is_control() { ' ' } else { c }));
@@ -846,7 +852,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.mode = Mode::Filter(current);
             Vec::new()
         }
-        Action::Input(_) | Action::Backspace | Action::Paste(_) => Vec::new(),
+        Action::Input(_) | Action::Backspace | Action::ClearInput | Action::Paste(_) => Vec::new(),
         Action::Up => {
             app.move_cursor(-1);
             Vec::new()
@@ -1657,6 +1663,8 @@ mod tests {
         let mut a = app();
         a.screen = Screen::Profiles;
         update(&mut a, Action::StartFilter);
+        type_in(&mut a, "nothing");
+        update(&mut a, Action::ClearInput);
         type_in(&mut a, "traits.plan == \"pro\"x");
         update(&mut a, Action::Backspace);
         let fx = update(&mut a, Action::Enter);

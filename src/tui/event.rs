@@ -26,6 +26,7 @@ pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
             KeyCode::Esc => Some(Action::Back),
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char('u') if ctrl => Some(Action::ClearInput),
             KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
             _ => None,
         },

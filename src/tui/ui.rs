@@ -196,8 +196,8 @@ fn status_line(app: &App) -> Line<'static> {
         ]),
         Mode::Filter(s) => {
             let hint = match app.screen {
-                Screen::Profiles => "  id, e-mail, phone or a condition like traits.plan == \"pro\"",
-                _ => "  text to match; ⏎ applies, esc cancels",
+                Screen::Profiles => "  id, e-mail, phone or a condition like traits.plan == \"pro\" (^u clears)",
+                _ => "  text to match; ⏎ applies, ^u clears, esc cancels",
             };
             Line::from(vec![
                 Span::styled("/", title_style()),

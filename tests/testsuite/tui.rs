@@ -61,7 +61,7 @@ impl Tmux {
         for k in keys {
             let mut a = vec!["send-keys", "-t", "t"];
             // Plain text is sent literally; key names (Enter, Tab, Escape) are not.
-            if !matches!(*k, "Enter" | "Tab" | "Escape" | "C-d") {
+            if !matches!(*k, "Enter" | "Tab" | "Escape" | "C-d" | "C-u") {
                 a.push("-l");
             }
             a.push(k);
@@ -178,6 +178,74 @@ async fn traced_flow(server: &Server, token: &str) {
     }
 }
 
+/// Two logins with one e-mail on two devices, merged by the APM service through a flow's
+/// merge node; the surviving profile's id once the merge is done.
+async fn merged_profile(server: &Server, token: &str) -> String {
+    let flow = json!({"id": "login", "name": "On login",
+        "nodes": [{"id": "start", "plugin": "start"},
+                  {"id": "email", "plugin": "set", "init": {"set": {"profile@data.contact.email.main": "payload@email"}}},
+                  {"id": "merge", "plugin": "merge-profiles", "init": {"mergeBy": ["profile@data.contact.email.main"]}}],
+        "edges": ["start -> email", "email -> merge"]});
+    api(
+        server,
+        token,
+        reqwest::Method::PUT,
+        "/flows/login/draft",
+        Some(flow),
+    )
+    .await;
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/flows/login/deploy",
+        Some(json!({})),
+    )
+    .await;
+    let rule = json!({"id": "on-login", "name": "on-login", "type": "event-collect",
+        "event_type": {"id": "login", "name": "login"},
+        "source": {"id": server.source(), "name": "rest"},
+        "flow": {"id": "login", "name": "login"}, "enabled": true});
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/config/rule",
+        Some(rule),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for device in ["phone", "laptop"] {
+        let body = json!({"source": {"id": server.source()}, "session": {"id": device},
+            "events": [{"type": "login", "properties": {"email": "ann@example.com"}}]});
+        let r = client()
+            .post(format!("{}/track", server.collector()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        ids.push(v["profile"]["id"].as_str().unwrap().to_string());
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let p = api(
+            server,
+            token,
+            reqwest::Method::GET,
+            &format!("/profiles/{}", ids[1]),
+            None,
+        )
+        .await;
+        if p["id"] == json!(ids[0]) || p["id"] != json!(ids[1]) {
+            return p["id"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "the APM never merged {ids:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn track(server: &Server, types: &[&str]) -> Value {
     let r = client()
         .post(format!("{}/track", server.collector()))
@@ -199,6 +267,7 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     let token = support::block(server.install());
     let answer = support::block(track(&server, &["page-view", "purchase"]));
     support::block(traced_flow(&server, &token));
+    let merged = support::block(merged_profile(&server, &token));
     let profile = answer["profile"]["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("tui.log");
@@ -216,7 +285,14 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
         40,
     );
     // Per source: the collector's default source has today's events.
-    let s = t.wait_for(&["PRODUCTION", "Dashboard", "events today: ", server.source()]);
+    let s = t.wait_for(&[
+        "PRODUCTION",
+        "Dashboard",
+        "events today: ",
+        server.source(),
+        "APM merges: 1",
+        "queue / dead letters: 0 / 0",
+    ]);
     assert!(s.contains("help"), "the help bar is shown:\n{s}");
 
     t.keys(&[":profiles", "Enter"]);
@@ -246,7 +322,17 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     t.wait_for(&["Keys · Profiles"]);
     t.keys(&["?"]);
 
-    // The live stream shows what the collector stores from now on.
+    // A profile the APM merged: its merge history, found by its e-mail.
+    t.keys(&["/", "C-u", "ann@example.com", "Enter"]);
+    t.wait_for(&["Profiles matching `ann@example.com`", &merged[..16]]);
+    t.keys(&["Enter", "Tab", "Tab", "Tab", "Tab"]);
+    t.wait_for(&[
+        "Merges (1)",
+        "key data.contact.email.main",
+        "merge    key: ",
+    ]);
+    t.keys(&["Escape"]);
+
     // The flow's stored trace, node by node.
     t.keys(&[":flows", "Enter"]);
     t.wait_for(&["Flows", "count-buys"]);
@@ -281,6 +367,7 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
         "no dead letters",
     ]);
 
+    // The live stream shows what the collector stores from now on.
     t.keys(&[":live", "Enter"]);
     t.wait_for(&["Live events (production) · streaming"]);
     support::block(track(&server, &["tui-check"]));
