@@ -273,8 +273,8 @@ pub struct Loaded {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
-    Dashboard(DashData),
-    Health(HealthData),
+    Dashboard(Box<DashData>),
+    Health(Box<HealthData>),
     Profiles {
         query: String,
         after: Option<String>,
@@ -457,8 +457,8 @@ pub struct App {
     pub error: bool,
     /// Calls sent and not yet answered.
     pub pending: usize,
-    pub dashboard: Option<DashData>,
-    pub health: Option<HealthData>,
+    pub dashboard: Option<Box<DashData>>,
+    pub health: Option<Box<HealthData>>,
     pub profiles: ProfilesState,
     pub live: LiveState,
     pub lists: Vec<ListState>,
@@ -2057,10 +2057,10 @@ mod tests {
         a.screen = Screen::Health;
         update(
             a,
-            ok(Data::Health(HealthData {
+            ok(Data::Health(Box::new(HealthData {
                 dead: vec![json!({"id": 7, "topic": "workflow"}), json!({"id": 9})],
                 ..HealthData::default()
-            })),
+            }))),
         );
     }
 
@@ -2085,10 +2085,10 @@ mod tests {
         update(&mut a, Action::Down);
         update(
             &mut a,
-            ok(Data::Health(HealthData {
+            ok(Data::Health(Box::new(HealthData {
                 dead: vec![json!({"id": 7})],
                 ..HealthData::default()
-            })),
+            }))),
         );
         assert_eq!(a.dead_selected, 0);
 

@@ -123,7 +123,7 @@ fn event(i: usize, t: &str) -> Value {
 #[test]
 fn dashboard() {
     let mut a = app_on(Screen::Dashboard);
-    load(&mut a, Data::Dashboard(dash()));
+    load(&mut a, Data::Dashboard(Box::new(dash())));
     both("dashboard", &a);
 }
 
@@ -134,10 +134,10 @@ fn dashboard_staging_empty_readonly() {
     a.context = Context::Staging;
     load(
         &mut a,
-        Data::Dashboard(DashData {
+        Data::Dashboard(Box::new(DashData {
             stats: stats(),
             ..DashData::default()
-        }),
+        })),
     );
     both("dashboard_staging_empty_readonly", &a);
 }
@@ -411,7 +411,7 @@ fn health() {
     let mut a = app_on(Screen::Health);
     load(
         &mut a,
-        Data::Health(HealthData {
+        Data::Health(Box::new(HealthData {
             alive: true,
             version: "0.1.0".into(),
             stats: stats(),
@@ -422,7 +422,7 @@ fn health() {
                 json!({"id": 23, "tenant": "default", "context": "production", "topic": "workflow", "key": "welcome-flow", "attempts": 5, "enqueued_at": "2026-11-27T21:15:40Z", "last_error": "flow welcome-flow: node Add segment timed out", "payload": {"event": "ev-0077"}}),
             ],
             dead_more: false,
-        }),
+        })),
     );
     both("health", &a);
     update(&mut a, Action::Down);
@@ -435,7 +435,7 @@ fn health() {
     ro.readonly = true;
     load(
         &mut ro,
-        Data::Health(HealthData {
+        Data::Health(Box::new(HealthData {
             alive: true,
             version: "0.1.0".into(),
             stats: stats(),
@@ -443,7 +443,7 @@ fn health() {
             queue: json!({"depth": 0, "in_flight": 0, "oldest": null, "oldest_age_seconds": null, "dead_letters": 0}),
             dead: Vec::new(),
             dead_more: false,
-        }),
+        })),
     );
     update(&mut ro, Action::Help);
     both("health_empty_readonly_help", &ro);
@@ -537,7 +537,7 @@ fn flow_traces_and_dry_run() {
 #[test]
 fn help_command_line_and_error() {
     let mut a = app_on(Screen::Dashboard);
-    load(&mut a, Data::Dashboard(dash()));
+    load(&mut a, Data::Dashboard(Box::new(dash())));
     update(&mut a, Action::Help);
     both("help_dashboard", &a);
     let mut a = app_on(Screen::Profiles);

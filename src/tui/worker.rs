@@ -309,12 +309,12 @@ fn enc(s: &str) -> String {
 
 async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, ClientError> {
     Ok(match req {
-        Request::Dashboard => Data::Dashboard(dashboard(c, started).await?),
+        Request::Dashboard => Data::Dashboard(Box::new(dashboard(c, started).await?)),
         Request::Health => {
             let alive = c.call(Method::GET, "/health", None).await.is_ok();
             let version = c.call(Method::GET, "/version", None).await?;
             let (queue, dead, dead_more) = queue(c).await?;
-            Data::Health(HealthData {
+            Data::Health(Box::new(HealthData {
                 alive,
                 version: version
                     .get("version")
@@ -326,7 +326,7 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
                 queue,
                 dead,
                 dead_more,
-            })
+            }))
         }
         Request::Traces(flow) => {
             let path = format!(
