@@ -700,16 +700,12 @@ impl App {
                 let flow = self.flow_open()?;
                 let fid = text(flow, "id");
                 match &self.flow.trace {
-                    Some(t) => {
-                        let run = text(&t.run, "run_id");
-                        Some(match t.nodes().get(t.selected) {
-                            Some(n) => (format!("trace/{run}/{}", text(n, "node")), n.clone()),
-                            None => (
-                                format!("trace/{run}"),
-                                t.answer.clone().unwrap_or_else(|| t.run.clone()),
-                            ),
-                        })
-                    }
+                    // `y` shows the whole run (a dry run with the resulting profile,
+                    // session and event); ⏎ shows the selected node.
+                    Some(t) => Some((
+                        format!("trace/{}", text(&t.run, "run_id")),
+                        t.answer.clone().unwrap_or_else(|| t.run.clone()),
+                    )),
                     None => {
                         let picked = (self.flow.tab == 1)
                             .then(|| self.flow.traces.as_ref()?.get(self.flow.selected))
@@ -1214,8 +1210,20 @@ fn enter(app: &mut App) -> Vec<Effect> {
                 }
                 Screen::Live => update(app, Action::Raw),
                 Screen::Config(Kind::Flows) if app.flow_open().is_some() => {
-                    if app.flow.trace.is_some() {
-                        return update(app, Action::Raw);
+                    if let Some(t) = &app.flow.trace {
+                        if let Some(n) = t.nodes().get(t.selected) {
+                            app.raw = Some(RawView {
+                                title: format!(
+                                    "trace/{}/{}",
+                                    text(&t.run, "run_id"),
+                                    text(n, "node")
+                                ),
+                                value: n.clone(),
+                                yaml: false,
+                                scroll: 0,
+                            });
+                        }
+                        return Vec::new();
                     }
                     let picked = (app.flow.tab == 1)
                         .then(|| app.flow.traces.as_ref()?.get(app.flow.selected).cloned())
@@ -1231,7 +1239,9 @@ fn enter(app: &mut App) -> Vec<Effect> {
                             answer: None,
                             selected: 0,
                         });
-                        app.say("↑↓ node · ⏎ node as JSON · esc back to the traces");
+                        app.say(
+                            "↑↓ node · ⏎ node as JSON · y the whole run · esc back to the traces",
+                        );
                     }
                     Vec::new()
                 }
@@ -1490,14 +1500,21 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
                     .get("errors")
                     .and_then(Value::as_array)
                     .map_or(0, Vec::len);
+                let on = match text(&answer, "event.id") {
+                    id if id.is_empty() => "an event without id".to_string(),
+                    id => format!("event {id}"),
+                };
                 app.flow.tab = 1;
                 app.flow.trace = Some(TraceView {
-                    title: format!("dry run of {flow} (draft, nothing stored)"),
+                    title: format!("dry run of {flow} on {on}"),
                     run,
                     answer: Some(answer),
                     selected: 0,
                 });
-                let msg = format!("dry run: {n} node(s), {errors} error(s); y shows the result");
+                let msg = format!(
+                    "dry run of the draft, nothing stored: {n} node(s), {errors} error(s); \
+                     y shows the resulting profile, session and event"
+                );
                 if errors > 0 {
                     app.fail(msg);
                 } else {
@@ -1994,7 +2011,10 @@ mod tests {
         update(&mut a, Action::Enter);
         assert_eq!(a.flow.trace.as_ref().map(|t| t.run.clone()), Some(tr));
         update(&mut a, Action::Down);
-        assert_eq!(a.selection().map(|s| s.0), Some("trace/r1/b".into()));
+        assert_eq!(a.selection().map(|s| s.0), Some("trace/r1".into()));
+        update(&mut a, Action::Enter);
+        assert_eq!(a.raw.as_ref().map(|r| r.title.as_str()), Some("trace/r1/b"));
+        update(&mut a, Action::Back);
         // `e` edits the flow itself, not the node shown.
         assert_eq!(
             update(&mut a, Action::Edit),

@@ -403,7 +403,7 @@ fn draw_trace(f: &mut Frame, area: Rect, t: &TraceView) {
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::bordered()
                 .title(title)
-                .title_bottom(" ⏎ JSON · esc back "),
+                .title_bottom(" ⏎ node JSON · y whole run · esc back "),
         ),
         detail,
     );

@@ -88,7 +88,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Live => k.extend([("⏎", "json"), ("p", "pause"), ("/", "filter")]),
         Screen::Config(Kind::Flows) if app.flow_open().is_some() => {
             if app.flow.trace.is_some() {
-                k.extend([("↑↓", "node"), ("⏎", "json")]);
+                k.extend([("↑↓", "node"), ("⏎", "node json")]);
             } else {
                 k.push(("tab", "graph/traces"));
                 if app.flow.tab == 1 {

@@ -269,6 +269,14 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     support::block(traced_flow(&server, &token));
     let merged = support::block(merged_profile(&server, &token));
     let profile = answer["profile"]["id"].as_str().unwrap().to_string();
+    let events = support::block(api(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        &format!("/profiles/{profile}/events"),
+        None,
+    ));
+    let event_id = events["items"][0]["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("tui.log");
     let t = Tmux::start(
@@ -354,9 +362,15 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
         "Enter",
     ]);
     t.wait_for(&[
-        "dry run of count-buys (draft, nothing stored)",
+        "dry run of count-buys on an event without id",
         "2 node(s), 0 error(s)",
     ]);
+    // …and against a stored event, by its id.
+    t.keys(&["Escape", "x", &event_id, "Enter"]);
+    t.wait_for(&[&format!(
+        "dry run of count-buys on event {}",
+        &event_id[..12]
+    )]);
 
     // Health: the work queue and its (empty) dead-letter queue.
     t.keys(&[":health", "Enter"]);
