@@ -319,7 +319,14 @@ pub fn draw(f: &mut Frame, app: &App) {
             );
         }
         Mode::Confirm(c) => {
-            let area = centered(body, 60, 5);
+            // Room for the wrapped question and the answer line.
+            let inner = body.width.clamp(3, 60) as usize - 2;
+            let wrapped = c
+                .question
+                .chars()
+                .count()
+                .div_ceil(inner.saturating_sub(4).max(1));
+            let area = centered(body, 60, wrapped as u16 + 3);
             f.render_widget(Clear, area);
             f.render_widget(
                 Paragraph::new(vec![
