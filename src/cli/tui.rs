@@ -13,6 +13,10 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 #[command(
     long_about = "The terminal UI: dashboard, profiles, live events, configuration, deploy.\n\n\
+        Screens: the dashboard (traffic, active sessions, APM merges, errors, latency, queue \
+        and dead letters), profiles (search, detail, events, sessions, merge history), live \
+        events, configuration, flows (graph, run traces node by node, dry runs with `x`), \
+        deploy, and health (services, store, work queue, dead letters with `R` to replay).\n\n\
         It is a client of the private API, like the other commands: it uses the connection \
         saved by `tracardictl login` (or --url and --token) and never opens the store. Keys \
         follow k9s: `:` jumps to a screen by name, `/` filters, `?` lists the keys of the \

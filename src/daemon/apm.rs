@@ -1,7 +1,9 @@
 //! The APM service: merges profiles marked for merging, pass after pass.
 
+use super::metrics::Metrics;
 use crate::identity::Apm;
 use crate::store::SharedStore;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ pub async fn run(
     store: SharedStore,
     interval: Duration,
     batch: usize,
+    metrics: Arc<Metrics>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
@@ -19,6 +22,12 @@ pub async fn run(
                 for scope in scopes {
                     match apm.run_marked(&scope, batch).await {
                         Ok(stats) if stats.examined > 0 => {
+                            metrics
+                                .apm_merges
+                                .fetch_add(stats.merges, Ordering::Relaxed);
+                            metrics
+                                .apm_profiles_merged
+                                .fetch_add(stats.profiles_merged_away, Ordering::Relaxed);
                             busy = stats.examined as usize >= batch;
                             tracing::info!(scope = %scope, examined = stats.examined, merges = stats.merges,
                                 merged_away = stats.profiles_merged_away, skipped = stats.skipped, "apm pass");

@@ -50,6 +50,10 @@ pub struct Metrics {
     latency: Vec<Histogram>,
     /// One counter per (service, code), in the order of `latency` × `ErrorCode::ALL`.
     errors: Vec<AtomicU64>,
+    /// Merges done by the APM service in this process, and the profiles they merged
+    /// away.
+    pub apm_merges: AtomicU64,
+    pub apm_profiles_merged: AtomicU64,
 }
 
 /// The services that record metrics.
@@ -62,6 +66,8 @@ impl Default for Metrics {
             errors: (0..SERVICES.len() * ErrorCode::ALL.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            apm_merges: AtomicU64::new(0),
+            apm_profiles_merged: AtomicU64::new(0),
         }
     }
 }
@@ -95,6 +101,24 @@ impl Metrics {
 
     /// The request and error series in Prometheus text format.
     pub fn render(&self, out: &mut String) {
+        for (name, help, v) in [
+            (
+                "tracardi_apm_merges_total",
+                "Profile merges done by the APM service.",
+                &self.apm_merges,
+            ),
+            (
+                "tracardi_apm_profiles_merged_total",
+                "Profiles merged away by the APM service.",
+                &self.apm_profiles_merged,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
         out.push_str("# HELP tracardi_http_errors_total Error answers by service and code.\n");
         out.push_str("# TYPE tracardi_http_errors_total counter\n");
         for (i, service) in SERVICES.iter().enumerate() {
@@ -166,8 +190,11 @@ mod tests {
         let m = Metrics::default();
         m.record("collector", 0.002, None);
         m.record("collector", 20.0, Some(ErrorCode::NotFound));
+        m.apm_merges.fetch_add(2, Ordering::Relaxed);
         let mut out = String::new();
         m.render(&mut out);
+        assert!(out.contains("\ntracardi_apm_merges_total 2\n"), "{out}");
+        assert!(out.contains("\ntracardi_apm_profiles_merged_total 0\n"));
         assert!(out.contains(
             "tracardi_http_request_duration_seconds_bucket{service=\"collector\",le=\"0.0025\"} 1"
         ));

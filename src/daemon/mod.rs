@@ -294,6 +294,7 @@ pub async fn serve_with(
                     store.clone(),
                     Duration::from_millis(config.apm.interval_ms),
                     config.apm.batch,
+                    metrics.clone(),
                     stop_rx.clone(),
                 ));
                 println!("tracardictl: apm running");

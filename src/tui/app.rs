@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 
 use super::dashboard::DashData;
 use super::health::HealthData;
+use super::profiles::short_time;
 
 /// Events kept by the live screen; older ones scroll away.
 pub const LIVE_CAP: usize = 500;
@@ -155,6 +156,8 @@ pub enum Action {
     StartFilter,
     Input(char),
     Backspace,
+    /// Ctrl-U while typing: clear the line.
+    ClearInput,
     Help,
     /// `y` — the selection as raw JSON, then YAML.
     Raw,
@@ -183,6 +186,12 @@ pub enum Action {
     NextTab,
     /// `D` on the deploy screen: deploy staging to production, after confirmation.
     Deploy,
+    /// `x` on an open flow: dry-run it against an event (asks for an id or JSON).
+    DryRun,
+    /// `R` on the health screen: put the selected dead letter back on the queue.
+    Replay,
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
     /// Time passed; screens that poll ask again.
     Tick,
     /// An answer from the API worker.
@@ -211,8 +220,19 @@ pub enum Request {
         query: String,
         after: Option<String>,
     },
-    /// A profile with its events and sessions.
+    /// A profile with its events, sessions and merge history.
     Profile(String),
+    /// A flow's stored run traces, newest first.
+    Traces(String),
+    /// A dry run of a flow (its draft) against an event: an event id, the event as
+    /// JSON, or nothing for an empty event.
+    DryRun {
+        flow: String,
+        input: String,
+    },
+    /// Put a dead letter back on the work queue.
+    Replay(u64),
+    DeleteDeadLetter(u64),
     Config(Kind),
     /// One document, fetched to be edited.
     ForEdit(Kind, String),
@@ -253,8 +273,8 @@ pub struct Loaded {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
-    Dashboard(DashData),
-    Health(HealthData),
+    Dashboard(Box<DashData>),
+    Health(Box<HealthData>),
     Profiles {
         query: String,
         after: Option<String>,
@@ -265,7 +285,13 @@ pub enum Data {
         profile: Value,
         events: Vec<Value>,
         sessions: Vec<Value>,
+        /// `/profiles/{id}/explain`, or why it is not there.
+        explain: Result<Value, String>,
     },
+    /// A flow's traces: (flow id, traces).
+    Traces(String, Vec<Value>),
+    /// A dry run's answer (`result`, `profile`, `session`, `event`): (flow id, answer).
+    DryRun(String, Value),
     Config(Kind, Vec<Value>),
     ForEdit(Kind, Value),
     /// A change went through; the message says what it did.
@@ -294,6 +320,8 @@ pub enum Mode {
     Normal,
     Command(String),
     Filter(String),
+    /// `x` on a flow: typing the event (id or JSON) to dry-run it against.
+    RunInput(String),
     Help,
     Confirm(Confirm),
 }
@@ -312,12 +340,65 @@ pub struct ProfileDetail {
     pub profile: Value,
     pub events: Vec<Value>,
     pub sessions: Vec<Value>,
-    /// Section shown below the summary: 0 traits, 1 data, 2 events, 3 sessions.
+    /// The merge history (`explain`): None while loading, else it or why it is missing.
+    pub explain: Option<Result<Value, String>>,
+    /// Section shown below the summary: 0 traits, 1 data, 2 events, 3 sessions,
+    /// 4 merges.
     pub tab: usize,
     pub selected: usize,
 }
 
-pub const PROFILE_TABS: [&str; 4] = ["Traits", "Data", "Events", "Sessions"];
+impl ProfileDetail {
+    /// The merge journal records of the profile, newest last as the API gives them.
+    pub fn merges(&self) -> Vec<Value> {
+        match &self.explain {
+            Some(Ok(e)) => e
+                .get("merges")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+pub const PROFILE_TABS: [&str; 5] = ["Traits", "Data", "Events", "Sessions", "Merges"];
+
+/// A run shown node by node: a stored trace or a dry run's result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TraceView {
+    pub title: String,
+    /// The run (`RunResult`: `trace`, `errors`, `logs`, …).
+    pub run: Value,
+    /// The whole dry-run answer (with the resulting profile, session, event).
+    pub answer: Option<Value>,
+    /// The node selected in the trace.
+    pub selected: usize,
+}
+
+impl TraceView {
+    pub fn nodes(&self) -> Vec<Value> {
+        self.run
+            .get("trace")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// What is shown of the open flow: its graph, or its runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowView {
+    /// 0 graph, 1 traces.
+    pub tab: usize,
+    /// The flow's stored traces, newest first; None until fetched.
+    pub traces: Option<Vec<Value>>,
+    pub selected: usize,
+    /// A trace or dry run opened node by node.
+    pub trace: Option<TraceView>,
+}
+
+pub const FLOW_TABS: [&str; 2] = ["Graph", "Traces"];
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfilesState {
@@ -376,11 +457,15 @@ pub struct App {
     pub error: bool,
     /// Calls sent and not yet answered.
     pub pending: usize,
-    pub dashboard: Option<DashData>,
-    pub health: Option<HealthData>,
+    pub dashboard: Option<Box<DashData>>,
+    pub health: Option<Box<HealthData>>,
     pub profiles: ProfilesState,
     pub live: LiveState,
     pub lists: Vec<ListState>,
+    /// The open flow's traces and dry runs.
+    pub flow: FlowView,
+    /// The dead letter selected on the health screen.
+    pub dead_selected: usize,
     pub deploy: DeployState,
 }
 
@@ -403,6 +488,8 @@ impl App {
             profiles: ProfilesState::default(),
             live: LiveState::default(),
             lists: Kind::ALL.iter().map(|_| ListState::default()).collect(),
+            flow: FlowView::default(),
+            dead_selected: 0,
             deploy: DeployState::default(),
         }
     }
@@ -503,15 +590,44 @@ impl App {
                 Some(d) => match d.tab {
                     2 => d.events.len(),
                     3 => d.sessions.len(),
+                    4 => d.merges().len(),
                     _ => 0,
                 },
                 None => self.profiles.items.len(),
             },
             Screen::Live => self.live_visible().len(),
+            Screen::Config(Kind::Flows) if self.flow_open().is_some() => match &self.flow.trace {
+                Some(t) => t.nodes().len(),
+                None if self.flow.tab == 1 => self.flow.traces.as_ref().map_or(0, Vec::len),
+                None => 0,
+            },
             Screen::Config(k) => self.list_visible(k).len(),
             Screen::Deploy => changes(self.deploy.plan.as_ref()).len(),
-            Screen::Dashboard | Screen::Health => 0,
+            Screen::Health => self.health.as_ref().map_or(0, |h| h.dead.len()),
+            Screen::Dashboard => 0,
         }
+    }
+
+    /// The document `e` and `t` act on: the open one (a flow whose graph or trace is
+    /// shown), else the selected one.
+    pub fn config_target(&self, k: Kind) -> Option<Value> {
+        let l = self.list(k);
+        match &l.open {
+            Some(open) => Some(open.clone()),
+            None => self.list_visible(k).get(l.selected).map(|d| (*d).clone()),
+        }
+    }
+
+    /// The flow whose graph and runs are shown, if one is open.
+    pub fn flow_open(&self) -> Option<&Value> {
+        self.list(Kind::Flows).open.as_ref()
+    }
+
+    /// The dead letter selected on the health screen.
+    pub fn dead_letter(&self) -> Option<&Value> {
+        self.health
+            .as_ref()
+            .and_then(|h| h.dead.get(self.dead_selected))
     }
 
     fn cursor(&mut self) -> Option<&mut usize> {
@@ -521,9 +637,18 @@ impl App {
                 None => &mut self.profiles.selected,
             }),
             Screen::Live => Some(&mut self.live.selected),
+            Screen::Config(Kind::Flows) if self.flow_open().is_some() => {
+                let tab = self.flow.tab;
+                match &mut self.flow.trace {
+                    Some(t) => Some(&mut t.selected),
+                    None if tab == 1 => Some(&mut self.flow.selected),
+                    None => None,
+                }
+            }
             Screen::Config(k) => Some(&mut self.list_mut(k).selected),
             Screen::Deploy => Some(&mut self.deploy.selected),
-            Screen::Dashboard | Screen::Health => None,
+            Screen::Health => Some(&mut self.dead_selected),
+            Screen::Dashboard => None,
         }
     }
 
@@ -544,9 +669,11 @@ impl App {
         match self.screen {
             Screen::Profiles => match &self.profiles.detail {
                 Some(d) => {
+                    let merges = d.merges();
                     let picked = match d.tab {
                         2 => d.events.get(d.selected),
                         3 => d.sessions.get(d.selected),
+                        4 => merges.get(d.selected),
                         _ => None,
                     };
                     match picked {
@@ -569,6 +696,27 @@ impl App {
                 .live_visible()
                 .get(self.live.selected)
                 .map(|e| (format!("event/{}", text(e, "id")), (*e).clone())),
+            Screen::Config(Kind::Flows) if self.flow_open().is_some() => {
+                let flow = self.flow_open()?;
+                let fid = text(flow, "id");
+                match &self.flow.trace {
+                    // `y` shows the whole run (a dry run with the resulting profile,
+                    // session and event); ⏎ shows the selected node.
+                    Some(t) => Some((
+                        format!("trace/{}", text(&t.run, "run_id")),
+                        t.answer.clone().unwrap_or_else(|| t.run.clone()),
+                    )),
+                    None => {
+                        let picked = (self.flow.tab == 1)
+                            .then(|| self.flow.traces.as_ref()?.get(self.flow.selected))
+                            .flatten();
+                        Some(match picked {
+                            Some(tr) => (format!("trace/{}", text(tr, "run_id")), tr.clone()),
+                            None => (format!("flow/{fid}"), flow.clone()),
+                        })
+                    }
+                }
+            }
             Screen::Config(k) => {
                 let l = self.list(k);
                 if let Some(open) = &l.open {
@@ -583,19 +731,20 @@ impl App {
                 .dashboard
                 .as_ref()
                 .map(|d| ("stats".into(), d.stats.clone())),
-            Screen::Health => self
-                .health
-                .as_ref()
-                .map(|h| ("stats".into(), h.stats.clone())),
+            Screen::Health => match (self.dead_letter(), &self.health) {
+                (Some(d), _) => Some((format!("dead-letter/{}", text(d, "id")), d.clone())),
+                (None, Some(h)) => Some(("stats".into(), h.stats.clone())),
+                (None, None) => None,
+            },
         }
     }
 }
 
 fn tab_kind(tab: usize) -> &'static str {
-    if tab == 3 {
-        "session"
-    } else {
-        "event"
+    match tab {
+        3 => "session",
+        4 => "merge",
+        _ => "event",
     }
 }
 
@@ -650,12 +799,21 @@ fn template(k: Kind) -> String {
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     // Typing into the command or filter line.
     match (&mut app.mode, &action) {
-        (Mode::Command(s) | Mode::Filter(s), Action::Input(c)) => {
+        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::Input(c)) => {
             s.push(*c);
             return Vec::new();
         }
-        (Mode::Command(s) | Mode::Filter(s), Action::Backspace) => {
+        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::Backspace) => {
             s.pop();
+            return Vec::new();
+        }
+        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::ClearInput) => {
+            s.clear();
+            return Vec::new();
+        }
+        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::Paste(t)) => {
+            // One line: a pasted JSON document keeps its meaning without newlines.
+            s.extend(t.chars().map(|c| if c.is_control() { ' ' } else { c }));
             return Vec::new();
         }
         _ => {}
@@ -690,7 +848,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.mode = Mode::Filter(current);
             Vec::new()
         }
-        Action::Input(_) | Action::Backspace => Vec::new(),
+        Action::Input(_) | Action::Backspace | Action::ClearInput | Action::Paste(_) => Vec::new(),
         Action::Up => {
             app.move_cursor(-1);
             Vec::new()
@@ -754,10 +912,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.fail("read-only: enabling and disabling are off");
                 return Vec::new();
             }
-            match (app.screen, app.selection()) {
-                (Screen::Config(k), Some((_, doc))) if k.editable() => {
-                    vec![app.call(Request::Toggle(k, text(&doc, "id")))]
-                }
+            match app.screen {
+                Screen::Config(k) if k.editable() => match app.config_target(k) {
+                    Some(doc) => vec![app.call(Request::Toggle(k, text(&doc, "id")))],
+                    None => Vec::new(),
+                },
                 _ => Vec::new(),
             }
         }
@@ -792,6 +951,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 ..LiveState::default()
             };
             app.lists = Kind::ALL.iter().map(|_| ListState::default()).collect();
+            app.flow = FlowView::default();
             app.dashboard = None;
             app.deploy = DeployState::default();
             app.raw = None;
@@ -820,6 +980,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Refresh => {
+            if app.screen == Screen::Config(Kind::Flows) && app.flow.tab == 1 {
+                if let Some(f) = app.flow_open() {
+                    let id = text(f, "id");
+                    return vec![app.call(Request::Traces(id))];
+                }
+            }
             if app.screen == Screen::Profiles {
                 app.profiles.loaded = false;
                 if let Some(d) = &app.profiles.detail {
@@ -858,6 +1024,51 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if let (Screen::Profiles, Some(d)) = (app.screen, &mut app.profiles.detail) {
                 d.tab = (d.tab + 1) % PROFILE_TABS.len();
                 d.selected = 0;
+            }
+            if app.screen == Screen::Config(Kind::Flows) && app.flow.trace.is_none() {
+                if let Some(id) = app.flow_open().map(|f| text(f, "id")) {
+                    app.flow.tab = (app.flow.tab + 1) % FLOW_TABS.len();
+                    if app.flow.tab == 1 && app.flow.traces.is_none() {
+                        return vec![app.call(Request::Traces(id))];
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::DryRun => {
+            match (app.screen, app.flow_open()) {
+                (Screen::Config(Kind::Flows), Some(_)) => {
+                    app.mode = Mode::RunInput(String::new());
+                }
+                (Screen::Config(Kind::Flows), None) => {
+                    app.fail("open a flow first (Enter), then x runs it");
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Action::Replay => {
+            if app.screen != Screen::Health {
+                return Vec::new();
+            }
+            if app.readonly {
+                app.fail("read-only: replaying is off");
+                return Vec::new();
+            }
+            match app.dead_letter().cloned() {
+                Some(d) => {
+                    let id = d.get("id").and_then(Value::as_u64).unwrap_or(0);
+                    app.mode = Mode::Confirm(Confirm {
+                        question: format!(
+                            "Replay dead letter {id} ({}, {} attempt(s), last error: {})? It goes back on the work queue with its attempts reset.",
+                            text(&d, "topic"),
+                            text(&d, "attempts"),
+                            text(&d, "last_error"),
+                        ),
+                        request: Request::Replay(id),
+                    });
+                }
+                None => app.fail("no dead letter to replay"),
             }
             Vec::new()
         }
@@ -953,6 +1164,20 @@ fn enter(app: &mut App) -> Vec<Effect> {
                 _ => Vec::new(),
             }
         }
+        Mode::RunInput(s) => {
+            let Some(flow) = app.flow_open().map(|f| text(f, "id")) else {
+                return Vec::new();
+            };
+            let input = s.trim().to_string();
+            app.say(if input.is_empty() {
+                format!("dry run of {flow} against an empty event…")
+            } else if input.starts_with('{') {
+                format!("dry run of {flow} against the pasted event…")
+            } else {
+                format!("dry run of {flow} against event {input}…")
+            });
+            vec![app.call(Request::DryRun { flow, input })]
+        }
         Mode::Confirm(c) => {
             app.mode = Mode::Confirm(c);
             update(app, Action::ConfirmYes)
@@ -977,19 +1202,59 @@ fn enter(app: &mut App) -> Vec<Effect> {
                                 profile: p.clone(),
                                 ..ProfileDetail::default()
                             });
-                            app.say("Tab: traits, data, events, sessions · Esc back");
+                            app.say("Tab: traits, data, events, sessions, merges · Esc back");
                             vec![app.call(Request::Profile(id))]
                         }
                         None => Vec::new(),
                     }
                 }
                 Screen::Live => update(app, Action::Raw),
+                Screen::Config(Kind::Flows) if app.flow_open().is_some() => {
+                    if let Some(t) = &app.flow.trace {
+                        if let Some(n) = t.nodes().get(t.selected) {
+                            app.raw = Some(RawView {
+                                title: format!(
+                                    "trace/{}/{}",
+                                    text(&t.run, "run_id"),
+                                    text(n, "node")
+                                ),
+                                value: n.clone(),
+                                yaml: false,
+                                scroll: 0,
+                            });
+                        }
+                        return Vec::new();
+                    }
+                    let picked = (app.flow.tab == 1)
+                        .then(|| app.flow.traces.as_ref()?.get(app.flow.selected).cloned())
+                        .flatten();
+                    if let Some(t) = picked {
+                        app.flow.trace = Some(TraceView {
+                            title: format!(
+                                "trace {} · {}",
+                                text(&t, "run_id"),
+                                short_time(&text(&t, "started"))
+                            ),
+                            run: t,
+                            answer: None,
+                            selected: 0,
+                        });
+                        app.say(
+                            "↑↓ node · ⏎ node as JSON · y the whole run · esc back to the traces",
+                        );
+                    }
+                    Vec::new()
+                }
                 Screen::Config(Kind::Flows) => {
                     let picked = app
                         .list_visible(Kind::Flows)
                         .get(app.list(Kind::Flows).selected)
                         .map(|v| (*v).clone());
+                    if picked.is_some() {
+                        app.say("tab: graph ⇄ traces · x dry run · esc back");
+                    }
                     app.list_mut(Kind::Flows).open = picked;
+                    app.flow = FlowView::default();
                     Vec::new()
                 }
                 Screen::Deploy => {
@@ -1008,7 +1273,7 @@ fn enter(app: &mut App) -> Vec<Effect> {
                 }
                 Screen::Config(_) => update(app, Action::Raw),
                 Screen::Dashboard => app.goto(Screen::Profiles),
-                Screen::Health => Vec::new(),
+                Screen::Health => update(app, Action::Raw),
             }
         }
     }
@@ -1027,8 +1292,13 @@ fn back(app: &mut App) -> Vec<Effect> {
             app.profiles.detail = None;
             return Vec::new();
         }
+        Screen::Config(Kind::Flows) if app.flow.trace.is_some() => {
+            app.flow.trace = None;
+            return Vec::new();
+        }
         Screen::Config(k) if app.list(k).open.is_some() => {
             app.list_mut(k).open = None;
+            app.flow = FlowView::default();
             return Vec::new();
         }
         Screen::Config(k) if !app.list(k).filter.is_empty() => {
@@ -1056,8 +1326,8 @@ fn edit(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     match app.screen {
-        Screen::Config(k) if k.editable() => match app.selection() {
-            Some((_, doc)) => {
+        Screen::Config(k) if k.editable() => match app.config_target(k) {
+            Some(doc) => {
                 let id = text(&doc, "id");
                 app.say(format!("opening {}/{id}…", k.api()));
                 vec![app.call(Request::ForEdit(k, id))]
@@ -1085,22 +1355,36 @@ fn delete(app: &mut App) -> Vec<Effect> {
             .selection()
             .filter(|(t, _)| t.starts_with("profile/"))
             .map(|(_, p)| Request::DeleteProfile(text(&p, "id"))),
+        Screen::Config(Kind::Flows) if app.flow_open().is_some() => {
+            app.fail("Esc closes the flow; Ctrl-D in the list deletes it");
+            return Vec::new();
+        }
         Screen::Config(k) => app
             .selection()
             .map(|(_, d)| Request::DeleteConfig(k, text(&d, "id"))),
+        Screen::Health => app
+            .dead_letter()
+            .and_then(|d| d.get("id").and_then(Value::as_u64))
+            .map(Request::DeleteDeadLetter),
         _ => None,
     };
     match request {
         Some(r) => {
-            let what = match &r {
-                Request::DeleteProfile(id) => {
-                    format!("profile {id} with its sessions and events")
+            let question = match &r {
+                Request::DeleteProfile(id) => format!(
+                    "Delete profile {id} with its sessions and events in {}?",
+                    app.context.as_str()
+                ),
+                Request::DeleteConfig(k, id) => {
+                    format!("Delete {} {id} in {}?", k.api(), app.context.as_str())
                 }
-                Request::DeleteConfig(k, id) => format!("{} {id}", k.api()),
+                Request::DeleteDeadLetter(id) => {
+                    format!("Delete dead letter {id}? It will never be retried.")
+                }
                 _ => String::new(),
             };
             app.mode = Mode::Confirm(Confirm {
-                question: format!("Delete {what} in {}?", app.context.as_str()),
+                question,
                 request: r,
             });
         }
@@ -1151,7 +1435,10 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
                 app.say("");
             }
         }
-        Data::Health(h) => app.health = Some(h),
+        Data::Health(h) => {
+            app.dead_selected = app.dead_selected.min(h.dead.len().saturating_sub(1));
+            app.health = Some(h);
+        }
         Data::Profiles {
             query,
             after,
@@ -1178,6 +1465,7 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
             profile,
             events,
             sessions,
+            explain,
         } => {
             let keep = app.profiles.detail.as_ref().map(|d| (d.tab, d.selected));
             let (tab, selected) = keep.unwrap_or((0, 0));
@@ -1185,9 +1473,54 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
                 profile,
                 events,
                 sessions,
+                explain: Some(explain),
                 tab,
                 selected,
             });
+        }
+        Data::Traces(flow, items) => {
+            if app.flow_open().map(|f| text(f, "id")) == Some(flow) {
+                app.flow.selected = app.flow.selected.min(items.len().saturating_sub(1));
+                app.say(if items.is_empty() {
+                    "no stored traces: x dry-runs the flow".to_string()
+                } else {
+                    format!("{} trace(s); ⏎ opens one", items.len())
+                });
+                app.flow.traces = Some(items);
+            }
+        }
+        Data::DryRun(flow, answer) => {
+            if app.flow_open().map(|f| text(f, "id")) == Some(flow.clone()) {
+                let run = answer.get("result").cloned().unwrap_or(Value::Null);
+                let n = run
+                    .get("trace")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let errors = run
+                    .get("errors")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let on = match text(&answer, "event.id") {
+                    id if id.is_empty() => "an event without id".to_string(),
+                    id => format!("event {id}"),
+                };
+                app.flow.tab = 1;
+                app.flow.trace = Some(TraceView {
+                    title: format!("dry run of {flow} on {on}"),
+                    run,
+                    answer: Some(answer),
+                    selected: 0,
+                });
+                let msg = format!(
+                    "dry run of the draft, nothing stored: {n} node(s), {errors} error(s); \
+                     y shows the resulting profile, session and event"
+                );
+                if errors > 0 {
+                    app.fail(msg);
+                } else {
+                    app.say(msg);
+                }
+            }
         }
         Data::Config(k, items) => {
             let l = app.list_mut(k);
@@ -1347,6 +1680,8 @@ mod tests {
         let mut a = app();
         a.screen = Screen::Profiles;
         update(&mut a, Action::StartFilter);
+        type_in(&mut a, "nothing");
+        update(&mut a, Action::ClearInput);
         type_in(&mut a, "traits.plan == \"pro\"x");
         update(&mut a, Action::Backspace);
         let fx = update(&mut a, Action::Enter);
@@ -1590,6 +1925,201 @@ mod tests {
         assert!(a.raw.is_some());
         update(&mut a, Action::Back);
         assert!(a.raw.is_none());
+    }
+
+    #[test]
+    fn merges_tab_lists_the_explained_merges() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        update(
+            &mut a,
+            ok(Data::Profiles {
+                query: String::new(),
+                after: None,
+                items: vec![json!({"id": "p1"})],
+                next: None,
+            }),
+        );
+        update(&mut a, Action::Enter);
+        assert_eq!(
+            a.profiles.detail.as_ref().map(|d| d.explain.is_none()),
+            Some(true)
+        );
+        update(
+            &mut a,
+            ok(Data::Profile {
+                profile: json!({"id": "p1"}),
+                events: Vec::new(),
+                sessions: Vec::new(),
+                explain: Ok(json!({"merges": [{"id": "m1"}, {"id": "m2"}]})),
+            }),
+        );
+        for _ in 0..4 {
+            update(&mut a, Action::NextTab);
+        }
+        assert_eq!(a.rows(), 2);
+        update(&mut a, Action::Bottom);
+        assert_eq!(a.selection().map(|s| s.0), Some("merge/m2".into()));
+        update(&mut a, Action::Enter);
+        assert_eq!(a.raw.as_ref().map(|r| r.title.as_str()), Some("merge/m2"));
+        // Without merges the tab has no rows and Enter shows the profile.
+        update(&mut a, Action::Back);
+        update(
+            &mut a,
+            ok(Data::Profile {
+                profile: json!({"id": "p1"}),
+                events: Vec::new(),
+                sessions: Vec::new(),
+                explain: Err("not configured".into()),
+            }),
+        );
+        assert_eq!(a.rows(), 0);
+        assert_eq!(a.selection().map(|s| s.0), Some("profile/p1".into()));
+    }
+
+    fn flow_open(a: &mut App) {
+        a.screen = Screen::Config(Kind::Flows);
+        update(
+            a,
+            ok(Data::Config(
+                Kind::Flows,
+                vec![json!({"id": "f1", "name": "F"})],
+            )),
+        );
+        update(a, Action::Enter);
+    }
+
+    #[test]
+    fn flow_tab_fetches_traces_and_enter_opens_one() {
+        let mut a = app();
+        flow_open(&mut a);
+        assert!(a.flow_open().is_some());
+        let fx = update(&mut a, Action::NextTab);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Traces("f1".into())
+            )]
+        );
+        // Traces of another flow (a late answer) are ignored.
+        update(&mut a, ok(Data::Traces("other".into(), vec![json!({})])));
+        assert_eq!(a.flow.traces, None);
+        let tr = json!({"run_id": "r1", "trace": [{"node": "a"}, {"node": "b", "error": "boom"}]});
+        update(&mut a, ok(Data::Traces("f1".into(), vec![tr.clone()])));
+        assert_eq!(a.rows(), 1);
+        update(&mut a, Action::Enter);
+        assert_eq!(a.flow.trace.as_ref().map(|t| t.run.clone()), Some(tr));
+        update(&mut a, Action::Down);
+        assert_eq!(a.selection().map(|s| s.0), Some("trace/r1".into()));
+        update(&mut a, Action::Enter);
+        assert_eq!(a.raw.as_ref().map(|r| r.title.as_str()), Some("trace/r1/b"));
+        update(&mut a, Action::Back);
+        // `e` edits the flow itself, not the node shown.
+        assert_eq!(
+            update(&mut a, Action::Edit),
+            vec![Effect::Call(
+                Context::Production,
+                Request::ForEdit(Kind::Flows, "f1".into())
+            )]
+        );
+        assert!(update(&mut a, Action::Refresh).contains(&Effect::Call(
+            Context::Production,
+            Request::Traces("f1".into())
+        )));
+        update(&mut a, Action::Back);
+        assert!(a.flow.trace.is_none());
+        assert!(a.flow_open().is_some());
+        update(&mut a, Action::Back);
+        assert!(a.flow_open().is_none());
+        assert_eq!(a.flow, FlowView::default());
+    }
+
+    #[test]
+    fn x_dry_runs_the_open_flow_against_a_typed_or_pasted_event() {
+        let mut a = app();
+        a.screen = Screen::Config(Kind::Flows);
+        update(&mut a, Action::DryRun);
+        assert!(a.error, "no flow open");
+        flow_open(&mut a);
+        update(&mut a, Action::DryRun);
+        assert_eq!(a.mode, Mode::RunInput(String::new()));
+        update(&mut a, Action::Paste("{\"type\":\n \"purchase\"}".into()));
+        let fx = update(&mut a, Action::Enter);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::DryRun {
+                    flow: "f1".into(),
+                    input: "{\"type\":  \"purchase\"}".into()
+                }
+            )]
+        );
+        update(
+            &mut a,
+            ok(Data::DryRun(
+                "f1".into(),
+                json!({"result": {"run_id": "d1", "trace": [{"node": "a"}], "errors": [{"node": "a"}]}}),
+            )),
+        );
+        assert_eq!(a.flow.tab, 1);
+        assert_eq!(a.rows(), 1);
+        assert!(a.error, "a run with errors is reported as one");
+        // Esc in the prompt cancels it.
+        update(&mut a, Action::Back);
+        update(&mut a, Action::DryRun);
+        update(&mut a, Action::Back);
+        assert_eq!(a.mode, Mode::Normal);
+    }
+
+    fn health_with_dead_letters(a: &mut App) {
+        a.screen = Screen::Health;
+        update(
+            a,
+            ok(Data::Health(Box::new(HealthData {
+                dead: vec![json!({"id": 7, "topic": "workflow"}), json!({"id": 9})],
+                ..HealthData::default()
+            }))),
+        );
+    }
+
+    #[test]
+    fn dead_letters_replay_and_delete_after_confirmation() {
+        let mut a = app();
+        health_with_dead_letters(&mut a);
+        update(&mut a, Action::Down);
+        assert_eq!(a.selection().map(|s| s.0), Some("dead-letter/9".into()));
+        assert!(update(&mut a, Action::Replay).is_empty());
+        assert!(matches!(&a.mode, Mode::Confirm(c) if c.request == Request::Replay(9)));
+        let fx = update(&mut a, Action::ConfirmYes);
+        assert_eq!(
+            fx,
+            vec![Effect::Call(Context::Production, Request::Replay(9))]
+        );
+        update(&mut a, Action::Up);
+        update(&mut a, Action::Delete);
+        assert!(matches!(&a.mode, Mode::Confirm(c) if c.request == Request::DeleteDeadLetter(7)));
+        update(&mut a, Action::ConfirmNo);
+        // A reload with fewer dead letters keeps the cursor in range.
+        update(&mut a, Action::Down);
+        update(
+            &mut a,
+            ok(Data::Health(Box::new(HealthData {
+                dead: vec![json!({"id": 7})],
+                ..HealthData::default()
+            }))),
+        );
+        assert_eq!(a.dead_selected, 0);
+
+        let mut ro = app();
+        ro.readonly = true;
+        health_with_dead_letters(&mut ro);
+        assert!(update(&mut ro, Action::Replay).is_empty());
+        assert_eq!(ro.mode, Mode::Normal);
+        update(&mut ro, Action::Delete);
+        assert_eq!(ro.mode, Mode::Normal);
+        assert!(ro.error);
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! Dashboard: throughput, today's events per source, store counts, errors and latency,
-//! from `/stats`, `/metrics` and today's events.
+//! Dashboard: throughput, today's events per source, active sessions, store counts,
+//! errors and latency, the work queue and dead letters, APM merges; from `/stats`,
+//! `/metrics` and the events of today and of the last half hour.
 
 use super::app::App;
 use super::ui::{context_of, kv, muted};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
@@ -25,6 +26,12 @@ pub struct MetricsSummary {
     pub collector_requests: u64,
     /// 99th percentile of collector latency, as the upper bound of its bucket (seconds).
     pub collector_p99: Option<f64>,
+    /// Work queue items waiting or in flight, and dead letters (absent when the server
+    /// could not read its queue).
+    pub queue_depth: Option<u64>,
+    pub dead_letters: Option<u64>,
+    /// Merges done by the APM service since the server started.
+    pub apm_merges: u64,
 }
 
 impl MetricsSummary {
@@ -48,6 +55,10 @@ pub struct DashData {
     pub today_capped: bool,
     /// Today's events per source id, most first.
     pub per_source: Vec<(String, u64)>,
+    /// Sessions with an event in the last half hour (at most those of the events read).
+    pub active_sessions: u64,
+    /// Whether `active_sessions` stopped at the scan limit.
+    pub active_capped: bool,
     /// Milliseconds since the UI started, when this sample was taken.
     pub at_ms: u64,
     /// Events/s between consecutive samples, oldest first.
@@ -106,6 +117,9 @@ pub fn parse_metrics(text: &str) -> MetricsSummary {
             "tracardi_track_requests_total" => m.requests_total = n,
             "tracardi_profiles_created_total" => m.profiles_created = n,
             "tracardi_sessions_created_total" => m.sessions_created = n,
+            "tracardi_queue_depth" => m.queue_depth = Some(n),
+            "tracardi_queue_dead_letters" => m.dead_letters = Some(n),
+            "tracardi_apm_merges_total" => m.apm_merges = n,
             "tracardi_http_errors_total" if collector => m.collector_errors += n,
             "tracardi_http_request_duration_seconds_count" if collector => m.collector_requests = n,
             "tracardi_http_request_duration_seconds_bucket" if collector => {
@@ -175,7 +189,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let here = context_of(&d.stats, ctx);
     let m = &d.metrics;
     let [top, spark, bottom] = Layout::vertical([
-        Constraint::Length(6),
+        Constraint::Length(8),
         Constraint::Length(5),
         Constraint::Min(3),
     ])
@@ -187,11 +201,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     } else {
         d.today.to_string()
     };
+    let active = if d.active_capped {
+        format!("{}+", d.active_sessions)
+    } else {
+        d.active_sessions.to_string()
+    };
     let traffic = vec![
         kv("events today", today),
         kv("events since start", m.events_total.to_string()),
         kv("profiles created", m.profiles_created.to_string()),
         kv("sessions created", m.sessions_created.to_string()),
+        kv("active sessions (30 min)", active),
+        kv("APM merges", m.apm_merges.to_string()),
     ];
     f.render_widget(
         Paragraph::new(traffic).block(Block::bordered().title(" Traffic (collector) ")),
@@ -209,6 +230,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         ),
         kv("p99 latency", latency(m.collector_p99)),
         kv(
+            "queue / dead letters",
+            format!(
+                "{} / {}",
+                m.queue_depth.map_or("–".into(), |n| n.to_string()),
+                m.dead_letters.map_or("–".into(), |n| n.to_string())
+            ),
+        ),
+        kv(
             "profiles / sessions",
             format!(
                 "{} / {}",
@@ -225,8 +254,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             ),
         ),
     ];
+    let mut health = health;
+    if m.dead_letters.unwrap_or(0) > 0 {
+        // Dead letters need an operator: `:health` lists and replays them.
+        health[2] = health[2].clone().style(Style::default().fg(Color::Yellow));
+    }
     f.render_widget(
-        Paragraph::new(health).block(Block::bordered().title(format!(" Store ({ctx}) "))),
+        Paragraph::new(health).block(Block::bordered().title(format!(" Health · store ({ctx}) "))),
         right,
     );
     let last = d.rate.last().copied().unwrap_or(0);

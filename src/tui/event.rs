@@ -22,10 +22,11 @@ pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     match &app.mode {
-        Mode::Command(_) | Mode::Filter(_) => match key.code {
+        Mode::Command(_) | Mode::Filter(_) | Mode::RunInput(_) => match key.code {
             KeyCode::Esc => Some(Action::Back),
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char('u') if ctrl => Some(Action::ClearInput),
             KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
             _ => None,
         },
@@ -74,6 +75,8 @@ pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
                 KeyCode::Char('[') | KeyCode::Left => Action::PrevPage,
                 KeyCode::Tab => Action::NextTab,
                 KeyCode::Char('D') => Action::Deploy,
+                KeyCode::Char('x') => Action::DryRun,
+                KeyCode::Char('R') => Action::Replay,
                 _ => return None,
             })
         }
@@ -163,6 +166,10 @@ where
                     }
                 }
                 Event::Resize(_, _) => dirty = true,
+                Event::Paste(text) => {
+                    effects.extend(update(app, Action::Paste(text)));
+                    dirty = true;
+                }
                 _ => {}
             }
         }
@@ -213,6 +220,19 @@ mod tests {
         assert_eq!(
             key_action(&a, press(KeyCode::Char('q'), none)),
             Some(Action::Quit)
+        );
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('x'), none)),
+            Some(Action::DryRun)
+        );
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('R'), KeyModifiers::SHIFT)),
+            Some(Action::Replay)
+        );
+        a.mode = Mode::RunInput(String::new());
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('x'), none)),
+            Some(Action::Input('x'))
         );
         a.mode = Mode::Command(String::new());
         assert_eq!(

@@ -1,14 +1,16 @@
 //! Health: the private API's liveness and version, the store (size, schema, counts per
-//! context) and error answers. Queue depth and dead letters are not exposed by the
-//! private API yet, and the screen says so.
+//! context), error answers, the work queue (`/queue`) and its dead letters (`/dlq`):
+//! `Enter` shows one, `R` replays it and Ctrl-D deletes it, after confirmation.
 
-use super::app::App;
+use super::app::{text, App};
 use super::dashboard::{human_bytes, MetricsSummary};
-use super::ui::{context_of, kv, muted};
+use super::profiles::short_time;
+use super::ui::{context_of, kv, muted, selected_style, table_state};
 use crate::domain::Context;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 use serde_json::Value;
 
@@ -19,6 +21,23 @@ pub struct HealthData {
     pub version: String,
     pub stats: Value,
     pub metrics: MetricsSummary,
+    /// `/queue`: depth, in_flight, oldest_age_seconds, dead_letters.
+    pub queue: Value,
+    /// The oldest dead letters, as `/dlq` lists them.
+    pub dead: Vec<Value>,
+    /// Whether there are more dead letters than listed.
+    pub dead_more: bool,
+}
+
+/// An age in seconds as `12 s`, `4 min`, `3 h`, `2 d`.
+pub fn age(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} d", s / 86_400),
+    }
 }
 
 fn n(v: &Value, k: &str) -> String {
@@ -38,7 +57,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
-    let [top, bottom] = Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).areas(area);
+    let ctx_height = if area.width < 120 { 6 } else { 4 };
+    let [top, bottom, dlq] = Layout::vertical([
+        Constraint::Length(7),
+        Constraint::Length(ctx_height),
+        Constraint::Min(3),
+    ])
+    .areas(area);
     let [services, store] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let lines = vec![
@@ -59,7 +84,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             ),
         ),
         kv("track requests", h.metrics.requests_total.to_string()),
-        Line::styled("queue, dead letters: not in the private API", muted()),
     ];
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" Services ")),
@@ -75,9 +99,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         kv("tenant", n(&h.stats, "tenant")),
         kv("disk", disk),
         kv("schema version", n(&h.stats, "schema_version")),
+        kv(
+            "work queue",
+            format!(
+                "{} waiting, {} in flight",
+                n(&h.queue, "depth"),
+                n(&h.queue, "in_flight")
+            ),
+        ),
+        kv(
+            "oldest queued",
+            h.queue
+                .get("oldest_age_seconds")
+                .and_then(Value::as_f64)
+                .map_or("–".into(), age),
+        ),
     ];
     f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Store ")),
+        Paragraph::new(lines).block(Block::bordered().title(" Store and queue ")),
         store,
     );
     let mut lines = Vec::new();
@@ -113,4 +152,81 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             .block(Block::bordered().title(" Contexts ")),
         bottom,
     );
+    draw_dead_letters(f, dlq, app, h);
+}
+
+fn draw_dead_letters(f: &mut Frame, area: Rect, app: &App, h: &HealthData) {
+    let total = h.queue.get("dead_letters").and_then(Value::as_u64);
+    let title = format!(
+        " Dead letters ({}{}) ",
+        total.map_or(h.dead.len().to_string(), |t| t.to_string()),
+        if h.dead_more { ", oldest shown" } else { "" }
+    );
+    let keys = if app.readonly {
+        " ⏎ view "
+    } else {
+        " ⏎ view · R replay · ^d delete "
+    };
+    let block = Block::bordered().title(title).title_bottom(keys);
+    if h.dead.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                "no dead letters: every queued item was processed or is still being retried",
+                muted(),
+            ))
+            .wrap(Wrap { trim: true })
+            .block(block),
+            area,
+        );
+        return;
+    }
+    // Narrow terminals drop the context and the time: Enter shows everything.
+    let wide = area.width >= 120;
+    let rows: Vec<Row> = h
+        .dead
+        .iter()
+        .map(|d| {
+            let mut cells = vec![Cell::from(text(d, "id")), Cell::from(text(d, "topic"))];
+            if wide {
+                cells.push(Cell::from(text(d, "context")));
+            }
+            cells.push(Cell::from(text(d, "attempts")));
+            if wide {
+                cells.push(Cell::from(short_time(&text(d, "enqueued_at"))));
+            }
+            cells.push(Cell::from(Span::styled(
+                text(d, "last_error"),
+                Style::default().fg(Color::Red),
+            )));
+            Row::new(cells)
+        })
+        .collect();
+    let (widths, header) = if wide {
+        (
+            vec![
+                Constraint::Length(6),
+                Constraint::Length(14),
+                Constraint::Length(10),
+                Constraint::Length(5),
+                Constraint::Length(19),
+                Constraint::Min(10),
+            ],
+            vec!["ID", "TOPIC", "CONTEXT", "TRIES", "ENQUEUED", "LAST ERROR"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Length(5),
+                Constraint::Length(12),
+                Constraint::Length(5),
+                Constraint::Min(10),
+            ],
+            vec!["ID", "TOPIC", "TRIES", "LAST ERROR"],
+        )
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .row_highlight_style(selected_style())
+        .block(block);
+    f.render_stateful_widget(table, area, &mut table_state(app.dead_selected));
 }

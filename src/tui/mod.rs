@@ -20,6 +20,7 @@ pub mod worker;
 use crate::client::Client;
 use crate::domain::Context;
 use anyhow::Context as _;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
@@ -44,6 +45,7 @@ pub struct Options {
 fn restore() {
     let _ = disable_raw_mode();
     let mut out = std::io::stdout();
+    let _ = out.execute(DisableBracketedPaste);
     let _ = out.execute(LeaveAlternateScreen);
     let _ = out.execute(crossterm::cursor::Show);
 }
@@ -53,11 +55,14 @@ struct Screen;
 impl event::Suspend for Screen {
     fn suspend(&mut self) -> std::io::Result<()> {
         disable_raw_mode()?;
+        std::io::stdout().execute(DisableBracketedPaste)?;
         std::io::stdout().execute(LeaveAlternateScreen)?;
         Ok(())
     }
     fn resume(&mut self) -> std::io::Result<()> {
         std::io::stdout().execute(EnterAlternateScreen)?;
+        // A pasted event arrives whole (dry runs), not as keys that would submit it.
+        std::io::stdout().execute(EnableBracketedPaste)?;
         enable_raw_mode()
     }
 }
@@ -113,6 +118,8 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
     std::io::stdout()
         .execute(EnterAlternateScreen)
         .context("cannot switch to the alternate screen")?;
+    // A pasted event arrives whole (dry runs), not as keys that would submit it.
+    let _ = std::io::stdout().execute(EnableBracketedPaste);
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;

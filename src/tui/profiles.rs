@@ -1,8 +1,8 @@
 //! Profiles: search by id, merge key (e-mail, phone) or a TQL condition; a page of
 //! profiles; a profile's detail with traits, data, segments, consents, stats, sessions
-//! and an events timeline.
+//! an events timeline and the merge history (`explain`: merge keys, other ids, merges).
 
-use super::app::{text, App, PROFILE_TABS};
+use super::app::{text, App, ProfileDetail, PROFILE_TABS};
 use super::ui::{flatten, kv, muted, selected_style, table_state};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -200,6 +200,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
         .map(|(i, t)| match i {
             2 => format!("{t} ({})", d.events.len()),
             3 => format!("{t} ({})", d.sessions.len()),
+            4 => format!("{t} ({})", d.merges().len()),
             _ => t.to_string(),
         })
         .collect();
@@ -251,6 +252,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
             .block(Block::bordered().title(" oldest first · Enter shows JSON "));
             f.render_stateful_widget(t, body, &mut table_state(d.selected));
         }
+        4 => draw_merges(f, body, d),
         _ => {
             let rows: Vec<Row> = d
                 .sessions
@@ -282,4 +284,138 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
             f.render_stateful_widget(t, body, &mut table_state(d.selected));
         }
     }
+}
+
+/// The count of a map of lists (`moved_events`: profile → event ids).
+fn moved(m: &Value, k: &str) -> usize {
+    m.get(k).and_then(Value::as_object).map_or(0, |o| {
+        o.values().filter_map(Value::as_array).map(Vec::len).sum()
+    })
+}
+
+fn draw_merges(f: &mut Frame, area: Rect, d: &ProfileDetail) {
+    let explain = match &d.explain {
+        None => {
+            f.render_widget(
+                Paragraph::new(Line::styled("loading the merge history…", muted()))
+                    .block(Block::bordered()),
+                area,
+            );
+            return;
+        }
+        Some(Err(why)) => {
+            f.render_widget(
+                Paragraph::new(Line::styled(format!("no merge history: {why}"), muted()))
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered()),
+                area,
+            );
+            return;
+        }
+        Some(Ok(e)) => e,
+    };
+    let mut head: Vec<Line> = explain
+        .get("keys")
+        .and_then(Value::as_array)
+        .map(|keys| {
+            keys.iter()
+                .map(|k| kv(&format!("key {}", text(k, "field")), text(k, "key")))
+                .collect()
+        })
+        .unwrap_or_default();
+    if head.is_empty() {
+        head.push(Line::styled(
+            "no merge keys (e-mail, phone, …) on this profile",
+            muted(),
+        ));
+    }
+    let others: Vec<String> = explain
+        .get("other_ids")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    head.push(kv(
+        "other ids",
+        if others.is_empty() {
+            "–".into()
+        } else {
+            others.join(", ")
+        },
+    ));
+    let head_h = (head.len() as u16 + 2).min(area.height.saturating_sub(3) / 2 + 2);
+    let [top, list] =
+        Layout::vertical([Constraint::Length(head_h), Constraint::Min(3)]).areas(area);
+    f.render_widget(
+        Paragraph::new(head).block(Block::bordered().title(format!(
+            " Identity · {} event(s), {} session(s) ",
+            text(explain, "events"),
+            text(explain, "sessions")
+        ))),
+        top,
+    );
+    let merges = d.merges();
+    if merges.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                "no merges: this profile was never merged with another",
+                muted(),
+            ))
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(" Merges ")),
+            list,
+        );
+        return;
+    }
+    let rows: Vec<Row> = merges
+        .iter()
+        .map(|m| {
+            let trigger = match (text(m, "trigger.kind"), text(m, "trigger.detail")) {
+                (k, det) if det.is_empty() => k,
+                (k, det) => format!("{k}: {det}"),
+            };
+            let merged: Vec<String> = m
+                .get("merged")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Row::new(vec![
+                short_time(&text(m, "time")),
+                text(m, "action"),
+                trigger,
+                merged.join(", "),
+                format!(
+                    "{}/{}",
+                    moved(m, "moved_events"),
+                    moved(m, "moved_sessions")
+                ),
+            ])
+        })
+        .collect();
+    let t = Table::new(
+        rows,
+        [
+            Constraint::Length(19),
+            Constraint::Length(8),
+            Constraint::Min(14),
+            Constraint::Min(14),
+            Constraint::Length(8),
+        ],
+    )
+    .header(
+        Row::new(vec!["TIME", "ACTION", "TRIGGER", "MERGED AWAY", "EV/SESS"])
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .row_highlight_style(selected_style())
+    .block(Block::bordered().title(" Merges · Enter shows the journal record "));
+    f.render_stateful_widget(t, list, &mut table_state(d.selected));
 }

@@ -74,6 +74,9 @@ fn dash() -> DashData {
             collector_errors: 12,
             collector_requests: 9_120,
             collector_p99: Some(0.025),
+            queue_depth: Some(3),
+            dead_letters: Some(2),
+            apm_merges: 41,
         },
         today: 3_412,
         today_capped: false,
@@ -82,6 +85,8 @@ fn dash() -> DashData {
             ("mobile-app".into(), 480),
             ("segment-bridge".into(), 32),
         ],
+        active_sessions: 57,
+        active_capped: false,
         at_ms: 60_000,
         rate: vec![
             3, 4, 6, 5, 8, 12, 9, 7, 6, 10, 14, 18, 15, 11, 9, 8, 7, 9, 12, 16, 21, 17, 13, 10, 8,
@@ -118,7 +123,7 @@ fn event(i: usize, t: &str) -> Value {
 #[test]
 fn dashboard() {
     let mut a = app_on(Screen::Dashboard);
-    load(&mut a, Data::Dashboard(dash()));
+    load(&mut a, Data::Dashboard(Box::new(dash())));
     both("dashboard", &a);
 }
 
@@ -129,10 +134,10 @@ fn dashboard_staging_empty_readonly() {
     a.context = Context::Staging;
     load(
         &mut a,
-        Data::Dashboard(DashData {
+        Data::Dashboard(Box::new(DashData {
             stats: stats(),
             ..DashData::default()
-        }),
+        })),
     );
     both("dashboard_staging_empty_readonly", &a);
 }
@@ -184,6 +189,7 @@ fn profile_detail_tabs() {
             sessions: vec![
                 json!({"id": "sess-01", "metadata": {"time": {"insert": "2026-11-27T21:40:00Z"}}, "os": {"name": "Linux"}, "app": {"name": "Firefox"}}),
             ],
+            explain: Ok(explain()),
         },
     );
     both("profile_detail_traits", &a);
@@ -193,6 +199,79 @@ fn profile_detail_tabs() {
     both("profile_detail_events", &a);
     update(&mut a, Action::Enter);
     both("profile_event_json", &a);
+    update(&mut a, Action::Back);
+    update(&mut a, Action::NextTab);
+    update(&mut a, Action::NextTab);
+    both("profile_detail_merges", &a);
+    update(&mut a, Action::Enter);
+    assert_eq!(
+        a.raw.as_ref().map(|r| r.title.as_str()),
+        Some("merge/m-0001")
+    );
+}
+
+fn explain() -> Value {
+    json!({
+        "profile": profile(),
+        "keys": [
+            {"field": "traits.email", "key": "email:9f2c41d07a"},
+            {"field": "data.contact.phone.main", "key": "phone:51be08aa3c"}
+        ],
+        "other_ids": ["0b7d0c44-2222-4f6e-8d2a-7c1e9f3a2b02"],
+        "merges": [{
+            "id": "m-0001",
+            "time": "2026-11-27T21:41:07Z",
+            "action": "merge",
+            "trigger": {"kind": "key", "detail": "email:9f2c41d07a", "keys": ["email:9f2c41d07a"]},
+            "survivor": "6f1c2a9e-1111-4c3b-9a7e-0a5e2b9d1c01",
+            "merged": ["0b7d0c44-2222-4f6e-8d2a-7c1e9f3a2b02"],
+            "moved_events": {"0b7d0c44-2222-4f6e-8d2a-7c1e9f3a2b02": ["ev-0101", "ev-0102", "ev-0103"]},
+            "moved_sessions": {"0b7d0c44-2222-4f6e-8d2a-7c1e9f3a2b02": ["sess-02"]}
+        }],
+        "events": 20,
+        "sessions": 2
+    })
+}
+
+#[test]
+fn profile_merges_empty_and_unavailable() {
+    let mut a = app_on(Screen::Profiles);
+    load(
+        &mut a,
+        Data::Profiles {
+            query: String::new(),
+            after: None,
+            items: vec![profile()],
+            next: None,
+        },
+    );
+    update(&mut a, Action::Enter);
+    let mut never = explain();
+    never["merges"] = json!([]);
+    never["other_ids"] = json!([]);
+    load(
+        &mut a,
+        Data::Profile {
+            profile: profile(),
+            events: Vec::new(),
+            sessions: Vec::new(),
+            explain: Ok(never),
+        },
+    );
+    for _ in 0..4 {
+        update(&mut a, Action::NextTab);
+    }
+    both("profile_merges_empty", &a);
+    load(
+        &mut a,
+        Data::Profile {
+            profile: profile(),
+            events: Vec::new(),
+            sessions: Vec::new(),
+            explain: Err("profile merging is not configured on this server".into()),
+        },
+    );
+    both("profile_merges_unavailable", &a);
 }
 
 #[test]
@@ -332,20 +411,133 @@ fn health() {
     let mut a = app_on(Screen::Health);
     load(
         &mut a,
-        Data::Health(HealthData {
+        Data::Health(Box::new(HealthData {
             alive: true,
             version: "0.1.0".into(),
             stats: stats(),
             metrics: dash().metrics,
-        }),
+            queue: json!({"depth": 3, "in_flight": 1, "oldest": "2026-11-27T21:39:50Z", "oldest_age_seconds": 74.2, "dead_letters": 2}),
+            dead: vec![
+                json!({"id": 17, "tenant": "default", "context": "production", "topic": "destination", "key": "crm", "attempts": 5, "enqueued_at": "2026-11-27T20:02:11Z", "last_error": "crm-api answered 503 Service Unavailable", "payload": {"event": "ev-0042"}}),
+                json!({"id": 23, "tenant": "default", "context": "production", "topic": "workflow", "key": "welcome-flow", "attempts": 5, "enqueued_at": "2026-11-27T21:15:40Z", "last_error": "flow welcome-flow: node Add segment timed out", "payload": {"event": "ev-0077"}}),
+            ],
+            dead_more: false,
+        })),
     );
     both("health", &a);
+    update(&mut a, Action::Down);
+    update(&mut a, Action::Replay);
+    both("health_replay_confirm", &a);
+    update(&mut a, Action::ConfirmNo);
+    update(&mut a, Action::Enter);
+    both("health_dead_letter_json", &a);
+    let mut ro = app_on(Screen::Health);
+    ro.readonly = true;
+    load(
+        &mut ro,
+        Data::Health(Box::new(HealthData {
+            alive: true,
+            version: "0.1.0".into(),
+            stats: stats(),
+            metrics: MetricsSummary::default(),
+            queue: json!({"depth": 0, "in_flight": 0, "oldest": null, "oldest_age_seconds": null, "dead_letters": 0}),
+            dead: Vec::new(),
+            dead_more: false,
+        })),
+    );
+    update(&mut ro, Action::Help);
+    both("health_empty_readonly_help", &ro);
+}
+
+fn trace() -> Value {
+    json!({
+        "id": "0006447a1b2c3d4e-9f8e7d6c",
+        "run_id": "0006447a1b2c3d4e-9f8e7d6c",
+        "flow_id": "welcome-flow",
+        "flow_name": "Welcome",
+        "started": "2026-11-27T21:40:03Z",
+        "duration_us": 2350,
+        "event_id": "ev-0003",
+        "profile_id": "6f1c2a9e-1111-4c3b-9a7e-0a5e2b9d1c01",
+        "errors": [{"node": "n3", "name": "Add segment", "message": "segment `vip` does not exist"}],
+        "logs": [], "ux": [], "response": {}, "merge_keys": [],
+        "profile_update": {}, "session_update": false,
+        "trace": [
+            {"node": "n1", "name": "Start", "plugin": "start", "input_port": "payload", "input": {"type": "page-view"}, "outputs": [{"port": "payload", "value": {"type": "page-view"}}], "duration_us": 40},
+            {"node": "n2", "name": "If new visitor", "plugin": "if", "input_port": "payload", "input": {"type": "page-view"}, "outputs": [{"port": "true", "value": {"type": "page-view"}}], "duration_us": 120},
+            {"node": "n3", "name": "Add segment", "plugin": "add_segment", "input_port": "payload", "input": {"type": "page-view"}, "outputs": [], "duration_us": 1900, "error": "segment `vip` does not exist"}
+        ]
+    })
+}
+
+#[test]
+fn flow_traces_and_dry_run() {
+    let mut a = app_on(Screen::Config(Kind::Flows));
+    load(&mut a, Data::Config(Kind::Flows, vec![flow()]));
+    update(&mut a, Action::Enter);
+    let fx = update(&mut a, Action::NextTab);
+    assert_eq!(
+        fx,
+        vec![super::app::Effect::Call(
+            Context::Production,
+            super::app::Request::Traces("welcome-flow".into())
+        )]
+    );
+    let mut ok_run = trace();
+    ok_run["run_id"] = json!("00064479ffee0011-1a2b3c4d");
+    ok_run["started"] = json!("2026-11-27T21:12:44Z");
+    ok_run["errors"] = json!([]);
+    load(
+        &mut a,
+        Data::Traces("welcome-flow".into(), vec![trace(), ok_run]),
+    );
+    both("flow_traces", &a);
+    update(&mut a, Action::Enter);
+    update(&mut a, Action::Down);
+    update(&mut a, Action::Down);
+    both("flow_trace_error_node", &a);
+    update(&mut a, Action::Back);
+    update(&mut a, Action::DryRun);
+    for c in "ev-0003".chars() {
+        update(&mut a, Action::Input(c));
+    }
+    both("flow_dry_run_prompt", &a);
+    let fx = update(&mut a, Action::Enter);
+    assert_eq!(
+        fx,
+        vec![super::app::Effect::Call(
+            Context::Production,
+            super::app::Request::DryRun {
+                flow: "welcome-flow".into(),
+                input: "ev-0003".into()
+            }
+        )]
+    );
+    let mut result = trace();
+    result["errors"] = json!([]);
+    result["trace"][2]["error"] = Value::Null;
+    result["trace"][2]["outputs"] =
+        json!([{"port": "payload", "value": {"type": "page-view", "segments": ["vip"]}}]);
+    load(
+        &mut a,
+        Data::DryRun(
+            "welcome-flow".into(),
+            json!({"result": result, "profile": profile(), "session": {}, "event": event(3, "page-view")}),
+        ),
+    );
+    both("flow_dry_run_result", &a);
+    let mut empty = app_on(Screen::Config(Kind::Flows));
+    load(&mut empty, Data::Config(Kind::Flows, vec![flow()]));
+    update(&mut empty, Action::Enter);
+    update(&mut empty, Action::NextTab);
+    load(&mut empty, Data::Traces("welcome-flow".into(), Vec::new()));
+    both("flow_traces_empty", &empty);
 }
 
 #[test]
 fn help_command_line_and_error() {
     let mut a = app_on(Screen::Dashboard);
-    load(&mut a, Data::Dashboard(dash()));
+    load(&mut a, Data::Dashboard(Box::new(dash())));
     update(&mut a, Action::Help);
     both("help_dashboard", &a);
     let mut a = app_on(Screen::Profiles);

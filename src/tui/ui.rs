@@ -77,7 +77,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Dashboard => k.push(("⏎", "profiles")),
         Screen::Profiles => {
             if app.profiles.detail.is_some() {
-                k.extend([("tab", "section"), ("⏎", "event")]);
+                k.extend([("tab", "section"), ("⏎", "json")]);
             } else {
                 k.extend([("/", "search"), ("⏎", "open"), ("]/[", "page")]);
             }
@@ -86,6 +86,17 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             }
         }
         Screen::Live => k.extend([("⏎", "json"), ("p", "pause"), ("/", "filter")]),
+        Screen::Config(Kind::Flows) if app.flow_open().is_some() => {
+            if app.flow.trace.is_some() {
+                k.extend([("↑↓", "node"), ("⏎", "node json")]);
+            } else {
+                k.push(("tab", "graph/traces"));
+                if app.flow.tab == 1 {
+                    k.push(("⏎", "open trace"));
+                }
+            }
+            k.push(("x", "dry run"));
+        }
         Screen::Config(kind) => {
             k.push(("⏎", if kind == Kind::Flows { "graph" } else { "view" }));
             if !ro {
@@ -102,7 +113,12 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
                 k.push(("D", "deploy"));
             }
         }
-        Screen::Health => {}
+        Screen::Health => {
+            k.push(("⏎", "dead letter"));
+            if !ro {
+                k.extend([("R", "replay"), ("^d", "delete")]);
+            }
+        }
     }
     k.extend([
         (":", "jump"),
@@ -170,10 +186,18 @@ fn status_line(app: &App) -> Line<'static> {
             Span::raw(s.clone()),
             Span::styled("▏  screens: dashboard profiles live sources rules flows segments consents destinations resources users deploy health", muted()),
         ]),
+        Mode::RunInput(s) => Line::from(vec![
+            Span::styled("dry run against: ", title_style()),
+            Span::raw(s.clone()),
+            Span::styled(
+                "▏  event id, or paste the event JSON; empty: an empty event",
+                muted(),
+            ),
+        ]),
         Mode::Filter(s) => {
             let hint = match app.screen {
-                Screen::Profiles => "  id, e-mail, phone or a condition like traits.plan == \"pro\"",
-                _ => "  text to match; ⏎ applies, esc cancels",
+                Screen::Profiles => "  id, e-mail, phone or a condition like traits.plan == \"pro\" (^u clears)",
+                _ => "  text to match; ⏎ applies, ^u clears, esc cancels",
             };
             Line::from(vec![
                 Span::styled("/", title_style()),
@@ -279,7 +303,7 @@ pub fn draw(f: &mut Frame, app: &App) {
                 .collect();
             lines.extend([
                 Line::raw(""),
-                Line::styled("  ↑↓ j k move · PgUp PgDn · g G top/bottom", muted()),
+                Line::styled("  ↑↓ j k move · PgUp PgDn ^f ^b · g G top/bottom", muted()),
                 Line::styled("  :name jumps: dashboard profiles live sources", muted()),
                 Line::styled("  rules flows segments consents destinations", muted()),
                 Line::styled("  resources users deploy health", muted()),
@@ -295,7 +319,14 @@ pub fn draw(f: &mut Frame, app: &App) {
             );
         }
         Mode::Confirm(c) => {
-            let area = centered(body, 60, 5);
+            // Room for the wrapped question and the answer line.
+            let inner = body.width.clamp(3, 60) as usize - 2;
+            let wrapped = c
+                .question
+                .chars()
+                .count()
+                .div_ceil(inner.saturating_sub(4).max(1));
+            let area = centered(body, 60, wrapped as u16 + 3);
             f.render_widget(Clear, area);
             f.render_widget(
                 Paragraph::new(vec![

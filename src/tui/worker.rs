@@ -8,7 +8,7 @@ use super::health::HealthData;
 use crate::client::{Client, ClientError};
 use crate::domain::Context;
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
@@ -17,6 +17,12 @@ use tracing::{debug, warn};
 
 /// Today's events scanned for the dashboard at most (five pages).
 const TODAY_SCAN: usize = 5000;
+/// A session is active when one of its events arrived this recently.
+pub const ACTIVE_MINUTES: i64 = 30;
+/// Dead letters listed on the health screen.
+const DEAD_LETTERS: usize = 100;
+/// Stored traces listed for a flow.
+const TRACES: usize = 50;
 
 /// Where requests go; dropping it stops the worker.
 pub struct Worker {
@@ -56,6 +62,14 @@ impl Worker {
                             let (kind, id) = (kind.clone(), id.clone());
                             tokio::spawn(async move {
                                 let data = deploy_diff(&st, &pr, &kind, &id).await.map_err(explain);
+                                let _ = answers.send(Action::Loaded(Loaded { context: ctx, data }));
+                            });
+                            continue;
+                        }
+                        if let Request::DryRun { flow, input } = &req {
+                            let (flow, input) = (flow.clone(), input.clone());
+                            tokio::spawn(async move {
+                                let data = dry_run(&client, &flow, &input).await;
                                 let _ = answers.send(Action::Loaded(Loaded { context: ctx, data }));
                             });
                             continue;
@@ -192,24 +206,115 @@ async fn dashboard(c: &Client, started: Instant) -> Result<DashData, ClientError
     }
     let mut per_source: Vec<(String, u64)> = per.into_iter().collect();
     per_source.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (active_sessions, active_capped) = active_sessions(c).await?;
     Ok(DashData {
         stats,
         metrics,
         today,
         today_capped: capped,
         per_source,
+        active_sessions,
+        active_capped,
         at_ms: started.elapsed().as_millis() as u64,
         rate: Vec::new(),
     })
 }
 
+/// Sessions with an event in the last [`ACTIVE_MINUTES`]: the distinct sessions of the
+/// events listed since then (at most [`TODAY_SCAN`] events read; true when capped).
+async fn active_sessions(c: &Client) -> Result<(u64, bool), ClientError> {
+    let since = (chrono::Utc::now() - chrono::Duration::minutes(ACTIVE_MINUTES)).to_rfc3339();
+    let path = format!("/events?{}", q(&[("from", &since)]));
+    let mut seen = std::collections::HashSet::new();
+    let mut read = 0usize;
+    let mut after: Option<String> = None;
+    loop {
+        let page = c.page(&path, 1000, after.as_deref()).await?;
+        read += page.items.len();
+        for e in &page.items {
+            if let Some(s) = e
+                .get("session")
+                .and_then(|s| s.get("id"))
+                .and_then(Value::as_str)
+            {
+                seen.insert(s.to_string());
+            }
+        }
+        after = page.next;
+        if after.is_none() {
+            return Ok((seen.len() as u64, false));
+        }
+        if read >= TODAY_SCAN {
+            return Ok((seen.len() as u64, true));
+        }
+    }
+}
+
+/// The work queue's counters and the oldest dead letters.
+async fn queue(c: &Client) -> Result<(Value, Vec<Value>, bool), ClientError> {
+    let queue = c.call(Method::GET, "/queue", None).await?;
+    let page = c.page("/dlq", DEAD_LETTERS, None).await?;
+    Ok((queue, page.items, page.next.is_some()))
+}
+
+/// A dry run of a flow against an event id, an event as JSON, or an empty event. The
+/// event's profile and session are read too when the event names them.
+async fn dry_run(c: &Client, flow: &str, input: &str) -> Result<Data, String> {
+    let input = input.trim();
+    let mut body = json!({});
+    if input.starts_with('{') {
+        let event: Value = serde_json::from_str(input)
+            .map_err(|e| format!("the pasted event is not valid JSON: {e}"))?;
+        body["event"] = event;
+    } else if !input.is_empty() {
+        let event = match c.get_record("events", input).await {
+            Ok(e) => e,
+            Err(ClientError::Api { status: 404, .. }) => {
+                return Err(format!(
+                    "no event `{input}` in this context: give an event id or paste the event JSON"
+                ))
+            }
+            Err(e) => return Err(explain(e)),
+        };
+        for (what, field) in [("profiles", "profile"), ("sessions", "session")] {
+            let id = event
+                .get(field)
+                .and_then(|v| v.get("id"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if id.is_empty() {
+                continue;
+            }
+            match c.get_record(what, id).await {
+                Ok(v) => body[field] = v,
+                Err(ClientError::Api { status: 404, .. }) => {}
+                Err(e) => return Err(explain(e)),
+            }
+        }
+        body["event"] = event;
+    }
+    let path = format!("/flows/{}/run", enc(flow));
+    let answer = c
+        .call(Method::POST, &path, Some(&body))
+        .await
+        .map_err(explain)?;
+    Ok(Data::DryRun(flow.to_string(), answer))
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
 async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, ClientError> {
     Ok(match req {
-        Request::Dashboard => Data::Dashboard(dashboard(c, started).await?),
+        Request::Dashboard => Data::Dashboard(Box::new(dashboard(c, started).await?)),
         Request::Health => {
             let alive = c.call(Method::GET, "/health", None).await.is_ok();
             let version = c.call(Method::GET, "/version", None).await?;
-            Data::Health(HealthData {
+            let (queue, dead, dead_more) = queue(c).await?;
+            Data::Health(Box::new(HealthData {
                 alive,
                 version: version
                     .get("version")
@@ -218,7 +323,38 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
                     .to_string(),
                 stats: c.call(Method::GET, "/stats", None).await?,
                 metrics: parse_metrics(&text_of(c, "/metrics").await?),
-            })
+                queue,
+                dead,
+                dead_more,
+            }))
+        }
+        Request::Traces(flow) => {
+            let path = format!(
+                "/flows/{}/traces?{}",
+                enc(&flow),
+                q(&[("limit", &TRACES.to_string())])
+            );
+            let items = c
+                .call(Method::GET, &path, None)
+                .await?
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            Data::Traces(flow, items)
+        }
+        Request::Replay(id) => {
+            let a = c
+                .call(Method::POST, &format!("/dlq/{id}/replay"), None)
+                .await?;
+            Data::Done(format!(
+                "dead letter {id} is back on the work queue as item {}",
+                a.get("queued_as").map(Value::to_string).unwrap_or_default()
+            ))
+        }
+        Request::DeleteDeadLetter(id) => {
+            c.call(Method::DELETE, &format!("/dlq/{id}"), None).await?;
+            Data::Done(format!("dead letter {id} deleted"))
         }
         Request::Profiles { query, after } => {
             let page = if query.is_empty() {
@@ -266,10 +402,21 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
                 .page(&format!("/sessions?{}", q(&[("filter", &cond)])), 50, None)
                 .await?
                 .items;
+            let explain = match c
+                .call(Method::GET, &format!("/profiles/{enc}/explain"), None)
+                .await
+            {
+                Ok(v) => Ok(v),
+                Err(ClientError::Api { status: 409, .. }) => {
+                    Err("profile merging is not configured on this server".to_string())
+                }
+                Err(e) => Err(explain(e)),
+            };
             Data::Profile {
                 profile,
                 events,
                 sessions,
+                explain,
             }
         }
         Request::Config(Kind::Users) => Data::Config(Kind::Users, c.all("/users", 1000).await?),
@@ -349,7 +496,9 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
             ))
         }
         // Handled by the worker loop itself.
-        Request::Stream(_) | Request::DeployDiff { .. } => Data::StreamState(false),
+        Request::Stream(_) | Request::DeployDiff { .. } | Request::DryRun { .. } => {
+            Data::StreamState(false)
+        }
     })
 }
 

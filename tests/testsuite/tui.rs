@@ -3,7 +3,7 @@
 //! terminal, unreachable API, refused token).
 
 use crate::support::{self, client, payload, Server};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -61,7 +61,7 @@ impl Tmux {
         for k in keys {
             let mut a = vec!["send-keys", "-t", "t"];
             // Plain text is sent literally; key names (Enter, Tab, Escape) are not.
-            if !matches!(*k, "Enter" | "Tab" | "Escape" | "C-d") {
+            if !matches!(*k, "Enter" | "Tab" | "Escape" | "C-d" | "C-u") {
                 a.push("-l");
             }
             a.push(k);
@@ -99,6 +99,153 @@ impl Drop for Tmux {
     }
 }
 
+/// A private-API call as `tracardictl tui` makes it (production context); the answer.
+async fn api(
+    server: &Server,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut req = client()
+        .request(method, format!("{}{path}", server.private_api()))
+        .bearer_auth(token)
+        .header("x-context", "production");
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {v}");
+    v
+}
+
+/// A traced flow run by a rule on `purchase` events of the default source; waits until
+/// the collector's run left a trace.
+async fn traced_flow(server: &Server, token: &str) {
+    let flow = json!({"id": "count-buys", "name": "Count buys", "trace": true,
+        "nodes": [{"id": "start", "plugin": "start"},
+                  {"id": "count", "plugin": "increment", "init": {"field": "profile@stats.counters.buys"}}],
+        "edges": ["start -> count"]});
+    api(
+        server,
+        token,
+        reqwest::Method::PUT,
+        "/flows/count-buys/draft",
+        Some(flow),
+    )
+    .await;
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/flows/count-buys/deploy",
+        Some(json!({})),
+    )
+    .await;
+    let rule = json!({"id": "on-buy", "name": "on-buy", "type": "event-collect",
+        "event_type": {"id": "purchase", "name": "purchase"},
+        "source": {"id": server.source(), "name": "rest"},
+        "flow": {"id": "count-buys", "name": "count-buys"}, "enabled": true});
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/config/rule",
+        Some(rule),
+    )
+    .await;
+    track(server, &["purchase"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = api(
+            server,
+            token,
+            reqwest::Method::GET,
+            "/flows/count-buys/traces",
+            None,
+        )
+        .await;
+        if v["items"].as_array().is_some_and(|a| !a.is_empty()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the flow never left a trace: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Two logins with one e-mail on two devices, merged by the APM service through a flow's
+/// merge node; the surviving profile's id once the merge is done.
+async fn merged_profile(server: &Server, token: &str) -> String {
+    let flow = json!({"id": "login", "name": "On login",
+        "nodes": [{"id": "start", "plugin": "start"},
+                  {"id": "email", "plugin": "set", "init": {"set": {"profile@data.contact.email.main": "payload@email"}}},
+                  {"id": "merge", "plugin": "merge-profiles", "init": {"mergeBy": ["profile@data.contact.email.main"]}}],
+        "edges": ["start -> email", "email -> merge"]});
+    api(
+        server,
+        token,
+        reqwest::Method::PUT,
+        "/flows/login/draft",
+        Some(flow),
+    )
+    .await;
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/flows/login/deploy",
+        Some(json!({})),
+    )
+    .await;
+    let rule = json!({"id": "on-login", "name": "on-login", "type": "event-collect",
+        "event_type": {"id": "login", "name": "login"},
+        "source": {"id": server.source(), "name": "rest"},
+        "flow": {"id": "login", "name": "login"}, "enabled": true});
+    api(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/config/rule",
+        Some(rule),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for device in ["phone", "laptop"] {
+        let body = json!({"source": {"id": server.source()}, "session": {"id": device},
+            "events": [{"type": "login", "properties": {"email": "ann@example.com"}}]});
+        let r = client()
+            .post(format!("{}/track", server.collector()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        ids.push(v["profile"]["id"].as_str().unwrap().to_string());
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let p = api(
+            server,
+            token,
+            reqwest::Method::GET,
+            &format!("/profiles/{}", ids[1]),
+            None,
+        )
+        .await;
+        if p["id"] == json!(ids[0]) || p["id"] != json!(ids[1]) {
+            return p["id"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "the APM never merged {ids:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn track(server: &Server, types: &[&str]) -> Value {
     let r = client()
         .post(format!("{}/track", server.collector()))
@@ -119,7 +266,17 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     let server = Server::start();
     let token = support::block(server.install());
     let answer = support::block(track(&server, &["page-view", "purchase"]));
+    support::block(traced_flow(&server, &token));
+    let merged = support::block(merged_profile(&server, &token));
     let profile = answer["profile"]["id"].as_str().unwrap().to_string();
+    let events = support::block(api(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        &format!("/profiles/{profile}/events"),
+        None,
+    ));
+    let event_id = events["items"][0]["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("tui.log");
     let t = Tmux::start(
@@ -136,7 +293,14 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
         40,
     );
     // Per source: the collector's default source has today's events.
-    let s = t.wait_for(&["PRODUCTION", "Dashboard", "events today: ", server.source()]);
+    let s = t.wait_for(&[
+        "PRODUCTION",
+        "Dashboard",
+        "events today: ",
+        server.source(),
+        "APM merges: 1",
+        "queue / dead letters: 0 / 0",
+    ]);
     assert!(s.contains("help"), "the help bar is shown:\n{s}");
 
     t.keys(&[":profiles", "Enter"]);
@@ -151,6 +315,13 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     t.keys(&["Tab", "Tab"]);
     let s = t.wait_for(&["page-view", "purchase", "oldest first"]);
     assert!(s.contains("Sessions (1)"), "{s}");
+    // The merge history (`explain`): the profile's merge keys, and no merge yet.
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for(&[
+        "Merges (0)",
+        "Identity · ",
+        "no merges: this profile was never merged",
+    ]);
 
     // Search by id from the list, then leave.
     t.keys(&["Escape", "/", &profile, "Enter"]);
@@ -158,6 +329,57 @@ fn tui_finds_a_profile_and_its_events_in_a_terminal() {
     t.keys(&["?"]);
     t.wait_for(&["Keys · Profiles"]);
     t.keys(&["?"]);
+
+    // A profile the APM merged: its merge history, found by its e-mail.
+    t.keys(&["/", "C-u", "ann@example.com", "Enter"]);
+    t.wait_for(&["Profiles matching `ann@example.com`", &merged[..16]]);
+    t.keys(&["Enter", "Tab", "Tab", "Tab", "Tab"]);
+    t.wait_for(&[
+        "Merges (1)",
+        "key data.contact.email.main",
+        "merge    key: ",
+    ]);
+    t.keys(&["Escape"]);
+
+    // The flow's stored trace, node by node.
+    t.keys(&[":flows", "Enter"]);
+    t.wait_for(&["Flows", "count-buys"]);
+    t.keys(&["Enter", "Tab"]);
+    t.wait_for(&["Traces (1)", "STARTED"]);
+    t.keys(&["Enter", "j"]);
+    t.wait_for(&[
+        "0 error(s)",
+        "increment",
+        "input [payload]",
+        "output [payload]",
+    ]);
+
+    // A dry run of the flow against an event typed in as JSON.
+    t.keys(&[
+        "Escape",
+        "x",
+        r#"{"type": "purchase", "properties": {}}"#,
+        "Enter",
+    ]);
+    t.wait_for(&[
+        "dry run of count-buys on an event without id",
+        "2 node(s), 0 error(s)",
+    ]);
+    // …and against a stored event, by its id.
+    t.keys(&["Escape", "x", &event_id, "Enter"]);
+    t.wait_for(&[&format!(
+        "dry run of count-buys on event {}",
+        &event_id[..12]
+    )]);
+
+    // Health: the work queue and its (empty) dead-letter queue.
+    t.keys(&[":health", "Enter"]);
+    t.wait_for(&[
+        "Store and queue",
+        "work queue: ",
+        "Dead letters (0)",
+        "no dead letters",
+    ]);
 
     // The live stream shows what the collector stores from now on.
     t.keys(&[":live", "Enter"]);
