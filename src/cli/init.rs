@@ -1098,7 +1098,7 @@ async fn setup_store(
     let tenant = config.tenant.as_str();
     let auth = AuthStore {
         store: store.as_ref(),
-        tenant,
+        tenant: tenant.into(),
     };
     let api = |e: crate::daemon::http::ApiError| anyhow!("{} (store {shown})", e.message);
     let had_contexts = auth.installed_contexts().await.map_err(api)?;
