@@ -167,7 +167,7 @@ pub struct TokenRecord {
     pub expires: Option<DateTime<Utc>>,
 }
 
-fn token_key(secret: &str) -> String {
+pub fn token_key(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -892,7 +892,7 @@ struct InstallRequest {
 }
 
 /// Constant-time equality of two secrets (compares their digests).
-fn same_secret(a: &str, b: &str) -> bool {
+pub fn same_secret(a: &str, b: &str) -> bool {
     let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
     x.iter()
         .zip(y.iter())
