@@ -19,6 +19,7 @@ mod profile;
 mod resources;
 mod serve;
 mod status;
+mod tenant;
 mod tql;
 mod tui;
 
@@ -89,6 +90,7 @@ pub enum Command {
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
     Dlq(dlq::DlqArgs),
+    Tenant(tenant::TenantArgs),
     #[command(alias = "dash")]
     Tui(tui::TuiArgs),
     #[command(hide = true)]
@@ -183,6 +185,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
         Command::Dlq(args) => dlq::run(args),
+        Command::Tenant(args) => tenant::run(&cli, args),
         Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }
