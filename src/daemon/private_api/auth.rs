@@ -889,6 +889,10 @@ struct InstallRequest {
     password: String,
     #[serde(default)]
     name: Option<String>,
+    /// A tenant created by the TMS, with the installation token it answered: creates
+    /// that tenant's admin again when none is left.
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 /// Constant-time equality of two secrets (compares their digests).
@@ -902,6 +906,27 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 
 async fn install(State(state): State<PrivateApiState>, body: Bytes) -> Result<Response, ApiError> {
     let req: InstallRequest = json_body(&body)?;
+    if let Some(tenant) = req
+        .tenant
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && *t != state.options.tenant)
+    {
+        let wrong = || ApiError::new(ErrorCode::Forbidden, "Incorrect installation token");
+        let record = tenants::tenant(state.store.as_ref(), tenant)
+            .await?
+            .ok_or_else(wrong)?;
+        if !same_secret(&token_key(req.token.trim()), &record.installation_token_sha256) {
+            return Err(wrong());
+        }
+        let tenant = tenant.to_string();
+        let outcome = super::with_tenant(
+            tenant,
+            state.auth().install(req.email, req.password, req.name),
+        )
+        .await?;
+        return Ok(install_answer(&outcome));
+    }
     let expected = &state.options.installation_token;
     if expected.is_empty() {
         return Err(ApiError::new(
@@ -919,15 +944,18 @@ async fn install(State(state): State<PrivateApiState>, body: Bytes) -> Result<Re
         .auth()
         .install(req.email, req.password, req.name)
         .await?;
+    Ok(install_answer(&outcome))
+}
+
+fn install_answer(outcome: &InstallOutcome) -> Response {
     let contexts_created: Vec<&str> = outcome
         .contexts_created
         .iter()
         .map(|c| c.as_str())
         .collect();
-    let admin_created = outcome.admin_created;
-    Ok(Json(json!({
-        "admin_created": admin_created,
+    Json(json!({
+        "admin_created": outcome.admin_created,
         "contexts_created": contexts_created,
     }))
-    .into_response())
+    .into_response()
 }
