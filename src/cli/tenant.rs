@@ -85,7 +85,12 @@ pub enum TenantCommand {
         /// Tenant name
         name: String,
         /// Events per second the bucket refills with
-        #[arg(long, value_name = "N", required_unless_present = "off", requires = "burst")]
+        #[arg(
+            long,
+            value_name = "N",
+            required_unless_present = "off",
+            requires = "burst"
+        )]
         events_per_second: Option<f64>,
         /// Events the bucket holds at most (let through at once)
         #[arg(long, value_name = "N", requires = "events_per_second")]
@@ -155,7 +160,9 @@ pub fn run(cli: &Cli, args: &TenantArgs) -> Result<(), Failure> {
     if key.trim().is_empty() {
         return Err(Failure {
             code: super::EXIT_AUTH,
-            error: anyhow!("no TMS API key: pass --api-key or set tms.api_key (TRACARDI_TMS_API_KEY)"),
+            error: anyhow!(
+                "no TMS API key: pass --api-key or set tms.api_key (TRACARDI_TMS_API_KEY)"
+            ),
         });
     }
     let c = Client::new(&url, Some(key), None)?;
@@ -239,11 +246,8 @@ pub fn run(cli: &Cli, args: &TenantArgs) -> Result<(), Failure> {
                 TenantCommand::Suspend { .. } => "suspend",
                 _ => "resume",
             };
-            let v = rt.block_on(c.call(
-                Method::POST,
-                &format!("{}/{verb}", name_path(name)),
-                None,
-            ))?;
+            let v =
+                rt.block_on(c.call(Method::POST, &format!("{}/{verb}", name_path(name)), None))?;
             if args.json {
                 return print_json(&v);
             }
@@ -291,7 +295,10 @@ pub fn run(cli: &Cli, args: &TenantArgs) -> Result<(), Failure> {
             println!("  production: {}", figures_line(&r["production"]));
             println!("  staging:    {}", figures_line(&r["staging"]));
             println!("  total:      {}", figures_line(&r["total"]));
-            println!("  index entries (sources, tokens): {}", text(r, "index_entries"));
+            println!(
+                "  index entries (sources, tokens): {}",
+                text(r, "index_entries")
+            );
         }
     }
     Ok(())

@@ -95,7 +95,9 @@ impl TenantRouter {
             Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h.to_string(),
             _ => host,
         };
-        let name = host.strip_prefix(prefix.as_str())?.strip_suffix(suffix.as_str())?;
+        let name = host
+            .strip_prefix(prefix.as_str())?
+            .strip_suffix(suffix.as_str())?;
         (!name.is_empty() && !name.contains('.')).then(|| name.to_string())
     }
 

@@ -391,7 +391,9 @@ async fn remove(
     if params.get("confirm").map(|s| s.trim()) != Some("true") {
         return Err(ApiError::new(
             ErrorCode::BadRequest,
-            format!("deleting tenant `{name}` removes all of its data: confirm with `?confirm=true`"),
+            format!(
+                "deleting tenant `{name}` removes all of its data: confirm with `?confirm=true`"
+            ),
         ));
     }
     registered(&state, &name).await?;

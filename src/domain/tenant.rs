@@ -97,9 +97,29 @@ mod tests {
 
     #[test]
     fn rate_limits() {
-        assert!(RateLimit { events_per_second: 5.0, burst: 10 }.check().is_ok());
-        assert!(RateLimit { events_per_second: 0.0, burst: 10 }.check().is_err());
-        assert!(RateLimit { events_per_second: 1.0, burst: 0 }.check().is_err());
-        assert!(RateLimit { events_per_second: f64::NAN, burst: 1 }.check().is_err());
+        assert!(RateLimit {
+            events_per_second: 5.0,
+            burst: 10
+        }
+        .check()
+        .is_ok());
+        assert!(RateLimit {
+            events_per_second: 0.0,
+            burst: 10
+        }
+        .check()
+        .is_err());
+        assert!(RateLimit {
+            events_per_second: 1.0,
+            burst: 0
+        }
+        .check()
+        .is_err());
+        assert!(RateLimit {
+            events_per_second: f64::NAN,
+            burst: 1
+        }
+        .check()
+        .is_err());
     }
 }

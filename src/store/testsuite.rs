@@ -792,9 +792,15 @@ pub async fn drop_tenant_removes_only_that_tenant(store: &dyn Store) {
         let a = Scope::new("acme", ctx);
         let counts = store.counts(&a).await.unwrap();
         assert_eq!((counts.profiles, counts.sessions, counts.events), (1, 1, 1));
-        assert_eq!(store.profile(&a, "acme-alias").await.unwrap().unwrap().id, "acme-p");
+        assert_eq!(
+            store.profile(&a, "acme-alias").await.unwrap().unwrap().id,
+            "acme-p"
+        );
         assert!(store.config(&a, "rule", "r1").await.unwrap().is_some());
-        assert_eq!(store.marked_for_merge(&a, 10).await.unwrap(), vec!["acme-p"]);
+        assert_eq!(
+            store.marked_for_merge(&a, 10).await.unwrap(),
+            vec!["acme-p"]
+        );
     }
     let leased = store
         .lease("t", 10, Duration::seconds(30), t(1))
@@ -836,23 +842,42 @@ pub async fn tenant_registry_and_indexes(store: &dyn Store) {
         .map(|t| t.name)
         .collect();
     assert_eq!(names, vec!["acme", "beta"]);
-    tenants::index_source(store, "src-acme", "acme").await.unwrap();
-    tenants::index_source(store, "src-beta", "beta").await.unwrap();
+    tenants::index_source(store, "src-acme", "acme")
+        .await
+        .unwrap();
+    tenants::index_source(store, "src-beta", "beta")
+        .await
+        .unwrap();
     tenants::index_token(store, "k-acme", "acme").await.unwrap();
     assert_eq!(
-        tenants::source_tenant(store, "src-acme").await.unwrap().as_deref(),
+        tenants::source_tenant(store, "src-acme")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("acme")
     );
     assert_eq!(
-        tenants::token_tenant(store, "k-acme").await.unwrap().as_deref(),
+        tenants::token_tenant(store, "k-acme")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("acme")
     );
-    assert!(tenants::source_tenant(store, "nope").await.unwrap().is_none());
+    assert!(tenants::source_tenant(store, "nope")
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(tenants::unregister(store, "acme").await.unwrap(), 2);
     assert!(tenants::tenant(store, "acme").await.unwrap().is_none());
-    assert!(tenants::token_tenant(store, "k-acme").await.unwrap().is_none());
+    assert!(tenants::token_tenant(store, "k-acme")
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
-        tenants::source_tenant(store, "src-beta").await.unwrap().as_deref(),
+        tenants::source_tenant(store, "src-beta")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("beta")
     );
 }

@@ -916,7 +916,10 @@ async fn install(State(state): State<PrivateApiState>, body: Bytes) -> Result<Re
         let record = tenants::tenant(state.store.as_ref(), tenant)
             .await?
             .ok_or_else(wrong)?;
-        if !same_secret(&token_key(req.token.trim()), &record.installation_token_sha256) {
+        if !same_secret(
+            &token_key(req.token.trim()),
+            &record.installation_token_sha256,
+        ) {
             return Err(wrong());
         }
         let tenant = tenant.to_string();

@@ -1653,9 +1653,12 @@ impl Store for PostgresStore {
                 "work_queue",
                 "dead_letters",
             ] {
-                tx.execute(&format!("DELETE FROM {table} WHERE tenant = $1"), &[&tenant])
-                    .await
-                    .map_err(pg_err)?;
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE tenant = $1"),
+                    &[&tenant],
+                )
+                .await
+                .map_err(pg_err)?;
             }
             tx.commit().await.map_err(pg_err)?;
             Ok(())
