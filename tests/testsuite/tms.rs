@@ -538,6 +538,46 @@ async fn collection_routing_suspension_and_rate_limit() {
         "{v}"
     );
 
+    // A tenant's user signs in naming the tenant; the token sees that tenant's data.
+    let form = [
+        ("username", "admin@acme.test"),
+        ("password", "acme-password-1"),
+        ("tenant", "acme"),
+    ];
+    let r = client()
+        .post(format!("{}/user/token", server.private_api()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let login_token = v["access_token"].as_str().unwrap().to_string();
+    let (s, v) = api(
+        &server,
+        Method::GET,
+        "/events/count",
+        &login_token,
+        "production",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["count"].as_u64().unwrap() >= 1, "acme's events: {v}");
+    let r = client()
+        .post(format!("{}/user/token", server.private_api()))
+        .form(&[
+            ("username", "admin@acme.test"),
+            ("password", "acme-password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "not a user of the install's tenant"
+    );
+
     // Suspension.
     let (s, _) = tms(&server, Method::POST, "/tenants/acme/suspend", None).await;
     assert_eq!(s, StatusCode::OK);
