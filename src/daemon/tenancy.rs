@@ -224,6 +224,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tenant_from_host_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore = Arc::new(
+            crate::store::sled::SledStore::open(dir.path(), &crate::store::OpenOptions::default())
+                .unwrap(),
+        );
+        let tracker = Arc::new(Tracker::new(
+            store,
+            crate::tracking::TrackerSettings {
+                scope: Scope::default_tenant(Context::Production),
+                track_debug: false,
+                refuse_bots: false,
+                identity: None,
+            },
+        ));
+        let r = TenantRouter::new(tracker.clone(), "{tenant}.collect.example.com");
+        assert_eq!(
+            r.tenant_of_host("acme.collect.example.com").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            r.tenant_of_host("ACME.Collect.Example.com:8585").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(r.tenant_of_host("collect.example.com"), None);
+        assert_eq!(r.tenant_of_host(".collect.example.com"), None);
+        assert_eq!(r.tenant_of_host("a.b.collect.example.com"), None);
+        assert_eq!(r.tenant_of_host("acme.example.org"), None);
+        let off = TenantRouter::new(tracker, "");
+        assert_eq!(off.tenant_of_host("acme.collect.example.com"), None);
+    }
+
+    #[test]
     fn bucket_allows_burst_then_rate() {
         let t0 = Instant::now();
         let mut b = Bucket::new(2.0, 4, t0);
