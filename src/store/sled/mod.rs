@@ -1469,6 +1469,41 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 22);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 24);
+    }
+
+    /// The log replays a dropped tenant's writes and then its drop: it stays dropped.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropped_tenant_stays_dropped_after_replay() {
+        use crate::domain::{Context, Profile, Scope};
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let opts = OpenOptions {
+            cache_bytes: 8 << 20,
+        };
+        let (a, b) = (
+            Scope::new("acme", Context::Production),
+            Scope::new("beta", Context::Production),
+        );
+        {
+            let store = SledStore::open(dir.path(), &opts).unwrap();
+            for s in [&a, &b] {
+                store
+                    .put_profile(s, &Profile::new("p".into(), chrono::Utc::now()))
+                    .await
+                    .unwrap();
+            }
+            store.drop_tenant("beta").await.unwrap();
+            store.durable().await.unwrap();
+        }
+        let store = SledStore::open(dir.path(), &opts).unwrap();
+        assert!(store
+            .scopes()
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.tenant != "beta"));
+        assert_eq!(store.counts(&a).await.unwrap().profiles, 1);
+        assert_eq!(store.counts(&b).await.unwrap().profiles, 0);
     }
 }
