@@ -396,8 +396,16 @@ async fn remove(
             ),
         ));
     }
-    registered(&state, &name).await?;
+    let mut tenant = registered(&state, &name).await?;
     let store = state.0.store.as_ref();
+    // Suspended first: collectors and the private API refuse the tenant from the
+    // moment its record says so, before its records go.
+    if tenant.state != TenantState::Suspended {
+        tenant.state = TenantState::Suspended;
+        tenant.suspended_at = Some(Utc::now());
+        tenants::put_tenant(store, &tenant).await?;
+        store.durable().await?;
+    }
     let removed = storage(store, &name).await?;
     store.drop_tenant(&name).await?;
     let index_entries = tenants::unregister(store, &name).await?;
