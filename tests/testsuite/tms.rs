@@ -15,21 +15,24 @@ const KEY: &str = "tms-test-key-0123456789";
 /// `serve collector private-api tms` on a temp dir whose config holds the TMS key and
 /// the host pattern `{tenant}.collect.test`.
 fn start() -> (Server, tempfile::TempDir) {
+    start_with(&[])
+}
+
+fn start_with(extra: &[&str]) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("tracardi.toml"),
         format!("[tms]\napi_key = \"{KEY}\"\n\n[collector]\ntenant_host = \"{{tenant}}.collect.test\"\n"),
     )
     .unwrap();
-    let server = Server::start_at(
-        &dir.path().join("data"),
-        &[
-            "collector",
-            "private-api",
-            "tms",
-            "--tms-listen=127.0.0.1:0",
-        ],
-    );
+    let mut args = vec![
+        "collector",
+        "private-api",
+        "tms",
+        "--tms-listen=127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    let server = Server::start_at(&dir.path().join("data"), &args);
     (server, dir)
 }
 
@@ -942,4 +945,59 @@ async fn tenants_are_isolated_on_every_private_route() {
     );
     let (s, _, _) = track(&server, &payload(&beta.source, None, None, &["x"]), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+/// The same on a PostgreSQL store: tenants are created, collect into their own scopes,
+/// and deleting one leaves the other's figures as they were.
+#[tokio::test]
+async fn tenants_on_postgres() {
+    let Some(db) =
+        tracardictl::store::postgres::testing::TestStore::create("tms_tenants_on_postgres").await
+    else {
+        return;
+    };
+    let store = format!("--store={}", db.uri());
+    let (server, _dir) = start_with(&[&store]);
+    let acme = create(&server, "acme", Value::Null).await;
+    let beta = create(&server, "beta", Value::Null).await;
+    for c in [&acme, &beta] {
+        let (s, v, _) = track(
+            &server,
+            &payload(&c.source, None, None, &["page-view"]),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let (_, before) = tms(&server, Method::GET, "/tenants/acme", None).await;
+    assert!(
+        before["storage"]["production"]["events"].as_u64().unwrap() >= 1,
+        "{before}"
+    );
+    let (s, v) = tms(&server, Method::DELETE, "/tenants/beta?confirm=true", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(
+        v["removed"]["production"]["events"].as_u64().unwrap() >= 1,
+        "{v}"
+    );
+    let (_, after) = tms(&server, Method::GET, "/tenants/acme", None).await;
+    assert_eq!(before["storage"], after["storage"]);
+    let (s, _) = api(
+        &server,
+        Method::GET,
+        "/events/count",
+        &beta.token,
+        "production",
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = api(
+        &server,
+        Method::GET,
+        "/events/count",
+        &acme.token,
+        "production",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
 }
