@@ -54,6 +54,7 @@ async fn setup() -> Setup {
     let router = collector::router(
         collector::CollectorState {
             tracker: tracker.clone(),
+            tenants: None,
         },
         &collector::CollectorOptions {
             body_limit: 4 << 20,

@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
             [CompletionResult]::new('dlq', 'dlq', [CompletionResultType]::ParameterValue, 'Inspect and re-deliver work that failed every retry')
             [CompletionResult]::new('destination', 'destination', [CompletionResultType]::ParameterValue, 'Inspect what the worker delivered to destinations')
+            [CompletionResult]::new('tenant', 'tenant', [CompletionResultType]::ParameterValue, 'Manage tenants through the tenant management service (TMS)')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The terminal UI: dashboard, profiles, live events, configuration, deploy')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -75,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--systemd-dir', '--systemd-dir', [CompletionResultType]::ParameterName, 'Where the systemd units go [default: /etc/systemd/system]')
             [CompletionResult]::new('--systemd-user', '--systemd-user', [CompletionResultType]::ParameterName, 'The user the services run as [default: tracardi]')
             [CompletionResult]::new('--connection-name', '--connection-name', [CompletionResultType]::ParameterName, 'Name of the CLI connection written [default: local]')
+            [CompletionResult]::new('--tms-api-key', '--tms-api-key', [CompletionResultType]::ParameterName, 'API key of the tenant management service (`serve tms`), at least 16 characters, written to the config as tms.api_key [default: none, the TMS refuses every call]')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Redo a part that exists (repeatable)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
@@ -107,6 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;serve' {
             [CompletionResult]::new('--collector-listen', '--collector-listen', [CompletionResultType]::ParameterName, 'Address of the public collector API [default: 0.0.0.0:8585]')
             [CompletionResult]::new('--private-api-listen', '--private-api-listen', [CompletionResultType]::ParameterName, 'Address of the private API [default: 127.0.0.1:8686]')
+            [CompletionResult]::new('--tms-listen', '--tms-listen', [CompletionResultType]::ParameterName, 'Address of the tenant management service (TMS) [default: 127.0.0.1:8383]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
@@ -854,6 +857,145 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;destination;help;help' {
             break
         }
+        'tracardictl;tenant' {
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a tenant: its contexts, admin user and API key, and default event source')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List tenants and their state')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'A tenant with its storage figures (profiles, sessions, events, configuration)')
+            [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend a tenant: its collection answers 403 and its API tokens 403')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a suspended tenant')
+            [CompletionResult]::new('rate-limit', 'rate-limit', [CompletionResultType]::ParameterValue, 'Set or remove a tenant''s collection rate limit')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a tenant and all of its data; reports what was removed')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;tenant;create' {
+            [CompletionResult]::new('--admin-email', '--admin-email', [CompletionResultType]::ParameterName, 'Email of the tenant''s admin user')
+            [CompletionResult]::new('--admin-password', '--admin-password', [CompletionResultType]::ParameterName, 'Password of the admin user [default: generated and printed once]')
+            [CompletionResult]::new('--events-per-second', '--events-per-second', [CompletionResultType]::ParameterName, 'Collection rate limit in events per second (with --burst) [default: none]')
+            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Events the rate limit lets through at once (with --events-per-second)')
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tenant;list' {
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tenant;get' {
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tenant;suspend' {
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tenant;resume' {
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tenant;rate-limit' {
+            [CompletionResult]::new('--events-per-second', '--events-per-second', [CompletionResultType]::ParameterName, 'Events per second the bucket refills with')
+            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Events the bucket holds at most (let through at once)')
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--off', '--off', [CompletionResultType]::ParameterName, 'Remove the limit')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tenant;delete' {
+            [CompletionResult]::new('--tms-url', '--tms-url', [CompletionResultType]::ParameterName, 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]')
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm that every record of the tenant is to be removed')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the answer as JSON instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;tenant;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a tenant: its contexts, admin user and API key, and default event source')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List tenants and their state')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'A tenant with its storage figures (profiles, sessions, events, configuration)')
+            [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend a tenant: its collection answers 403 and its API tokens 403')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a suspended tenant')
+            [CompletionResult]::new('rate-limit', 'rate-limit', [CompletionResultType]::ParameterValue, 'Set or remove a tenant''s collection rate limit')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a tenant and all of its data; reports what was removed')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;tenant;help;create' {
+            break
+        }
+        'tracardictl;tenant;help;list' {
+            break
+        }
+        'tracardictl;tenant;help;get' {
+            break
+        }
+        'tracardictl;tenant;help;suspend' {
+            break
+        }
+        'tracardictl;tenant;help;resume' {
+            break
+        }
+        'tracardictl;tenant;help;rate-limit' {
+            break
+        }
+        'tracardictl;tenant;help;delete' {
+            break
+        }
+        'tracardictl;tenant;help;help' {
+            break
+        }
         'tracardictl;tui' {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the private API [default: the connection''s]')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token or API key [default: the connection''s]')
@@ -902,6 +1044,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('flow', 'flow', [CompletionResultType]::ParameterValue, 'Validate, convert, test and inspect workflows')
             [CompletionResult]::new('dlq', 'dlq', [CompletionResultType]::ParameterValue, 'Inspect and re-deliver work that failed every retry')
             [CompletionResult]::new('destination', 'destination', [CompletionResultType]::ParameterValue, 'Inspect what the worker delivered to destinations')
+            [CompletionResult]::new('tenant', 'tenant', [CompletionResultType]::ParameterValue, 'Manage tenants through the tenant management service (TMS)')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The terminal UI: dashboard, profiles, live events, configuration, deploy')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1092,6 +1235,37 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;destination;log' {
+            break
+        }
+        'tracardictl;help;tenant' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a tenant: its contexts, admin user and API key, and default event source')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List tenants and their state')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'A tenant with its storage figures (profiles, sessions, events, configuration)')
+            [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend a tenant: its collection answers 403 and its API tokens 403')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a suspended tenant')
+            [CompletionResult]::new('rate-limit', 'rate-limit', [CompletionResultType]::ParameterValue, 'Set or remove a tenant''s collection rate limit')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a tenant and all of its data; reports what was removed')
+            break
+        }
+        'tracardictl;help;tenant;create' {
+            break
+        }
+        'tracardictl;help;tenant;list' {
+            break
+        }
+        'tracardictl;help;tenant;get' {
+            break
+        }
+        'tracardictl;help;tenant;suspend' {
+            break
+        }
+        'tracardictl;help;tenant;resume' {
+            break
+        }
+        'tracardictl;help;tenant;rate-limit' {
+            break
+        }
+        'tracardictl;help;tenant;delete' {
             break
         }
         'tracardictl;help;tui' {

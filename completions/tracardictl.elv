@@ -50,6 +50,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand flow 'Validate, convert, test and inspect workflows'
             cand dlq 'Inspect and re-deliver work that failed every retry'
             cand destination 'Inspect what the worker delivered to destinations'
+            cand tenant 'Manage tenants through the tenant management service (TMS)'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -71,6 +72,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --systemd-dir 'Where the systemd units go [default: /etc/systemd/system]'
             cand --systemd-user 'The user the services run as [default: tracardi]'
             cand --connection-name 'Name of the CLI connection written [default: local]'
+            cand --tms-api-key 'API key of the tenant management service (`serve tms`), at least 16 characters, written to the config as tms.api_key [default: none, the TMS refuses every call]'
             cand --force 'Redo a part that exists (repeatable)'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
@@ -100,6 +102,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;serve'= {
             cand --collector-listen 'Address of the public collector API [default: 0.0.0.0:8585]'
             cand --private-api-listen 'Address of the private API [default: 127.0.0.1:8686]'
+            cand --tms-listen 'Address of the tenant management service (TMS) [default: 127.0.0.1:8383]'
             cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
             cand --concurrency 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
@@ -751,6 +754,128 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;destination;help;help'= {
         }
+        &'tracardictl;tenant'= {
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand create 'Create a tenant: its contexts, admin user and API key, and default event source'
+            cand list 'List tenants and their state'
+            cand get 'A tenant with its storage figures (profiles, sessions, events, configuration)'
+            cand suspend 'Suspend a tenant: its collection answers 403 and its API tokens 403'
+            cand resume 'Resume a suspended tenant'
+            cand rate-limit 'Set or remove a tenant''s collection rate limit'
+            cand delete 'Delete a tenant and all of its data; reports what was removed'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;tenant;create'= {
+            cand --admin-email 'Email of the tenant''s admin user'
+            cand --admin-password 'Password of the admin user [default: generated and printed once]'
+            cand --events-per-second 'Collection rate limit in events per second (with --burst) [default: none]'
+            cand --burst 'Events the rate limit lets through at once (with --events-per-second)'
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tenant;list'= {
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tenant;get'= {
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tenant;suspend'= {
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tenant;resume'= {
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tenant;rate-limit'= {
+            cand --events-per-second 'Events per second the bucket refills with'
+            cand --burst 'Events the bucket holds at most (let through at once)'
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --off 'Remove the limit'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tenant;delete'= {
+            cand --tms-url 'Base URL of the TMS [default: http:// + tms.listen, http://127.0.0.1:8383]'
+            cand --api-key 'The TMS API key [default: tms.api_key, TRACARDI_TMS_API_KEY]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --yes 'Confirm that every record of the tenant is to be removed'
+            cand --json 'Print the answer as JSON instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;tenant;help'= {
+            cand create 'Create a tenant: its contexts, admin user and API key, and default event source'
+            cand list 'List tenants and their state'
+            cand get 'A tenant with its storage figures (profiles, sessions, events, configuration)'
+            cand suspend 'Suspend a tenant: its collection answers 403 and its API tokens 403'
+            cand resume 'Resume a suspended tenant'
+            cand rate-limit 'Set or remove a tenant''s collection rate limit'
+            cand delete 'Delete a tenant and all of its data; reports what was removed'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;tenant;help;create'= {
+        }
+        &'tracardictl;tenant;help;list'= {
+        }
+        &'tracardictl;tenant;help;get'= {
+        }
+        &'tracardictl;tenant;help;suspend'= {
+        }
+        &'tracardictl;tenant;help;resume'= {
+        }
+        &'tracardictl;tenant;help;rate-limit'= {
+        }
+        &'tracardictl;tenant;help;delete'= {
+        }
+        &'tracardictl;tenant;help;help'= {
+        }
         &'tracardictl;tui'= {
             cand --url 'Base URL of the private API [default: the connection''s]'
             cand --token 'Bearer token or API key [default: the connection''s]'
@@ -797,6 +922,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand flow 'Validate, convert, test and inspect workflows'
             cand dlq 'Inspect and re-deliver work that failed every retry'
             cand destination 'Inspect what the worker delivered to destinations'
+            cand tenant 'Manage tenants through the tenant management service (TMS)'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -934,6 +1060,29 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand log 'A destination''s last deliveries (time, status, latency, error), newest first, and its totals'
         }
         &'tracardictl;help;destination;log'= {
+        }
+        &'tracardictl;help;tenant'= {
+            cand create 'Create a tenant: its contexts, admin user and API key, and default event source'
+            cand list 'List tenants and their state'
+            cand get 'A tenant with its storage figures (profiles, sessions, events, configuration)'
+            cand suspend 'Suspend a tenant: its collection answers 403 and its API tokens 403'
+            cand resume 'Resume a suspended tenant'
+            cand rate-limit 'Set or remove a tenant''s collection rate limit'
+            cand delete 'Delete a tenant and all of its data; reports what was removed'
+        }
+        &'tracardictl;help;tenant;create'= {
+        }
+        &'tracardictl;help;tenant;list'= {
+        }
+        &'tracardictl;help;tenant;get'= {
+        }
+        &'tracardictl;help;tenant;suspend'= {
+        }
+        &'tracardictl;help;tenant;resume'= {
+        }
+        &'tracardictl;help;tenant;rate-limit'= {
+        }
+        &'tracardictl;help;tenant;delete'= {
         }
         &'tracardictl;help;tui'= {
         }

@@ -26,6 +26,26 @@ pub struct Config {
     pub apm: ApmConfig,
     pub worker: WorkerConfig,
     pub bridges: BridgesConfig,
+    pub tms: TmsConfig,
+}
+
+/// The tenant management service (`tracardictl serve tms`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TmsConfig {
+    pub listen: SocketAddr,
+    /// The key every TMS request must carry (`x-api-key` or `Authorization: Bearer`);
+    /// empty: the TMS refuses every request.
+    pub api_key: String,
+}
+
+impl Default for TmsConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8383)),
+            api_key: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -206,6 +226,10 @@ pub struct CollectorConfig {
     pub track_debug: bool,
     /// The context whose sources the collector uses and whose data it writes.
     pub context: Context,
+    /// A host-name pattern with `{tenant}` (`{tenant}.collect.example.com`): a request
+    /// whose `Host` matches it collects for that tenant. Empty: tenants are found by
+    /// event source id only.
+    pub tenant_host: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -241,6 +265,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             apm: ApmConfig::default(),
             worker: WorkerConfig::default(),
+            tms: TmsConfig::default(),
         }
     }
 }
@@ -254,6 +279,7 @@ impl Default for CollectorConfig {
             refuse_bots: false,
             track_debug: false,
             context: Context::Production,
+            tenant_host: String::new(),
         }
     }
 }
@@ -300,6 +326,7 @@ pub const KEYS: &[&str] = &[
     "collector.refuse_bots",
     "collector.track_debug",
     "collector.context",
+    "collector.tenant_host",
     "private_api.listen",
     "private_api.installation_token",
     "private_api.production_only",
@@ -332,6 +359,8 @@ pub const KEYS: &[&str] = &[
     "bridges.amqp.event_type",
     "bridges.amqp.dead_letter_exchange",
     "bridges.amqp.prefetch",
+    "tms.listen",
+    "tms.api_key",
 ];
 
 pub fn env_var_name(key: &str) -> String {
@@ -483,6 +512,13 @@ impl Config {
         if self.storage.cache_mb == 0 {
             return Err(ConfigError::Invalid(
                 "storage.cache_mb must be at least 1".into(),
+            ));
+        }
+        let host = &self.collector.tenant_host;
+        if !host.is_empty() && host.matches("{tenant}").count() != 1 {
+            return Err(ConfigError::Invalid(
+                "collector.tenant_host must hold `{tenant}` once (`{tenant}.collect.example.com`)"
+                    .into(),
             ));
         }
         let mqtt = &self.bridges.mqtt;

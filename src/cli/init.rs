@@ -116,6 +116,11 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     pub connection_name: Option<String>,
 
+    /// API key of the tenant management service (`serve tms`), at least 16 characters,
+    /// written to the config as tms.api_key [default: none, the TMS refuses every call]
+    #[arg(long, value_name = "KEY", env = "TRACARDI_TMS_API_KEY")]
+    pub tms_api_key: Option<String>,
+
     /// Redo a part that exists (repeatable)
     #[arg(long, value_enum, value_name = "PART")]
     pub force: Vec<Part>,
@@ -198,6 +203,7 @@ pub struct Answers {
     pub systemd_dir: Option<PathBuf>,
     pub systemd_user: Option<String>,
     pub connection_name: Option<String>,
+    pub tms_api_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -237,6 +243,8 @@ pub struct Plan {
     pub systemd_dir: PathBuf,
     pub systemd_user: String,
     pub connection_name: String,
+    /// The TMS API key written to the config, when one was given.
+    pub tms_api_key: Option<String>,
 }
 
 /// A generated secret: 64 hexadecimal characters from the OS's randomness.
@@ -724,7 +732,21 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
         .clone()
         .or(answers.connection_name)
         .unwrap_or_else(|| "local".into());
+    let tms_api_key = args
+        .tms_api_key
+        .clone()
+        .or(answers.tms_api_key)
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty());
+    if tms_api_key.as_ref().is_some_and(|k| k.len() < 16) {
+        return Err(InitError::Invalid {
+            flag: "--tms-api-key",
+            reason: "must be at least 16 characters".into(),
+        }
+        .into());
+    }
     Ok(Plan {
+        tms_api_key,
         config_path,
         deployment,
         store_url,
@@ -771,6 +793,12 @@ impl Plan {
             toml_str(&self.installation_token),
             toml_str(&self.merge_key_salt),
         ));
+        if let Some(key) = &self.tms_api_key {
+            out.push_str(&format!(
+                "\n[tms]\n# The key of the tenant management service (`serve tms`, `tracardictl tenant`).\napi_key = {}\n",
+                toml_str(key)
+            ));
+        }
         out
     }
 
@@ -1098,7 +1126,7 @@ async fn setup_store(
     let tenant = config.tenant.as_str();
     let auth = AuthStore {
         store: store.as_ref(),
-        tenant,
+        tenant: tenant.into(),
     };
     let api = |e: crate::daemon::http::ApiError| anyhow!("{} (store {shown})", e.message);
     let had_contexts = auth.installed_contexts().await.map_err(api)?;
@@ -1404,8 +1432,10 @@ mod tests {
             systemd_dir: "/tmp".into(),
             systemd_user: "tracardi".into(),
             connection_name: "local".into(),
+            tms_api_key: Some("k".repeat(16)),
         };
         let c: Config = toml::from_str(&plan.config_toml()).unwrap();
+        assert_eq!(c.tms.api_key, "k".repeat(16));
         assert_eq!(c.data_dir, PathBuf::from("/var/lib/tracardi \"x\""));
         assert_eq!(c.identity.merge_key_salt.as_deref(), Some(&*"s".repeat(30)));
         let units = systemd_units(&plan, &c).unwrap();

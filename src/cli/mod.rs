@@ -20,6 +20,7 @@ mod profile;
 mod resources;
 mod serve;
 mod status;
+mod tenant;
 mod tql;
 mod tui;
 
@@ -92,6 +93,7 @@ pub enum Command {
     Dlq(dlq::DlqArgs),
     #[command(alias = "dest")]
     Destination(destination::DestinationArgs),
+    Tenant(tenant::TenantArgs),
     #[command(alias = "dash")]
     Tui(tui::TuiArgs),
     #[command(hide = true)]
@@ -187,6 +189,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Flow(args) => flow::run(&cli, args),
         Command::Dlq(args) => dlq::run(args),
         Command::Destination(args) => destination::run(args),
+        Command::Tenant(args) => tenant::run(&cli, args),
         Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }

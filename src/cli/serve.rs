@@ -12,7 +12,7 @@ use std::net::SocketAddr;
         data directory it creates the store and a default `rest` event source, and prints \
         its id. SIGINT or SIGTERM stops accepting requests, drains those in flight, \
         flushes the store and exits 0; a second signal exits at once.",
-    after_help = "Examples:\n  tracardictl serve\n  tracardictl serve collector --collector-listen 0.0.0.0:8080\n  TRACARDI_DATA_DIR=/var/lib/tracardi tracardictl serve --log-format json"
+    after_help = "Examples:\n  tracardictl serve\n  tracardictl serve collector --collector-listen 0.0.0.0:8080\n  TRACARDI_DATA_DIR=/var/lib/tracardi tracardictl serve --log-format json\n  TRACARDI_TMS_API_KEY=secret tracardictl serve tms collector private-api"
 )]
 pub struct ServeArgs {
     /// Services to run [default: the single-node set]
@@ -26,6 +26,10 @@ pub struct ServeArgs {
     /// Address of the private API [default: 127.0.0.1:8686]
     #[arg(long, value_name = "ADDR")]
     pub private_api_listen: Option<SocketAddr>,
+
+    /// Address of the tenant management service (TMS) [default: 127.0.0.1:8383]
+    #[arg(long, value_name = "ADDR")]
+    pub tms_listen: Option<SocketAddr>,
 
     /// Serve only the production context on the private API (ignore `x-context`)
     #[arg(long)]
@@ -49,6 +53,9 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
     }
     if let Some(a) = args.private_api_listen {
         o.0.push(("private_api.listen", a.to_string()));
+    }
+    if let Some(a) = args.tms_listen {
+        o.0.push(("tms.listen", a.to_string()));
     }
     if args.production_only {
         o.0.push(("private_api.production_only", "true".to_string()));

@@ -572,7 +572,7 @@ async fn store_checks(config: &Config, store: &SharedStore, out: &mut Vec<Check>
 
     let auth = AuthStore {
         store: store.as_ref(),
-        tenant: &config.tenant,
+        tenant: config.tenant.as_str().into(),
     };
     let contexts = auth.installed_contexts().await.unwrap_or_default();
     let admins = auth

@@ -24,7 +24,33 @@ use tower_http::cors::CorsLayer;
 
 #[derive(Clone)]
 pub struct CollectorState {
+    /// The configured tenant's tracker.
     pub tracker: Arc<Tracker>,
+    /// Routing to other tenants (by host or source id), their suspension and rate
+    /// limits; None: everything goes to `tracker`.
+    pub tenants: Option<Arc<super::tenancy::TenantRouter>>,
+}
+
+impl CollectorState {
+    /// The tracker of the tenant a request for `source_id` carrying `events` events is
+    /// for, once the tenant's state and rate limit allow it.
+    pub async fn tracker_for(
+        &self,
+        headers: &HeaderMap,
+        source_id: &str,
+        events: usize,
+    ) -> Result<Arc<Tracker>, ApiError> {
+        match &self.tenants {
+            None => Ok(self.tracker.clone()),
+            Some(router) => {
+                let host = headers
+                    .get("x-forwarded-host")
+                    .or_else(|| headers.get("host"))
+                    .and_then(|v| v.to_str().ok());
+                router.route(host, source_id.trim(), events).await
+            }
+        }
+    }
 }
 
 pub struct CollectorOptions {
@@ -162,6 +188,9 @@ async fn track(
     let body = body.map_err(body_error)?;
     let profile_less = parse_bool(&params, "profile_less")?;
     let payload = TrackerPayload::from_json(&body).map_err(malformed)?;
+    let tracker = state
+        .tracker_for(&headers, &payload.source.id, payload.events.len())
+        .await?;
     let req = TrackRequest {
         payload,
         profile_less,
@@ -169,7 +198,7 @@ async fn track(
         allowed_types: &["rest"],
         adopt_profile_id: false,
     };
-    tracked(state.tracker.track(req).await)
+    tracked(tracker.track(req).await)
 }
 
 /// A webhook body as event properties: JSON object, form fields, or `{"raw": text}`.
@@ -278,8 +307,8 @@ async fn collect(
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
 ) -> Result<Response, ApiError> {
-    let tracker = &state.tracker;
     let source_id = target.source_id.trim().to_string();
+    let tracker = &state.tracker_for(headers, &source_id, 1).await?;
     let source = tracker.check_source(&source_id, &["webhook"]).await?;
     let path_value = |key: &str| -> Option<String> {
         let path = source.config_str(key)?;

@@ -37,6 +37,10 @@ pub enum ErrorCode {
     RequestTimeout,
     StorageUnavailable,
     Internal,
+    /// The tenant is suspended: its collection and its API tokens are refused.
+    TenantSuspended,
+    /// The tenant's collection rate limit is spent; `Retry-After` says when to retry.
+    RateLimited,
 }
 
 impl ErrorCode {
@@ -58,6 +62,8 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::TenantSuspended => StatusCode::FORBIDDEN,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -80,6 +86,8 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::StorageUnavailable => "storage_unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::TenantSuspended => "tenant_suspended",
+            ErrorCode::RateLimited => "rate_limited",
         }
     }
 
@@ -102,6 +110,8 @@ impl ErrorCode {
         ErrorCode::RequestTimeout,
         ErrorCode::StorageUnavailable,
         ErrorCode::Internal,
+        ErrorCode::TenantSuspended,
+        ErrorCode::RateLimited,
     ];
 
     pub fn kind(self) -> &'static str {

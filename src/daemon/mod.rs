@@ -9,6 +9,8 @@ pub mod http;
 pub mod metrics;
 pub mod private_api;
 pub mod redirect;
+pub mod tenancy;
+pub mod tms;
 pub mod worker;
 
 use crate::config::Config;
@@ -37,6 +39,8 @@ pub enum Service {
     Apm,
     /// The background worker: workflows of asynchronous sources, from the durable queue.
     Worker,
+    /// Tenant management (TMS): create, suspend, resume and delete tenants.
+    Tms,
 }
 
 impl Service {
@@ -57,6 +61,7 @@ impl Service {
             Service::Amqp => "bridge amqp",
             Service::Apm => "apm",
             Service::Worker => "worker",
+            Service::Tms => "tms",
         }
     }
 }
@@ -264,10 +269,22 @@ pub async fn serve_with(
                 bound.push(bind(*service, config.private_api.listen, router).await?);
             }
             Service::Bridge | Service::Mqtt | Service::Amqp => {}
+            Service::Tms => {
+                let router = tms::router(store.clone(), &config.tms.api_key);
+                if config.tms.api_key.is_empty() {
+                    println!("tracardictl: tms has no API key (tms.api_key, TRACARDI_TMS_API_KEY): it refuses every request");
+                }
+                bound.push(bind(*service, config.tms.listen, router).await?);
+            }
             Service::Collector => {
+                let tenants = Arc::new(tenancy::TenantRouter::new(
+                    tracker.clone(),
+                    &config.collector.tenant_host,
+                ));
                 let router = collector::router(
                     collector::CollectorState {
                         tracker: tracker.clone(),
+                        tenants: Some(tenants.clone()),
                     },
                     &collector::CollectorOptions {
                         body_limit: config.collector.body_limit,
@@ -276,6 +293,7 @@ pub async fn serve_with(
                 )
                 .merge(redirect::router(collector::CollectorState {
                     tracker: tracker.clone(),
+                    tenants: Some(tenants),
                 }))
                 .layer(axum::middleware::from_fn_with_state(
                     (metrics.clone(), "collector"),

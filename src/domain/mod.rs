@@ -10,6 +10,7 @@ mod profile;
 mod scope;
 mod session;
 mod source;
+mod tenant;
 
 pub use event::*;
 pub use merge::*;
@@ -17,6 +18,7 @@ pub use profile::*;
 pub use scope::*;
 pub use session::*;
 pub use source::*;
+pub use tenant::*;
 
 use serde::{Deserialize, Serialize};
 

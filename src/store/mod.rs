@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod postgres;
 pub mod queue;
 pub mod sled;
+pub mod tenants;
 pub mod testsuite;
 
 use crate::domain::{Event, EventSource, MergeRecord, Profile, Scope, Session};
@@ -160,6 +161,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every scope that holds data or configuration.
     async fn scopes(&self) -> Result<Vec<Scope>>;
+
+    /// Removes everything of a tenant: every record of both its contexts (data,
+    /// configuration, indexes, merge journal and marks) and its queue items and dead
+    /// letters. Other tenants are untouched.
+    async fn drop_tenant(&self, tenant: &str) -> Result<()>;
 
     async fn counts(&self, scope: &Scope) -> Result<Counts>;
     /// A value of the store's own metadata (install-wide, not per scope).

@@ -49,6 +49,8 @@ pub const CHECKS: &[&str] = &[
     "queue_lease_ack_and_key_order",
     "queue_lease_expiry_returns_items",
     "queue_nack_backoff_and_dead_letters",
+    "drop_tenant_removes_only_that_tenant",
+    "tenant_registry_and_indexes",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -739,6 +741,147 @@ pub async fn queue_nack_backoff_and_dead_letters(store: &dyn Store) {
     );
 }
 
+/// Fills both contexts of a tenant with one of everything.
+async fn fill_tenant(store: &dyn Store, tenant: &str) {
+    for ctx in Context::ALL {
+        let s = Scope::new(tenant, ctx);
+        let mut p = Profile::new(format!("{tenant}-p"), t(0));
+        p.ids.push(format!("{tenant}-alias"));
+        store.put_profile(&s, &p).await.unwrap();
+        let sess = Session::new(format!("{tenant}-s"), Some(&p.id), t(0));
+        store.put_session(&s, &sess).await.unwrap();
+        store
+            .put_events(&s, &[event(&format!("{tenant}-e"), Some(&p.id), 1)])
+            .await
+            .unwrap();
+        store
+            .put_config(&s, "rule", "r1", &json!({"id": "r1", "t": tenant}))
+            .await
+            .unwrap();
+        store.mark_for_merge(&s, &p.id).await.unwrap();
+    }
+    let item = super::NewItem {
+        scope: Scope::new(tenant, Context::Production),
+        topic: "t".into(),
+        key: None,
+        payload: json!({"tenant": tenant}),
+    };
+    store.enqueue(&[item], t(0)).await.unwrap();
+}
+
+pub async fn drop_tenant_removes_only_that_tenant(store: &dyn Store) {
+    fill_tenant(store, "acme").await;
+    fill_tenant(store, "beta").await;
+    store.drop_tenant("beta").await.unwrap();
+    store.durable().await.unwrap();
+    let tenants: Vec<String> = store
+        .scopes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.tenant)
+        .collect();
+    assert!(tenants.contains(&"acme".to_string()));
+    assert!(!tenants.contains(&"beta".to_string()), "{tenants:?}");
+    for ctx in Context::ALL {
+        let b = Scope::new("beta", ctx);
+        assert_eq!(store.counts(&b).await.unwrap(), super::Counts::default());
+        assert!(store.profile(&b, "beta-alias").await.unwrap().is_none());
+        assert!(store.config(&b, "rule", "r1").await.unwrap().is_none());
+        assert!(store.marked_for_merge(&b, 10).await.unwrap().is_empty());
+        let a = Scope::new("acme", ctx);
+        let counts = store.counts(&a).await.unwrap();
+        assert_eq!((counts.profiles, counts.sessions, counts.events), (1, 1, 1));
+        assert_eq!(
+            store.profile(&a, "acme-alias").await.unwrap().unwrap().id,
+            "acme-p"
+        );
+        assert!(store.config(&a, "rule", "r1").await.unwrap().is_some());
+        assert_eq!(
+            store.marked_for_merge(&a, 10).await.unwrap(),
+            vec!["acme-p"]
+        );
+    }
+    let leased = store
+        .lease("t", 10, Duration::seconds(30), t(1))
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 1);
+    assert_eq!(leased[0].item.scope.tenant, "acme");
+}
+
+pub async fn tenant_registry_and_indexes(store: &dyn Store) {
+    use super::tenants;
+    use crate::domain::{RateLimit, Tenant, TenantState};
+    assert!(tenants::tenant(store, "acme").await.unwrap().is_none());
+    let mut acme = Tenant {
+        name: "acme".into(),
+        state: TenantState::Active,
+        created: t(0),
+        admin_email: "admin@acme.test".into(),
+        installation_token_sha256: "00".into(),
+        default_source: "src-acme".into(),
+        rate_limit: None,
+        suspended_at: None,
+    };
+    tenants::put_tenant(store, &acme).await.unwrap();
+    let mut beta = acme.clone();
+    beta.name = "beta".into();
+    tenants::put_tenant(store, &beta).await.unwrap();
+    acme.state = TenantState::Suspended;
+    acme.rate_limit = Some(RateLimit {
+        events_per_second: 2.5,
+        burst: 5,
+    });
+    tenants::put_tenant(store, &acme).await.unwrap();
+    assert_eq!(tenants::tenant(store, "acme").await.unwrap().unwrap(), acme);
+    let names: Vec<String> = tenants::tenants(store)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names, vec!["acme", "beta"]);
+    tenants::index_source(store, "src-acme", "acme")
+        .await
+        .unwrap();
+    tenants::index_source(store, "src-beta", "beta")
+        .await
+        .unwrap();
+    tenants::index_token(store, "k-acme", "acme").await.unwrap();
+    assert_eq!(
+        tenants::source_tenant(store, "src-acme")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("acme")
+    );
+    assert_eq!(
+        tenants::token_tenant(store, "k-acme")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("acme")
+    );
+    assert!(tenants::source_tenant(store, "nope")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(tenants::unregister(store, "acme").await.unwrap(), 2);
+    assert!(tenants::tenant(store, "acme").await.unwrap().is_none());
+    assert!(tenants::token_tenant(store, "k-acme")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        tenants::source_tenant(store, "src-beta")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("beta")
+    );
+}
+
 /// Runs the conformance suite against a backend. `$make` is an async expression that
 /// yields a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -766,7 +909,9 @@ macro_rules! store_conformance_tests {
             scopes_and_config_kinds,
             queue_lease_ack_and_key_order,
             queue_lease_expiry_returns_items,
-            queue_nack_backoff_and_dead_letters
+            queue_nack_backoff_and_dead_letters,
+            drop_tenant_removes_only_that_tenant,
+            tenant_registry_and_indexes
         );
     };
     (@each $make:expr; $($name:ident),*) => {

@@ -299,6 +299,18 @@ impl Tracker {
         self.published.subscribe()
     }
 
+    /// A tracker like this one (same store, processor, queueing and settings) that
+    /// reads sources from and writes data to another scope: another tenant's. Its
+    /// caches, locks, counters and live tail are its own.
+    pub fn for_scope(&self, scope: Scope) -> Self {
+        let mut settings = self.settings.clone();
+        settings.scope = scope;
+        let mut t = Tracker::new(self.store.clone(), settings);
+        t.processor = self.processor.clone();
+        t.enqueue_async = self.enqueue_async;
+        t
+    }
+
     /// Runs `processor` on the events of synchronous sources (workflows).
     pub fn with_processor(mut self, processor: std::sync::Arc<dyn EventProcessor>) -> Self {
         self.processor = Some(processor);

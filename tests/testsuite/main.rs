@@ -22,6 +22,7 @@ mod private_api;
 mod queue_model;
 mod store_model;
 mod support;
+mod tms;
 mod tui;
 mod worker;
 mod workflow;

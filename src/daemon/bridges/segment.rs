@@ -8,7 +8,7 @@
 
 use super::derived_id;
 use crate::daemon::collector::CollectorState;
-use crate::daemon::http::{self, Peer};
+use crate::daemon::http::{self, ApiError, Peer};
 use crate::domain::{new_id, Map};
 use crate::tracking::payload::{OptionalId, SourceRef};
 use crate::tracking::{
@@ -145,6 +145,8 @@ pub struct SegmentError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for `Retry-After` (a tenant over its rate limit).
+    pub retry_after: Option<u64>,
 }
 
 impl SegmentError {
@@ -153,6 +155,7 @@ impl SegmentError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -161,6 +164,7 @@ impl SegmentError {
             status: StatusCode::UNAUTHORIZED,
             code: "invalid_write_key",
             message: message.into(),
+            retry_after: None,
         }
     }
 }
@@ -172,11 +176,28 @@ impl IntoResponse for SegmentError {
             Json(json!({"code": self.code, "message": self.message})),
         )
             .into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert("retry-after", v);
+            }
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
                 .insert("retry-after", HeaderValue::from_static("1"));
         }
         resp
+    }
+}
+
+/// A tenant refused (suspended, over its rate limit, unknown) or a storage error,
+/// in the bridge's error shape.
+impl From<ApiError> for SegmentError {
+    fn from(e: ApiError) -> Self {
+        SegmentError {
+            status: e.code.status(),
+            code: e.code.as_str(),
+            message: e.message,
+            retry_after: e.retry_after,
+        }
     }
 }
 
@@ -192,6 +213,7 @@ impl From<TrackingError> for SegmentError {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     code: "storage_unavailable",
                     message: format!("storage error: {s}"),
+                    retry_after: None,
                 }
             }
         }
@@ -379,7 +401,9 @@ async fn handle(
                 "no write key: send it as the Basic auth user name, X-Write-Key, ?writekey= or `writeKey` in the body",
             )
         })?;
-    let tracker = &state.tracker;
+    let tracker = &state
+        .tracker_for(req.headers, &write_key, messages.len())
+        .await?;
     tracker.check_source(&write_key, &[SOURCE_TYPE]).await?;
 
     let mut rejected = Vec::new();
@@ -740,7 +764,11 @@ async fn settings(
     headers: HeaderMap,
 ) -> Response {
     let write_key = write_key.trim().to_string();
-    if let Err(e) = state.tracker.check_source(&write_key, &[SOURCE_TYPE]).await {
+    let tracker = match state.tracker_for(&headers, &write_key, 0).await {
+        Ok(t) => t,
+        Err(e) => return SegmentError::from(e).into_response(),
+    };
+    if let Err(e) = tracker.check_source(&write_key, &[SOURCE_TYPE]).await {
         return SegmentError::from(e).into_response();
     }
     let host = header(&headers, "x-forwarded-host")

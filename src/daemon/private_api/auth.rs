@@ -7,8 +7,8 @@
 
 use super::{json_body, roles, Access, Inner, Principal, PrivateApiState, Role, Routes};
 use crate::daemon::http::{ApiError, ErrorCode};
-use crate::domain::{new_id, Context, Scope};
-use crate::store::StoreError;
+use crate::domain::{new_id, Context, Scope, TenantState};
+use crate::store::{tenants, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{Path, Request, State};
@@ -167,7 +167,7 @@ pub struct TokenRecord {
     pub expires: Option<DateTime<Utc>>,
 }
 
-fn token_key(secret: &str) -> String {
+pub fn token_key(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -237,13 +237,13 @@ async fn verify_password(password: String, hash: String) -> bool {
 /// the private API's routes and the offline `tracardictl init` share.
 pub struct AuthStore<'a> {
     pub store: &'a dyn crate::store::Store,
-    pub tenant: &'a str,
+    pub tenant: std::borrow::Cow<'a, str>,
 }
 
 impl AuthStore<'_> {
     /// Where users, tokens and the installation record live (see [`Inner::auth_scope`]).
     fn auth_scope(&self) -> Scope {
-        Scope::new(self.tenant, Context::Production)
+        Scope::new(self.tenant.as_ref(), Context::Production)
     }
 
     pub async fn users(&self) -> Result<Vec<User>, ApiError> {
@@ -351,6 +351,8 @@ impl AuthStore<'_> {
         self.store
             .put_config(&self.auth_scope(), TOKEN_KIND, &key, &doc)
             .await?;
+        // The private API finds a token's tenant through this index.
+        tenants::index_token(self.store, &key, &self.tenant).await?;
         self.store.durable().await?;
         Ok((secret, record))
     }
@@ -370,6 +372,7 @@ impl AuthStore<'_> {
         self.store
             .delete_config(&self.auth_scope(), TOKEN_KIND, key)
             .await?;
+        tenants::unindex_token(self.store, key).await?;
         self.store.durable().await?;
         Ok(())
     }
@@ -378,7 +381,7 @@ impl AuthStore<'_> {
     pub async fn installed_contexts(&self) -> Result<Vec<Context>, ApiError> {
         let mut out = Vec::new();
         for ctx in Context::ALL {
-            let scope = Scope::new(self.tenant, ctx);
+            let scope = Scope::new(self.tenant.as_ref(), ctx);
             if self
                 .store
                 .config(&scope, SYSTEM_KIND, INSTALLATION_ID)
@@ -408,7 +411,7 @@ impl AuthStore<'_> {
             let doc = json!({"id": INSTALLATION_ID, "context": ctx, "installed": Utc::now()});
             self.store
                 .put_config(
-                    &Scope::new(self.tenant, ctx),
+                    &Scope::new(self.tenant.as_ref(), ctx),
                     SYSTEM_KIND,
                     INSTALLATION_ID,
                     &doc,
@@ -453,7 +456,7 @@ impl Inner {
     pub fn auth(&self) -> AuthStore<'_> {
         AuthStore {
             store: self.store.as_ref(),
-            tenant: &self.options.tenant,
+            tenant: std::borrow::Cow::Owned(self.tenant()),
         }
     }
 
@@ -508,11 +511,14 @@ impl Inner {
                 unauthenticated("Not authenticated: send `Authorization: Bearer <token>`")
             })?;
         let key = token_key(secret);
-        let Some(doc) = self
-            .store
-            .config(&self.auth_scope(), TOKEN_KIND, &key)
+        // A token belongs to one tenant: the index names it (tokens made before the
+        // index existed belong to the configured tenant).
+        let tenant = tenants::token_tenant(self.store.as_ref(), &key)
             .await?
-        else {
+            .unwrap_or_else(|| self.options.tenant.clone());
+        self.check_tenant(&tenant).await?;
+        let auth_scope = Scope::new(tenant.clone(), Context::Production);
+        let Some(doc) = self.store.config(&auth_scope, TOKEN_KIND, &key).await? else {
             return Err(unauthenticated("Invalid token"));
         };
         let record: TokenRecord = decode("token", &key, doc)?;
@@ -524,11 +530,7 @@ impl Inner {
         if let Some(uid) = &record.user_id {
             // A login token follows its user: a deleted, disabled or expired user, or a
             // changed role, takes effect at once.
-            let user = match self
-                .store
-                .config(&self.auth_scope(), USER_KIND, uid)
-                .await?
-            {
+            let user = match self.store.config(&auth_scope, USER_KIND, uid).await? {
                 Some(d) => decode::<User>("user", uid, d)?,
                 None => return Err(unauthenticated("Invalid token")),
             };
@@ -545,7 +547,22 @@ impl Inner {
             email,
             roles,
             token_key: key,
+            tenant,
         })
+    }
+
+    /// Refuses a tenant that is suspended (403) or no longer exists (401). The
+    /// configured tenant of a single-tenant install needs no registration.
+    async fn check_tenant(&self, tenant: &str) -> Result<(), ApiError> {
+        match tenants::tenant(self.store.as_ref(), tenant).await? {
+            Some(t) if t.state == TenantState::Suspended => Err(ApiError::new(
+                ErrorCode::TenantSuspended,
+                format!("tenant `{tenant}` is suspended"),
+            )),
+            Some(_) => Ok(()),
+            None if tenant == self.options.tenant => Ok(()),
+            None => Err(ApiError::new(ErrorCode::Unauthenticated, "Invalid token")),
+        }
     }
 }
 
@@ -580,7 +597,9 @@ pub async fn authorize(
             )
             .into_response();
         }
+        let tenant = principal.tenant.clone();
         req.extensions_mut().insert(principal);
+        return super::with_tenant(tenant, next.run(req)).await;
     }
     next.run(req).await
 }
@@ -608,6 +627,31 @@ async fn login(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let f = fields(&headers, &body);
+    // Users of another tenant than the configured one sign in naming their tenant.
+    match f.get("tenant").map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        Some(t) if t != state.options.tenant => {
+            let t = t.to_string();
+            let registered = tenants::tenant(state.store.as_ref(), &t).await?.is_some();
+            if !registered {
+                return Err(ApiError::new(
+                    ErrorCode::BadCredentials,
+                    "Incorrect username or password",
+                ));
+            }
+            state.check_tenant(&t).await?;
+            super::with_tenant(t, login_as(state, f)).await
+        }
+        _ => {
+            state.check_tenant(&state.options.tenant).await?;
+            login_as(state, f).await
+        }
+    }
+}
+
+async fn login_as(
+    state: PrivateApiState,
+    f: std::collections::HashMap<String, String>,
+) -> Result<Response, ApiError> {
     let username = f.get("username").map(|s| s.trim()).unwrap_or("");
     let password = f.get("password").cloned().unwrap_or_default();
     let wrong = || ApiError::new(ErrorCode::BadCredentials, "Incorrect username or password");
@@ -655,11 +699,7 @@ async fn logout(
     State(state): State<PrivateApiState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, ApiError> {
-    state
-        .store
-        .delete_config(&state.auth_scope(), TOKEN_KIND, &p.token_key)
-        .await?;
-    state.store.durable().await?;
+    state.auth().revoke(&p.token_key).await?;
     Ok(Json(json!({"revoked": true})).into_response())
 }
 
@@ -725,6 +765,7 @@ async fn delete_user(
     for (key, record) in tokens(&state).await? {
         if record.user_id.as_deref() == Some(user.id.as_str()) {
             state.store.delete_config(&scope, TOKEN_KIND, &key).await?;
+            tenants::unindex_token(state.store.as_ref(), &key).await?;
             revoked += 1;
         }
     }
@@ -804,6 +845,7 @@ async fn revoke_token(
     for (key, record) in tokens(&state).await? {
         if record.id == id {
             state.store.delete_config(&scope, TOKEN_KIND, &key).await?;
+            tenants::unindex_token(state.store.as_ref(), &key).await?;
             state.store.durable().await?;
             return Ok(Json(json!({"revoked": id})).into_response());
         }
@@ -847,10 +889,14 @@ struct InstallRequest {
     password: String,
     #[serde(default)]
     name: Option<String>,
+    /// A tenant created by the TMS, with the installation token it answered: creates
+    /// that tenant's admin again when none is left.
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 /// Constant-time equality of two secrets (compares their digests).
-fn same_secret(a: &str, b: &str) -> bool {
+pub fn same_secret(a: &str, b: &str) -> bool {
     let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
     x.iter()
         .zip(y.iter())
@@ -860,6 +906,30 @@ fn same_secret(a: &str, b: &str) -> bool {
 
 async fn install(State(state): State<PrivateApiState>, body: Bytes) -> Result<Response, ApiError> {
     let req: InstallRequest = json_body(&body)?;
+    if let Some(tenant) = req
+        .tenant
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && *t != state.options.tenant)
+    {
+        let wrong = || ApiError::new(ErrorCode::Forbidden, "Incorrect installation token");
+        let record = tenants::tenant(state.store.as_ref(), tenant)
+            .await?
+            .ok_or_else(wrong)?;
+        if !same_secret(
+            &token_key(req.token.trim()),
+            &record.installation_token_sha256,
+        ) {
+            return Err(wrong());
+        }
+        let tenant = tenant.to_string();
+        let outcome = super::with_tenant(
+            tenant,
+            state.auth().install(req.email, req.password, req.name),
+        )
+        .await?;
+        return Ok(install_answer(&outcome));
+    }
     let expected = &state.options.installation_token;
     if expected.is_empty() {
         return Err(ApiError::new(
@@ -877,15 +947,18 @@ async fn install(State(state): State<PrivateApiState>, body: Bytes) -> Result<Re
         .auth()
         .install(req.email, req.password, req.name)
         .await?;
+    Ok(install_answer(&outcome))
+}
+
+fn install_answer(outcome: &InstallOutcome) -> Response {
     let contexts_created: Vec<&str> = outcome
         .contexts_created
         .iter()
         .map(|c| c.as_str())
         .collect();
-    let admin_created = outcome.admin_created;
-    Ok(Json(json!({
-        "admin_created": admin_created,
+    Json(json!({
+        "admin_created": outcome.admin_created,
         "contexts_created": contexts_created,
     }))
-    .into_response())
+    .into_response()
 }

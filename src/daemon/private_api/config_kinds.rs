@@ -518,6 +518,9 @@ impl PrivateApiState {
                 .unwrap_or_else(|| json!(chrono::Utc::now()));
             obj.insert("timestamp".into(), ts);
         }
+        if spec.name == EVENT_SOURCE && stored.is_none() {
+            self.check_source_id_free(scope, &id).await?;
+        }
         keep_secrets(spec, &mut doc, stored.as_ref());
         validate(spec, &doc)?;
         let assumed = if dry_run { assumed } else { &[] };
@@ -529,10 +532,40 @@ impl PrivateApiState {
         };
         if !dry_run && outcome != Outcome::Unchanged {
             self.store.put_config(scope, spec.name, &id, &doc).await?;
+            if spec.name == EVENT_SOURCE {
+                // The collector finds the tenant of a source through this index.
+                crate::store::tenants::index_source(self.store.as_ref(), &id, &scope.tenant)
+                    .await?;
+            }
             self.store.durable().await?;
             crate::tracking::config_changed();
         }
         Ok((outcome, stored, doc))
+    }
+
+    /// Event source ids are unique across tenants: the collector routes by them.
+    async fn check_source_id_free(&self, scope: &Scope, id: &str) -> Result<(), ApiError> {
+        let taken = || {
+            ApiError::new(
+                ErrorCode::Conflict,
+                format!("event source id `{id}` is taken by another tenant; pick another id"),
+            )
+        };
+        if let Some(owner) = crate::store::tenants::source_tenant(self.store.as_ref(), id).await? {
+            if owner != scope.tenant {
+                return Err(taken());
+            }
+        }
+        // Sources of the configured tenant made before the index existed.
+        if scope.tenant != self.options.tenant {
+            for ctx in Context::ALL {
+                let home = Scope::new(self.options.tenant.clone(), ctx);
+                if self.store.config(&home, EVENT_SOURCE, id).await?.is_some() {
+                    return Err(taken());
+                }
+            }
+        }
+        Ok(())
     }
 }
 

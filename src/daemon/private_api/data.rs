@@ -626,8 +626,9 @@ async fn stream_events(
         .get("type")
         .map(|t| t.split(',').map(|s| s.trim().to_string()).collect());
     let filter = Filter::parse_for(p.get("filter").map(String::as_str), Some(DotSource::Event))?;
-    // The collector writes one context; a stream of another has nothing to show.
-    let live = state.tracker.scope().context == ctx;
+    // The collector's tracker writes one tenant's context; a stream of another has
+    // nothing to show.
+    let live = state.tracker.scope() == &state.scope(ctx);
     let rx = state.tracker.subscribe();
     let stream = futures::stream::unfold(
         (rx, types, filter, live),

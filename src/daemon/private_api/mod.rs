@@ -172,15 +172,35 @@ impl std::ops::Deref for PrivateApiState {
     }
 }
 
+tokio::task_local! {
+    /// The tenant of the token a request was authorised with, for the whole handling of
+    /// that request (set by the authorization layer).
+    static REQUEST_TENANT: String;
+}
+
+/// Runs `f` as work of `tenant`: [`Inner::tenant`] and every scope it derives answer
+/// that tenant inside it.
+pub async fn with_tenant<F: std::future::Future>(tenant: String, f: F) -> F::Output {
+    REQUEST_TENANT.scope(tenant, f).await
+}
+
 impl Inner {
+    /// The tenant the current request works on: its token's tenant, else (public routes,
+    /// work outside a request) the server's configured tenant.
+    pub fn tenant(&self) -> String {
+        REQUEST_TENANT
+            .try_with(Clone::clone)
+            .unwrap_or_else(|_| self.options.tenant.clone())
+    }
+
     /// Where users, tokens and the installation record live: tenant-wide, kept in the
     /// production scope and never deployed.
     pub fn auth_scope(&self) -> Scope {
-        Scope::new(self.options.tenant.clone(), Context::Production)
+        Scope::new(self.tenant(), Context::Production)
     }
 
     pub fn scope(&self, context: Context) -> Scope {
-        Scope::new(self.options.tenant.clone(), context)
+        Scope::new(self.tenant(), context)
     }
 }
 
@@ -353,4 +373,6 @@ pub struct Principal {
     pub roles: Vec<Role>,
     /// The stored key of the token used (its hash).
     pub token_key: String,
+    /// The tenant the token belongs to; the request sees only this tenant's data.
+    pub tenant: String,
 }

@@ -89,7 +89,7 @@ impl std::io::Write for ChunkWriter {
 async fn backup(State(state): State<PrivateApiState>) -> Response {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let store = state.store.clone();
-    let tenant = state.options.tenant.clone();
+    let tenant = state.tenant();
     tokio::spawn(async move {
         let writer = ChunkWriter {
             buf: Vec::new(),
@@ -153,7 +153,7 @@ async fn stats(State(state): State<PrivateApiState>) -> Result<Response, ApiErro
         );
     }
     Ok(Json(json!({
-        "tenant": state.options.tenant,
+        "tenant": state.tenant(),
         "contexts": contexts,
         "disk_bytes": state.store.disk_size().await?,
         "schema_version": state.store.schema_version().await?,

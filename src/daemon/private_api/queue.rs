@@ -130,11 +130,31 @@ async fn list(
             .into_owned()
             .collect();
     let query = super::ListQuery::parse(&params)?;
-    let after = query.after.as_deref().map(seq).transpose()?;
-    let items = s.store.dead_letters(after, query.limit).await?;
-    let next = (items.len() == query.limit)
-        .then(|| items.last().map(|i| i.seq.to_string()))
-        .flatten();
+    let mut after = query.after.as_deref().map(seq).transpose()?;
+    // The queue is install-wide: a tenant sees only its own dead letters.
+    let tenant = s.tenant();
+    let mut items = Vec::new();
+    let mut next = None;
+    loop {
+        let page = s.store.dead_letters(after, query.limit).await?;
+        let full = page.len() == query.limit;
+        for item in page {
+            after = Some(item.seq);
+            if item.scope.tenant == tenant {
+                items.push(item);
+                if items.len() == query.limit {
+                    break;
+                }
+            }
+        }
+        if items.len() == query.limit {
+            next = after.map(|a| a.to_string());
+            break;
+        }
+        if !full {
+            break;
+        }
+    }
     let items: Vec<Value> = items.iter().map(describe).collect();
     Ok(super::ok_json(
         json!({"total": items.len(), "items": items, "next": next}),
@@ -146,9 +166,14 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = seq(&id)?;
+    Ok(super::ok_json(describe(&own(&s, id).await?)))
+}
+
+/// A dead letter of the request's tenant; another tenant's is not found.
+async fn own(s: &PrivateApiState, id: u64) -> Result<QueueItem, ApiError> {
     match s.store.dead_letter(id).await? {
-        Some(item) => Ok(super::ok_json(describe(&item))),
-        None => Err(not_found(id)),
+        Some(item) if item.scope.tenant == s.tenant() => Ok(item),
+        _ => Err(not_found(id)),
     }
 }
 
@@ -157,6 +182,7 @@ async fn replay(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = seq(&id)?;
+    own(&s, id).await?;
     let new = s
         .store
         .replay_dead_letter(id, chrono::Utc::now())
@@ -171,6 +197,7 @@ async fn purge_one(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = seq(&id)?;
+    own(&s, id).await?;
     if s.store.purge_dead_letters(Some(id)).await? == 0 {
         return Err(not_found(id));
     }
@@ -179,7 +206,17 @@ async fn purge_one(
 }
 
 async fn purge_all(State(s): State<PrivateApiState>) -> Result<Response, ApiError> {
-    let n = s.store.purge_dead_letters(None).await?;
+    let tenant = s.tenant();
+    let mut n = 0;
+    let mut after = None;
+    loop {
+        let page = s.store.dead_letters(after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.seq);
+        for item in page.iter().filter(|i| i.scope.tenant == tenant) {
+            n += s.store.purge_dead_letters(Some(item.seq)).await?;
+        }
+    }
     s.store.durable().await?;
     Ok(super::ok_json(json!({"deleted": n})))
 }

@@ -1635,6 +1635,37 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn drop_tenant(&self, tenant: &str) -> Result<()> {
+        self.timed(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg_err)?;
+            for table in [
+                "profiles",
+                "profile_ids",
+                "alias_members",
+                "sessions",
+                "events",
+                "event_ids",
+                "config",
+                "merges",
+                "merge_profiles",
+                "merge_marks",
+                "work_queue",
+                "dead_letters",
+            ] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE tenant = $1"),
+                    &[&tenant],
+                )
+                .await
+                .map_err(pg_err)?;
+            }
+            tx.commit().await.map_err(pg_err)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn purge_dead_letters(&self, seq: Option<u64>) -> Result<u64> {
         let seq = seq.map(seq_param).transpose()?;
         self.timed(async {

@@ -285,6 +285,7 @@ impl SledStore {
                 return self.raw_dead_put(&item);
             }
             Op::DeadDelete => return self.raw_queue_delete(DEAD_TREE, bytes(0)?),
+            Op::DropTenant => return self.raw_drop_tenant(&text(0)?),
             _ => {}
         }
         let context: Context = text(1)?
@@ -333,7 +334,12 @@ impl SledStore {
             }
             Op::Mark => self.raw_mark_for_merge(&scope, &text(2)?)?,
             Op::Unmark => self.raw_unmark_for_merge(&scope, &text(2)?)?,
-            Op::SetMeta | Op::QueuePut | Op::QueueDelete | Op::DeadPut | Op::DeadDelete => {}
+            Op::SetMeta
+            | Op::QueuePut
+            | Op::QueueDelete
+            | Op::DeadPut
+            | Op::DeadDelete
+            | Op::DropTenant => {}
         }
         Ok(())
     }
@@ -890,6 +896,14 @@ impl Store for SledStore {
         Ok(())
     }
 
+    async fn drop_tenant(&self, tenant: &str) -> Result<()> {
+        self.raw_drop_tenant(tenant)?;
+        if let Some(wal) = &self.wal {
+            wal.append(Op::DropTenant, &[tenant.as_bytes()]);
+        }
+        Ok(())
+    }
+
     async fn set_schema_version(&self, version: u32) -> Result<()> {
         self.set_meta(SCHEMA_KEY, &version.to_string()).await
     }
@@ -1137,6 +1151,37 @@ impl SledStore {
             .map_err(io)?
             .insert(item.seq.to_be_bytes(), bytes)
             .map_err(io)?;
+        Ok(())
+    }
+
+    /// Drops every tree of a tenant's scopes and removes its queue items and dead
+    /// letters.
+    fn raw_drop_tenant(&self, tenant: &str) -> Result<()> {
+        if let Ok(mut trees) = self.trees.write() {
+            trees.retain(|(scope, _), _| scope.tenant != tenant);
+        }
+        for name in self.db.tree_names() {
+            if parse_tree_name(&name).is_some_and(|(scope, _)| scope.tenant == tenant) {
+                self.db.drop_tree(&name).map_err(io)?;
+            }
+        }
+        let mut removed = Vec::new();
+        for name in [QUEUE_TREE, DEAD_TREE] {
+            let tree = self.db.open_tree(name).map_err(io)?;
+            for entry in tree.iter() {
+                let (k, v) = entry.map_err(io)?;
+                let item: QueueItem = decode("queue item", &k, &v)?;
+                if item.scope.tenant == tenant {
+                    tree.remove(&k).map_err(io)?;
+                    removed.push(item.seq);
+                }
+            }
+        }
+        if let Ok(mut q) = self.queue.lock() {
+            for seq in removed {
+                q.leases.remove(&seq);
+            }
+        }
         Ok(())
     }
 
@@ -1424,6 +1469,41 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 22);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 24);
+    }
+
+    /// The log replays a dropped tenant's writes and then its drop: it stays dropped.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropped_tenant_stays_dropped_after_replay() {
+        use crate::domain::{Context, Profile, Scope};
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let opts = OpenOptions {
+            cache_bytes: 8 << 20,
+        };
+        let (a, b) = (
+            Scope::new("acme", Context::Production),
+            Scope::new("beta", Context::Production),
+        );
+        {
+            let store = SledStore::open(dir.path(), &opts).unwrap();
+            for s in [&a, &b] {
+                store
+                    .put_profile(s, &Profile::new("p".into(), chrono::Utc::now()))
+                    .await
+                    .unwrap();
+            }
+            store.drop_tenant("beta").await.unwrap();
+            store.durable().await.unwrap();
+        }
+        let store = SledStore::open(dir.path(), &opts).unwrap();
+        assert!(store
+            .scopes()
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.tenant != "beta"));
+        assert_eq!(store.counts(&a).await.unwrap().profiles, 1);
+        assert_eq!(store.counts(&b).await.unwrap().profiles, 0);
     }
 }

@@ -40,6 +40,7 @@ pub(super) enum Op {
     QueueDelete = 14,
     DeadPut = 15,
     DeadDelete = 16,
+    DropTenant = 17,
 }
 
 impl Op {
@@ -62,6 +63,7 @@ impl Op {
             14 => QueueDelete,
             15 => DeadPut,
             16 => DeadDelete,
+            17 => DropTenant,
             _ => return None,
         })
     }
