@@ -24,7 +24,24 @@ pub struct Config {
     pub storage: StorageConfig,
     pub identity: IdentityConfig,
     pub apm: ApmConfig,
+    pub segmentation: SegmentationConfig,
     pub bridges: BridgesConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentationConfig {
+    /// Seconds between the worker's refreshes of every segment over every profile;
+    /// 0 turns the periodic refresh off (segments are still evaluated live).
+    pub refresh_interval_s: u64,
+}
+
+impl Default for SegmentationConfig {
+    fn default() -> Self {
+        Self {
+            refresh_interval_s: 3600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -208,6 +225,7 @@ impl Default for Config {
             bridges: BridgesConfig::default(),
             identity: IdentityConfig::default(),
             apm: ApmConfig::default(),
+            segmentation: SegmentationConfig::default(),
         }
     }
 }
@@ -277,6 +295,7 @@ pub const KEYS: &[&str] = &[
     "identity.never_merge_different_identifier",
     "apm.interval_ms",
     "apm.batch",
+    "segmentation.refresh_interval_s",
     "bridges.mqtt.enabled",
     "bridges.mqtt.url",
     "bridges.mqtt.client_id",

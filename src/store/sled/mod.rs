@@ -895,6 +895,15 @@ impl Store for SledStore {
     }
 
     async fn enqueue(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<Vec<u64>> {
+        self.enqueue_at(items, now, now).await
+    }
+
+    async fn enqueue_at(
+        &self,
+        items: &[NewItem],
+        not_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u64>> {
         let mut seqs = Vec::with_capacity(items.len());
         let mut q = self.queue_state()?;
         for new in items {
@@ -906,7 +915,7 @@ impl Store for SledStore {
                 payload: new.payload.clone(),
                 attempts: 0,
                 enqueued_at: now,
-                available_at: now,
+                available_at: not_before.max(now),
                 last_error: None,
             };
             q.next_seq += 1;
