@@ -17,6 +17,7 @@ pub mod init;
 mod migrate;
 mod profile;
 mod resources;
+mod segment;
 mod serve;
 mod status;
 mod tql;
@@ -89,6 +90,7 @@ pub enum Command {
     Tql(tql::TqlArgs),
     Flow(flow::FlowArgs),
     Dlq(dlq::DlqArgs),
+    Segment(segment::SegmentArgs),
     #[command(alias = "dash")]
     Tui(tui::TuiArgs),
     #[command(hide = true)]
@@ -183,6 +185,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Tql(args) => tql::run(args),
         Command::Flow(args) => flow::run(&cli, args),
         Command::Dlq(args) => dlq::run(args),
+        Command::Segment(args) => segment::run(&cli, args),
         Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }
