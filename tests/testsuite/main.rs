@@ -18,6 +18,8 @@ mod migrate;
 mod postgres;
 mod private_api;
 mod queue_model;
+mod scheduled;
+mod segments;
 mod store_model;
 mod support;
 mod tui;
