@@ -76,11 +76,15 @@ async fn setup(dir: &std::path::Path) -> (SharedStore, Arc<Tracker>, Scope) {
     let flow = tracardictl::workflow::flow::FlowDocument::from_text(FLOW)
         .unwrap()
         .to_value();
-    st.put_config(&scope, kinds::FLOW, "five", &flow).await.unwrap();
+    st.put_config(&scope, kinds::FLOW, "five", &flow)
+        .await
+        .unwrap();
     let rule = json!({"id": "all", "name": "all", "type": "event-collect",
         "event_type": {"id": "*"}, "source": {"id": SOURCE},
         "flow": {"id": "five", "name": "five"}, "enabled": true});
-    st.put_config(&scope, kinds::RULE, "all", &rule).await.unwrap();
+    st.put_config(&scope, kinds::RULE, "all", &rule)
+        .await
+        .unwrap();
     st.durable().await.unwrap();
     let engine = Arc::new(WorkflowEngine::new(st.clone(), EngineOptions::default()));
     let tracker = Arc::new(
@@ -99,7 +103,13 @@ async fn setup(dir: &std::path::Path) -> (SharedStore, Arc<Tracker>, Scope) {
     (st, tracker, scope)
 }
 
-async fn phase(with_worker: bool, seconds: u64, conns: u64, events: u64, concurrency: usize) -> Phase {
+async fn phase(
+    with_worker: bool,
+    seconds: u64,
+    conns: u64,
+    events: u64,
+    concurrency: usize,
+) -> Phase {
     let dir = tempfile::tempdir().unwrap();
     let (st, tracker, _scope) = setup(dir.path()).await;
     let router = collector::router(

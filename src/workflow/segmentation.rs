@@ -177,7 +177,7 @@ pub fn apply(
         ..DotContext::default()
     };
     for def in defs {
-        let inside = profile.segments.iter().any(|s| *s == def.machine_name);
+        let inside = profile.segments.contains(&def.machine_name);
         match tql::eval(&def.condition, &ctx) {
             Ok(true) if !inside => {
                 profile.segments.push(def.machine_name.clone());
