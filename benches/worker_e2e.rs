@@ -246,8 +246,12 @@ fn main() {
             .map_or("not within 60 s".to_string(), |s| format!("in {s:.1} s"))
     );
     println!(
-        "sustained end to end: {sustained:.0} events/s with {} backlog growth; ratio to the collector alone: {:.2}",
-        if flat { "no" } else { "growing" },
+        "sustained end to end: {sustained:.0} events/s ({}); ratio to the collector alone: {:.2}",
+        if flat {
+            "no backlog growth"
+        } else {
+            "the backlog grew: the worker's rate"
+        },
         sustained / base_rate.max(1.0)
     );
 }
