@@ -54,6 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('dlq', 'dlq', [CompletionResultType]::ParameterValue, 'Inspect and re-deliver work that failed every retry')
             [CompletionResult]::new('destination', 'destination', [CompletionResultType]::ParameterValue, 'Inspect what the worker delivered to destinations')
             [CompletionResult]::new('tenant', 'tenant', [CompletionResultType]::ParameterValue, 'Manage tenants through the tenant management service (TMS)')
+            [CompletionResult]::new('segment', 'segment', [CompletionResultType]::ParameterValue, 'Segments: refresh every profile''s segments')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The terminal UI: dashboard, profiles, live events, configuration, deploy')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -112,6 +113,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--tms-listen', '--tms-listen', [CompletionResultType]::ParameterName, 'Address of the tenant management service (TMS) [default: 127.0.0.1:8383]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]')
+            [CompletionResult]::new('--segment-refresh', '--segment-refresh', [CompletionResultType]::ParameterName, 'Seconds between the worker''s refreshes of every segment over every profile; 0 turns them off [default: segmentation.refresh_interval_s, 3600]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
@@ -996,6 +998,39 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;tenant;help;help' {
             break
         }
+        'tracardictl;segment' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Evaluate every enabled segment over every profile of a context and print a summary')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;segment;refresh' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;segment;help' {
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Evaluate every enabled segment over every profile of a context and print a summary')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tracardictl;segment;help;refresh' {
+            break
+        }
+        'tracardictl;segment;help;help' {
+            break
+        }
         'tracardictl;tui' {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the private API [default: the connection''s]')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token or API key [default: the connection''s]')
@@ -1045,6 +1080,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('dlq', 'dlq', [CompletionResultType]::ParameterValue, 'Inspect and re-deliver work that failed every retry')
             [CompletionResult]::new('destination', 'destination', [CompletionResultType]::ParameterValue, 'Inspect what the worker delivered to destinations')
             [CompletionResult]::new('tenant', 'tenant', [CompletionResultType]::ParameterValue, 'Manage tenants through the tenant management service (TMS)')
+            [CompletionResult]::new('segment', 'segment', [CompletionResultType]::ParameterValue, 'Segments: refresh every profile''s segments')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The terminal UI: dashboard, profiles, live events, configuration, deploy')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate completions or man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1266,6 +1302,13 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;tenant;delete' {
+            break
+        }
+        'tracardictl;help;segment' {
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Evaluate every enabled segment over every profile of a context and print a summary')
+            break
+        }
+        'tracardictl;help;segment;refresh' {
             break
         }
         'tracardictl;help;tui' {

@@ -82,6 +82,9 @@ _tracardictl() {
             tracardictl,restore)
                 cmd="tracardictl__subcmd__restore"
                 ;;
+            tracardictl,segment)
+                cmd="tracardictl__subcmd__segment"
+                ;;
             tracardictl,serve)
                 cmd="tracardictl__subcmd__serve"
                 ;;
@@ -307,6 +310,9 @@ _tracardictl() {
             tracardictl__subcmd__help,restore)
                 cmd="tracardictl__subcmd__help__subcmd__restore"
                 ;;
+            tracardictl__subcmd__help,segment)
+                cmd="tracardictl__subcmd__help__subcmd__segment"
+                ;;
             tracardictl__subcmd__help,serve)
                 cmd="tracardictl__subcmd__help__subcmd__serve"
                 ;;
@@ -403,6 +409,9 @@ _tracardictl() {
             tracardictl__subcmd__help__subcmd__profile,unmerge)
                 cmd="tracardictl__subcmd__help__subcmd__profile__subcmd__unmerge"
                 ;;
+            tracardictl__subcmd__help__subcmd__segment,refresh)
+                cmd="tracardictl__subcmd__help__subcmd__segment__subcmd__refresh"
+                ;;
             tracardictl__subcmd__help__subcmd__tenant,create)
                 cmd="tracardictl__subcmd__help__subcmd__tenant__subcmd__create"
                 ;;
@@ -486,6 +495,18 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__profile__subcmd__help,unmerge)
                 cmd="tracardictl__subcmd__profile__subcmd__help__subcmd__unmerge"
+                ;;
+            tracardictl__subcmd__segment,help)
+                cmd="tracardictl__subcmd__segment__subcmd__help"
+                ;;
+            tracardictl__subcmd__segment,refresh)
+                cmd="tracardictl__subcmd__segment__subcmd__refresh"
+                ;;
+            tracardictl__subcmd__segment__subcmd__help,help)
+                cmd="tracardictl__subcmd__segment__subcmd__help__subcmd__help"
+                ;;
+            tracardictl__subcmd__segment__subcmd__help,refresh)
+                cmd="tracardictl__subcmd__segment__subcmd__help__subcmd__refresh"
                 ;;
             tracardictl__subcmd__tenant,create)
                 cmd="tracardictl__subcmd__tenant__subcmd__create"
@@ -572,7 +593,7 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant tui generate help"
+            opts="-h -V --config --data-dir --log-format --help --version init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant segment tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2132,7 +2153,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant tui generate help"
+            opts="init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant segment tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2792,6 +2813,34 @@ _tracardictl() {
         tracardictl__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__segment)
+            opts="refresh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__segment__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3753,8 +3802,118 @@ _tracardictl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tracardictl__subcmd__segment)
+            opts="-h --context --connection --config --data-dir --log-format --help refresh help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__segment__subcmd__help)
+            opts="refresh help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__segment__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__segment__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__segment__subcmd__refresh)
+            opts="-h --context --connection --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --private-api-listen --tms-listen --production-only --store --concurrency --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm worker tms"
+            opts="-h --collector-listen --private-api-listen --tms-listen --production-only --store --concurrency --segment-refresh --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm worker tms"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3777,6 +3936,10 @@ _tracardictl() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --segment-refresh)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

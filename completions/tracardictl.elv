@@ -51,6 +51,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand dlq 'Inspect and re-deliver work that failed every retry'
             cand destination 'Inspect what the worker delivered to destinations'
             cand tenant 'Manage tenants through the tenant management service (TMS)'
+            cand segment 'Segments: refresh every profile''s segments'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -105,6 +106,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --tms-listen 'Address of the tenant management service (TMS) [default: 127.0.0.1:8383]'
             cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
             cand --concurrency 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]'
+            cand --segment-refresh 'Seconds between the worker''s refreshes of every segment over every profile; 0 turns them off [default: segmentation.refresh_interval_s, 3600]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
@@ -876,6 +878,34 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;tenant;help;help'= {
         }
+        &'tracardictl;segment'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand refresh 'Evaluate every enabled segment over every profile of a context and print a summary'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;segment;refresh'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;segment;help'= {
+            cand refresh 'Evaluate every enabled segment over every profile of a context and print a summary'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tracardictl;segment;help;refresh'= {
+        }
+        &'tracardictl;segment;help;help'= {
+        }
         &'tracardictl;tui'= {
             cand --url 'Base URL of the private API [default: the connection''s]'
             cand --token 'Bearer token or API key [default: the connection''s]'
@@ -923,6 +953,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand dlq 'Inspect and re-deliver work that failed every retry'
             cand destination 'Inspect what the worker delivered to destinations'
             cand tenant 'Manage tenants through the tenant management service (TMS)'
+            cand segment 'Segments: refresh every profile''s segments'
             cand tui 'The terminal UI: dashboard, profiles, live events, configuration, deploy'
             cand generate 'Generate completions or man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1083,6 +1114,11 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;tenant;rate-limit'= {
         }
         &'tracardictl;help;tenant;delete'= {
+        }
+        &'tracardictl;help;segment'= {
+            cand refresh 'Evaluate every enabled segment over every profile of a context and print a summary'
+        }
+        &'tracardictl;help;segment;refresh'= {
         }
         &'tracardictl;help;tui'= {
         }

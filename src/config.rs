@@ -25,6 +25,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub apm: ApmConfig,
     pub worker: WorkerConfig,
+    pub segmentation: SegmentationConfig,
     pub bridges: BridgesConfig,
     pub tms: TmsConfig,
 }
@@ -44,6 +45,22 @@ impl Default for TmsConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8383)),
             api_key: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentationConfig {
+    /// Seconds between the worker's refreshes of every segment over every profile;
+    /// 0 turns the periodic refresh off (segments are still evaluated live).
+    pub refresh_interval_s: u64,
+}
+
+impl Default for SegmentationConfig {
+    fn default() -> Self {
+        Self {
+            refresh_interval_s: 3600,
         }
     }
 }
@@ -266,6 +283,7 @@ impl Default for Config {
             apm: ApmConfig::default(),
             worker: WorkerConfig::default(),
             tms: TmsConfig::default(),
+            segmentation: SegmentationConfig::default(),
         }
     }
 }
@@ -343,6 +361,7 @@ pub const KEYS: &[&str] = &[
     "worker.retry_base_ms",
     "worker.retry_max_ms",
     "worker.visit_idle_seconds",
+    "segmentation.refresh_interval_s",
     "bridges.mqtt.enabled",
     "bridges.mqtt.url",
     "bridges.mqtt.client_id",

@@ -18,6 +18,7 @@ pub mod init;
 mod migrate;
 mod profile;
 mod resources;
+mod segment;
 mod serve;
 mod status;
 mod tenant;
@@ -94,6 +95,7 @@ pub enum Command {
     #[command(alias = "dest")]
     Destination(destination::DestinationArgs),
     Tenant(tenant::TenantArgs),
+    Segment(segment::SegmentArgs),
     #[command(alias = "dash")]
     Tui(tui::TuiArgs),
     #[command(hide = true)]
@@ -190,6 +192,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Dlq(args) => dlq::run(args),
         Command::Destination(args) => destination::run(args),
         Command::Tenant(args) => tenant::run(&cli, args),
+        Command::Segment(args) => segment::run(&cli, args),
         Command::Tui(args) => tui::run(args),
         Command::Generate(args) => generate::run(args),
     }

@@ -44,12 +44,20 @@ pub struct ServeArgs {
     /// [default: worker.concurrency, 4]
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+
+    /// Seconds between the worker's refreshes of every segment over every profile; 0
+    /// turns them off [default: segmentation.refresh_interval_s, 3600]
+    #[arg(long, value_name = "SECS")]
+    pub segment_refresh: Option<u64>,
 }
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
     let mut o = Overrides::default();
     if let Some(a) = args.collector_listen {
         o.0.push(("collector.listen", a.to_string()));
+    }
+    if let Some(n) = args.segment_refresh {
+        o.0.push(("segmentation.refresh_interval_s", n.to_string()));
     }
     if let Some(a) = args.private_api_listen {
         o.0.push(("private_api.listen", a.to_string()));

@@ -9,6 +9,7 @@ pub mod http;
 pub mod metrics;
 pub mod private_api;
 pub mod redirect;
+pub mod scheduled;
 pub mod tenancy;
 pub mod tms;
 pub mod worker;
@@ -241,7 +242,9 @@ pub async fn serve_with(
                 identity: Some(Arc::new(identity.policy.clone())),
             },
         )
-        .with_processor(workflows)
+        .with_processor(Arc::new(crate::workflow::segmentation::Segmenter::new(
+            workflows.clone(),
+        )))
         .with_queue(),
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -323,6 +326,23 @@ pub async fn serve_with(
                     worker_options.clone(),
                     stop_rx.clone(),
                 ));
+                workers.spawn(scheduled::run(
+                    tracker.clone(),
+                    workflows.clone(),
+                    worker_options.visibility,
+                    worker_options.idle.max(Duration::from_millis(200)),
+                    worker_options.retry,
+                    stop_rx.clone(),
+                ));
+                let every = config.segmentation.refresh_interval_s;
+                if every > 0 {
+                    workers.spawn(scheduled::refresh_segments(
+                        tracker.clone(),
+                        workflows.clone(),
+                        Duration::from_secs(every),
+                        stop_rx.clone(),
+                    ));
+                }
                 println!(
                     "tracardictl: worker running (concurrency {})",
                     worker_options.concurrency

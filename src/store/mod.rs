@@ -192,6 +192,15 @@ pub trait Store: Send + Sync + 'static {
     /// more logged write: the next [`Store::durable`] covers it together with the data
     /// written before it.
     async fn enqueue(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<Vec<u64>>;
+    /// [`Store::enqueue`] with a not-before time: the items are queued now (they count in
+    /// the depth) and leasable from `not_before` on. Scheduled work uses it; give such
+    /// items no ordering key, or they hold up their key's later items until due.
+    async fn enqueue_at(
+        &self,
+        items: &[NewItem],
+        not_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u64>>;
     /// Leases up to `max` items of a topic that are due at `now`, oldest first, keeping
     /// per-key order. A lease not acked or nacked by `now + visibility` expires and the
     /// item returns to the queue.

@@ -51,6 +51,7 @@ pub const CHECKS: &[&str] = &[
     "queue_nack_backoff_and_dead_letters",
     "drop_tenant_removes_only_that_tenant",
     "tenant_registry_and_indexes",
+    "queue_not_before_delays_items",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -882,6 +883,73 @@ pub async fn tenant_registry_and_indexes(store: &dyn Store) {
     );
 }
 
+pub async fn queue_not_before_delays_items(store: &dyn Store) {
+    let vis = Duration::seconds(30);
+    let delayed = store
+        .enqueue_at(&[new_item("later", None, 1)], t(10), t(0))
+        .await
+        .unwrap();
+    // A not-before time in the past means now.
+    store
+        .enqueue_at(&[new_item("later", None, 2)], t(-100), t(0))
+        .await
+        .unwrap();
+    // A delayed item with a key holds up its key's later items until it is done.
+    store
+        .enqueue_at(&[new_item("keyed", Some("p1"), 3)], t(10), t(0))
+        .await
+        .unwrap();
+    store
+        .enqueue(&[new_item("keyed", Some("p1"), 4)], t(0))
+        .await
+        .unwrap();
+    let stats = store.queue_stats(t(1)).await.unwrap();
+    assert_eq!((stats.depth, stats.in_flight), (4, 0));
+    assert_eq!(stats.oldest, Some(t(0)));
+
+    let now = store.lease("later", 10, vis, t(5)).await.unwrap();
+    assert_eq!(now.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
+    assert!(store
+        .lease("keyed", 10, vis, t(5))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .lease("later", 10, vis, t(9))
+        .await
+        .unwrap()
+        .is_empty());
+
+    let due = store.lease("later", 10, vis, t(10)).await.unwrap();
+    assert_eq!(due.iter().map(payload_n).collect::<Vec<_>>(), vec![1]);
+    assert_eq!(due[0].item.seq, delayed[0]);
+    assert_eq!(due[0].item.enqueued_at, t(0));
+    assert_eq!(due[0].item.available_at, t(10));
+    assert_eq!(due[0].item.attempts, 0);
+    assert!(store
+        .ack(due[0].item.seq, &due[0].token, t(10))
+        .await
+        .unwrap());
+    assert!(store
+        .ack(now[0].item.seq, &now[0].token, t(10))
+        .await
+        .unwrap());
+
+    let keyed = store.lease("keyed", 10, vis, t(10)).await.unwrap();
+    assert_eq!(keyed.iter().map(payload_n).collect::<Vec<_>>(), vec![3]);
+    assert!(store
+        .ack(keyed[0].item.seq, &keyed[0].token, t(11))
+        .await
+        .unwrap());
+    let next = store.lease("keyed", 10, vis, t(11)).await.unwrap();
+    assert_eq!(next.iter().map(payload_n).collect::<Vec<_>>(), vec![4]);
+    assert!(store
+        .ack(next[0].item.seq, &next[0].token, t(11))
+        .await
+        .unwrap());
+    assert_eq!(store.queue_stats(t(12)).await.unwrap().depth, 0);
+}
+
 /// Runs the conformance suite against a backend. `$make` is an async expression that
 /// yields a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -911,7 +979,8 @@ macro_rules! store_conformance_tests {
             queue_lease_expiry_returns_items,
             queue_nack_backoff_and_dead_letters,
             drop_tenant_removes_only_that_tenant,
-            tenant_registry_and_indexes
+            tenant_registry_and_indexes,
+            queue_not_before_delays_items
         );
     };
     (@each $make:expr; $($name:ident),*) => {

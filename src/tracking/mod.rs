@@ -6,6 +6,7 @@ pub mod enrich;
 pub mod locks;
 pub mod payload;
 pub mod queued;
+pub mod scheduled;
 pub mod stages;
 pub mod visits;
 

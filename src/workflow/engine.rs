@@ -99,6 +99,45 @@ impl WorkflowEngine {
         self.store.as_ref()
     }
 
+    /// The services (HTTP client) flows run with.
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// The time budget of one flow run.
+    pub fn budget(&self) -> Duration {
+        self.options.budget
+    }
+
+    /// Enqueues the work a run scheduled (`schedule event`, `pause and resume` nodes) as
+    /// delayed queue items; a failure is reported in `outcome`.
+    pub async fn enqueue_scheduled(
+        &self,
+        scope: &Scope,
+        state: &mut RunState,
+        outcome: &mut ProcessOutcome,
+    ) {
+        if state.scheduled.is_empty() {
+            return;
+        }
+        let now = Utc::now();
+        for s in std::mem::take(&mut state.scheduled) {
+            match super::plugins::schedule::queue_item(scope, &state.ctx, &s) {
+                Ok(item) => {
+                    let at = now + chrono::Duration::milliseconds(s.delay_ms as i64);
+                    if let Err(e) = self.store.enqueue_at(&[item], at, now).await {
+                        outcome
+                            .errors
+                            .push(format!("node `{}`: cannot schedule: {e}", s.node));
+                    }
+                }
+                Err(e) => outcome
+                    .errors
+                    .push(format!("node `{}`: cannot schedule: {e}", s.node)),
+            }
+        }
+    }
+
     /// Every rule of the scope; documents that do not read as rules are skipped.
     pub async fn rules(&self, scope: &Scope) -> Result<Vec<Rule>, StoreError> {
         let docs = self.store.list_config(scope, kinds::RULE).await?;
@@ -432,6 +471,8 @@ impl EventProcessor for WorkflowEngine {
                     trace: false,
                 };
                 let result = run_flow(&compiled, &mut state, initial, &options).await;
+                self.enqueue_scheduled(scope, &mut state, &mut outcome)
+                    .await;
                 profile_v = std::mem::take(&mut state.ctx.profile);
                 session_v = std::mem::take(&mut state.ctx.session);
                 event_v = std::mem::take(&mut state.ctx.event);

@@ -8,6 +8,7 @@ pub mod notation;
 pub mod plugins;
 pub mod rules;
 pub mod runtime;
+pub mod segmentation;
 pub mod tql;
 
 #[cfg(test)]

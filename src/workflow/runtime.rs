@@ -125,6 +125,42 @@ pub async fn run_flow(
     initial: Value,
     options: &RunOptions,
 ) -> RunResult {
+    let seeds = flow
+        .starts
+        .iter()
+        .map(|&s| (s, "payload".to_string(), initial.clone()))
+        .collect();
+    run_seeded(flow, state, seeds, options).await
+}
+
+/// Resumes a flow after node `after` (a `pause and resume` node): the nodes connected to
+/// its output ports (but `error`) get `payload`, and the run goes on from there. None
+/// when the flow has no such node (it was changed since the pause).
+pub async fn resume_flow(
+    flow: &CompiledFlow,
+    state: &mut RunState,
+    after: &str,
+    payload: Value,
+    options: &RunOptions,
+) -> Option<RunResult> {
+    let node = flow.nodes.iter().find(|n| n.id == after)?;
+    let seeds = node
+        .outputs
+        .iter()
+        .filter(|(port, _)| *port != "error")
+        .flat_map(|(_, targets)| targets.iter())
+        .map(|(t, port)| (*t, port.clone(), payload.clone()))
+        .collect();
+    Some(run_seeded(flow, state, seeds, options).await)
+}
+
+/// Runs a flow whose nodes `seeds` name get a value on an input port.
+async fn run_seeded(
+    flow: &CompiledFlow,
+    state: &mut RunState,
+    seeds: Vec<(usize, String, Value)>,
+    options: &RunOptions,
+) -> RunResult {
     let started_at = state.now();
     let started = Instant::now();
     let deadline = started + options.budget;
@@ -136,8 +172,10 @@ pub async fn run_flow(
     let mut errors = Vec::new();
     let mut trace = Vec::new();
     let mut inbox: Vec<Vec<(String, Value)>> = vec![Vec::new(); flow.nodes.len()];
-    for &s in &flow.starts {
-        inbox[s].push(("payload".into(), initial.clone()));
+    for (node, port, value) in seeds {
+        if let Some(slot) = inbox.get_mut(node) {
+            slot.push((port, value));
+        }
     }
     'nodes: for &idx in &flow.order {
         let inputs = std::mem::take(&mut inbox[idx]);

@@ -20,6 +20,8 @@ mod pipeline;
 mod postgres;
 mod private_api;
 mod queue_model;
+mod scheduled;
+mod segments;
 mod store_model;
 mod support;
 mod tms;

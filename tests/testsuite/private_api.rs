@@ -230,6 +230,7 @@ async fn openapi_lists_every_route() {
         "get /dlq/{id}",
         "delete /dlq/{id}",
         "post /dlq/{id}/replay",
+        "post /segments/refresh",
     ]
     .into_iter()
     .map(String::from)

@@ -323,7 +323,9 @@ pub async fn in_process(opts: InProcOptions) -> InProc {
                 })),
             },
         )
-        .with_processor(workflows),
+        .with_processor(std::sync::Arc::new(
+            tracardictl::workflow::segmentation::Segmenter::new(workflows),
+        )),
     );
     let locks = tracker.profile_locks();
     let router = collector::router(

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod identity;
 pub mod ops;
 pub mod queue;
+pub mod segments;
 
 use super::http::{self, ApiError, ErrorCode};
 use super::metrics::Metrics;
@@ -212,6 +213,7 @@ fn routes() -> Routes {
     let r = config_kinds::routes(r);
     let r = flows::routes(r);
     let r = queue::routes(r);
+    let r = segments::routes(r);
     let r = identity::routes(r);
     data::routes(r)
 }

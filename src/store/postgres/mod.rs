@@ -1432,6 +1432,16 @@ impl Store for PostgresStore {
     }
 
     async fn enqueue(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<Vec<u64>> {
+        self.enqueue_at(items, now, now).await
+    }
+
+    async fn enqueue_at(
+        &self,
+        items: &[NewItem],
+        not_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u64>> {
+        let not_before = not_before.max(now);
         if items.is_empty() {
             return Ok(Vec::new());
         }
@@ -1441,7 +1451,7 @@ impl Store for PostgresStore {
             let stmt = tx
                 .prepare(
                     "INSERT INTO work_queue (tenant, context, topic, key, payload, enqueued_at, available_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING seq",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
                 )
                 .await
                 .map_err(pg_err)?;
@@ -1457,6 +1467,7 @@ impl Store for PostgresStore {
                             &item.key,
                             &Json(&item.payload),
                             &now,
+                            &not_before,
                         ],
                     )
                     .await

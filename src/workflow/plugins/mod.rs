@@ -17,6 +17,7 @@ pub mod http;
 pub mod math;
 pub mod profile;
 pub mod response;
+pub mod schedule;
 pub mod segments;
 pub mod strings;
 pub mod time;
@@ -139,6 +140,9 @@ pub struct RunState {
     /// When the run must be over.
     pub deadline: Option<Instant>,
     pub services: Services,
+    /// Work the run scheduled for later (`schedule event`, `pause and resume`); the
+    /// engine enqueues it as delayed queue items after the run.
+    pub scheduled: Vec<schedule::Scheduled>,
 }
 
 impl RunState {
@@ -157,6 +161,7 @@ impl RunState {
             new_session: false,
             deadline: None,
             services: Services::default(),
+            scheduled: Vec::new(),
         }
     }
 
@@ -293,6 +298,7 @@ pub fn registry() -> &'static [PluginSpec] {
             profile::PLUGINS,
             segments::PLUGINS,
             response::PLUGINS,
+            schedule::PLUGINS,
             http::PLUGINS,
             time::PLUGINS,
             strings::PLUGINS,
