@@ -149,6 +149,7 @@ pub struct Tracker {
     settings: TrackerSettings,
     profile_locks: Arc<KeyedLocks>,
     identification: ConfigCache,
+    sources: SourceCache,
     processor: Option<std::sync::Arc<dyn EventProcessor>>,
     /// Enqueue workflow jobs for asynchronous sources (a worker runs them).
     enqueue_async: bool,
@@ -193,6 +194,47 @@ impl ConfigCache {
     }
 }
 
+/// Event sources read on earlier requests, valid while the store's configuration
+/// generation stays the same (stores without one are read every time).
+#[derive(Default)]
+struct SourceCache {
+    entries: std::sync::RwLock<(u64, std::collections::HashMap<String, EventSource>)>,
+}
+
+/// More distinct sources than this empties the cache instead of growing it.
+const SOURCE_CACHE_MAX: usize = 4096;
+
+impl SourceCache {
+    async fn get(
+        &self,
+        store: &SharedStore,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<EventSource>, StoreError> {
+        let Some(generation) = store.config_generation() else {
+            return store::event_source(store.as_ref(), scope, id).await;
+        };
+        if let Ok(guard) = self.entries.read() {
+            if guard.0 == generation {
+                if let Some(source) = guard.1.get(id) {
+                    return Ok(Some(source.clone()));
+                }
+            }
+        }
+        // Read after taking the generation: a change meanwhile makes the entry stale at
+        // once rather than keeping an old document under the new number.
+        let source = store::event_source(store.as_ref(), scope, id).await?;
+        if let (Some(found), Ok(mut guard)) = (&source, self.entries.write()) {
+            if guard.0 != generation || guard.1.len() >= SOURCE_CACHE_MAX {
+                guard.0 = generation;
+                guard.1.clear();
+            }
+            guard.1.insert(id.to_string(), found.clone());
+        }
+        Ok(source)
+    }
+}
+
 /// The configuration kind of identification points.
 pub const IDENTIFICATION_POINT: &str = "identification-point";
 
@@ -213,6 +255,7 @@ impl Tracker {
             settings,
             profile_locks: Arc::new(KeyedLocks::new(1024)),
             identification: ConfigCache::new(IDENTIFICATION_POINT),
+            sources: SourceCache::default(),
             processor: None,
             enqueue_async: false,
             stats: TrackingStats::default(),
@@ -272,7 +315,9 @@ impl Tracker {
                 "Invalid event source `{source_id}`"
             )));
         }
-        let source = store::event_source(self.store.as_ref(), &self.settings.scope, source_id)
+        let source = self
+            .sources
+            .get(&self.store, &self.settings.scope, source_id)
             .await?
             .ok_or_else(|| {
                 TrackingError::Unauthorized(format!("Invalid event source `{source_id}`"))
@@ -462,8 +507,8 @@ impl Tracker {
             Some(idn) => {
                 let mut found = None;
                 for id in &idn.lookup {
-                    if let Some(p) = self.store.profile(scope, id).await? {
-                        found = Some(p.id);
+                    if let Some(p) = self.store.profile_id(scope, id).await? {
+                        found = Some(p);
                         break;
                     }
                 }
@@ -477,7 +522,7 @@ impl Tracker {
                     (None, None) => req.payload.profile_id().map(str::to_string),
                 };
                 let candidate = match &claimed {
-                    Some(id) => self.store.profile(scope, id).await?.map(|p| p.id),
+                    Some(id) => self.store.profile_id(scope, id).await?,
                     None => None,
                 };
                 (claimed, candidate)
@@ -786,8 +831,8 @@ impl Tracker {
                     let Some(key) = policy.key_for(to, &value) else {
                         continue;
                     };
-                    if let Some(p) = self.store.profile(&self.settings.scope, &key).await? {
-                        return Ok(Some(p.id));
+                    if let Some(p) = self.store.profile_id(&self.settings.scope, &key).await? {
+                        return Ok(Some(p));
                     }
                 }
             }
@@ -807,8 +852,8 @@ impl Tracker {
                 continue;
             }
             if !idn.claim_ids {
-                let held = self.store.profile(&self.settings.scope, id).await?;
-                if held.is_some_and(|other| other.id != profile.id) {
+                let held = self.store.profile_id(&self.settings.scope, id).await?;
+                if held.is_some_and(|other| other != profile.id) {
                     continue;
                 }
             }

@@ -13,7 +13,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use wal::{Op, Wal};
 
@@ -67,7 +67,10 @@ impl Kind {
 pub struct SledStore {
     db: sled::Db,
     path: PathBuf,
-    trees: RwLock<HashMap<(Scope, String), sled::Tree>>,
+    /// Open trees by scope, then name: looked up without building a key.
+    trees: RwLock<HashMap<Scope, HashMap<String, sled::Tree>>>,
+    /// Bumped by every configuration write (see `Store::config_generation`).
+    config_gen: AtomicU64,
     /// None only while the log of an earlier run is being replayed.
     wal: Option<Arc<Wal>>,
     checkpointing: Arc<AtomicBool>,
@@ -86,6 +89,26 @@ fn decode<T: DeserializeOwned>(kind: &'static str, id: &[u8], bytes: &[u8]) -> R
         id: String::from_utf8_lossy(id).into_owned(),
         reason: e.to_string(),
     })
+}
+
+/// The part of a stored profile its index entries derive from: an overwrite decodes
+/// only this from the old value.
+#[derive(serde::Deserialize)]
+struct OldProfile {
+    #[serde(default)]
+    ids: Vec<String>,
+}
+
+/// The same for a session.
+#[derive(serde::Deserialize)]
+struct OldSession {
+    #[serde(default)]
+    profile: Option<IdOnly>,
+}
+
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: String,
 }
 
 fn encode<T: Serialize>(kind: &'static str, id: &str, value: &T) -> Result<Vec<u8>> {
@@ -210,6 +233,7 @@ impl SledStore {
             db,
             path: path.to_path_buf(),
             trees: RwLock::new(HashMap::new()),
+            config_gen: AtomicU64::new(0),
             locks: KeyLocks::new(),
             wal: None,
             checkpointing: Arc::new(AtomicBool::new(false)),
@@ -384,9 +408,8 @@ impl SledStore {
     }
 
     fn tree_named(&self, scope: &Scope, name: &str) -> Result<sled::Tree> {
-        let key = (scope.clone(), name.to_string());
         if let Ok(trees) = self.trees.read() {
-            if let Some(t) = trees.get(&key) {
+            if let Some(t) = trees.get(scope).and_then(|m| m.get(name)) {
                 return Ok(t.clone());
             }
         }
@@ -398,7 +421,10 @@ impl SledStore {
             ))
             .map_err(io)?;
         if let Ok(mut trees) = self.trees.write() {
-            trees.insert(key, tree.clone());
+            trees
+                .entry(scope.clone())
+                .or_default()
+                .insert(name.to_string(), tree.clone());
         }
         Ok(tree)
     }
@@ -513,6 +539,10 @@ impl Store for SledStore {
             Some(v) => Ok(Some(decode("profile", canonical.as_bytes(), &v)?)),
             None => Ok(None),
         }
+    }
+
+    async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
+        self.canonical_profile_id(scope, id)
     }
 
     async fn list_profiles(
@@ -639,6 +669,11 @@ impl Store for SledStore {
         let index = self.tree(scope, Kind::EventsByTime)?;
         let events = self.tree(scope, Kind::Events)?;
         blocking(index_page(index, events, Vec::new(), start, end, limit)).await
+    }
+
+    fn config_generation(&self) -> Option<u64> {
+        // sled allows one process per database: every change goes through this store.
+        Some(self.config_gen.load(Ordering::SeqCst))
     }
 
     async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>> {
@@ -1166,7 +1201,7 @@ impl SledStore {
             .insert(profile.id.as_bytes(), bytes.as_slice())
             .map_err(io)?;
         if let Some(old) = old {
-            let old: Profile = decode("profile", profile.id.as_bytes(), &old)?;
+            let old: OldProfile = decode("profile", profile.id.as_bytes(), &old)?;
             for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
                 if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
                     ids.remove(stale.as_bytes()).map_err(io)?;
@@ -1207,20 +1242,25 @@ impl SledStore {
     fn raw_put_session(&self, scope: &Scope, session: &Session) -> Result<Vec<u8>> {
         let bytes = encode("session", &session.id, session)?;
         let index = self.tree(scope, Kind::SessionsByProfile)?;
+        let mut indexed = false;
         if let Some(old) = self
             .tree(scope, Kind::Sessions)?
             .insert(session.id.as_bytes(), bytes.as_slice())
             .map_err(io)?
         {
-            let old: Session = decode("session", session.id.as_bytes(), &old)?;
-            if let Some(pid) = old
-                .profile_id()
-                .filter(|p| Some(*p) != session.profile_id())
-            {
-                index.remove(pair_key(pid, &old.id)).map_err(io)?;
+            let old: OldSession = decode("session", session.id.as_bytes(), &old)?;
+            match old.profile.as_ref().map(|p| p.id.as_str()) {
+                // The entry is there already: an update of a session keeps its profile.
+                // Not while replaying the log: a crash may have kept the session
+                // without its index entry.
+                Some(pid) if Some(pid) == session.profile_id() => indexed = self.wal.is_some(),
+                Some(pid) => {
+                    index.remove(pair_key(pid, &session.id)).map_err(io)?;
+                }
+                None => {}
             }
         }
-        if let Some(pid) = session.profile_id() {
+        if let Some(pid) = session.profile_id().filter(|_| !indexed) {
             index.insert(pair_key(pid, &session.id), &[]).map_err(io)?;
         }
         Ok(bytes)
@@ -1288,15 +1328,18 @@ impl SledStore {
         self.config_tree(scope, kind)?
             .insert(id.as_bytes(), bytes)
             .map_err(io)?;
+        self.config_gen.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
     fn raw_delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool> {
-        Ok(self
+        let existed = self
             .config_tree(scope, kind)?
             .remove(id.as_bytes())
             .map_err(io)?
-            .is_some())
+            .is_some();
+        self.config_gen.fetch_add(1, Ordering::SeqCst);
+        Ok(existed)
     }
 
     fn raw_put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
