@@ -200,6 +200,9 @@ impl Summary {
     }
 }
 
+/// Lines imported between two `durable()` calls.
+const SYNC_EVERY_LINES: u64 = 5000;
+
 pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
     let config = cli.load_config(Default::default())?;
     let uri = args.store.clone().unwrap_or_else(|| config.store_uri());
@@ -277,6 +280,11 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
             if events.len() >= 500 {
                 store.put_events(&scope, &events).await?;
                 events.clear();
+            }
+            // Many lines per sync: bounds what the store holds unsynced (its log) and
+            // lets it checkpoint, at one sync per batch instead of per line.
+            if n % SYNC_EVERY_LINES == 0 && !args.dry_run {
+                store.durable().await?;
             }
         }
         if !events.is_empty() {
