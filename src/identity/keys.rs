@@ -231,6 +231,25 @@ mod tests {
     }
 
     #[test]
+    fn every_key_field_is_read_from_its_path() {
+        let p = policy();
+        for (field, prefix) in MERGE_KEY_FIELDS {
+            let mut doc = serde_json::to_value(Profile::new("p1".into(), chrono::Utc::now()))
+                .unwrap();
+            let mut cur = &mut doc;
+            for part in field.split('.') {
+                cur = &mut cur[part];
+            }
+            *cur = Value::String("someone@example.org".into());
+            let prof: Profile = serde_json::from_value(doc).unwrap();
+            let keys = p.keys_of(&prof);
+            assert_eq!(keys.len(), 1, "{field}");
+            assert_eq!(keys[0].0, *field);
+            assert!(keys[0].1.starts_with(prefix), "{field}");
+        }
+    }
+
+    #[test]
     fn blocked_values_make_no_key() {
         let p = policy();
         for v in [
