@@ -234,8 +234,8 @@ mod tests {
     fn every_key_field_is_read_from_its_path() {
         let p = policy();
         for (field, prefix) in MERGE_KEY_FIELDS {
-            let mut doc = serde_json::to_value(Profile::new("p1".into(), chrono::Utc::now()))
-                .unwrap();
+            let mut doc =
+                serde_json::to_value(Profile::new("p1".into(), chrono::Utc::now())).unwrap();
             let mut cur = &mut doc;
             for part in field.split('.') {
                 cur = &mut cur[part];

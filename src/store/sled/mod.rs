@@ -83,12 +83,36 @@ fn io(e: sled::Error) -> StoreError {
     StoreError::Io(e.to_string())
 }
 
+/// First byte of a compressed value: LZ4 (block, size-prepended) of the JSON. JSON
+/// never starts with it, so values written before compression still read as they are.
+const COMPRESSED: u8 = 0x01;
+
+/// Values shorter than this are stored as plain JSON: compressing them gains little.
+const COMPRESS_FROM: usize = 256;
+
 fn decode<T: DeserializeOwned>(kind: &'static str, id: &[u8], bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+    let corrupt = |reason: String| StoreError::Corrupt {
         kind,
         id: String::from_utf8_lossy(id).into_owned(),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    match bytes.split_first() {
+        Some((&COMPRESSED, packed)) => {
+            // LZ4 expands at most 255-fold: a larger size is damage, not a reason to
+            // allocate it.
+            let size = packed
+                .get(..4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                .ok_or_else(|| corrupt("compressed value without its size".into()))?;
+            if size > packed.len().saturating_mul(255) {
+                return Err(corrupt(format!("compressed value claims {size} bytes")));
+            }
+            let json = lz4_flex::decompress_size_prepended(packed)
+                .map_err(|e| corrupt(format!("cannot decompress: {e}")))?;
+            serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))
+        }
+        _ => serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string())),
+    }
 }
 
 /// The part of a stored profile its index entries derive from: an overwrite decodes
@@ -111,12 +135,29 @@ struct IdOnly {
     id: String,
 }
 
+/// JSON, LZ4-compressed unless short: smaller values make smaller sled nodes, which sled
+/// copies and rewrites on every update, and fewer bytes on disk.
 fn encode<T: Serialize>(kind: &'static str, id: &str, value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Encode {
+    let json = serde_json::to_vec(value).map_err(|e| StoreError::Encode {
         kind,
         id: id.to_string(),
         reason: e.to_string(),
-    })
+    })?;
+    if json.len() < COMPRESS_FROM {
+        return Ok(json);
+    }
+    // COMPRESSED | u32 little-endian length | LZ4 block (lz4_flex's size-prepended form).
+    let mut out = vec![0u8; 5 + lz4_flex::block::get_maximum_output_size(json.len())];
+    out[0] = COMPRESSED;
+    out[1..5].copy_from_slice(&(json.len() as u32).to_le_bytes());
+    let n =
+        lz4_flex::block::compress_into(&json, &mut out[5..]).map_err(|e| StoreError::Encode {
+            kind,
+            id: id.to_string(),
+            reason: e.to_string(),
+        })?;
+    out.truncate(5 + n);
+    Ok(out)
 }
 
 /// Time as a big-endian key that sorts chronologically (sign bit flipped).
@@ -1391,6 +1432,39 @@ fn parse_tree_name(name: &[u8]) -> Option<(Scope, String)> {
     let context: Context = parts.next()?.parse().ok()?;
     let kind = parts.next()?;
     Some((Scope::new(tenant, context), kind.to_string()))
+}
+
+#[cfg(test)]
+mod encoding {
+    use super::*;
+
+    #[test]
+    fn long_values_are_compressed_and_plain_json_still_reads() {
+        let mut p = Profile::new("p1".into(), Utc::now());
+        p.traits
+            .insert("note".into(), Value::String("x".repeat(2000)));
+        let bytes = encode("profile", "p1", &p).unwrap();
+        assert_eq!(bytes[0], COMPRESSED);
+        assert!(bytes.len() < serde_json::to_vec(&p).unwrap().len() / 2);
+        let back: Profile = decode("profile", b"p1", &bytes).unwrap();
+        assert_eq!(back, p);
+        // Written before compression (or short): plain JSON.
+        let plain = serde_json::to_vec(&p).unwrap();
+        let back: Profile = decode("profile", b"p1", &plain).unwrap();
+        assert_eq!(back, p);
+        let short = encode("configuration", "c", &serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(short, br#"{"a":1}"#);
+        // A damaged compressed value is reported, never a panic.
+        let mut torn = bytes.clone();
+        torn.truncate(bytes.len() / 2);
+        assert!(matches!(
+            decode::<Profile>("profile", b"p1", &torn),
+            Err(StoreError::Corrupt { .. })
+        ));
+        let mut lying = bytes.clone();
+        lying[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode::<Profile>("profile", b"p1", &lying).is_err());
+    }
 }
 
 #[cfg(test)]
