@@ -43,8 +43,8 @@ log "building release (tracardictl, examples/apm_store)"
 [[ ${BENCH_NO_BUILD:-0} == 1 ]] || (cd "$ROOT" && timeout 1800 cargo build --release --quiet --bin tracardictl --example apm_store) ||
     die "release build failed"
 TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
-BIN=$TARGET_DIR/release/tracardictl
-GEN=$TARGET_DIR/release/examples/apm_store
+BIN=${BENCH_BIN:-$TARGET_DIR/release/tracardictl}
+GEN=${BENCH_GEN_BIN:-$TARGET_DIR/release/examples/apm_store}
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log "generating $PROFILES profiles, $PAIRS duplicate pairs, $EVENTS events per duplicate"

@@ -38,7 +38,7 @@ log "building release (tracardictl)"
 [[ ${BENCH_NO_BUILD:-0} == 1 ]] || (cd "$ROOT" && timeout 1800 cargo build --release --quiet --bin tracardictl) ||
     die "release build failed"
 TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
-BIN=$TARGET_DIR/release/tracardictl
+BIN=${BENCH_BIN:-$TARGET_DIR/release/tracardictl}
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log "initialising a store (a short serve prints its default event source)"

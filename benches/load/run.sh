@@ -167,8 +167,8 @@ log "building release (tracardictl, examples/baseline_server)"
 [[ ${BENCH_NO_BUILD:-0} == 1 ]] || (cd "$ROOT" && timeout 1200 cargo build --release --quiet --bin tracardictl --example baseline_server) ||
     die "release build failed"
 TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
-BIN=$TARGET_DIR/release/tracardictl
-BASE_BIN=$TARGET_DIR/release/examples/baseline_server
+BIN=${BENCH_BIN:-$TARGET_DIR/release/tracardictl}
+BASE_BIN=${BENCH_BASE_BIN:-$TARGET_DIR/release/examples/baseline_server}
 
 log "starting tracardictl on a temp data dir"
 start_daemon main
