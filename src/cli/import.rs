@@ -200,6 +200,9 @@ impl Summary {
     }
 }
 
+/// Lines imported between two `durable()` calls.
+const SYNC_EVERY_LINES: u64 = 5000;
+
 pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
     let config = cli.load_config(Default::default())?;
     let uri = args.store.clone().unwrap_or_else(|| config.store_uri());
@@ -232,7 +235,9 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
             rejected: 0,
             rejects,
         };
-        let tracker = match (&args.source, args.kind) {
+        // One tracker per lane: each lane's counters are its own; the store's locks
+        // still serialise two lanes meeting on one profile.
+        let trackers: Vec<Tracker> = match (&args.source, args.kind) {
             (Some(_), ImportKind::Events) => {
                 let v = store.schema_version().await?;
                 if v.is_some_and(|v| v != crate::store::SCHEMA_VERSION) {
@@ -240,24 +245,40 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
                 }
                 let salt = daemon::resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
                 let identity = daemon::identity_settings(&config, salt);
-                let mut t = Tracker::new(
-                    store.clone(),
-                    TrackerSettings {
-                        scope: scope.clone(),
-                        track_debug: false,
-                        refuse_bots: false,
-                        identity: Some(Arc::new(identity.policy.clone())),
-                    },
-                );
-                if !args.no_workflows {
-                    t = t.with_processor(Arc::new(crate::workflow::engine::WorkflowEngine::new(
-                        store.clone(),
-                        crate::workflow::engine::EngineOptions::default(),
-                    )));
-                }
-                Some(t)
+                let policy = Arc::new(identity.policy.clone());
+                (0..lanes())
+                    .map(|_| {
+                        let mut t = Tracker::new(
+                            store.clone(),
+                            TrackerSettings {
+                                scope: scope.clone(),
+                                track_debug: false,
+                                refuse_bots: false,
+                                identity: Some(policy.clone()),
+                            },
+                        );
+                        if !args.no_workflows {
+                            t = t.with_processor(Arc::new(crate::workflow::engine::WorkflowEngine::new(
+                                store.clone(),
+                                crate::workflow::engine::EngineOptions::default(),
+                            )));
+                        }
+                        t
+                    })
+                    .collect()
             }
-            _ => None,
+            _ => vec![],
+        };
+        let mut trackers = trackers.into_iter().map(Arc::new);
+        let tracker = trackers.next();
+        // Replaying events: lines go to lanes that run concurrently, all lines of one
+        // session (else profile) to the same lane, in file order.
+        let mut lanes: Vec<Lane> = match &tracker {
+            Some(first) if !args.dry_run => std::iter::once(first.clone())
+                .chain(trackers)
+                .map(Lane::start)
+                .collect(),
+            _ => vec![],
         };
         let b = bar(size, "bytes");
         let reader = BufReader::new(file);
@@ -269,7 +290,21 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
             if line.trim().is_empty() {
                 continue;
             }
-            let outcome = import_line(&store, &scope, args, tracker.as_ref(), &line, &mut events).await;
+            if !lanes.is_empty() {
+                match payload_of(args.source.as_deref().unwrap_or_default(), &line) {
+                    Ok(payload) => {
+                        let key = payload.session_id().or(payload.profile_id()).unwrap_or(&line);
+                        let lane = &lanes[lane_of(key, lanes.len())];
+                        lane.send(n, line, payload).await?;
+                    }
+                    Err(reason) => summary.reject(n, &reason, &line)?,
+                }
+                if n % SYNC_EVERY_LINES == 0 {
+                    store.durable().await?;
+                }
+                continue;
+            }
+            let outcome = import_line(&store, &scope, args, tracker.as_deref(), &line, &mut events).await;
             match outcome {
                 Ok(()) => summary.accepted += 1,
                 Err(reason) => summary.reject(n, &reason, &line)?,
@@ -278,9 +313,24 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
                 store.put_events(&scope, &events).await?;
                 events.clear();
             }
+            // Many lines per sync: bounds what the store holds unsynced (its log) and
+            // lets it checkpoint, at one sync per batch instead of per line.
+            if n % SYNC_EVERY_LINES == 0 && !args.dry_run {
+                store.durable().await?;
+            }
         }
         if !events.is_empty() {
             store.put_events(&scope, &events).await?;
+        }
+        let mut rejected = Vec::new();
+        for lane in lanes.drain(..) {
+            let (accepted, mut rejects) = lane.finish().await?;
+            summary.accepted += accepted;
+            rejected.append(&mut rejects);
+        }
+        rejected.sort_by_key(|r| r.0);
+        for (n, reason, line) in rejected {
+            summary.reject(n, &reason, &line)?;
         }
         store.durable().await?;
         b.finish_and_clear();
@@ -299,6 +349,83 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         );
         anyhow::Ok(())
     })?;
+    Ok(())
+}
+
+/// How many lanes replay events at once.
+fn lanes() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() * 2)
+        .unwrap_or(2)
+        .clamp(2, 8)
+}
+
+fn lane_of(key: &str, lanes: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    (h.finish() % lanes as u64) as usize
+}
+
+/// A rejected line: number, reason, text.
+type Rejected = (u64, String, String);
+
+/// One task replaying its share of the lines through its own tracker, in order.
+struct Lane {
+    tx: tokio::sync::mpsc::Sender<(u64, String, TrackerPayload)>,
+    task: tokio::task::JoinHandle<(u64, Vec<Rejected>)>,
+}
+
+impl Lane {
+    fn start(tracker: Arc<Tracker>) -> Lane {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, String, TrackerPayload)>(256);
+        let task = tokio::spawn(async move {
+            let mut accepted = 0u64;
+            let mut rejects = Vec::new();
+            while let Some((n, line, payload)) = rx.recv().await {
+                match replay(&tracker, payload).await {
+                    Ok(()) => accepted += 1,
+                    Err(reason) => rejects.push((n, reason, line)),
+                }
+            }
+            (accepted, rejects)
+        });
+        Lane { tx, task }
+    }
+
+    async fn send(&self, n: u64, line: String, payload: TrackerPayload) -> anyhow::Result<()> {
+        self.tx
+            .send((n, line, payload))
+            .await
+            .map_err(|_| anyhow::anyhow!("an import lane stopped at line {n}"))
+    }
+
+    async fn finish(self) -> anyhow::Result<(u64, Vec<Rejected>)> {
+        drop(self.tx);
+        Ok(self.task.await?)
+    }
+}
+
+/// One event line through the pipeline (the tracker is used by one task at a time, so
+/// its counter tells whether the line stored anything).
+async fn replay(t: &Tracker, payload: TrackerPayload) -> Result<(), String> {
+    let before = t.stats.events_stored.load(Ordering::Relaxed);
+    let resp = t
+        .track_pending(
+            TrackRequest {
+                payload,
+                profile_less: false,
+                meta: RequestMeta::default(),
+                allowed_types: SOURCE_TYPES,
+                adopt_profile_id: true,
+            },
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if t.stats.events_stored.load(Ordering::Relaxed) == before {
+        return Err(format!("no event stored: {}", resp.errors.join("; ")));
+    }
     Ok(())
 }
 
@@ -363,23 +490,7 @@ async fn import_line(
                 if args.dry_run {
                     return Ok(());
                 }
-                let before = t.stats.events_stored.load(Ordering::Relaxed);
-                let resp = t
-                    .track_pending(
-                        TrackRequest {
-                            payload,
-                            profile_less: false,
-                            meta: RequestMeta::default(),
-                            allowed_types: SOURCE_TYPES,
-                            adopt_profile_id: true,
-                        },
-                        None,
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if t.stats.events_stored.load(Ordering::Relaxed) == before {
-                    return Err(format!("no event stored: {}", resp.errors.join("; ")));
-                }
+                replay(t, payload).await?;
             }
             _ => {
                 let e: Event = parse(line)?;

@@ -160,8 +160,9 @@ impl Apm {
             detail: keys.first().cloned().unwrap_or_default(),
             keys,
         };
+        // The pass makes its merges durable together, at its end.
         match self
-            .merge_group(scope, &group, trigger, None, false)
+            .merge_group_pending(scope, &group, trigger, None, false)
             .await?
         {
             MergeOutcome::Merged { record, .. } => {
@@ -205,6 +206,8 @@ impl Apm {
                     self.merge_from(scope, &p.id, &mut stats).await?;
                 }
             }
+            // One sync per page for its merges; it also bounds the log held in memory.
+            self.store.durable().await?;
             progress(stats.examined);
             match page.next {
                 Some(n) => cursor = Some(n),
@@ -215,8 +218,28 @@ impl Apm {
         Ok(stats)
     }
 
-    /// Merges the named profiles (ids or aliases) under their locks.
+    /// Merges the named profiles (ids or aliases) under their locks; returns once the
+    /// merge is on disk.
     pub async fn merge_group(
+        &self,
+        scope: &Scope,
+        ids: &[String],
+        trigger: MergeTrigger,
+        survivor: Option<&str>,
+        dry_run: bool,
+    ) -> Result<MergeOutcome, ApmError> {
+        let outcome = self
+            .merge_group_pending(scope, ids, trigger, survivor, dry_run)
+            .await?;
+        if !dry_run {
+            self.store.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// [`Apm::merge_group`] without waiting for the disk: a pass syncs once for all
+    /// its merges instead of once per merge.
+    async fn merge_group_pending(
         &self,
         scope: &Scope,
         ids: &[String],
@@ -326,7 +349,6 @@ impl Apm {
         }
         self.store.unmark_for_merge(scope, &result.id).await?;
         self.store.put_merge_record(scope, &record).await?;
-        self.store.durable().await?;
         tracing::info!(scope = %scope, survivor = %result.id, merged = ?merged.merged_ids, merge = %record.id, "profiles merged");
         Ok(MergeOutcome::Merged {
             record: Box::new(record),

@@ -75,6 +75,26 @@ pub fn hashed_id(prefix: &str, salt: &str, value: &str) -> String {
     )
 }
 
+/// The value of one of [`MERGE_KEY_FIELDS`] in a profile, read from the typed fields
+/// (no serialisation: this runs on every profile write).
+fn key_field_value<'a>(profile: &'a Profile, field: &str) -> Option<&'a str> {
+    let contact = &profile.data.contact;
+    let identifier = &profile.data.identifier;
+    let v = match field {
+        "data.contact.email.main" => &contact.email.main,
+        "data.contact.email.business" => &contact.email.business,
+        "data.contact.email.private" => &contact.email.private,
+        "data.contact.phone.main" => &contact.phone.main,
+        "data.contact.phone.business" => &contact.phone.business,
+        "data.contact.phone.mobile" => &contact.phone.mobile,
+        "data.contact.phone.whatsapp" => &contact.phone.whatsapp,
+        "data.identifier.id" => &identifier.id,
+        "data.identifier.pk" => &identifier.pk,
+        _ => return None,
+    };
+    v.as_deref()
+}
+
 /// Settings that decide which values become keys.
 #[derive(Debug, Clone)]
 pub struct KeyPolicy {
@@ -91,21 +111,11 @@ impl KeyPolicy {
 
     /// The merge keys a profile's fields give now, by field.
     pub fn keys_of(&self, profile: &Profile) -> Vec<(&'static str, String)> {
-        let data = serde_json::to_value(&profile.data).unwrap_or(Value::Null);
         MERGE_KEY_FIELDS
             .iter()
             .filter_map(|(field, _)| {
-                let rest = field.strip_prefix("data.")?;
-                let mut cur = &data;
-                for part in rest.split('.') {
-                    cur = cur.get(part)?;
-                }
-                let text = match cur {
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_string(),
-                    _ => return None,
-                };
-                self.key_for(field, &text).map(|k| (*field, k))
+                let text = key_field_value(profile, field)?;
+                self.key_for(field, text).map(|k| (*field, k))
             })
             .collect()
     }
@@ -218,6 +228,25 @@ mod tests {
         // md5("salt-ada@example.com"), formatted as a UUID.
         let digest = format!("{:x}", md5::compute("salt-ada@example.com"));
         assert_eq!(a.replace('-', "")[3..], digest[..]);
+    }
+
+    #[test]
+    fn every_key_field_is_read_from_its_path() {
+        let p = policy();
+        for (field, prefix) in MERGE_KEY_FIELDS {
+            let mut doc =
+                serde_json::to_value(Profile::new("p1".into(), chrono::Utc::now())).unwrap();
+            let mut cur = &mut doc;
+            for part in field.split('.') {
+                cur = &mut cur[part];
+            }
+            *cur = Value::String("someone@example.org".into());
+            let prof: Profile = serde_json::from_value(doc).unwrap();
+            let keys = p.keys_of(&prof);
+            assert_eq!(keys.len(), 1, "{field}");
+            assert_eq!(keys[0].0, *field);
+            assert!(keys[0].1.starts_with(prefix), "{field}");
+        }
     }
 
     #[test]

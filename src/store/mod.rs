@@ -87,6 +87,11 @@ pub mod kinds {
 pub trait Store: Send + Sync + 'static {
     /// A profile by its id or by any entry of its `ids` (merge keys, merged-away ids).
     async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>>;
+    /// The id of the profile [`Store::profile`] would return, without reading the
+    /// profile where the backend can (the collector only needs to know which one).
+    async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
+        Ok(self.profile(scope, id).await?.map(|p| p.id))
+    }
     /// Inserts or replaces a profile and indexes every entry of its `ids`.
     async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()>;
     /// Deletes a profile and its id index entries; true when it existed.
@@ -140,6 +145,12 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Page<Event>>;
 
+    /// A number that changes whenever any configuration document changes, when the
+    /// backend can tell (only this process writes it); None: no such number, so
+    /// configuration read from the store must not be cached on it.
+    fn config_generation(&self) -> Option<u64> {
+        None
+    }
     /// A configuration document of a kind (`event-source`, `rule`, …) by id.
     async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>>;
     async fn put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()>;

@@ -158,6 +158,7 @@ pub struct Tracker {
     stages: StageCache,
     /// Destinations of the collector's scope (deliveries are enqueued with the events).
     destinations: ConfigCache,
+    sources: SourceCache,
     processor: Option<std::sync::Arc<dyn EventProcessor>>,
     /// Enqueue workflow jobs for asynchronous sources (a worker runs them).
     enqueue_async: bool,
@@ -265,6 +266,47 @@ impl StageCache {
     }
 }
 
+/// Event sources read on earlier requests, valid while the store's configuration
+/// generation stays the same (stores without one are read every time).
+#[derive(Default)]
+struct SourceCache {
+    entries: std::sync::RwLock<(u64, std::collections::HashMap<String, EventSource>)>,
+}
+
+/// More distinct sources than this empties the cache instead of growing it.
+const SOURCE_CACHE_MAX: usize = 4096;
+
+impl SourceCache {
+    async fn get(
+        &self,
+        store: &SharedStore,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<EventSource>, StoreError> {
+        let Some(generation) = store.config_generation() else {
+            return store::event_source(store.as_ref(), scope, id).await;
+        };
+        if let Ok(guard) = self.entries.read() {
+            if guard.0 == generation {
+                if let Some(source) = guard.1.get(id) {
+                    return Ok(Some(source.clone()));
+                }
+            }
+        }
+        // Read after taking the generation: a change meanwhile makes the entry stale at
+        // once rather than keeping an old document under the new number.
+        let source = store::event_source(store.as_ref(), scope, id).await?;
+        if let (Some(found), Ok(mut guard)) = (&source, self.entries.write()) {
+            if guard.0 != generation || guard.1.len() >= SOURCE_CACHE_MAX {
+                guard.0 = generation;
+                guard.1.clear();
+            }
+            guard.1.insert(id.to_string(), found.clone());
+        }
+        Ok(source)
+    }
+}
+
 /// The configuration kind of identification points.
 pub const IDENTIFICATION_POINT: &str = "identification-point";
 
@@ -287,6 +329,7 @@ impl Tracker {
             identification: ConfigCache::new(IDENTIFICATION_POINT),
             stages: StageCache::new(),
             destinations: ConfigCache::new(crate::daemon::destinations::DESTINATION_KIND),
+            sources: SourceCache::default(),
             processor: None,
             enqueue_async: false,
             stats: TrackingStats::default(),
@@ -358,7 +401,9 @@ impl Tracker {
                 "Invalid event source `{source_id}`"
             )));
         }
-        let source = store::event_source(self.store.as_ref(), &self.settings.scope, source_id)
+        let source = self
+            .sources
+            .get(&self.store, &self.settings.scope, source_id)
             .await?
             .ok_or_else(|| {
                 TrackingError::Unauthorized(format!("Invalid event source `{source_id}`"))
@@ -556,8 +601,8 @@ impl Tracker {
             Some(idn) => {
                 let mut found = None;
                 for id in &idn.lookup {
-                    if let Some(p) = self.store.profile(scope, id).await? {
-                        found = Some(p.id);
+                    if let Some(p) = self.store.profile_id(scope, id).await? {
+                        found = Some(p);
                         break;
                     }
                 }
@@ -571,7 +616,7 @@ impl Tracker {
                     (None, None) => req.payload.profile_id().map(str::to_string),
                 };
                 let candidate = match &claimed {
-                    Some(id) => self.store.profile(scope, id).await?.map(|p| p.id),
+                    Some(id) => self.store.profile_id(scope, id).await?,
                     None => None,
                 };
                 (claimed, candidate)
@@ -919,8 +964,8 @@ impl Tracker {
                     let Some(key) = policy.key_for(to, &value) else {
                         continue;
                     };
-                    if let Some(p) = self.store.profile(&self.settings.scope, &key).await? {
-                        return Ok(Some(p.id));
+                    if let Some(p) = self.store.profile_id(&self.settings.scope, &key).await? {
+                        return Ok(Some(p));
                     }
                 }
             }
@@ -940,8 +985,8 @@ impl Tracker {
                 continue;
             }
             if !idn.claim_ids {
-                let held = self.store.profile(&self.settings.scope, id).await?;
-                if held.is_some_and(|other| other.id != profile.id) {
+                let held = self.store.profile_id(&self.settings.scope, id).await?;
+                if held.is_some_and(|other| other != profile.id) {
                     continue;
                 }
             }

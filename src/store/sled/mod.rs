@@ -13,7 +13,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use wal::{Op, Wal};
 
@@ -67,7 +67,10 @@ impl Kind {
 pub struct SledStore {
     db: sled::Db,
     path: PathBuf,
-    trees: RwLock<HashMap<(Scope, String), sled::Tree>>,
+    /// Open trees by scope, then name: looked up without building a key.
+    trees: RwLock<HashMap<Scope, HashMap<String, sled::Tree>>>,
+    /// Bumped by every configuration write (see `Store::config_generation`).
+    config_gen: AtomicU64,
     /// None only while the log of an earlier run is being replayed.
     wal: Option<Arc<Wal>>,
     checkpointing: Arc<AtomicBool>,
@@ -80,20 +83,81 @@ fn io(e: sled::Error) -> StoreError {
     StoreError::Io(e.to_string())
 }
 
+/// First byte of a compressed value: LZ4 (block, size-prepended) of the JSON. JSON
+/// never starts with it, so values written before compression still read as they are.
+const COMPRESSED: u8 = 0x01;
+
+/// Values shorter than this are stored as plain JSON: compressing them gains little.
+const COMPRESS_FROM: usize = 256;
+
 fn decode<T: DeserializeOwned>(kind: &'static str, id: &[u8], bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+    let corrupt = |reason: String| StoreError::Corrupt {
         kind,
         id: String::from_utf8_lossy(id).into_owned(),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    match bytes.split_first() {
+        Some((&COMPRESSED, packed)) => {
+            // LZ4 expands at most 255-fold: a larger size is damage, not a reason to
+            // allocate it.
+            let size = packed
+                .get(..4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                .ok_or_else(|| corrupt("compressed value without its size".into()))?;
+            if size > packed.len().saturating_mul(255) {
+                return Err(corrupt(format!("compressed value claims {size} bytes")));
+            }
+            let json = lz4_flex::decompress_size_prepended(packed)
+                .map_err(|e| corrupt(format!("cannot decompress: {e}")))?;
+            serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))
+        }
+        _ => serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string())),
+    }
 }
 
+/// The part of a stored profile its index entries derive from: an overwrite decodes
+/// only this from the old value.
+#[derive(serde::Deserialize)]
+struct OldProfile {
+    #[serde(default)]
+    ids: Vec<String>,
+}
+
+/// The same for a session.
+#[derive(serde::Deserialize)]
+struct OldSession {
+    #[serde(default)]
+    profile: Option<IdOnly>,
+}
+
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+/// JSON, LZ4-compressed unless short: smaller values make smaller sled nodes, which sled
+/// copies and rewrites on every update, and fewer bytes on disk.
 fn encode<T: Serialize>(kind: &'static str, id: &str, value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Encode {
+    let json = serde_json::to_vec(value).map_err(|e| StoreError::Encode {
         kind,
         id: id.to_string(),
         reason: e.to_string(),
-    })
+    })?;
+    if json.len() < COMPRESS_FROM {
+        return Ok(json);
+    }
+    // COMPRESSED | u32 little-endian length | LZ4 block (lz4_flex's size-prepended form).
+    let mut out = vec![0u8; 5 + lz4_flex::block::get_maximum_output_size(json.len())];
+    out[0] = COMPRESSED;
+    out[1..5].copy_from_slice(&(json.len() as u32).to_le_bytes());
+    let n =
+        lz4_flex::block::compress_into(&json, &mut out[5..]).map_err(|e| StoreError::Encode {
+            kind,
+            id: id.to_string(),
+            reason: e.to_string(),
+        })?;
+    out.truncate(5 + n);
+    Ok(out)
 }
 
 /// Time as a big-endian key that sorts chronologically (sign bit flipped).
@@ -210,6 +274,7 @@ impl SledStore {
             db,
             path: path.to_path_buf(),
             trees: RwLock::new(HashMap::new()),
+            config_gen: AtomicU64::new(0),
             locks: KeyLocks::new(),
             wal: None,
             checkpointing: Arc::new(AtomicBool::new(false)),
@@ -390,9 +455,8 @@ impl SledStore {
     }
 
     fn tree_named(&self, scope: &Scope, name: &str) -> Result<sled::Tree> {
-        let key = (scope.clone(), name.to_string());
         if let Ok(trees) = self.trees.read() {
-            if let Some(t) = trees.get(&key) {
+            if let Some(t) = trees.get(scope).and_then(|m| m.get(name)) {
                 return Ok(t.clone());
             }
         }
@@ -404,7 +468,10 @@ impl SledStore {
             ))
             .map_err(io)?;
         if let Ok(mut trees) = self.trees.write() {
-            trees.insert(key, tree.clone());
+            trees
+                .entry(scope.clone())
+                .or_default()
+                .insert(name.to_string(), tree.clone());
         }
         Ok(tree)
     }
@@ -519,6 +586,10 @@ impl Store for SledStore {
             Some(v) => Ok(Some(decode("profile", canonical.as_bytes(), &v)?)),
             None => Ok(None),
         }
+    }
+
+    async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
+        self.canonical_profile_id(scope, id)
     }
 
     async fn list_profiles(
@@ -645,6 +716,11 @@ impl Store for SledStore {
         let index = self.tree(scope, Kind::EventsByTime)?;
         let events = self.tree(scope, Kind::Events)?;
         blocking(index_page(index, events, Vec::new(), start, end, limit)).await
+    }
+
+    fn config_generation(&self) -> Option<u64> {
+        // sled allows one process per database: every change goes through this store.
+        Some(self.config_gen.load(Ordering::SeqCst))
     }
 
     async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>> {
@@ -1167,7 +1243,7 @@ impl SledStore {
     /// letters.
     fn raw_drop_tenant(&self, tenant: &str) -> Result<()> {
         if let Ok(mut trees) = self.trees.write() {
-            trees.retain(|(scope, _), _| scope.tenant != tenant);
+            trees.retain(|scope, _| scope.tenant != tenant);
         }
         for name in self.db.tree_names() {
             if parse_tree_name(&name).is_some_and(|(scope, _)| scope.tenant == tenant) {
@@ -1220,7 +1296,7 @@ impl SledStore {
             .insert(profile.id.as_bytes(), bytes.as_slice())
             .map_err(io)?;
         if let Some(old) = old {
-            let old: Profile = decode("profile", profile.id.as_bytes(), &old)?;
+            let old: OldProfile = decode("profile", profile.id.as_bytes(), &old)?;
             for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
                 if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
                     ids.remove(stale.as_bytes()).map_err(io)?;
@@ -1261,20 +1337,25 @@ impl SledStore {
     fn raw_put_session(&self, scope: &Scope, session: &Session) -> Result<Vec<u8>> {
         let bytes = encode("session", &session.id, session)?;
         let index = self.tree(scope, Kind::SessionsByProfile)?;
+        let mut indexed = false;
         if let Some(old) = self
             .tree(scope, Kind::Sessions)?
             .insert(session.id.as_bytes(), bytes.as_slice())
             .map_err(io)?
         {
-            let old: Session = decode("session", session.id.as_bytes(), &old)?;
-            if let Some(pid) = old
-                .profile_id()
-                .filter(|p| Some(*p) != session.profile_id())
-            {
-                index.remove(pair_key(pid, &old.id)).map_err(io)?;
+            let old: OldSession = decode("session", session.id.as_bytes(), &old)?;
+            match old.profile.as_ref().map(|p| p.id.as_str()) {
+                // The entry is there already: an update of a session keeps its profile.
+                // Not while replaying the log: a crash may have kept the session
+                // without its index entry.
+                Some(pid) if Some(pid) == session.profile_id() => indexed = self.wal.is_some(),
+                Some(pid) => {
+                    index.remove(pair_key(pid, &session.id)).map_err(io)?;
+                }
+                None => {}
             }
         }
-        if let Some(pid) = session.profile_id() {
+        if let Some(pid) = session.profile_id().filter(|_| !indexed) {
             index.insert(pair_key(pid, &session.id), &[]).map_err(io)?;
         }
         Ok(bytes)
@@ -1342,15 +1423,18 @@ impl SledStore {
         self.config_tree(scope, kind)?
             .insert(id.as_bytes(), bytes)
             .map_err(io)?;
+        self.config_gen.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
     fn raw_delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool> {
-        Ok(self
+        let existed = self
             .config_tree(scope, kind)?
             .remove(id.as_bytes())
             .map_err(io)?
-            .is_some())
+            .is_some();
+        self.config_gen.fetch_add(1, Ordering::SeqCst);
+        Ok(existed)
     }
 
     fn raw_put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
@@ -1402,6 +1486,39 @@ fn parse_tree_name(name: &[u8]) -> Option<(Scope, String)> {
     let context: Context = parts.next()?.parse().ok()?;
     let kind = parts.next()?;
     Some((Scope::new(tenant, context), kind.to_string()))
+}
+
+#[cfg(test)]
+mod encoding {
+    use super::*;
+
+    #[test]
+    fn long_values_are_compressed_and_plain_json_still_reads() {
+        let mut p = Profile::new("p1".into(), Utc::now());
+        p.traits
+            .insert("note".into(), Value::String("x".repeat(2000)));
+        let bytes = encode("profile", "p1", &p).unwrap();
+        assert_eq!(bytes[0], COMPRESSED);
+        assert!(bytes.len() < serde_json::to_vec(&p).unwrap().len() / 2);
+        let back: Profile = decode("profile", b"p1", &bytes).unwrap();
+        assert_eq!(back, p);
+        // Written before compression (or short): plain JSON.
+        let plain = serde_json::to_vec(&p).unwrap();
+        let back: Profile = decode("profile", b"p1", &plain).unwrap();
+        assert_eq!(back, p);
+        let short = encode("configuration", "c", &serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(short, br#"{"a":1}"#);
+        // A damaged compressed value is reported, never a panic.
+        let mut torn = bytes.clone();
+        torn.truncate(bytes.len() / 2);
+        assert!(matches!(
+            decode::<Profile>("profile", b"p1", &torn),
+            Err(StoreError::Corrupt { .. })
+        ));
+        let mut lying = bytes.clone();
+        lying[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode::<Profile>("profile", b"p1", &lying).is_err());
+    }
 }
 
 #[cfg(test)]
