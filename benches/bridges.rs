@@ -52,9 +52,7 @@ async fn setup() -> Setup {
         },
     ));
     let router = collector::router(
-        collector::CollectorState {
-            tracker: tracker.clone(),
-        },
+        collector::CollectorState::new(tracker.clone()),
         &collector::CollectorOptions {
             body_limit: 4 << 20,
             request_timeout: Duration::from_secs(60),

@@ -25,6 +25,16 @@ use tower_http::cors::CorsLayer;
 #[derive(Clone)]
 pub struct CollectorState {
     pub tracker: Arc<Tracker>,
+    /// The Segment bridge's state and counters (it answers on the collector port).
+    pub segment: Arc<super::bridges::BridgeStats>,
+}
+
+impl CollectorState {
+    pub fn new(tracker: Arc<Tracker>) -> Self {
+        let segment = Arc::new(super::bridges::BridgeStats::new("segment"));
+        segment.set_state(super::bridges::BridgeState::Serving);
+        Self { tracker, segment }
+    }
 }
 
 pub struct CollectorOptions {

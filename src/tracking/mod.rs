@@ -2,11 +2,13 @@
 //! store → durable acknowledgement. Every way data arrives (`/track`, webhooks,
 //! bridges, imports) goes through [`Tracker::track`].
 
+pub mod batch;
 pub mod enrich;
 pub mod locks;
 pub mod payload;
 pub mod queued;
 
+pub use batch::{BatchItem, ItemResult};
 pub use payload::{EventPayload, PayloadError, TrackOptions, TrackerPayload};
 
 use crate::domain::{

@@ -181,6 +181,7 @@ async fn openapi_lists_every_route() {
         "get /metrics",
         "get /openapi.json",
         "get /stats",
+        "get /bridges",
         "get /backup",
         "post /user/token",
         "post /user/logout",
