@@ -9,6 +9,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The allocator the shipped binary uses (src/main.rs): without it the bench measures
+// glibc malloc, a third of the time in a profile.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
