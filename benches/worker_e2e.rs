@@ -113,10 +113,7 @@ async fn phase(
     let dir = tempfile::tempdir().unwrap();
     let (st, tracker, _scope) = setup(dir.path()).await;
     let router = collector::router(
-        collector::CollectorState {
-            tracker: tracker.clone(),
-            tenants: None,
-        },
+        collector::CollectorState::new(tracker.clone()),
         &collector::CollectorOptions {
             body_limit: 1 << 20,
             request_timeout: Duration::from_secs(30),

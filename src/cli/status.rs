@@ -18,10 +18,14 @@ use std::time::Duration;
 #[command(
     long_about = "Show what runs where: each service's address and whether it answers (with \
         its version), and the store: where it is, whether it opens, its schema version, \
-        size on disk, records per context and the automatic-merge queue.\n\n\
+        size on disk, records per context and the automatic-merge queue; and each bridge \
+        a running `serve` holds (Segment, MQTT, AMQP): its state (serving, connected, \
+        reconnecting, stopped), messages received, stored, duplicates, rejected and \
+        dead-lettered, and its last error.\n\n\
         The store is opened read-only in spirit: nothing is written. An embedded store held \
         by a running `serve` is reported as such; its numbers then come from the private API \
-        when a CLI connection is configured.",
+        when a CLI connection is configured. Bridges are read from the private API \
+        (`GET /bridges`) of the `serve` that runs them.",
     after_help = "Examples:\n  tracardictl status\n  tracardictl --config /etc/tracardi/tracardi.toml status -o json"
 )]
 pub struct StatusArgs {
@@ -218,8 +222,9 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
         (c, p, store_facts(&config).await)
     });
     drop(store);
-    // A held store's numbers come from the private API, if this host can sign in.
-    let client = if facts.held {
+    // A held store's numbers, and the bridges of a running daemon, come from the
+    // private API, if this host can sign in.
+    let client = if facts.held || matches!(private_api, Probe::Up(_)) {
         super::connection::Target {
             context: None,
             connection: None,
@@ -229,10 +234,26 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
     } else {
         None
     };
-    let remote: Option<Value> = client.as_ref().and_then(|c| {
+    let remote: Option<Value> = client.as_ref().filter(|_| facts.held).and_then(|c| {
         rt.block_on(c.call(reqwest::Method::GET, "/stats", None))
             .ok()
     });
+    let bridges: Bridges = match &client {
+        Some(c) => match rt.block_on(c.call(reqwest::Method::GET, "/bridges", None)) {
+            Ok(v) => Bridges::Running(
+                v.get("items")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            Err(e) => Bridges::Unknown(format!("{e:#}")),
+        },
+        None if matches!(private_api, Probe::Up(_)) => {
+            Bridges::Unknown("sign in with `tracardictl login` to see them".into())
+        }
+        None if facts.held => Bridges::Unknown("the private API is down".into()),
+        None => Bridges::Running(vec![]),
+    };
     let queue: Option<Value> = facts.queue.clone().or_else(|| {
         client.as_ref().and_then(|c| {
             rt.block_on(c.call(reqwest::Method::GET, "/queue", None))
@@ -270,6 +291,10 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
                 "from_private_api": remote,
             },
             "work_queue": queue,
+            "bridges": match &bridges {
+                Bridges::Running(items) => json!(items),
+                Bridges::Unknown(why) => json!({"unknown": why}),
+            },
         });
         println!(
             "{}",
@@ -387,7 +412,47 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
         }
         None => println!("work queue   unknown (store held by a daemon; sign in with `tracardictl login` to see it)"),
     }
+    match &bridges {
+        Bridges::Running(items) if items.is_empty() => println!("bridges      none running"),
+        Bridges::Running(items) => {
+            for b in items {
+                println!("bridge       {}", bridge_line(b));
+            }
+        }
+        Bridges::Unknown(why) => println!("bridges      unknown ({why})"),
+    }
     Ok(())
+}
+
+/// What `status` knows of the bridges: those a running daemon reports, or why not.
+enum Bridges {
+    Running(Vec<Value>),
+    Unknown(String),
+}
+
+/// One bridge from `GET /bridges`: name, state, counters, last error.
+fn bridge_line(b: &Value) -> String {
+    let n = |k: &str| b.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let name = b.get("name").and_then(Value::as_str).unwrap_or("?");
+    let state = match b.get("state").and_then(Value::as_str).unwrap_or("?") {
+        "backoff" => "reconnecting",
+        other => other,
+    };
+    let mut line = format!(
+        "{name:<8} {state:<12} received {}, stored {}, duplicates {}, rejected {}, dead-lettered {}",
+        n("received"),
+        n("stored"),
+        n("duplicates"),
+        n("rejected"),
+        n("dead_lettered")
+    );
+    if n("connects") > 1 {
+        line.push_str(&format!(", {} connects", n("connects")));
+    }
+    if let Some(e) = b.get("last_error").and_then(Value::as_str) {
+        line.push_str(&format!("; last error: {e}"));
+    }
+    line
 }
 
 /// The outcome of one check.
@@ -783,6 +848,28 @@ fn print_checks(checks: &[Check]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bridge_lines() {
+        let line = bridge_line(&json!({"name": "amqp", "state": "backoff", "received": 5,
+            "stored": 3, "duplicates": 1, "rejected": 0, "dead_lettered": 1, "connects": 2,
+            "last_error": "connection refused"}));
+        assert_eq!(
+            line,
+            "amqp     reconnecting received 5, stored 3, duplicates 1, rejected 0, \
+             dead-lettered 1, 2 connects; last error: connection refused"
+        );
+        let line = bridge_line(
+            &json!({"name": "segment", "state": "serving", "received": 2,
+            "stored": 2, "duplicates": 0, "rejected": 0, "dead_lettered": 0, "connects": 0,
+            "last_error": null}),
+        );
+        assert!(
+            line.starts_with("segment  serving      received 2, stored 2"),
+            "{line}"
+        );
+        assert!(!line.contains("last error"), "{line}");
+    }
 
     #[test]
     fn sizes_read_well() {

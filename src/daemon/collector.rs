@@ -29,9 +29,21 @@ pub struct CollectorState {
     /// Routing to other tenants (by host or source id), their suspension and rate
     /// limits; None: everything goes to `tracker`.
     pub tenants: Option<Arc<super::tenancy::TenantRouter>>,
+    /// The Segment bridge's state and counters (it answers on the collector port).
+    pub segment: Arc<super::bridges::BridgeStats>,
 }
 
 impl CollectorState {
+    pub fn new(tracker: Arc<Tracker>) -> Self {
+        let segment = Arc::new(super::bridges::BridgeStats::new("segment"));
+        segment.set_state(super::bridges::BridgeState::Serving);
+        Self {
+            tracker,
+            tenants: None,
+            segment,
+        }
+    }
+
     /// The tracker of the tenant a request for `source_id` carrying `events` events is
     /// for, once the tenant's state and rate limit allow it.
     pub async fn tracker_for(

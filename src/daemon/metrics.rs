@@ -1,12 +1,13 @@
 //! Request metrics shared by the HTTP services, rendered in Prometheus text format.
 
+use super::bridges::{BridgeState, BridgeStats, BridgeStatus};
 use super::http::ErrorCode;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Upper bounds of the latency histogram buckets, in seconds.
@@ -54,6 +55,8 @@ pub struct Metrics {
     /// away.
     pub apm_merges: AtomicU64,
     pub apm_profiles_merged: AtomicU64,
+    /// The bridges running in this process, reported by `/bridges` and `/metrics`.
+    bridges: Mutex<Vec<Arc<BridgeStats>>>,
 }
 
 /// The services that record metrics.
@@ -68,6 +71,7 @@ impl Default for Metrics {
                 .collect(),
             apm_merges: AtomicU64::new(0),
             apm_profiles_merged: AtomicU64::new(0),
+            bridges: Mutex::new(Vec::new()),
         }
     }
 }
@@ -89,6 +93,21 @@ impl Metrics {
         }
     }
 
+    /// Reports a bridge running in this process from now on.
+    pub fn add_bridge(&self, stats: Arc<BridgeStats>) {
+        if let Ok(mut b) = self.bridges.lock() {
+            b.push(stats);
+        }
+    }
+
+    /// A snapshot of every bridge running in this process, in the order they started.
+    pub fn bridges(&self) -> Vec<BridgeStatus> {
+        self.bridges
+            .lock()
+            .map(|b| b.iter().map(|s| s.status()).collect())
+            .unwrap_or_default()
+    }
+
     /// Errors answered with a code, summed over services.
     pub fn errors_with(&self, code: ErrorCode) -> u64 {
         let Some(c) = ErrorCode::ALL.iter().position(|x| *x == code) else {
@@ -99,7 +118,7 @@ impl Metrics {
             .sum()
     }
 
-    /// The request and error series in Prometheus text format.
+    /// The request, error and bridge series in Prometheus text format.
     pub fn render(&self, out: &mut String) {
         for (name, help, v) in [
             (
@@ -119,6 +138,7 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             );
         }
+        self.render_bridges(out);
         out.push_str("# HELP tracardi_http_errors_total Error answers by service and code.\n");
         out.push_str("# TYPE tracardi_http_errors_total counter\n");
         for (i, service) in SERVICES.iter().enumerate() {
@@ -165,6 +185,54 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    fn render_bridges(&self, out: &mut String) {
+        let bridges = self.bridges();
+        if bridges.is_empty() {
+            return;
+        }
+        out.push_str("# HELP tracardi_bridge_messages_total Bridge messages by outcome.\n");
+        out.push_str("# TYPE tracardi_bridge_messages_total counter\n");
+        for b in &bridges {
+            for (outcome, n) in [
+                ("received", b.received),
+                ("stored", b.stored),
+                ("duplicate", b.duplicates),
+                ("rejected", b.rejected),
+                ("dead_lettered", b.dead_lettered),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "tracardi_bridge_messages_total{{bridge=\"{}\",outcome=\"{outcome}\"}} {n}",
+                    b.name
+                );
+            }
+        }
+        out.push_str(
+            "# HELP tracardi_bridge_up Whether a bridge is connected (or serving): 1, else 0.\n",
+        );
+        out.push_str("# TYPE tracardi_bridge_up gauge\n");
+        for b in &bridges {
+            let up = matches!(b.state, BridgeState::Connected | BridgeState::Serving);
+            let _ = writeln!(
+                out,
+                "tracardi_bridge_up{{bridge=\"{}\"}} {}",
+                b.name,
+                u8::from(up)
+            );
+        }
+        out.push_str("# HELP tracardi_bridge_connects_total Successful bridge connections.\n");
+        out.push_str("# TYPE tracardi_bridge_connects_total counter\n");
+        for b in &bridges {
+            let _ = writeln!(
+                out,
+                "tracardi_bridge_connects_total{{bridge=\"{}\"}} {}",
+                b.name, b.connects
+            );
+        }
+    }
+}
+
 /// Middleware state: the metrics and the service the router belongs to.
 pub type MetricsLayerState = (Arc<Metrics>, &'static str);
 
@@ -205,5 +273,26 @@ mod tests {
             out.contains("tracardi_http_errors_total{service=\"collector\",code=\"not_found\"} 1")
         );
         assert_eq!(m.errors_with(ErrorCode::NotFound), 1);
+        assert!(!out.contains("tracardi_bridge"), "no bridge, no series");
+    }
+
+    #[test]
+    fn renders_bridges() {
+        let m = Metrics::default();
+        let b = Arc::new(BridgeStats::new("amqp"));
+        b.set_state(BridgeState::Connected);
+        b.received.fetch_add(3, Ordering::Relaxed);
+        b.dead_lettered.fetch_add(1, Ordering::Relaxed);
+        m.add_bridge(b);
+        let mut out = String::new();
+        m.render(&mut out);
+        assert!(
+            out.contains("tracardi_bridge_messages_total{bridge=\"amqp\",outcome=\"received\"} 3")
+        );
+        assert!(out.contains(
+            "tracardi_bridge_messages_total{bridge=\"amqp\",outcome=\"dead_lettered\"} 1"
+        ));
+        assert!(out.contains("tracardi_bridge_up{bridge=\"amqp\"} 1"));
+        assert_eq!(m.bridges()[0].received, 3);
     }
 }

@@ -284,20 +284,17 @@ pub async fn serve_with(
                     tracker.clone(),
                     &config.collector.tenant_host,
                 ));
+                let mut state = collector::CollectorState::new(tracker.clone());
+                state.tenants = Some(tenants);
+                metrics.add_bridge(state.segment.clone());
                 let router = collector::router(
-                    collector::CollectorState {
-                        tracker: tracker.clone(),
-                        tenants: Some(tenants.clone()),
-                    },
+                    state.clone(),
                     &collector::CollectorOptions {
                         body_limit: config.collector.body_limit,
                         request_timeout: Duration::from_secs(config.collector.request_timeout),
                     },
                 )
-                .merge(redirect::router(collector::CollectorState {
-                    tracker: tracker.clone(),
-                    tenants: Some(tenants),
-                }))
+                .merge(redirect::router(state))
                 .layer(axum::middleware::from_fn_with_state(
                     (metrics.clone(), "collector"),
                     metrics::record,
@@ -387,8 +384,10 @@ pub async fn serve_with(
     let mut bridge_tasks = tokio::task::JoinSet::new();
     let mut bridge_stats = Vec::new();
     for b in bridges {
-        let stats = Arc::new(bridges::BridgeStats::new(b.name()));
+        let name = if b == Service::Mqtt { "mqtt" } else { "amqp" };
+        let stats = Arc::new(bridges::BridgeStats::new(name));
         bridge_stats.push(stats.clone());
+        metrics.add_bridge(stats.clone());
         let rx = stop_rx.clone();
         let t = tracker.clone();
         match b {

@@ -2,6 +2,7 @@
 //! store → durable acknowledgement. Every way data arrives (`/track`, webhooks,
 //! bridges, imports) goes through [`Tracker::track`].
 
+pub mod batch;
 pub mod enrich;
 pub mod locks;
 pub mod payload;
@@ -10,6 +11,7 @@ pub mod scheduled;
 pub mod stages;
 pub mod visits;
 
+pub use batch::{BatchItem, ItemResult};
 pub use payload::{EventPayload, PayloadError, TrackOptions, TrackerPayload};
 
 use crate::domain::{

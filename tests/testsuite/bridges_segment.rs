@@ -552,3 +552,91 @@ async fn dedup_survives_a_restart_of_the_real_binary() {
     let ours = all.iter().filter(|e| e.source.id == "wk-real").count();
     assert_eq!(ours, 30);
 }
+
+/// What a store holds of the Segment bridge's work, independent of generated ids and
+/// times: each profile (ids, traits, merge-key fields, visits) with the types of its
+/// events and the ids of the events the messages made.
+async fn outcome(s: &InProc) -> Vec<Value> {
+    let profiles = s
+        .store
+        .list_profiles(&s.scope, None, 1000)
+        .await
+        .unwrap()
+        .items;
+    let mut out = Vec::new();
+    for p in profiles {
+        let mut ids = p.ids.clone();
+        ids.sort();
+        let events = s.events_of(&p.id).await;
+        let mut types: Vec<String> = events.iter().map(|e| e.event_type.clone()).collect();
+        types.sort();
+        let mut message_events: Vec<String> = events
+            .iter()
+            .filter(|e| e.source.id == sources::SEGMENT)
+            .map(|e| e.id.clone())
+            .collect();
+        message_events.sort();
+        out.push(json!({
+            "id": p.id, "ids": ids, "traits": p.traits,
+            "email": p.data.contact.email.main, "user": p.data.identifier.id,
+            "merge": p.metadata.system.aux.auto_merge, "visits": p.metadata.time.visit.count,
+            "types": types, "events": message_events,
+        }));
+    }
+    out.sort_by_key(|v| v["id"].as_str().unwrap_or_default().to_string());
+    out
+}
+
+/// The batch path keeps the semantics of message-by-message: one batch mixing visitors,
+/// an identify followed by a track by user id only, an alias then a track by the
+/// aliased id, a duplicate messageId and a bad message leaves the same profiles and
+/// events as the same messages sent one request each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_stores_what_the_same_messages_one_by_one_store() {
+    let messages = vec![
+        json!({"type": "track", "event": "Viewed", "anonymousId": "anon-a", "messageId": "b1"}),
+        json!({"type": "page", "name": "Home", "anonymousId": "anon-b", "messageId": "b2"}),
+        json!({"type": "identify", "anonymousId": "anon-a", "userId": "user-a", "messageId": "b3",
+               "traits": {"email": "a@x.io", "plan": "pro"}}),
+        json!({"type": "track", "event": "Paid", "userId": "user-a", "messageId": "b4",
+               "properties": {"total": 5}}),
+        json!({"type": "page", "name": "Home", "anonymousId": "anon-b", "messageId": "b2"}),
+        json!({"type": "track", "event": "Lost", "messageId": "b5"}),
+        json!({"type": "alias", "previousId": "anon-c", "userId": "user-a", "messageId": "b6"}),
+        json!({"type": "track", "event": "Came Back", "anonymousId": "anon-c", "messageId": "b7"}),
+        json!({"type": "group", "groupId": "g1", "traits": {"name": "ACME"},
+               "anonymousId": "anon-b", "messageId": "b8"}),
+        json!({"type": "track", "event": "Viewed", "anonymousId": "anon-a", "messageId": "b9"}),
+    ];
+    let batched = server().await;
+    let (status, resp) =
+        post_json(&batched, "/v1/batch", &json!({"batch": messages.clone()})).await;
+    assert_eq!((status, resp), (200, json!({"success": true})));
+
+    let one_by_one = server().await;
+    for m in &messages {
+        let path = format!("/v1/{}", m["type"].as_str().unwrap());
+        let (status, body) = post_json(&one_by_one, &path, m).await;
+        let bad = m["messageId"] == "b5";
+        assert_eq!(status, if bad { 400 } else { 200 }, "{m}: {body}");
+    }
+    let (a, b) = (outcome(&batched).await, outcome(&one_by_one).await);
+    assert_eq!(a, b);
+
+    // And what that is: two profiles; user-a's holds both anonymous ids and all of its
+    // messages, the duplicate is stored once and the message without ids not at all.
+    assert_eq!(a.len(), 2, "{a:#?}");
+    let user = a.iter().find(|p| p["user"] == "user-a").unwrap();
+    for id in ["anon-a", "anon-c", "user-a"] {
+        assert!(
+            user["ids"].as_array().unwrap().contains(&json!(id)),
+            "{user}"
+        );
+    }
+    assert_eq!(user["traits"]["plan"], "pro");
+    assert_eq!(user["events"].as_array().unwrap().len(), 6);
+    let other = a.iter().find(|p| p["user"].is_null()).unwrap();
+    assert_eq!(other["events"].as_array().unwrap().len(), 2);
+    assert_eq!(other["traits"]["groups"]["g1"]["name"], "ACME");
+    assert_eq!(segment_events(&batched).await.len(), 8);
+}

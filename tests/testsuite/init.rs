@@ -586,3 +586,60 @@ fn status_and_doctor_after_init_and_the_problems_doctor_finds() {
     );
     drop(squatter);
 }
+
+/// `status` against a running `serve`: the Segment bridge with its counters, read from
+/// `GET /bridges` (which refuses a caller without a token).
+#[test]
+fn status_shows_the_bridges_of_a_running_serve() {
+    let host = Host::new();
+    let mut flags = host.flags();
+    flags.extend(["--source-type".to_string(), "segment".to_string()]);
+    let (code, out, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let key = source_id(&out);
+    let _served = host.serve();
+    block(async {
+        let url = format!("http://127.0.0.1:{}/v1/batch", host.collector);
+        let batch = serde_json::json!({"writeKey": key, "batch": [
+            {"type": "track", "event": "Paid", "anonymousId": "a1", "messageId": "m1"},
+            {"type": "track", "event": "Paid", "anonymousId": "a1", "messageId": "m1"},
+            {"type": "track", "event": "Lost", "messageId": "m2"},
+        ]});
+        let r = client().post(&url).json(&batch).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let r = client()
+            .post(&url)
+            .json(&serde_json::json!({"writeKey": "nope", "batch": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        let r = client()
+            .get(format!("http://127.0.0.1:{}/bridges", host.private_api))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "no token, no bridges");
+    });
+    let (code, status, err) = host.run(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        status.contains(
+            "bridge       segment  serving      received 3, stored 1, duplicates 1, rejected 1, dead-lettered 0; last error: "
+        ),
+        "{status}"
+    );
+    let (code, json, err) = host.run(&["status", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let segment = &v["bridges"][0];
+    assert_eq!(segment["name"], "segment", "{json}");
+    assert_eq!(segment["state"], "serving", "{json}");
+    assert_eq!(segment["stored"], 1, "{json}");
+    assert!(
+        segment["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("nope")),
+        "{json}"
+    );
+}

@@ -389,3 +389,51 @@ edges: ["start -> answer"]
     );
     assert_eq!(last.metadata.processed_by.rules, vec!["gated".to_string()]);
 }
+
+/// Segment batches go through the same stages: with a validator configured, the invalid
+/// message of a batch is refused and the rest of the batch stored, as if sent one by one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segment_batches_pass_through_the_stages() {
+    let s = in_process(InProcOptions::default()).await;
+    let v = validator("v-seg", "reject");
+    put(&s, "event-validator", v).await;
+    let batch = json!({"batch": [
+        {"type": "track", "event": "Purchase", "anonymousId": "anon-1", "messageId": "ok-1",
+         "properties": {"price": 10}},
+        {"type": "track", "event": "Purchase", "anonymousId": "anon-1", "messageId": "bad-1",
+         "properties": {"price": "ten"}},
+        {"type": "track", "event": "Purchase", "anonymousId": "anon-2", "messageId": "ok-2",
+         "properties": {"price": 3}}
+    ]});
+    let r = client()
+        .post(format!("{}/v1/batch", s.url))
+        .header("x-write-key", sources::SEGMENT)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let id =
+        |m: &str| tracardictl::daemon::bridges::derived_id(&["segment-event", sources::SEGMENT, m]);
+    for (m, stored) in [("ok-1", true), ("bad-1", false), ("ok-2", true)] {
+        let found = s.store.event(&s.scope, &id(m)).await.unwrap();
+        assert_eq!(found.is_some(), stored, "{m}");
+    }
+    // A single message that fails validation is refused with the reason.
+    let r = client()
+        .post(format!("{}/v1/track", s.url))
+        .header("x-write-key", sources::SEGMENT)
+        .json(
+            &json!({"event": "Purchase", "anonymousId": "anon-3", "messageId": "bad-2",
+                      "properties": {}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("price"),
+        "{body}"
+    );
+}

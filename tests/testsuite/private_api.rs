@@ -181,6 +181,7 @@ async fn openapi_lists_every_route() {
         "get /metrics",
         "get /openapi.json",
         "get /stats",
+        "get /bridges",
         "get /backup",
         "post /user/token",
         "post /user/logout",
@@ -1011,6 +1012,17 @@ async fn operational_endpoints() {
         text.contains("tracardi_http_errors_total{service=\"private-api\",code=\"not_found\"} 1")
     );
     assert!(text.contains("tracardi_http_request_duration_seconds_count{service=\"collector\"} 1"));
+    assert!(
+        text.contains("tracardi_bridge_up{bridge=\"segment\"} 1"),
+        "{text}"
+    );
+    // The Segment bridge answers on the collector this serve runs.
+    let (s, v) = api.get("/bridges", &t).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["name"], "segment", "{v}");
+    assert_eq!(v["items"][0]["state"], "serving", "{v}");
+    assert_eq!(v["items"][0]["received"], 0, "{v}");
     for path in ["/metrics", "/health", "/version", "/openapi.json", "/stats"] {
         let r = client()
             .post(format!("{}{path}", api.base))

@@ -329,10 +329,7 @@ pub async fn in_process(opts: InProcOptions) -> InProc {
     );
     let locks = tracker.profile_locks();
     let router = collector::router(
-        collector::CollectorState {
-            tracker,
-            tenants: None,
-        },
+        collector::CollectorState::new(tracker),
         &collector::CollectorOptions {
             body_limit: opts.body_limit,
             request_timeout: opts.request_timeout,

@@ -156,6 +156,7 @@ async fn session(
             }
         }
         let mut last_tag = None;
+        let mut window: Vec<(String, &[u8], &str)> = Vec::with_capacity(batch.len());
         for msg in &batch {
             let Some(deliver) = &msg.deliver else {
                 continue;
@@ -169,9 +170,14 @@ async fn session(
                 .and_then(|p| p.message_id())
                 .map(|id| format!("id:{id}"))
                 .unwrap_or_else(|| broker::content_key(deliver.routing_key(), body));
-            // A storage fault leaves the batch unacknowledged: redelivered on reconnect.
-            let outcome = broker::process(tracker, settings, &key, body).await?;
-            if let Outcome::DeadLetter(reason) = &outcome {
+            window.push((key, body, deliver.routing_key().as_str()));
+        }
+        let messages: Vec<(String, &[u8])> =
+            window.iter().map(|(k, b, _)| (k.clone(), *b)).collect();
+        // A storage fault leaves the batch unacknowledged: redelivered on reconnect.
+        let outcomes = broker::process_batch(tracker, settings, &messages).await?;
+        for ((_, body, routing_key), outcome) in window.iter().zip(&outcomes) {
+            if let Outcome::DeadLetter(reason) = outcome {
                 tracing::warn!(bridge = "amqp", %reason, "message dead-lettered");
                 let mut headers = FieldTable::new();
                 if let Ok(name) = REASON_HEADER.try_into() {
@@ -183,15 +189,12 @@ async fn session(
                     .basic_publish(
                         props.finish(),
                         body.to_vec(),
-                        BasicPublishArguments::new(
-                            &config.dead_letter_exchange,
-                            deliver.routing_key(),
-                        ),
+                        BasicPublishArguments::new(&config.dead_letter_exchange, routing_key),
                     )
                     .await
                     .context("cannot publish to the dead-letter exchange")?;
             }
-            stats.count(&outcome);
+            stats.count(outcome);
         }
         tracker.store().durable().await?;
         if let Some(tag) = last_tag {

@@ -5,7 +5,8 @@ use super::derived_id;
 use crate::domain::Map;
 use crate::store::StoreError;
 use crate::tracking::{
-    EventPayload, RequestMeta, TrackOptions, TrackRequest, Tracker, TrackerPayload, TrackingError,
+    BatchItem, EventPayload, ItemResult, RequestMeta, TrackOptions, TrackRequest, Tracker,
+    TrackerPayload, TrackingError,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -49,10 +50,11 @@ pub async fn process(
     key: &str,
     body: &[u8],
 ) -> Result<Outcome, StoreError> {
-    let payload = match payload_of(settings, key, body) {
-        Ok(p) => p,
+    let req = match request(settings, key, body) {
+        Ok(r) => r,
         Err(reason) => return Ok(Outcome::DeadLetter(reason)),
     };
+    let payload = req.payload;
     if let Some(first) = payload.events.first().and_then(|e| e.id.as_deref()) {
         if tracker
             .store()
@@ -63,19 +65,60 @@ pub async fn process(
             return Ok(Outcome::Duplicate);
         }
     }
-    let profile_less = settings.raw;
-    let req = TrackRequest {
-        payload,
-        profile_less,
-        meta: RequestMeta::default(),
-        allowed_types: BROKER_SOURCE_TYPES,
-        adopt_profile_id: false,
-    };
+    let req = TrackRequest { payload, ..req };
     match tracker.track_pending(req, None).await {
         Ok(_) => Ok(Outcome::Stored),
         Err(TrackingError::Store(e)) => Err(e),
         Err(e) => Ok(Outcome::DeadLetter(e.to_string())),
     }
+}
+
+/// Runs a window of messages (`(key, body)`) through the pipeline's batch path without
+/// flushing: one outcome per message, in order. The caller flushes once, then
+/// acknowledges them all.
+pub async fn process_batch(
+    tracker: &Tracker,
+    settings: &MessageSettings,
+    messages: &[(String, &[u8])],
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut outcomes: Vec<Option<Outcome>> = messages.iter().map(|_| None).collect();
+    let mut items = Vec::with_capacity(messages.len());
+    let mut positions = Vec::with_capacity(messages.len());
+    for (i, (key, body)) in messages.iter().enumerate() {
+        match request(settings, key, body) {
+            Ok(request) => {
+                items.push(BatchItem {
+                    request,
+                    identity: None,
+                });
+                positions.push(i);
+            }
+            Err(reason) => outcomes[i] = Some(Outcome::DeadLetter(reason)),
+        }
+    }
+    let results = tracker.track_batch_pending(items).await?;
+    for (result, i) in results.into_iter().zip(positions) {
+        outcomes[i] = Some(match result {
+            ItemResult::Stored => Outcome::Stored,
+            ItemResult::Duplicate => Outcome::Duplicate,
+            ItemResult::Rejected(e) => Outcome::DeadLetter(e.to_string()),
+        });
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Outcome::Duplicate))
+        .collect())
+}
+
+/// The pipeline request of one message; the error is why it goes to dead letters.
+fn request(settings: &MessageSettings, key: &str, body: &[u8]) -> Result<TrackRequest, String> {
+    Ok(TrackRequest {
+        payload: payload_of(settings, key, body)?,
+        profile_less: settings.raw,
+        meta: RequestMeta::default(),
+        allowed_types: BROKER_SOURCE_TYPES,
+        adopt_profile_id: false,
+    })
 }
 
 fn payload_of(
@@ -158,6 +201,8 @@ pub fn content_key(origin: &str, body: &[u8]) -> String {
 #[serde(rename_all = "snake_case")]
 pub enum BridgeState {
     Starting,
+    /// An HTTP bridge (Segment) answering on the collector port.
+    Serving,
     Connecting,
     Connected,
     /// Waiting before the next connection attempt.
@@ -172,6 +217,9 @@ pub struct BridgeStats {
     pub received: AtomicU64,
     pub stored: AtomicU64,
     pub duplicates: AtomicU64,
+    /// Messages refused with an error answer (the Segment bridge: 4xx, or one message
+    /// of a batch). Broker bridges dead-letter what they refuse instead.
+    pub rejected: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub connects: AtomicU64,
     state: Mutex<(BridgeState, Option<String>)>,
@@ -185,6 +233,7 @@ pub struct BridgeStatus {
     pub received: u64,
     pub stored: u64,
     pub duplicates: u64,
+    pub rejected: u64,
     pub dead_lettered: u64,
     /// Successful connections, the first one included.
     pub connects: u64,
@@ -198,6 +247,7 @@ impl BridgeStats {
             received: AtomicU64::new(0),
             stored: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
             dead_lettered: AtomicU64::new(0),
             connects: AtomicU64::new(0),
             state: Mutex::new((BridgeState::Starting, None)),
@@ -240,6 +290,7 @@ impl BridgeStats {
             received: self.received.load(Ordering::Relaxed),
             stored: self.stored.load(Ordering::Relaxed),
             duplicates: self.duplicates.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
             dead_lettered: self.dead_lettered.load(Ordering::Relaxed),
             connects: self.connects.load(Ordering::Relaxed),
             last_error,

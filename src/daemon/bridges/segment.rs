@@ -12,8 +12,8 @@ use crate::daemon::http::{self, ApiError, Peer};
 use crate::domain::{new_id, Map};
 use crate::tracking::payload::{OptionalId, SourceRef};
 use crate::tracking::{
-    deep_merge, EventPayload, Identity, RequestMeta, TrackOptions, TrackRequest, TrackerPayload,
-    TrackingError,
+    deep_merge, BatchItem, EventPayload, Identity, ItemResult, RequestMeta, TrackOptions,
+    TrackRequest, TrackerPayload, TrackingError,
 };
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::io::Read;
+use std::sync::atomic::Ordering;
 
 /// The event source type whose id is a write key.
 pub const SOURCE_TYPE: &str = "segment";
@@ -122,7 +123,12 @@ pub fn routes() -> Router<CollectorState> {
                     };
                     match handle(&state, req, body).await {
                         Ok(()) => success(),
-                        Err(e) => e.into_response(),
+                        Err(e) => {
+                            state
+                                .segment
+                                .set_error(format!("{}: {}", e.code, e.message));
+                            e.into_response()
+                        }
                     }
                 },
             ),
@@ -331,11 +337,43 @@ fn json_error(e: serde_json::Error) -> SegmentError {
     SegmentError::bad("invalid_json", format!("body is not valid JSON: {e}"))
 }
 
+/// The messages of a request, what its batch gives them, and its write key.
+type Messages = (Vec<Map>, BatchDefaults, String);
+
 async fn handle(
     state: &CollectorState,
     req: Incoming<'_>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(), SegmentError> {
+    let stats = &state.segment;
+    let (messages, defaults, write_key) = match read(&req, body) {
+        Ok(r) => r,
+        Err(e) => {
+            // Refused as a whole before its messages could be counted: one rejection.
+            stats.received.fetch_add(1, Ordering::Relaxed);
+            stats.rejected.fetch_add(1, Ordering::Relaxed);
+            return Err(e);
+        }
+    };
+    stats
+        .received
+        .fetch_add(messages.len() as u64, Ordering::Relaxed);
+    // The tenant's tracker, once its state and rate limit allow the request.
+    let tracker = &state
+        .tracker_for(req.headers, &write_key, messages.len())
+        .await?;
+    if let Err(e) = tracker.check_source(&write_key, &[SOURCE_TYPE]).await {
+        if !matches!(e, TrackingError::Store(_)) {
+            stats
+                .rejected
+                .fetch_add(messages.len() as u64, Ordering::Relaxed);
+        }
+        return Err(e.into());
+    }
+    process(state, tracker, &req, messages, &defaults, &write_key).await
+}
+
+fn read(req: &Incoming<'_>, body: Result<Bytes, BytesRejection>) -> Result<Messages, SegmentError> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             SegmentError::bad(
@@ -401,12 +439,23 @@ async fn handle(
                 "no write key: send it as the Basic auth user name, X-Write-Key, ?writekey= or `writeKey` in the body",
             )
         })?;
-    let tracker = &state
-        .tracker_for(req.headers, &write_key, messages.len())
-        .await?;
-    tracker.check_source(&write_key, &[SOURCE_TYPE]).await?;
+    Ok((messages, defaults, write_key))
+}
 
+/// Maps every message, runs the batch through the pipeline at once, flushes once.
+async fn process(
+    state: &CollectorState,
+    tracker: &crate::tracking::Tracker,
+    req: &Incoming<'_>,
+    messages: Vec<Map>,
+    defaults: &BatchDefaults,
+    write_key: &str,
+) -> Result<(), SegmentError> {
+    let stats = &state.segment;
+    // Map every message, then run the batch through the pipeline at once.
     let mut rejected = Vec::new();
+    let mut items = Vec::with_capacity(messages.len());
+    let mut positions = Vec::with_capacity(messages.len());
     for (i, message) in messages.iter().enumerate() {
         let kind = if req.kind == Kind::Batch {
             match message
@@ -425,41 +474,31 @@ async fn handle(
         } else {
             req.kind
         };
-        let prepared = match prepare(
-            kind,
-            message,
-            &defaults,
-            &write_key,
-            req.received,
-            &req.meta,
-        ) {
-            Ok(p) => p,
-            Err(reason) => {
-                rejected.push(if req.kind == Kind::Batch {
-                    format!("batch[{i}]: {reason}")
-                } else {
-                    reason
+        match prepare(kind, message, defaults, write_key, req.received, &req.meta) {
+            Ok(p) => {
+                items.push(BatchItem {
+                    request: p.request,
+                    identity: Some(p.identity),
                 });
-                continue;
+                positions.push(i);
             }
-        };
-        if tracker
-            .store()
-            .event(tracker.scope(), &prepared.event_id)
-            .await
-            .map_err(TrackingError::from)?
-            .is_some()
-        {
-            // A resend (SDKs retry whole batches): stored already.
-            continue;
+            Err(reason) => rejected.push(if req.kind == Kind::Batch {
+                format!("batch[{i}]: {reason}")
+            } else {
+                reason
+            }),
         }
-        match tracker
-            .track_pending(prepared.request, Some(&prepared.identity))
-            .await
-        {
-            Ok(_) => {}
-            Err(TrackingError::Malformed(p)) => rejected.push(format!("batch[{i}]: {p}")),
-            Err(e) => return Err(e.into()),
+    }
+    let results = tracker
+        .track_batch_pending(items)
+        .await
+        .map_err(TrackingError::from)?;
+    let (mut stored, mut duplicates) = (0u64, 0u64);
+    for (result, i) in results.into_iter().zip(positions) {
+        match result {
+            ItemResult::Stored => stored += 1,
+            ItemResult::Duplicate => duplicates += 1,
+            ItemResult::Rejected(e) => rejected.push(format!("batch[{i}]: {e}")),
         }
     }
     tracker
@@ -467,6 +506,14 @@ async fn handle(
         .durable()
         .await
         .map_err(TrackingError::from)?;
+    stats.stored.fetch_add(stored, Ordering::Relaxed);
+    stats.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+    if let Some(first) = rejected.first() {
+        stats
+            .rejected
+            .fetch_add(rejected.len() as u64, Ordering::Relaxed);
+        stats.set_error(first.clone());
+    }
     if req.kind != Kind::Batch {
         if let Some(reason) = rejected.into_iter().next() {
             return Err(SegmentError::bad("invalid_message", reason));

@@ -45,6 +45,13 @@ pub(crate) fn routes(r: Routes) -> Routes {
         )
         .add(
             Method::GET,
+            "/bridges",
+            Access::Roles(roles::READ_DATA),
+            "Bridges running in this process: state, message counters, last error",
+            bridges,
+        )
+        .add(
+            Method::GET,
             "/backup",
             Access::Roles(roles::ADMIN),
             "A backup of this tenant while the daemons run (gzip NDJSON, as `tracardictl backup` writes)",
@@ -159,6 +166,13 @@ async fn stats(State(state): State<PrivateApiState>) -> Result<Response, ApiErro
         "schema_version": state.store.schema_version().await?,
     }))
     .into_response())
+}
+
+/// The bridges running in this process (the Segment bridge with the collector, broker
+/// bridges started by this `serve`). Bridges run by another process are not seen.
+async fn bridges(State(state): State<PrivateApiState>) -> Response {
+    let items = state.metrics.bridges();
+    super::ok_json(json!({"total": items.len(), "items": items}))
 }
 
 async fn metrics(State(state): State<PrivateApiState>) -> Response {
