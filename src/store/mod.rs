@@ -179,6 +179,22 @@ pub trait Store: Send + Sync + 'static {
     /// process sharing this store. Held until the guard is dropped; not re-entrant.
     async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard>;
 
+    /// Takes the locks of several keys of a scope, as [`Store::lock`] does for one. The
+    /// keys are deduplicated and taken in sorted order, so two callers locking
+    /// overlapping sets (in this process or another) never deadlock; all are released
+    /// when the guard is dropped. A caller holding other keys of the same kind must not
+    /// call this.
+    async fn lock_many(&self, scope: &Scope, keys: &[String]) -> Result<LockGuard> {
+        let mut sorted: Vec<&String> = keys.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut held = Vec::with_capacity(sorted.len());
+        for key in sorted {
+            held.push(self.lock(scope, key).await?);
+        }
+        Ok(LockGuard::new(held))
+    }
+
     /// The configuration kinds stored in a scope, sorted.
     async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>>;
 
