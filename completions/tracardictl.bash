@@ -3392,7 +3392,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --private-api-listen --production-only --store --concurrency --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm worker"
+            opts="-h --collector-listen --private-api-listen --production-only --store --concurrency --lease-seconds --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm worker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3411,6 +3411,10 @@ _tracardictl() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-seconds)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

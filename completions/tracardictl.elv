@@ -101,6 +101,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --private-api-listen 'Address of the private API [default: 127.0.0.1:8686]'
             cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
             cand --concurrency 'Workflow jobs the background worker runs at once'
+            cand --lease-seconds 'Seconds a job leased by the worker stays invisible to other workers; a job of a worker that died returns to the queue after this'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'

@@ -106,6 +106,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l collec
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l private-api-listen -d 'Address of the private API [default: 127.0.0.1:8686]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l store -d 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l concurrency -d 'Workflow jobs the background worker runs at once' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l lease-seconds -d 'Seconds a job leased by the worker stays invisible to other workers; a job of a worker that died returns to the queue after this' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l log-format -d 'Log format on standard error' -r -f -a "text\t''

@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// Workflow jobs the background worker runs at once
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub concurrency: usize,
+
+    /// Seconds a job leased by the worker stays invisible to other workers; a job of a
+    /// worker that died returns to the queue after this
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub lease_seconds: u32,
 }
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
@@ -62,6 +67,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
         .build()?;
     let worker = daemon::worker::WorkerOptions {
         concurrency: args.concurrency.max(1),
+        visibility: chrono::Duration::seconds(i64::from(args.lease_seconds)),
         ..Default::default()
     };
     runtime.block_on(daemon::serve_with(config, args.services.clone(), worker))?;
