@@ -62,6 +62,15 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// A page of a listing narrowed by a condition in the store: every record the condition
+/// accepts on that stretch is in it; `exact` when the store applied the whole condition
+/// (otherwise some items may not match).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Narrowed<T> {
+    pub page: Page<T>,
+    pub exact: bool,
+}
+
 /// Record counts of one scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Counts {
@@ -178,6 +187,33 @@ pub trait Store: Send + Sync + 'static {
     /// Serialises updates to one key (a session or profile id) of a scope across every
     /// process sharing this store. Held until the guard is dropped; not re-entrant.
     async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard>;
+
+    /// Profiles on which `condition` (read as `profile@…`/`payload@…`) may hold, paged by
+    /// id like [`Store::list_profiles`], as far as the store can select them itself
+    /// (PostgreSQL: the condition translated to SQL). None when it cannot narrow the
+    /// listing at all; the caller then scans. Callers still evaluate the condition.
+    async fn list_profiles_where(
+        &self,
+        _scope: &Scope,
+        _condition: &crate::workflow::tql::Expr,
+        _after: Option<&str>,
+        _limit: usize,
+    ) -> Result<Option<Narrowed<Profile>>> {
+        Ok(None)
+    }
+
+    /// Events by insert time on which `condition` (read as `event@…`/`payload@…`) may
+    /// hold, as [`Store::list_profiles_where`] does for profiles.
+    async fn events_by_time_where(
+        &self,
+        _scope: &Scope,
+        _range: TimeRange,
+        _condition: &crate::workflow::tql::Expr,
+        _after: Option<&str>,
+        _limit: usize,
+    ) -> Result<Option<Narrowed<Event>>> {
+        Ok(None)
+    }
 
     /// Takes the locks of several keys of a scope, as [`Store::lock`] does for one. The
     /// keys are deduplicated and taken in sorted order, so two callers locking

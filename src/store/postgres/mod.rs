@@ -20,11 +20,12 @@
 //! waiting for a per-profile lock held by another process (default 10000).
 
 mod advisory;
+pub mod filter;
 pub mod migrations;
 pub mod testing;
 
 use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
-use super::{Counts, LockGuard, Page, Result, Store, StoreError, TimeRange};
+use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use advisory::AdvisoryLocks;
 use async_trait::async_trait;
@@ -704,6 +705,46 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn list_profiles_where(
+        &self,
+        scope: &Scope,
+        condition: &crate::workflow::tql::Expr,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Narrowed<Profile>>> {
+        let Some(t) = filter::translate(
+            condition,
+            crate::workflow::notation::DotSource::Profile,
+            "doc",
+            4,
+        ) else {
+            return Ok(None);
+        };
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let sql = format!(
+            "SELECT id, doc FROM profiles
+             WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3) AND {}
+             ORDER BY id LIMIT $4",
+            t.sql
+        );
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&scope.tenant, &context, &after, &limit_p];
+        for p in &t.params {
+            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
+        }
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Some(Narrowed {
+                page: id_page("profile", rows, limit)?,
+                exact: t.exact,
+            }))
+        })
+        .await
+    }
+
     async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>> {
         self.timed(async {
             let client = self.client().await?;
@@ -1204,6 +1245,67 @@ impl Store for PostgresStore {
             let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
             let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
             event_page(rows, limit)
+        })
+        .await
+    }
+
+    async fn events_by_time_where(
+        &self,
+        scope: &Scope,
+        range: TimeRange,
+        condition: &crate::workflow::tql::Expr,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Narrowed<Event>>> {
+        let after = after.map(parse_time_cursor).transpose()?;
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let mut sql =
+            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&scope.tenant, &context];
+        if let Some(from) = &range.from {
+            params.push(from);
+            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
+        }
+        if let Some(to) = &range.to {
+            params.push(to);
+            sql.push_str(&format!(" AND inserted < ${}", params.len()));
+        }
+        if let Some((t, id)) = &after {
+            params.push(t);
+            params.push(id);
+            sql.push_str(&format!(
+                " AND (inserted, id) > (${}, ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        params.push(&limit_p);
+        let limit_at = params.len();
+        let Some(t) = filter::translate(
+            condition,
+            crate::workflow::notation::DotSource::Event,
+            "doc",
+            params.len(),
+        ) else {
+            return Ok(None);
+        };
+        sql.push_str(&format!(
+            " AND {} ORDER BY inserted, id LIMIT ${limit_at}",
+            t.sql
+        ));
+        for p in &t.params {
+            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
+        }
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Some(Narrowed {
+                page: event_page(rows, limit)?,
+                exact: t.exact,
+            }))
         })
         .await
     }
