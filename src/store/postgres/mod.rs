@@ -23,6 +23,7 @@ mod advisory;
 pub mod filter;
 pub mod migrations;
 pub mod testing;
+pub mod tls;
 
 use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
 use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange};
@@ -51,6 +52,8 @@ pub(crate) struct PgSettings {
     pool_size: usize,
     op_timeout: Duration,
     lock_timeout: Duration,
+    /// TLS for `sslmode=require|verify-full`.
+    tls: Option<tls::RustlsConnect>,
 }
 
 impl PgSettings {
@@ -65,6 +68,8 @@ impl PgSettings {
         let mut pool_size = 16usize;
         let mut op_timeout = Duration::from_millis(5000);
         let mut lock_timeout = Duration::from_millis(10_000);
+        let mut tls_mode = tls::TlsMode::Off;
+        let mut root_cert: Option<String> = None;
         let number = |k: &str, v: &str| -> Result<u64> {
             v.parse()
                 .map_err(|_| StoreError::Invalid(format!("store URI: `{k}={v}` is not a number")))
@@ -82,6 +87,17 @@ impl PgSettings {
                 "pool_size" => pool_size = number(&k, &v)?.clamp(1, 1000) as usize,
                 "timeout_ms" => op_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
                 "lock_timeout_ms" => lock_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
+                // Taken out: tokio-postgres knows only disable/prefer/require; TLS is
+                // set up here (see `tls`), and the driver told to require it.
+                "sslmode" => {
+                    tls_mode = tls::TlsMode::parse(&v)?;
+                    if tls_mode != tls::TlsMode::Off {
+                        rest.append_pair("sslmode", "require");
+                    } else if v != "allow" {
+                        rest.append_pair("sslmode", "disable");
+                    }
+                }
+                "sslrootcert" => root_cert = Some(v.into_owned()),
                 _ => {
                     rest.append_pair(&k, &v);
                 }
@@ -107,12 +123,19 @@ impl PgSettings {
         if config.get_application_name().is_none() {
             config.application_name("tracardictl");
         }
+        if root_cert.is_some() && tls_mode != tls::TlsMode::VerifyFull {
+            return Err(StoreError::Invalid(
+                "store URI: sslrootcert needs sslmode=verify-full".into(),
+            ));
+        }
+        let tls = tls::client_config(tls_mode, root_cert.as_deref())?;
         Ok(Self {
             config,
             schema,
             pool_size,
             op_timeout,
             lock_timeout,
+            tls,
         })
     }
 }
@@ -258,13 +281,13 @@ impl PostgresStore {
     /// migrations.
     pub async fn connect(uri: &str) -> Result<Self> {
         let settings = PgSettings::parse(uri)?;
-        let manager = Manager::from_config(
-            settings.config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &settings.tls {
+            Some(tls) => Manager::from_config(settings.config.clone(), tls.clone(), manager_config),
+            None => Manager::from_config(settings.config.clone(), NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(settings.pool_size)
             .runtime(Runtime::Tokio1)
@@ -1863,6 +1886,21 @@ mod tests {
         let opts = s.config.get_options().unwrap();
         assert!(opts.contains("search_path=t_1"), "{opts}");
         assert!(opts.contains("synchronous_commit=on"), "{opts}");
+        assert!(s.tls.is_none());
+        assert_eq!(
+            s.config.get_ssl_mode(),
+            tokio_postgres::config::SslMode::Disable
+        );
+        for mode in ["require", "verify-full"] {
+            let s = PgSettings::parse(&format!("postgres://u@h/db?sslmode={mode}")).unwrap();
+            assert!(s.tls.is_some(), "{mode}");
+            assert_eq!(
+                s.config.get_ssl_mode(),
+                tokio_postgres::config::SslMode::Require
+            );
+        }
+        assert!(PgSettings::parse("postgres://u@h/db?sslmode=verify-ca").is_err());
+        assert!(PgSettings::parse("postgres://u@h/db?sslmode=require&sslrootcert=/x.pem").is_err());
         assert!(PgSettings::parse("postgres://u@h/db?schema=x;drop").is_err());
         assert!(PgSettings::parse("postgres://u@h/db?pool_size=many").is_err());
     }
@@ -1880,6 +1918,32 @@ mod tests {
         let c = time_cursor(t, "a:b");
         assert_eq!(parse_time_cursor(&c).unwrap(), (t, "a:b".to_string()));
         assert!(parse_time_cursor("x").is_err());
+    }
+}
+
+/// The local test server has no TLS: asking for it must fail, never fall back to a
+/// plain connection. (A TLS handshake itself is not tested here: no TLS server.)
+#[cfg(test)]
+#[tokio::test]
+async fn required_tls_is_never_downgraded() {
+    let Some(base) = std::env::var(testing::ENV).ok().filter(|v| !v.is_empty()) else {
+        eprintln!(
+            "skipped required_tls_is_never_downgraded: {} is not set",
+            testing::ENV
+        );
+        return;
+    };
+    for mode in ["require", "verify-full"] {
+        let uri = testing::with_params(&base, &format!("sslmode={mode}&timeout_ms=2000"));
+        match PostgresStore::connect(&uri).await {
+            Ok(_) => {
+                eprintln!("the test server speaks TLS; the no-downgrade check does not apply")
+            }
+            Err(e) => assert!(
+                matches!(e, StoreError::Unavailable(_) | StoreError::Io(_)),
+                "{mode}: {e:?}"
+            ),
+        }
     }
 }
 
