@@ -180,6 +180,13 @@ pub trait Store: Send + Sync + 'static {
     /// Bytes used on disk.
     async fn disk_size(&self) -> Result<u64>;
 
+    /// Backend-specific facts for `status` and `doctor` (PostgreSQL: server version,
+    /// database size, connection pool, TLS), as (name, value) pairs; empty when the
+    /// backend has none.
+    async fn backend_facts(&self) -> Result<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+
     /// Returns once every write made before the call is on disk. Concurrent callers share
     /// one flush (group commit).
     async fn durable(&self) -> Result<()>;

@@ -791,3 +791,56 @@ fn collectors_worker_and_apm_processes_share_one_database() {
     );
     drop((a, b));
 }
+
+/// `status` and `doctor` on a PostgreSQL store show the server's specifics; on an
+/// unreachable one, `doctor` fails and says what to fix.
+#[test]
+fn status_and_doctor_on_postgres() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create("status_and_doctor_on_postgres")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |store: &str, args: &[&str]| {
+        let out = command(dir.path())
+            .args(args)
+            .env("TRACARDI_STORE", store)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = run(&db.uri(), &["status"]);
+    assert_eq!(code, Some(0), "{out}");
+    for want in [
+        "server version",
+        "database size",
+        "pool",
+        "migration",
+        "tls",
+    ] {
+        assert!(out.contains(want), "status lacks {want}: {out}");
+    }
+    let (_, out) = run(&db.uri(), &["status", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["store"]["backend"]["server_version"].is_string(), "{v}");
+    let (_, out) = run(&db.uri(), &["doctor"]);
+    assert!(out.contains("PostgreSQL 1"), "{out}");
+    assert!(out.contains("pool"), "{out}");
+
+    // Nothing listens on a port just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gone = format!("postgres://postgres@127.0.0.1:{port}/test?timeout_ms=1000");
+    let (code, out) = run(&gone, &["doctor"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("not listening there"), "{out}");
+    let (_, out) = run(&gone, &["status"]);
+    assert!(out.contains("not listening there"), "{out}");
+}

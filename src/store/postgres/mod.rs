@@ -565,6 +565,29 @@ impl PostgresStore {
     }
 }
 
+/// What to do about an error opening or using a PostgreSQL store, for `doctor`.
+pub fn remedy(error: &StoreError) -> &'static str {
+    let m = error.to_string().to_lowercase();
+    if m.contains("connection refused") || m.contains("error connecting") {
+        "PostgreSQL is not listening there: start it, or fix host and port in the store URI"
+    } else if m.contains("password authentication failed")
+        || m.contains("no pg_hba.conf entry")
+        || m.contains("authentication")
+    {
+        "the server refused the credentials: fix user and password in the store URI, or pg_hba.conf"
+    } else if m.contains("does not exist") && m.contains("database") {
+        "the database does not exist: create it (`createdb NAME`) or fix its name in the store URI"
+    } else if m.contains("tls") || m.contains("ssl") {
+        "TLS failed: check that the server has ssl=on, the sslrootcert and the host name, or use sslmode=disable on a private network"
+    } else if m.contains("did not") || m.contains("timed out") || m.contains("timeout") {
+        "no answer in time: check the network and firewall to the server, or raise timeout_ms in the store URI"
+    } else if m.contains("permission denied") {
+        "the user lacks rights: grant it CREATE on the database (or the schema) and USAGE on the schema"
+    } else {
+        "check the store URI, that PostgreSQL is reachable from this host, and the credentials"
+    }
+}
+
 /// 23514: no partition for a row — another process's retention dropped a partition
 /// this process believed in.
 fn is_missing_partition(e: &StoreError) -> bool {
@@ -1497,6 +1520,55 @@ impl Store for PostgresStore {
                 .map_err(pg_err)?;
             let n: i64 = row.try_get(0).map_err(pg_err)?;
             Ok(n.max(0) as u64)
+        })
+        .await
+    }
+
+    async fn backend_facts(&self) -> Result<Vec<(String, String)>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT current_setting('server_version'),
+                            pg_size_pretty(pg_database_size(current_database())),
+                            current_database(), current_schema(),
+                            (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()),
+                            current_setting('max_connections'),
+                            (SELECT coalesce(max(version), 0) FROM schema_migrations)",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let get = |i: usize| -> Result<String> { row.try_get::<_, String>(i).map_err(pg_err) };
+            let sessions: i64 = row.try_get(4).map_err(pg_err)?;
+            let migration: i32 = row.try_get(6).map_err(pg_err)?;
+            let pool = self.pool.status();
+            Ok(vec![
+                ("server_version".into(), get(0)?),
+                ("database".into(), get(2)?),
+                ("schema".into(), get(3)?),
+                ("database_size".into(), get(1)?),
+                ("migration".into(), migration.to_string()),
+                (
+                    "pool".into(),
+                    format!(
+                        "{} open, {} idle, max {} (this process)",
+                        pool.size, pool.available, pool.max_size
+                    ),
+                ),
+                (
+                    "connections".into(),
+                    format!("{sessions} to this database, server max {}", get(5)?),
+                ),
+                (
+                    "tls".into(),
+                    if self.settings.tls.is_some() {
+                        "on".into()
+                    } else {
+                        "off".into()
+                    },
+                ),
+            ])
         })
         .await
     }
