@@ -1424,6 +1424,6 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 22);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 23);
     }
 }
