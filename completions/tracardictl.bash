@@ -3913,7 +3913,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__serve)
-            opts="-h --collector-listen --private-api-listen --tms-listen --production-only --store --concurrency --segment-refresh --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm worker tms"
+            opts="-h --collector-listen --private-api-listen --tms-listen --production-only --store --concurrency --segment-refresh --lease-seconds --config --data-dir --log-format --help collector private-api bridge mqtt amqp apm worker tms"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3940,6 +3940,10 @@ _tracardictl() {
                     return 0
                     ;;
                 --segment-refresh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-seconds)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

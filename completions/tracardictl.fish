@@ -112,6 +112,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l tms-li
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l store -d 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l concurrency -d 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l segment-refresh -d 'Seconds between the worker\'s refreshes of every segment over every profile; 0 turns them off [default: segmentation.refresh_interval_s, 3600]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l lease-seconds -d 'Seconds a job leased by the worker stays invisible to other workers; a job of a worker that died returns to the queue after this [default: worker.visibility_ms / 1000, 60]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l log-format -d 'Log format on standard error' -r -f -a "text\t''

@@ -49,6 +49,11 @@ pub struct ServeArgs {
     /// turns them off [default: segmentation.refresh_interval_s, 3600]
     #[arg(long, value_name = "SECS")]
     pub segment_refresh: Option<u64>,
+
+    /// Seconds a job leased by the worker stays invisible to other workers; a job of a
+    /// worker that died returns to the queue after this [default: worker.visibility_ms / 1000, 60]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub lease_seconds: Option<u32>,
 }
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
@@ -73,6 +78,9 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
     }
     if let Some(n) = args.concurrency {
         o.0.push(("worker.concurrency", n.to_string()));
+    }
+    if let Some(secs) = args.lease_seconds {
+        o.0.push(("worker.visibility_ms", (u64::from(secs) * 1000).to_string()));
     }
     let config = cli.load_config(o)?;
     super::init_logging(config.log_format);

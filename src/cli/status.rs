@@ -106,6 +106,8 @@ struct StoreFacts {
     counts: Vec<(Context, crate::store::Counts, usize)>,
     /// The worker's queue: depth, in flight, oldest item, dead letters.
     queue: Option<Value>,
+    /// Backend specifics (PostgreSQL: server version, size, pool, …).
+    backend: Vec<(String, String)>,
 }
 
 fn queue_json(st: &crate::store::QueueStats, now: chrono::DateTime<chrono::Utc>) -> Value {
@@ -148,7 +150,11 @@ async fn store_facts(config: &Config) -> (StoreFacts, Option<SharedStore>) {
             return (f, None);
         }
         Err(e) => {
-            f.error = Some(e.to_string());
+            f.error = Some(if crate::store::is_postgres_uri(&config.store_uri()) {
+                format!("{e} ({})", crate::store::postgres::remedy(&e))
+            } else {
+                e.to_string()
+            });
             return (f, None);
         }
     };
@@ -167,6 +173,7 @@ async fn store_facts(config: &Config) -> (StoreFacts, Option<SharedStore>) {
     }
     f.schema = store.schema_version().await.ok().flatten();
     f.disk_bytes = store.disk_size().await.ok();
+    f.backend = store.backend_facts().await.unwrap_or_default();
     for ctx in Context::ALL {
         let scope = Scope::new(config.tenant.clone(), ctx);
         if let Ok(c) = store.counts(&scope).await {
@@ -287,6 +294,7 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
                 "schema_version": facts.schema,
                 "binary_schema_version": SCHEMA_VERSION,
                 "disk_bytes": facts.disk_bytes,
+                "backend": facts.backend.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect::<serde_json::Map<String, Value>>(),
                 "contexts": counts,
                 "from_private_api": remote,
             },
@@ -349,6 +357,9 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
     });
     if let Some(d) = disk {
         println!("size         {}", human_bytes(d));
+    }
+    for (k, v) in &facts.backend {
+        println!("{:<12} {v}", k.replace('_', " "));
     }
     for (ctx, c, q) in &facts.counts {
         println!(
@@ -593,6 +604,45 @@ fn data_dir_check(config: &Config) -> Check {
 
 /// The checks that need the store open.
 async fn store_checks(config: &Config, store: &SharedStore, out: &mut Vec<Check>) {
+    if crate::store::is_postgres_uri(&config.store_uri()) {
+        match store.backend_facts().await {
+            Ok(facts) => {
+                let get = |k: &str| {
+                    facts
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
+                let version = get("server_version");
+                let major: u32 = version
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(0);
+                let summary = format!(
+                    "PostgreSQL {version}, database {} ({}), schema {}, pool {}, connections {}, TLS {}",
+                    get("database"),
+                    get("database_size"),
+                    get("schema"),
+                    get("pool"),
+                    get("connections"),
+                    get("tls")
+                );
+                if major < 12 {
+                    Check::fail("postgresql", summary, "upgrade PostgreSQL to 12 or newer")
+                } else {
+                    Check::ok("postgresql", summary)
+                }
+            }
+            Err(e) => Check::fail(
+                "postgresql",
+                e.to_string(),
+                crate::store::postgres::remedy(&e),
+            ),
+        }
+        .push_to(out);
+    }
     match store.schema_version().await {
         Ok(Some(v)) if v == SCHEMA_VERSION => Check::ok("schema", format!("version {v}")),
         Ok(Some(v)) if v < SCHEMA_VERSION => Check::fail(
@@ -813,10 +863,17 @@ pub fn doctor(cli: &Cli, _args: &DoctorArgs) -> Result<(), Failure> {
                      schema and clock against the store"
                 ),
             )),
+            Err(e) if crate::store::is_postgres_uri(&config.store_uri()) => {
+                checks.push(Check::fail(
+                    "store",
+                    format!("{}: {e}", crate::daemon::redact_uri(&config.store_uri())),
+                    crate::store::postgres::remedy(&e),
+                ))
+            }
             Err(e) => checks.push(Check::fail(
                 "store",
                 e.to_string(),
-                "check store / data_dir, that PostgreSQL is reachable and the credentials",
+                "check store / data_dir and the permissions of the data directory",
             )),
         }
     });

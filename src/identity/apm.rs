@@ -87,6 +87,15 @@ pub struct Apm {
 
 const MOVE_BATCH: usize = 500;
 
+/// The prefix of a profile's key in [`crate::store::Store::lock`], as the tracker uses it.
+const PROFILE_LOCK: &str = "profile:";
+
+/// The locks of the profiles being merged: in-process and in the store.
+struct Held<'a> {
+    _local: Vec<tokio::sync::MutexGuard<'a, ()>>,
+    _shared: crate::store::LockGuard,
+}
+
 impl Apm {
     pub fn new(
         store: SharedStore,
@@ -178,6 +187,10 @@ impl Apm {
     /// Clears `auto_merge` on a profile that turned out to have no one to merge with.
     async fn clear_mark(&self, scope: &Scope, pid: &str) -> Result<(), ApmError> {
         let _g = self.locks.lock(pid).await;
+        let _shared = self
+            .store
+            .lock(scope, &format!("{PROFILE_LOCK}{pid}"))
+            .await?;
         if let Some(mut p) = self.store.profile(scope, pid).await? {
             if !p.metadata.system.aux.auto_merge.is_empty() {
                 p.metadata.system.aux.auto_merge.clear();
@@ -218,6 +231,60 @@ impl Apm {
         Ok(stats)
     }
 
+    /// Takes the locks of the named profiles: the in-process locks shared with the
+    /// tracker, then the store's (advisory locks on PostgreSQL, so collectors and workers
+    /// in other processes are excluded too), both in a fixed order.
+    async fn lock_profiles(&self, scope: &Scope, ids: &[String]) -> Result<Held<'_>, ApmError> {
+        let local = self.locks.lock_many(ids).await;
+        let keys: Vec<String> = ids.iter().map(|i| format!("{PROFILE_LOCK}{i}")).collect();
+        let shared = self.store.lock_many(scope, &keys).await?;
+        Ok(Held {
+            _local: local,
+            _shared: shared,
+        })
+    }
+
+    /// Locks the named profiles (ids or aliases) and loads them. An alias is resolved
+    /// first and its profile's own id locked, as the tracker locks it; when a profile
+    /// resolves elsewhere once locked (merged meanwhile), the locks are taken again.
+    async fn lock_and_load(
+        &self,
+        scope: &Scope,
+        ids: &[String],
+    ) -> Result<(Held<'_>, Vec<Profile>), ApmError> {
+        let mut names: Vec<String> = ids.to_vec();
+        for id in ids {
+            if let Some(p) = self.store.profile(scope, id).await? {
+                names.push(p.id);
+            }
+        }
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            names.sort();
+            names.dedup();
+            let held = self.lock_profiles(scope, &names).await?;
+            let mut profiles: Vec<Profile> = Vec::new();
+            for id in ids {
+                if let Some(p) = self.store.profile(scope, id).await? {
+                    if !profiles.iter().any(|q| q.id == p.id) {
+                        profiles.push(p);
+                    }
+                }
+            }
+            let unlocked: Vec<String> = profiles
+                .iter()
+                .filter(|p| !names.contains(&p.id))
+                .map(|p| p.id.clone())
+                .collect();
+            if unlocked.is_empty() || attempts >= 3 {
+                return Ok((held, profiles));
+            }
+            drop(held);
+            names.extend(unlocked);
+        }
+    }
+
     /// Merges the named profiles (ids or aliases) under their locks; returns once the
     /// merge is on disk.
     pub async fn merge_group(
@@ -247,15 +314,7 @@ impl Apm {
         survivor: Option<&str>,
         dry_run: bool,
     ) -> Result<MergeOutcome, ApmError> {
-        let _guards = self.locks.lock_many(ids).await;
-        let mut profiles: Vec<Profile> = Vec::new();
-        for id in ids {
-            if let Some(p) = self.store.profile(scope, id).await? {
-                if !profiles.iter().any(|q| q.id == p.id) {
-                    profiles.push(p);
-                }
-            }
-        }
+        let (_guards, profiles) = self.lock_and_load(scope, ids).await?;
         if profiles.len() < 2 {
             return Ok(MergeOutcome::NothingToMerge);
         }
@@ -438,7 +497,7 @@ impl Apm {
         }
         let mut lock_ids = merge.merged.clone();
         lock_ids.push(merge.survivor.clone());
-        let _guards = self.locks.lock_many(&lock_ids).await;
+        let _guards = self.lock_profiles(scope, &lock_ids).await?;
         let before = merge
             .inputs
             .iter()

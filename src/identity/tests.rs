@@ -493,3 +493,65 @@ async fn full_scan_finds_unmarked_duplicates() {
     assert_eq!(stats.merges, 2);
     assert_eq!(f.store.counts(&f.scope).await.unwrap().profiles, 2);
 }
+
+/// On PostgreSQL the APM takes the same advisory locks as collectors and workers in
+/// other processes: a merge waits while another process holds one of the profiles, and
+/// a profile write made under that lock is part of the merge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apm_waits_for_a_profile_locked_by_another_process() {
+    use crate::store::postgres::{testing::TestStore, PostgresStore};
+    use crate::store::Store;
+    let Some(db) = TestStore::create(module_path!()).await else {
+        return;
+    };
+    let ours: SharedStore = Arc::new(PostgresStore::connect(&db.uri()).await.unwrap());
+    let theirs = PostgresStore::connect(&db.uri()).await.unwrap();
+    let f = Fixture {
+        apm: Apm::new(
+            ours.clone(),
+            Arc::new(KeyedLocks::new(64)),
+            Arc::new(settings(50, false)),
+        ),
+        store: ours,
+        scope: Scope::default_tenant(Context::Production),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    f.add("a", 0, "ada@example.com").await;
+    f.add("b", 5, "ada@example.com").await;
+    let held = theirs.lock(&f.scope, "profile:b").await.unwrap();
+    let names: Vec<String> = vec!["b".into(), "a".into()];
+    let merging = f.apm.merge_group(
+        &f.scope,
+        &names,
+        MergeTrigger {
+            kind: "operator".into(),
+            detail: "test".into(),
+            keys: vec![],
+        },
+        None,
+        false,
+    );
+    tokio::pin!(merging);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), &mut merging)
+            .await
+            .is_err(),
+        "the merge waits for the other process's lock"
+    );
+    // The other process writes b while it holds the lock; the merge must see it.
+    let mut b = theirs.profile(&f.scope, "b").await.unwrap().unwrap();
+    b.traits.insert("plan".into(), json!("pro"));
+    theirs.put_profile(&f.scope, &b).await.unwrap();
+    drop(held);
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), merging)
+        .await
+        .expect("the merge proceeds once the lock is released")
+        .unwrap();
+    let MergeOutcome::Merged { record, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(record.survivor, "a");
+    let a = theirs.profile(&f.scope, "b").await.unwrap().unwrap();
+    assert_eq!(a.id, "a", "b resolves to the survivor");
+    assert_eq!(a.traits.get("plan"), Some(&json!("pro")), "{a:?}");
+}

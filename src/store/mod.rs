@@ -63,6 +63,15 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// A page of a listing narrowed by a condition in the store: every record the condition
+/// accepts on that stretch is in it; `exact` when the store applied the whole condition
+/// (otherwise some items may not match).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Narrowed<T> {
+    pub page: Page<T>,
+    pub exact: bool,
+}
+
 /// Record counts of one scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Counts {
@@ -188,6 +197,13 @@ pub trait Store: Send + Sync + 'static {
     /// Bytes used on disk.
     async fn disk_size(&self) -> Result<u64>;
 
+    /// Backend-specific facts for `status` and `doctor` (PostgreSQL: server version,
+    /// database size, connection pool, TLS), as (name, value) pairs; empty when the
+    /// backend has none.
+    async fn backend_facts(&self) -> Result<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+
     /// Returns once every write made before the call is on disk. Concurrent callers share
     /// one flush (group commit).
     async fn durable(&self) -> Result<()>;
@@ -195,6 +211,49 @@ pub trait Store: Send + Sync + 'static {
     /// Serialises updates to one key (a session or profile id) of a scope across every
     /// process sharing this store. Held until the guard is dropped; not re-entrant.
     async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard>;
+
+    /// Profiles on which `condition` (read as `profile@…`/`payload@…`) may hold, paged by
+    /// id like [`Store::list_profiles`], as far as the store can select them itself
+    /// (PostgreSQL: the condition translated to SQL). None when it cannot narrow the
+    /// listing at all; the caller then scans. Callers still evaluate the condition.
+    async fn list_profiles_where(
+        &self,
+        _scope: &Scope,
+        _condition: &crate::workflow::tql::Expr,
+        _after: Option<&str>,
+        _limit: usize,
+    ) -> Result<Option<Narrowed<Profile>>> {
+        Ok(None)
+    }
+
+    /// Events by insert time on which `condition` (read as `event@…`/`payload@…`) may
+    /// hold, as [`Store::list_profiles_where`] does for profiles.
+    async fn events_by_time_where(
+        &self,
+        _scope: &Scope,
+        _range: TimeRange,
+        _condition: &crate::workflow::tql::Expr,
+        _after: Option<&str>,
+        _limit: usize,
+    ) -> Result<Option<Narrowed<Event>>> {
+        Ok(None)
+    }
+
+    /// Takes the locks of several keys of a scope, as [`Store::lock`] does for one. The
+    /// keys are deduplicated and taken in sorted order, so two callers locking
+    /// overlapping sets (in this process or another) never deadlock; all are released
+    /// when the guard is dropped. A caller holding other keys of the same kind must not
+    /// call this.
+    async fn lock_many(&self, scope: &Scope, keys: &[String]) -> Result<LockGuard> {
+        let mut sorted: Vec<&String> = keys.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut held = Vec::with_capacity(sorted.len());
+        for key in sorted {
+            held.push(self.lock(scope, key).await?);
+        }
+        Ok(LockGuard::new(held))
+    }
 
     /// The configuration kinds stored in a scope, sorted.
     async fn config_kinds(&self, scope: &Scope) -> Result<Vec<String>>;

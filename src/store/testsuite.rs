@@ -45,6 +45,7 @@ pub const CHECKS: &[&str] = &[
     "merge_marks",
     "meta_and_scopes",
     "locks_exclude_per_key",
+    "lock_many_takes_every_key_without_deadlock",
     "scopes_and_config_kinds",
     "queue_lease_ack_and_key_order",
     "queue_lease_expiry_returns_items",
@@ -362,6 +363,57 @@ pub async fn locks_exclude_per_key(store: &dyn Store) {
     .await
     .expect("a cancelled waiter leaves the key free")
     .unwrap();
+}
+
+pub async fn lock_many_takes_every_key_without_deadlock(store: &dyn Store) {
+    let s = scope();
+    let wait = std::time::Duration::from_millis(300);
+    let keys = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("profile:{n}"))
+            .collect::<Vec<_>>()
+    };
+    let held = store.lock_many(&s, &keys(&["b", "a", "b"])).await.unwrap();
+    for k in ["a", "b"] {
+        assert!(
+            tokio::time::timeout(wait, store.lock(&s, &format!("profile:{k}")))
+                .await
+                .is_err(),
+            "profile:{k} is held by lock_many"
+        );
+    }
+    let free = store.lock(&s, "profile:c").await.unwrap();
+    drop(free);
+    drop(held);
+    // Overlapping sets given in opposite orders, many times over, never deadlock.
+    let sets = [
+        keys(&["x", "y", "z"]),
+        keys(&["z", "y", "x"]),
+        keys(&["y", "w", "x"]),
+    ];
+    let sc = &s;
+    let rounds = async {
+        for _ in 0..20 {
+            let all = sets.iter().map(|set| async move {
+                let g = store.lock_many(sc, set).await.unwrap();
+                tokio::task::yield_now().await;
+                drop(g);
+            });
+            futures::future::join_all(all).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), rounds)
+        .await
+        .expect("overlapping lock_many calls finish");
+    let again = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.lock_many(&s, &keys(&["a", "b", "x", "y", "z", "w"])),
+    )
+    .await
+    .expect("every key was released")
+    .unwrap();
+    drop(again);
 }
 
 pub async fn scopes_and_config_kinds(store: &dyn Store) {
@@ -974,6 +1026,7 @@ macro_rules! store_conformance_tests {
             merge_marks,
             meta_and_scopes,
             locks_exclude_per_key,
+            lock_many_takes_every_key_without_deadlock,
             scopes_and_config_kinds,
             queue_lease_ack_and_key_order,
             queue_lease_expiry_returns_items,

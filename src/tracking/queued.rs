@@ -79,14 +79,28 @@ impl Tracker {
         };
         let scope = &item.scope;
         let st = |e: store::StoreError| e.to_string();
-        let _local = self.profile_locks.lock(&job.profile).await;
-        let _shared = self
-            .store
-            .lock(scope, &format!("profile:{}", job.profile))
-            .await
-            .map_err(st)?;
-        let Some(mut profile) = self.store.profile(scope, &job.profile).await.map_err(st)? else {
-            return Ok(JobOutcome::Skipped);
+        // The job's profile may have been merged since it was queued: lock the profile
+        // its id resolves to (as the tracker and the APM do), and check again once locked.
+        let mut lock_id = match self.store.profile(scope, &job.profile).await.map_err(st)? {
+            Some(p) => p.id,
+            None => return Ok(JobOutcome::Skipped),
+        };
+        let mut attempts = 0;
+        let (_guards, mut profile) = loop {
+            attempts += 1;
+            let local = self.profile_locks.lock(&lock_id).await;
+            let shared = self
+                .store
+                .lock(scope, &format!("profile:{lock_id}"))
+                .await
+                .map_err(st)?;
+            let Some(p) = self.store.profile(scope, &job.profile).await.map_err(st)? else {
+                return Ok(JobOutcome::Skipped);
+            };
+            if p.id == lock_id || attempts >= 3 {
+                break ((local, shared), p);
+            }
+            lock_id = p.id;
         };
         if last_run(&profile, &job.profile).is_some_and(|seq| seq >= item.seq) {
             return Ok(JobOutcome::Skipped);
@@ -107,6 +121,7 @@ impl Tracker {
                 events.push(e);
             }
         }
+        let marks_before = profile.metadata.system.aux.auto_merge.len();
         let outcome = processor
             .process(ProcessBatch {
                 scope,
@@ -124,6 +139,18 @@ impl Tracker {
         self.store.put_events(scope, &events).await.map_err(st)?;
         if let Some(s) = &session {
             self.store.put_session(scope, s).await.map_err(st)?;
+        }
+        // Merge keys set by the flows (a merge node, or a key field that changed) mark the
+        // profile for automatic merging, as in the collector.
+        let mut marked = profile.metadata.system.aux.auto_merge.len() > marks_before;
+        if let Some(policy) = &self.settings.identity {
+            marked |= !policy.refresh(&mut profile).is_empty();
+        }
+        if marked {
+            self.store
+                .mark_for_merge(scope, &profile.id)
+                .await
+                .map_err(st)?;
         }
         let destinations = self
             .store

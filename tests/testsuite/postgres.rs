@@ -518,3 +518,329 @@ fn migrate_copy_from_sled() {
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+const MP_SOURCE: &str = "mp-async";
+
+/// Records every event it runs for: its id in `traits.seen`, a run counter, and the
+/// event's email as the profile's merge key.
+const RECORD_FLOW: &str = r#"
+id: record-runs
+name: Record runs
+nodes:
+  - {id: start, plugin: start}
+  - {id: seen, plugin: append, init: {append: {"profile@traits.seen": "event@id"}}}
+  - {id: count, plugin: increment, init: {field: profile@stats.counters.runs}}
+  - {id: email, plugin: set, init: {set: {"profile@data.contact.email.main": "event@properties.email"}}}
+edges: ["start -> seen", "seen -> count", "count -> email"]
+"#;
+
+async fn configure_multi_process(store: &dyn Store, scope: &Scope) {
+    use tracardictl::workflow::engine::kinds;
+    let flow = tracardictl::workflow::flow::FlowDocument::from_text(RECORD_FLOW)
+        .unwrap()
+        .to_value();
+    let rule = serde_json::json!({"id": "on-buy", "name": "on-buy", "type": "event-collect",
+        "event_type": {"id": "purchase", "name": "purchase"},
+        "source": {"id": MP_SOURCE, "name": MP_SOURCE},
+        "flow": {"id": "record-runs", "name": "record-runs"}, "enabled": true});
+    let mut source = tracardictl::domain::EventSource::new_rest(MP_SOURCE, "Asynchronous");
+    source.synchronous = Some(false);
+    store::put_event_source(store, scope, &source)
+        .await
+        .unwrap();
+    store
+        .put_config(scope, kinds::FLOW, "record-runs", &flow)
+        .await
+        .unwrap();
+    store
+        .put_config(scope, kinds::RULE, "on-buy", &rule)
+        .await
+        .unwrap();
+}
+
+/// Every profile of a scope.
+async fn all_profiles(store: &dyn Store, scope: &Scope) -> Vec<Profile> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .list_profiles(scope, cursor.as_deref(), 1000)
+            .await
+            .unwrap();
+        out.extend(page.items);
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => return out,
+        }
+    }
+}
+
+/// Issue 11 point 4: two collectors, one worker and one APM process on one database.
+/// Concurrent traffic for overlapping sessions and profiles goes to both collectors; one
+/// collector and the worker are SIGKILLed midway and restarted. Afterwards: one profile
+/// per session, no acknowledged event lost, every event's flow ran once in effect, and
+/// every profile sharing an email was merged.
+#[test]
+fn collectors_worker_and_apm_processes_share_one_database() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create(
+        "collectors_worker_and_apm_processes_share_one_database",
+    )) else {
+        return;
+    };
+    let scope = Scope::default_tenant(Context::Production);
+    rt.block_on(configure_multi_process(&*db, &scope));
+    let uri = with_params(&db.uri(), "pool_size=6");
+    let store_arg = format!("--store={uri}");
+    let dir = tempfile::tempdir().unwrap();
+    let begin = Instant::now();
+    let a = start_collector(&dir.path().join("a"), &uri);
+    let b = start_collector(&dir.path().join("b"), &uri);
+    let start_worker = || {
+        Server::start_at(
+            &dir.path().join("worker"),
+            &["worker", &store_arg, "--lease-seconds=2"],
+        )
+    };
+    let mut worker = start_worker();
+    let _apm = Server::start_at(&dir.path().join("apm"), &["apm", &store_arg]);
+
+    // 12 sessions; sessions i, i+4 and i+8 share an email, so their profiles merge.
+    const SESSIONS: usize = 12;
+    const EMAILS: usize = 4;
+    let urls = Arc::new(Mutex::new(vec![
+        a.collector().to_string(),
+        b.collector().to_string(),
+    ]));
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let profile_of: Arc<Mutex<HashMap<String, HashSet<String>>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let http = client();
+    let handles: Vec<_> = (0..8)
+        .map(|c| {
+            let (http, urls, acked, stop, profile_of) = (
+                http.clone(),
+                urls.clone(),
+                acked.clone(),
+                stop.clone(),
+                profile_of.clone(),
+            );
+            rt.spawn(async move {
+                let mut n = 0usize;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let s = (c * 5 + n) % SESSIONS;
+                    let id = format!("mp-c{c}-r{n}");
+                    let url = urls.lock().unwrap()[(c + n) % 2].clone();
+                    let body = serde_json::json!({
+                        "source": {"id": MP_SOURCE},
+                        "session": {"id": format!("mp-session-{s}")},
+                        "events": [{"id": id, "type": "purchase",
+                            "properties": {"email": format!("user{}@example.com", s % EMAILS)}}],
+                    });
+                    match http.post(format!("{url}/track")).json(&body).send().await {
+                        Ok(r) if r.status().is_success() => {
+                            let v: serde_json::Value = r.json().await.unwrap();
+                            if let Some(pid) = v["profile"]["id"].as_str() {
+                                profile_of
+                                    .lock()
+                                    .unwrap()
+                                    .entry(format!("mp-session-{s}"))
+                                    .or_default()
+                                    .insert(pid.to_string());
+                            }
+                            acked.lock().unwrap().push(id);
+                        }
+                        Ok(r) => assert_eq!(r.status(), 503, "only 503 may refuse a payload"),
+                        // The collector is gone (killed): wait for its replacement.
+                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+            })
+        })
+        .collect();
+    let wait_for = |n: usize| {
+        let start = Instant::now();
+        while acked.lock().unwrap().len() < n && start.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for(150);
+    // SIGKILL collector b and the worker mid-traffic.
+    let mut b = b;
+    b.kill();
+    worker.kill();
+    drop(worker);
+    let before_restart = acked.lock().unwrap().len();
+    wait_for(before_restart + 60);
+    let b = start_collector(&dir.path().join("b"), &uri);
+    urls.lock().unwrap()[1] = b.collector().to_string();
+    let _worker = start_worker();
+    let restarted = acked.lock().unwrap().len();
+    wait_for(restarted + 150);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for h in handles {
+        rt.block_on(h).unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300, "too little traffic: {}", acked.len());
+
+    // Let the worker drain the queue and the APM merge everything.
+    let settled = Instant::now();
+    let (profiles, events) = loop {
+        let depth = rt
+            .block_on(db.queue_stats(chrono::Utc::now()))
+            .unwrap()
+            .depth;
+        let marked = rt.block_on(db.marked_for_merge(&scope, 10)).unwrap();
+        let profiles = rt.block_on(all_profiles(&*db, &scope));
+        if depth == 0 && marked.is_empty() && profiles.len() == EMAILS {
+            break (profiles, rt.block_on(all_events(&*db, &scope)));
+        }
+        assert!(
+            settled.elapsed() < Duration::from_secs(30),
+            "not settled: queue depth {depth}, marked {marked:?}, {} profiles",
+            profiles.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+
+    // No acknowledged event lost.
+    let stored: HashSet<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let missing: Vec<_> = acked
+        .iter()
+        .filter(|id| !stored.contains(id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged events lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    // One profile per session: while collecting (before any merge could re-point it,
+    // a session got at most one profile at a time), and at the end, the session, its
+    // events and its email all agree on one surviving profile.
+    let by_id: HashMap<&str, &Profile> = profiles.iter().map(|p| (p.id.as_str(), p)).collect();
+    let sessions = rt
+        .block_on(db.list_sessions(&scope, None, 1000))
+        .unwrap()
+        .items;
+    assert_eq!(sessions.len(), SESSIONS);
+    for s in &sessions {
+        let pid = s.profile_id().unwrap();
+        let profile = by_id
+            .get(pid)
+            .unwrap_or_else(|| panic!("session {} points at {pid}", s.id));
+        let i: usize = s.id.trim_start_matches("mp-session-").parse().unwrap();
+        assert_eq!(
+            profile.data.contact.email.main.as_deref(),
+            Some(format!("user{}@example.com", i % EMAILS).as_str())
+        );
+        let pids: HashSet<_> = events
+            .iter()
+            .filter(|e| e.session.as_ref().map(|x| x.id.as_str()) == Some(s.id.as_str()))
+            .filter_map(|e| e.profile_id())
+            .collect();
+        assert_eq!(pids, HashSet::from([pid]), "events of session {}", s.id);
+        // Every profile id the collectors answered for this session resolves to it.
+        for answered in &profile_of.lock().unwrap()[&s.id] {
+            let now = rt.block_on(db.profile(&scope, answered)).unwrap().unwrap();
+            assert_eq!(now.id, pid, "session {} was answered with {answered}", s.id);
+        }
+    }
+    // Merges complete: one profile per email, each with every merged id.
+    let emails: HashSet<_> = profiles
+        .iter()
+        .map(|p| p.data.contact.email.main.clone())
+        .collect();
+    assert_eq!(emails.len(), EMAILS, "one profile per email");
+    // Every stored purchase's flow ran once in effect: the run counters (summed by the
+    // merges) add up to the number of purchases, and every purchase id was recorded.
+    // (The other events are the collector's own: profile-created, session-opened, …)
+    let purchases: HashSet<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "purchase")
+        .map(|e| e.id.as_str())
+        .collect();
+    let runs: f64 = profiles
+        .iter()
+        .map(|p| p.stats.counters.get("runs").copied().unwrap_or(0.0))
+        .sum();
+    assert_eq!(
+        runs as usize,
+        purchases.len(),
+        "one run per stored purchase"
+    );
+    let seen: HashSet<String> = profiles
+        .iter()
+        .flat_map(|p| {
+            p.traits
+                .get("seen")
+                .and_then(|v| v.as_array())
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let unrecorded: Vec<_> = purchases.iter().filter(|id| !seen.contains(**id)).collect();
+    assert!(unrecorded.is_empty(), "flows never ran for {unrecorded:?}");
+    assert!(
+        begin.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        begin.elapsed()
+    );
+    drop((a, b));
+}
+
+/// `status` and `doctor` on a PostgreSQL store show the server's specifics; on an
+/// unreachable one, `doctor` fails and says what to fix.
+#[test]
+fn status_and_doctor_on_postgres() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create("status_and_doctor_on_postgres")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |store: &str, args: &[&str]| {
+        let out = command(dir.path())
+            .args(args)
+            .env("TRACARDI_STORE", store)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = run(&db.uri(), &["status"]);
+    assert_eq!(code, Some(0), "{out}");
+    for want in [
+        "server version",
+        "database size",
+        "pool",
+        "migration",
+        "tls",
+    ] {
+        assert!(out.contains(want), "status lacks {want}: {out}");
+    }
+    let (_, out) = run(&db.uri(), &["status", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["store"]["backend"]["server_version"].is_string(), "{v}");
+    let (_, out) = run(&db.uri(), &["doctor"]);
+    assert!(out.contains("PostgreSQL 1"), "{out}");
+    assert!(out.contains("pool"), "{out}");
+
+    // Nothing listens on a port just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gone = format!("postgres://postgres@127.0.0.1:{port}/test?timeout_ms=1000");
+    let (code, out) = run(&gone, &["doctor"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("not listening there"), "{out}");
+    let (_, out) = run(&gone, &["status"]);
+    assert!(out.contains("not listening there"), "{out}");
+}

@@ -847,6 +847,10 @@ async fn data_access() {
     ))
     .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(
+        v["filter"], "scan",
+        "the embedded store reads every record: {v}"
+    );
     let (_, v) = p(&format!(
         "/events/count?filter={}",
         q(r#"type == "page-view""#)
@@ -1391,4 +1395,64 @@ async fn merge_explain_unmerge() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call(Method::GET, "/merges/nope".into(), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// On PostgreSQL a filtered listing runs its condition as SQL where it can, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_filters_run_in_postgres() {
+    use tracardictl::store::postgres::testing::TestStore;
+    let Some(db) = TestStore::create("data_filters_run_in_postgres").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("--store={}", db.uri());
+    let server = Server::start_at(
+        &dir.path().join("data"),
+        &["collector", "private-api", &store],
+    );
+    let api = Api::new(&server);
+    let t = server.install().await;
+    track(&server, "s1", &["page-view"]).await;
+    track(&server, "s2", &["page-view", "purchase"]).await;
+    let q = |cond: &str| form_urlencoded::byte_serialize(cond.as_bytes()).collect::<String>();
+    let get = |path: String| {
+        let (api, t) = (&api, t.clone());
+        async move {
+            api.call(Method::GET, &path, Some(&t), Some("production"), None)
+                .await
+        }
+    };
+    let (s, v) = get(format!(
+        "/events?filter={}",
+        q(r#"event@type == "purchase""#)
+    ))
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["filter"], "sql", "{v}");
+    let (_, v) = get(format!(
+        "/events?filter={}",
+        q(r#"type == "page-view" and type starts with "page""#)
+    ))
+    .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["filter"], "partial", "{v}");
+    let (_, v) = get(format!("/profiles?filter={}", q(r#"traits.plan == "pro""#))).await;
+    assert_eq!(v["items"], json!([]));
+    assert_eq!(v["filter"], "sql", "{v}");
+    let (_, v) = get(format!(
+        "/profiles?filter={}",
+        q(r#"metadata.time.insert > now.offset("-1d")"#)
+    ))
+    .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["filter"], "scan", "{v}");
+    let (_, v) = get(format!(
+        "/events/count?filter={}",
+        q(r#"type == "page-view""#)
+    ))
+    .await;
+    assert_eq!(v["count"], 2, "{v}");
+    let (s, v) = get(format!("/profiles?filter={}", q("traits.plan =="))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }

@@ -85,7 +85,9 @@ impl Server {
         let mut default_source = None;
         let named = extra.iter().filter(|a| !a.starts_with('-')).count();
         let expected = if named == 0 { 2 } else { named };
-        while urls.len() < expected {
+        // Named services without a listener (worker, apm) report that they run.
+        let mut running = 0;
+        while urls.len() + running < expected {
             let line = match rx.recv_timeout(Duration::from_secs(60)) {
                 Ok(l) => l,
                 Err(_) => {
@@ -96,6 +98,9 @@ impl Server {
             if let Some(rest) = line.strip_prefix("tracardictl: ") {
                 if let Some((svc, url)) = rest.split_once(" listening on ") {
                     urls.insert(svc.to_string(), url.trim().to_string());
+                }
+                if named > 0 && (rest == "apm running" || rest.starts_with("worker running")) {
+                    running += 1;
                 }
                 if rest.starts_with("default event source") {
                     default_source = rest.split_whitespace().last().map(str::to_string);

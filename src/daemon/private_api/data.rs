@@ -113,6 +113,11 @@ impl Filter {
         self.0.is_some()
     }
 
+    /// The parsed condition, if any.
+    pub fn expr(&self) -> Option<&tql::Expr> {
+        self.0.as_ref().map(|(e, _)| e)
+    }
+
     pub fn matches(&self, record: &Value) -> Result<bool, ApiError> {
         let Some((expr, source)) = &self.0 else {
             return Ok(true);
@@ -238,6 +243,109 @@ fn params(raw: Option<String>) -> HashMap<String, String> {
         .collect()
 }
 
+/// How a filtered listing was selected, reported as `filter` in the response: the whole
+/// condition ran in the store (`sql`), part of it did and the rest ran here on the rows
+/// it returned (`partial`), or every record was read and tested here (`scan`). Items
+/// are always tested here too, so all three give the same answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FilterMode {
+    Sql,
+    Partial,
+    Scan,
+}
+
+impl FilterMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            FilterMode::Sql => "sql",
+            FilterMode::Partial => "partial",
+            FilterMode::Scan => "scan",
+        }
+    }
+}
+
+/// Remembers how the pages of one listing were selected.
+#[derive(Default)]
+struct ModeCell(std::sync::Mutex<Option<FilterMode>>);
+
+impl ModeCell {
+    fn set(&self, m: FilterMode) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = Some(m);
+        }
+    }
+    fn get(&self) -> FilterMode {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|g| *g)
+            .unwrap_or(FilterMode::Scan)
+    }
+}
+
+/// A page of profiles, narrowed by the store when it can.
+async fn profile_page(
+    store: &crate::store::SharedStore,
+    sc: &Scope,
+    filter: &Filter,
+    after: Option<String>,
+    n: usize,
+    mode: &ModeCell,
+) -> crate::store::Result<Page<crate::domain::Profile>> {
+    if let Some(expr) = filter.expr() {
+        if let Some(narrowed) = store
+            .list_profiles_where(sc, expr, after.as_deref(), n)
+            .await?
+        {
+            mode.set(if narrowed.exact {
+                FilterMode::Sql
+            } else {
+                FilterMode::Partial
+            });
+            return Ok(narrowed.page);
+        }
+    }
+    mode.set(FilterMode::Scan);
+    store.list_profiles(sc, after.as_deref(), n).await
+}
+
+/// A page of events by time, narrowed by the store when it can.
+async fn event_page(
+    store: &crate::store::SharedStore,
+    sc: &Scope,
+    range: TimeRange,
+    filter: &Filter,
+    after: Option<String>,
+    n: usize,
+    mode: &ModeCell,
+) -> crate::store::Result<Page<crate::domain::Event>> {
+    if let Some(expr) = filter.expr() {
+        if let Some(narrowed) = store
+            .events_by_time_where(sc, range, expr, after.as_deref(), n)
+            .await?
+        {
+            mode.set(if narrowed.exact {
+                FilterMode::Sql
+            } else {
+                FilterMode::Partial
+            });
+            return Ok(narrowed.page);
+        }
+    }
+    mode.set(FilterMode::Scan);
+    store.events_by_time(sc, range, after.as_deref(), n).await
+}
+
+/// Adds `filter` (how the listing was selected) to a filtered listing's body.
+fn with_mode(mut body: Value, filter: &Filter, mode: &ModeCell) -> Value {
+    if filter.is_some() {
+        if let Value::Object(m) = &mut body {
+            m.insert("filter".into(), Value::from(mode.get().as_str()));
+        }
+    }
+    body
+}
+
 fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
@@ -316,17 +424,15 @@ async fn list_profiles(
     let q = ListQuery::parse(&params(raw))?;
     let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
     let sc = scope(&state, ctx);
-    let store = state.store.clone();
+    let store = &state.store;
+    let mode = ModeCell::default();
     let body = filtered_page(
-        |after, n| {
-            let (store, sc) = (store.clone(), sc.clone());
-            async move { store.list_profiles(&sc, after.as_deref(), n).await }
-        },
+        |after, n| profile_page(store, &sc, &filter, after, n, &mode),
         &q,
         &filter,
     )
     .await?;
-    Ok(Json(body).into_response())
+    Ok(Json(with_mode(body, &filter, &mode)).into_response())
 }
 
 async fn count_profiles(
@@ -338,12 +444,10 @@ async fn count_profiles(
     let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
     let sc = scope(&state, ctx);
     let count = if filter.is_some() {
-        let store = state.store.clone();
+        let store = &state.store;
+        let mode = ModeCell::default();
         filtered_count(
-            |after, n| {
-                let (store, sc) = (store.clone(), sc.clone());
-                async move { store.list_profiles(&sc, after.as_deref(), n).await }
-            },
+            |after, n| profile_page(store, &sc, &filter, after, n, &mode),
             &filter,
         )
         .await?
@@ -550,17 +654,15 @@ async fn list_events(
         to: time_param(&p, "to")?,
     };
     let sc = scope(&state, ctx);
-    let store = state.store.clone();
+    let store = &state.store;
+    let mode = ModeCell::default();
     let body = filtered_page(
-        |after, n| {
-            let (store, sc) = (store.clone(), sc.clone());
-            async move { store.events_by_time(&sc, range, after.as_deref(), n).await }
-        },
+        |after, n| event_page(store, &sc, range, &filter, after, n, &mode),
         &q,
         &filter,
     )
     .await?;
-    Ok(Json(body).into_response())
+    Ok(Json(with_mode(body, &filter, &mode)).into_response())
 }
 
 async fn count_events(
@@ -572,16 +674,10 @@ async fn count_events(
     let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
     let sc = scope(&state, ctx);
     let count = if filter.is_some() {
-        let store = state.store.clone();
+        let store = &state.store;
+        let mode = ModeCell::default();
         filtered_count(
-            |after, n| {
-                let (store, sc) = (store.clone(), sc.clone());
-                async move {
-                    store
-                        .events_by_time(&sc, TimeRange::default(), after.as_deref(), n)
-                        .await
-                }
-            },
+            |after, n| event_page(store, &sc, TimeRange::default(), &filter, after, n, &mode),
             &filter,
         )
         .await?

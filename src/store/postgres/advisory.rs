@@ -55,6 +55,16 @@ impl Drop for Held {
     }
 }
 
+/// Drives the lock connection until it closes.
+async fn watch<F>(connection: F)
+where
+    F: std::future::Future<Output = std::result::Result<(), tokio_postgres::Error>>,
+{
+    if let Err(e) = connection.await {
+        tracing::warn!(error = %e, "PostgreSQL lock connection closed");
+    }
+}
+
 impl AdvisoryLocks {
     pub(super) fn new(settings: PgSettings) -> Self {
         Self {
@@ -71,18 +81,28 @@ impl AdvisoryLocks {
                 return Ok(c.clone());
             }
         }
-        let connect = self.settings.config.connect(NoTls);
-        let (client, connection) = tokio::time::timeout(self.settings.op_timeout, connect)
-            .await
-            .map_err(|_| {
-                StoreError::Unavailable("PostgreSQL did not accept a connection in time".into())
-            })?
-            .map_err(pg_err)?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!(error = %e, "PostgreSQL lock connection closed");
+        let timeout =
+            |_| StoreError::Unavailable("PostgreSQL did not accept a connection in time".into());
+        let client = match &self.settings.tls {
+            Some(tls) => {
+                let connect = self.settings.config.connect(tls.clone());
+                let (client, connection) = tokio::time::timeout(self.settings.op_timeout, connect)
+                    .await
+                    .map_err(timeout)?
+                    .map_err(pg_err)?;
+                tokio::spawn(watch(connection));
+                client
             }
-        });
+            None => {
+                let connect = self.settings.config.connect(NoTls);
+                let (client, connection) = tokio::time::timeout(self.settings.op_timeout, connect)
+                    .await
+                    .map_err(timeout)?
+                    .map_err(pg_err)?;
+                tokio::spawn(watch(connection));
+                client
+            }
+        };
         let client = Arc::new(client);
         *slot = Some(client.clone());
         Ok(client)

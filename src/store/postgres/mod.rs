@@ -20,11 +20,13 @@
 //! waiting for a per-profile lock held by another process (default 10000).
 
 mod advisory;
+pub mod filter;
 pub mod migrations;
 pub mod testing;
+pub mod tls;
 
 use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
-use super::{Counts, LockGuard, Page, Result, Store, StoreError, TimeRange};
+use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use advisory::AdvisoryLocks;
 use async_trait::async_trait;
@@ -50,6 +52,8 @@ pub(crate) struct PgSettings {
     pool_size: usize,
     op_timeout: Duration,
     lock_timeout: Duration,
+    /// TLS for `sslmode=require|verify-full`.
+    tls: Option<tls::RustlsConnect>,
 }
 
 impl PgSettings {
@@ -64,6 +68,8 @@ impl PgSettings {
         let mut pool_size = 16usize;
         let mut op_timeout = Duration::from_millis(5000);
         let mut lock_timeout = Duration::from_millis(10_000);
+        let mut tls_mode = tls::TlsMode::Off;
+        let mut root_cert: Option<String> = None;
         let number = |k: &str, v: &str| -> Result<u64> {
             v.parse()
                 .map_err(|_| StoreError::Invalid(format!("store URI: `{k}={v}` is not a number")))
@@ -81,6 +87,17 @@ impl PgSettings {
                 "pool_size" => pool_size = number(&k, &v)?.clamp(1, 1000) as usize,
                 "timeout_ms" => op_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
                 "lock_timeout_ms" => lock_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
+                // Taken out: tokio-postgres knows only disable/prefer/require; TLS is
+                // set up here (see `tls`), and the driver told to require it.
+                "sslmode" => {
+                    tls_mode = tls::TlsMode::parse(&v)?;
+                    if tls_mode != tls::TlsMode::Off {
+                        rest.append_pair("sslmode", "require");
+                    } else if v != "allow" {
+                        rest.append_pair("sslmode", "disable");
+                    }
+                }
+                "sslrootcert" => root_cert = Some(v.into_owned()),
                 _ => {
                     rest.append_pair(&k, &v);
                 }
@@ -106,12 +123,19 @@ impl PgSettings {
         if config.get_application_name().is_none() {
             config.application_name("tracardictl");
         }
+        if root_cert.is_some() && tls_mode != tls::TlsMode::VerifyFull {
+            return Err(StoreError::Invalid(
+                "store URI: sslrootcert needs sslmode=verify-full".into(),
+            ));
+        }
+        let tls = tls::client_config(tls_mode, root_cert.as_deref())?;
         Ok(Self {
             config,
             schema,
             pool_size,
             op_timeout,
             lock_timeout,
+            tls,
         })
     }
 }
@@ -257,13 +281,13 @@ impl PostgresStore {
     /// migrations.
     pub async fn connect(uri: &str) -> Result<Self> {
         let settings = PgSettings::parse(uri)?;
-        let manager = Manager::from_config(
-            settings.config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &settings.tls {
+            Some(tls) => Manager::from_config(settings.config.clone(), tls.clone(), manager_config),
+            None => Manager::from_config(settings.config.clone(), NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(settings.pool_size)
             .runtime(Runtime::Tokio1)
@@ -541,6 +565,29 @@ impl PostgresStore {
     }
 }
 
+/// What to do about an error opening or using a PostgreSQL store, for `doctor`.
+pub fn remedy(error: &StoreError) -> &'static str {
+    let m = error.to_string().to_lowercase();
+    if m.contains("connection refused") || m.contains("error connecting") {
+        "PostgreSQL is not listening there: start it, or fix host and port in the store URI"
+    } else if m.contains("password authentication failed")
+        || m.contains("no pg_hba.conf entry")
+        || m.contains("authentication")
+    {
+        "the server refused the credentials: fix user and password in the store URI, or pg_hba.conf"
+    } else if m.contains("does not exist") && m.contains("database") {
+        "the database does not exist: create it (`createdb NAME`) or fix its name in the store URI"
+    } else if m.contains("tls") || m.contains("ssl") {
+        "TLS failed: check that the server has ssl=on, the sslrootcert and the host name, or use sslmode=disable on a private network"
+    } else if m.contains("did not") || m.contains("timed out") || m.contains("timeout") {
+        "no answer in time: check the network and firewall to the server, or raise timeout_ms in the store URI"
+    } else if m.contains("permission denied") {
+        "the user lacks rights: grant it CREATE on the database (or the schema) and USAGE on the schema"
+    } else {
+        "check the store URI, that PostgreSQL is reachable from this host, and the credentials"
+    }
+}
+
 /// 23514: no partition for a row — another process's retention dropped a partition
 /// this process believed in.
 fn is_missing_partition(e: &StoreError) -> bool {
@@ -700,6 +747,46 @@ impl Store for PostgresStore {
                 .await
                 .map_err(pg_err)?;
             id_page("profile", rows, limit)
+        })
+        .await
+    }
+
+    async fn list_profiles_where(
+        &self,
+        scope: &Scope,
+        condition: &crate::workflow::tql::Expr,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Narrowed<Profile>>> {
+        let Some(t) = filter::translate(
+            condition,
+            crate::workflow::notation::DotSource::Profile,
+            "doc",
+            4,
+        ) else {
+            return Ok(None);
+        };
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let sql = format!(
+            "SELECT id, doc FROM profiles
+             WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3) AND {}
+             ORDER BY id LIMIT $4",
+            t.sql
+        );
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&scope.tenant, &context, &after, &limit_p];
+        for p in &t.params {
+            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
+        }
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Some(Narrowed {
+                page: id_page("profile", rows, limit)?,
+                exact: t.exact,
+            }))
         })
         .await
     }
@@ -1208,6 +1295,67 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn events_by_time_where(
+        &self,
+        scope: &Scope,
+        range: TimeRange,
+        condition: &crate::workflow::tql::Expr,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Narrowed<Event>>> {
+        let after = after.map(parse_time_cursor).transpose()?;
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let mut sql =
+            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&scope.tenant, &context];
+        if let Some(from) = &range.from {
+            params.push(from);
+            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
+        }
+        if let Some(to) = &range.to {
+            params.push(to);
+            sql.push_str(&format!(" AND inserted < ${}", params.len()));
+        }
+        if let Some((t, id)) = &after {
+            params.push(t);
+            params.push(id);
+            sql.push_str(&format!(
+                " AND (inserted, id) > (${}, ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        params.push(&limit_p);
+        let limit_at = params.len();
+        let Some(t) = filter::translate(
+            condition,
+            crate::workflow::notation::DotSource::Event,
+            "doc",
+            params.len(),
+        ) else {
+            return Ok(None);
+        };
+        sql.push_str(&format!(
+            " AND {} ORDER BY inserted, id LIMIT ${limit_at}",
+            t.sql
+        ));
+        for p in &t.params {
+            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
+        }
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Some(Narrowed {
+                page: event_page(rows, limit)?,
+                exact: t.exact,
+            }))
+        })
+        .await
+    }
+
     async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>> {
         self.timed(async {
             let client = self.client().await?;
@@ -1372,6 +1520,55 @@ impl Store for PostgresStore {
                 .map_err(pg_err)?;
             let n: i64 = row.try_get(0).map_err(pg_err)?;
             Ok(n.max(0) as u64)
+        })
+        .await
+    }
+
+    async fn backend_facts(&self) -> Result<Vec<(String, String)>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT current_setting('server_version'),
+                            pg_size_pretty(pg_database_size(current_database())),
+                            current_database(), current_schema(),
+                            (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()),
+                            current_setting('max_connections'),
+                            (SELECT coalesce(max(version), 0) FROM schema_migrations)",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let get = |i: usize| -> Result<String> { row.try_get::<_, String>(i).map_err(pg_err) };
+            let sessions: i64 = row.try_get(4).map_err(pg_err)?;
+            let migration: i32 = row.try_get(6).map_err(pg_err)?;
+            let pool = self.pool.status();
+            Ok(vec![
+                ("server_version".into(), get(0)?),
+                ("database".into(), get(2)?),
+                ("schema".into(), get(3)?),
+                ("database_size".into(), get(1)?),
+                ("migration".into(), migration.to_string()),
+                (
+                    "pool".into(),
+                    format!(
+                        "{} open, {} idle, max {} (this process)",
+                        pool.size, pool.available, pool.max_size
+                    ),
+                ),
+                (
+                    "connections".into(),
+                    format!("{sessions} to this database, server max {}", get(5)?),
+                ),
+                (
+                    "tls".into(),
+                    if self.settings.tls.is_some() {
+                        "on".into()
+                    } else {
+                        "off".into()
+                    },
+                ),
+            ])
         })
         .await
     }
@@ -1803,6 +2000,21 @@ mod tests {
         let opts = s.config.get_options().unwrap();
         assert!(opts.contains("search_path=t_1"), "{opts}");
         assert!(opts.contains("synchronous_commit=on"), "{opts}");
+        assert!(s.tls.is_none());
+        assert_eq!(
+            s.config.get_ssl_mode(),
+            tokio_postgres::config::SslMode::Disable
+        );
+        for mode in ["require", "verify-full"] {
+            let s = PgSettings::parse(&format!("postgres://u@h/db?sslmode={mode}")).unwrap();
+            assert!(s.tls.is_some(), "{mode}");
+            assert_eq!(
+                s.config.get_ssl_mode(),
+                tokio_postgres::config::SslMode::Require
+            );
+        }
+        assert!(PgSettings::parse("postgres://u@h/db?sslmode=verify-ca").is_err());
+        assert!(PgSettings::parse("postgres://u@h/db?sslmode=require&sslrootcert=/x.pem").is_err());
         assert!(PgSettings::parse("postgres://u@h/db?schema=x;drop").is_err());
         assert!(PgSettings::parse("postgres://u@h/db?pool_size=many").is_err());
     }
@@ -1820,6 +2032,32 @@ mod tests {
         let c = time_cursor(t, "a:b");
         assert_eq!(parse_time_cursor(&c).unwrap(), (t, "a:b".to_string()));
         assert!(parse_time_cursor("x").is_err());
+    }
+}
+
+/// The local test server has no TLS: asking for it must fail, never fall back to a
+/// plain connection. (A TLS handshake itself is not tested here: no TLS server.)
+#[cfg(test)]
+#[tokio::test]
+async fn required_tls_is_never_downgraded() {
+    let Some(base) = std::env::var(testing::ENV).ok().filter(|v| !v.is_empty()) else {
+        eprintln!(
+            "skipped required_tls_is_never_downgraded: {} is not set",
+            testing::ENV
+        );
+        return;
+    };
+    for mode in ["require", "verify-full"] {
+        let uri = testing::with_params(&base, &format!("sslmode={mode}&timeout_ms=2000"));
+        match PostgresStore::connect(&uri).await {
+            Ok(_) => {
+                eprintln!("the test server speaks TLS; the no-downgrade check does not apply")
+            }
+            Err(e) => assert!(
+                matches!(e, StoreError::Unavailable(_) | StoreError::Io(_)),
+                "{mode}: {e:?}"
+            ),
+        }
     }
 }
 
