@@ -17,9 +17,9 @@
 //! independent of each other.
 
 use super::{
-    enrich, event_type_slug, finish_times, new_id, queued, with_event_geo, Duration, EntityRef,
-    Event, EventSession, EventSource, Identity, Ordering, ProcessBatch, ProcessOutcome, Profile,
-    Session, TrackRequest, Tracker, TrackingError, Utc, Value, SYSTEM_EVENTS,
+    enrich, event_type_slug, finish_times, new_id, queued, Duration, EntityRef, Event, EventSource,
+    Identity, Ordering, ProcessBatch, ProcessOutcome, Profile, Session, TrackRequest, Tracker,
+    TrackingError, Utc, Value, SYSTEM_EVENTS,
 };
 use crate::store::{NewItem, StoreError};
 use std::collections::{HashMap, HashSet};
@@ -468,36 +468,7 @@ impl Tracker {
             }
         }
 
-        for e in &events {
-            session.metadata.status = match e.event_type.as_str() {
-                "visit-started" => "started",
-                "visit-ended" => "ended",
-                _ => "active",
-            }
-            .to_string();
-        }
-        if !new_session {
-            session.metadata.time.update = Some(now);
-        }
-        session.metadata.time.duration =
-            (now - session.metadata.time.insert).num_milliseconds() as f64 / 1000.0;
-
-        let session_ref = opts.save_session.then(|| EventSession {
-            id: session.id.clone(),
-            start: Some(session.metadata.time.insert),
-            duration: session.metadata.time.duration,
-            tz: profile.metadata.time.visit.tz.clone(),
-        });
-        for e in &mut events {
-            e.session = session_ref.clone();
-            e.profile = opts.save_profile.then(|| EntityRef::new(&profile.id));
-            e.os = session.os.clone();
-            e.app = session.app.clone();
-            e.device = with_event_geo(session.device.clone(), &e.device);
-            if e.utm.is_empty() {
-                e.utm = session.utm.clone();
-            }
-        }
+        super::link_events(&mut session, &profile, &mut events, opts, new_session, now);
         let processed = match self.processor_for(source) {
             Some(p) => {
                 p.process(ProcessBatch {

@@ -320,6 +320,48 @@ fn id_of(v: Option<&Value>) -> Option<&str> {
     }
 }
 
+/// Links a request's events to their session and profile (§4.6: the session's status
+/// follows the events in order; its update time and duration move on), and gives them
+/// the session's device, OS, app and UTM.
+fn link_events(
+    session: &mut Session,
+    profile: &Profile,
+    events: &mut [Event],
+    opts: &payload::TrackOptions,
+    new_session: bool,
+    now: DateTime<Utc>,
+) {
+    for e in events.iter() {
+        session.metadata.status = match e.event_type.as_str() {
+            "visit-started" => "started",
+            "visit-ended" => "ended",
+            _ => "active",
+        }
+        .to_string();
+    }
+    if !new_session {
+        session.metadata.time.update = Some(now);
+    }
+    session.metadata.time.duration =
+        (now - session.metadata.time.insert).num_milliseconds() as f64 / 1000.0;
+    let session_ref = opts.save_session.then(|| EventSession {
+        id: session.id.clone(),
+        start: Some(session.metadata.time.insert),
+        duration: session.metadata.time.duration,
+        tz: profile.metadata.time.visit.tz.clone(),
+    });
+    for e in events.iter_mut() {
+        e.session = session_ref.clone();
+        e.profile = opts.save_profile.then(|| EntityRef::new(&profile.id));
+        e.os = session.os.clone();
+        e.app = session.app.clone();
+        e.device = with_event_geo(session.device.clone(), &e.device);
+        if e.utm.is_empty() {
+            e.utm = session.utm.clone();
+        }
+    }
+}
+
 const SYSTEM_EVENTS: [&str; 3] = ["profile-created", "session-opened", "visit-started"];
 
 impl Tracker {
@@ -760,37 +802,7 @@ impl Tracker {
             events.push(e);
         }
 
-        // §4.6: session status follows the events in order.
-        for e in &events {
-            session.metadata.status = match e.event_type.as_str() {
-                "visit-started" => "started",
-                "visit-ended" => "ended",
-                _ => "active",
-            }
-            .to_string();
-        }
-        if !new_session {
-            session.metadata.time.update = Some(now);
-        }
-        session.metadata.time.duration =
-            (now - session.metadata.time.insert).num_milliseconds() as f64 / 1000.0;
-
-        let session_ref = opts.save_session.then(|| EventSession {
-            id: session.id.clone(),
-            start: Some(session.metadata.time.insert),
-            duration: session.metadata.time.duration,
-            tz: profile.metadata.time.visit.tz.clone(),
-        });
-        for e in &mut events {
-            e.session = session_ref.clone();
-            e.profile = opts.save_profile.then(|| EntityRef::new(&profile.id));
-            e.os = session.os.clone();
-            e.app = session.app.clone();
-            e.device = with_event_geo(session.device.clone(), &e.device);
-            if e.utm.is_empty() {
-                e.utm = session.utm.clone();
-            }
-        }
+        link_events(&mut session, &profile, &mut events, opts, new_session, now);
         // The pipeline stages (reshaping, validation, data compliance, event-to-profile
         // mappings) change the payload's events, the session and the profile before
         // workflows see them; a rejecting validator refuses the whole request here,

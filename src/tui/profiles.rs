@@ -67,7 +67,7 @@ fn draw_list(f: &mut Frame, area: Rect, app: &App) {
             Row::new(vec![
                 text(x, "id"),
                 label(x),
-                text(x, "stats.visits"),
+                text(x, "metadata.time.visit.count"),
                 short_time(&text(x, "metadata.time.visit.last")),
                 x.get("segments")
                     .and_then(Value::as_array)
@@ -167,7 +167,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
         }),
         kv(
             "visits / views",
-            format!("{} / {}", text(p, "stats.visits"), text(p, "stats.views")),
+            format!("{} / {}", text(p, "metadata.time.visit.count"), text(p, "stats.views")),
         ),
         kv(
             "created / last",
