@@ -167,7 +167,11 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
         }),
         kv(
             "visits / views",
-            format!("{} / {}", text(p, "metadata.time.visit.count"), text(p, "stats.views")),
+            format!(
+                "{} / {}",
+                text(p, "metadata.time.visit.count"),
+                text(p, "stats.views")
+            ),
         ),
         kv(
             "created / last",
