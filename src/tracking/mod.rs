@@ -865,9 +865,6 @@ impl Tracker {
             if opts.save_session {
                 self.store.put_session(scope, &session).await?;
             }
-            if opts.save_events {
-                self.store.put_events(scope, &events).await?;
-            }
             let mut items = Vec::new();
             if self.enqueue_async
                 && !source.is_synchronous()
@@ -903,8 +900,16 @@ impl Tracker {
                     },
                 ));
             }
+            // Jobs and deliveries are written before the events they name: whatever part
+            // of this request reaches the disk (a crash mid-request, on PostgreSQL separate
+            // commits), a stored event always has its job. A worker cannot run the job
+            // before the events are written, as it takes this profile's lock first; one
+            // left by a crash before the events runs over none.
             if !items.is_empty() {
                 self.store.enqueue(&items, Utc::now()).await?;
+            }
+            if opts.save_events {
+                self.store.put_events(scope, &events).await?;
             }
         }
         drop(profile_guard);
