@@ -19,7 +19,7 @@
 use super::{
     enrich, event_type_slug, finish_times, new_id, queued, Duration, EntityRef, Event, EventSource,
     Identity, Ordering, ProcessBatch, ProcessOutcome, Profile, Session, TrackRequest, Tracker,
-    TrackingError, Utc, Value, SYSTEM_EVENTS,
+    TrackingError, Utc,
 };
 use crate::store::{NewItem, StoreError};
 use std::collections::{HashMap, HashSet};
@@ -382,77 +382,44 @@ impl Tracker {
         let mut first_context = None;
         for &i in run {
             let req = &items[i].request;
-            let mut context = req.payload.context.clone();
-            let utm = enrich::take_utm(&mut context);
-            let geo = enrich::take_location(&mut context);
-            if first_context.is_none() {
-                if new_session {
-                    session.metadata.channel =
-                        Some(source.channel.clone()).filter(|c| !c.is_empty());
-                    let ua = req
-                        .meta
-                        .user_agent
-                        .clone()
-                        .or_else(|| enrich::context_user_agent(&req.payload.context));
-                    if let Some(ua) = ua {
-                        let info = enrich::parse_user_agent(&ua);
-                        session.os = info.os;
-                        session.app = info.app;
-                        session.device = info.device;
-                    }
-                    session.device.ip = req.meta.ip.clone();
-                    session.device.resolution = enrich::screen_resolution(&context);
-                    session.context = context.clone();
-                    session.metadata.time.weekday =
-                        Some(chrono::Datelike::weekday(&now).num_days_from_monday());
-                }
-                first_context = Some(context);
-            }
-            if let Some(utm) = utm {
-                session.utm = utm;
-            }
-            if let Some(geo) = geo {
-                session.device.geo = geo;
-            }
-            for (k, v) in &req.payload.properties {
-                session.properties.insert(k.clone(), v.clone());
-            }
+            let initialize = new_session && first_context.is_none();
+            let ua = if initialize {
+                req.meta
+                    .user_agent
+                    .clone()
+                    .or_else(|| enrich::context_user_agent(&req.payload.context))
+            } else {
+                None
+            };
+            let context = super::payload_to_session(
+                &mut session,
+                source,
+                req,
+                ua.as_deref(),
+                initialize,
+                now,
+            );
+            first_context.get_or_insert(context);
         }
         let context = first_context.unwrap_or_default();
 
         profile_changed |= new_profile || repointed;
-        if new_session && opts.save_session {
-            let tz = context
-                .get("time")
-                .and_then(|t| t.get("tz"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            profile.start_visit(now, tz);
-            profile_changed = true;
-            self.stats.sessions_created.fetch_add(1, Ordering::Relaxed);
-        }
-        if new_profile {
-            self.stats.profiles_created.fetch_add(1, Ordering::Relaxed);
-        }
+        profile_changed |=
+            self.count_visit(&mut profile, &context, opts, new_profile, new_session, now);
         let marks_before = profile.metadata.system.aux.auto_merge.len();
 
-        let mut events = Vec::new();
         let mut tick = 0i64;
         let mut at = || {
             tick += 1;
             now + Duration::microseconds(tick)
         };
-        if !holds_visit_ended {
-            if new_profile {
-                events.push(self.system_event(SYSTEM_EVENTS[0], at(), req0));
-            }
-            if new_session {
-                events.push(self.system_event(SYSTEM_EVENTS[1], at(), req0));
-            }
-            if new_session || was_ended {
-                events.push(self.system_event(SYSTEM_EVENTS[2], at(), req0));
-            }
-        }
+        let opened = super::Opened {
+            new_profile,
+            new_session,
+            was_ended,
+            holds_visit_ended,
+        };
+        let mut events = self.system_events(opened, &mut at, req0);
         // Each message's identity, then its events, in the order they came.
         for &i in run {
             let item = &items[i];

@@ -320,6 +320,58 @@ fn id_of(v: Option<&Value>) -> Option<&str> {
     }
 }
 
+/// What a request found when it locked its profile and session.
+#[derive(Clone, Copy)]
+struct Opened {
+    new_profile: bool,
+    new_session: bool,
+    /// The stored session had ended: this request starts a new visit in it.
+    was_ended: bool,
+    /// The request ends the visit itself: no system events.
+    holds_visit_ended: bool,
+}
+
+/// §4.4 enrichment of a session from one payload: a new session (`initialize`) takes the
+/// source's channel, the user agent, IP, screen resolution, context and weekday; every
+/// payload moves its UTM, location and properties onto it. Returns the payload's context
+/// without UTM and location.
+fn payload_to_session(
+    session: &mut Session,
+    source: &EventSource,
+    req: &TrackRequest,
+    ua: Option<&str>,
+    initialize: bool,
+    now: DateTime<Utc>,
+) -> Map {
+    let mut context = req.payload.context.clone();
+    let utm = enrich::take_utm(&mut context);
+    let geo = enrich::take_location(&mut context);
+    if initialize {
+        session.metadata.channel = Some(source.channel.clone()).filter(|c| !c.is_empty());
+        if let Some(ua) = ua {
+            let info = enrich::parse_user_agent(ua);
+            session.os = info.os;
+            session.app = info.app;
+            session.device = info.device;
+        }
+        session.device.ip = req.meta.ip.clone();
+        session.device.resolution = enrich::screen_resolution(&context);
+        session.context = context.clone();
+        session.metadata.time.weekday =
+            Some(chrono::Datelike::weekday(&now).num_days_from_monday());
+    }
+    if let Some(utm) = utm {
+        session.utm = utm;
+    }
+    if let Some(geo) = geo {
+        session.device.geo = geo;
+    }
+    for (k, v) in &req.payload.properties {
+        session.properties.insert(k.clone(), v.clone());
+    }
+    context
+}
+
 /// Links a request's events to their session and profile (§4.6: the session's status
 /// follows the events in order; its update time and duration move on), and gives them
 /// the session's device, OS, app and UTM.
@@ -609,6 +661,56 @@ impl Tracker {
         e
     }
 
+    /// §4.4: a new session is a new visit (when sessions are saved); counts new profiles
+    /// and sessions. True when the profile changed.
+    fn count_visit(
+        &self,
+        profile: &mut Profile,
+        context: &Map,
+        opts: &TrackOptions,
+        new_profile: bool,
+        new_session: bool,
+        now: DateTime<Utc>,
+    ) -> bool {
+        if new_profile {
+            self.stats.profiles_created.fetch_add(1, Ordering::Relaxed);
+        }
+        if !(new_session && opts.save_session) {
+            return false;
+        }
+        let tz = context
+            .get("time")
+            .and_then(|t| t.get("tz"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        profile.start_visit(now, tz);
+        self.stats.sessions_created.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// §4.5: the system events a request opens with, unless it ends the visit itself.
+    fn system_events(
+        &self,
+        opened: Opened,
+        at: &mut impl FnMut() -> DateTime<Utc>,
+        req: &TrackRequest,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        if opened.holds_visit_ended {
+            return events;
+        }
+        if opened.new_profile {
+            events.push(self.system_event(SYSTEM_EVENTS[0], at(), req));
+        }
+        if opened.new_session {
+            events.push(self.system_event(SYSTEM_EVENTS[1], at(), req));
+        }
+        if opened.new_session || opened.was_ended {
+            events.push(self.system_event(SYSTEM_EVENTS[2], at(), req));
+        }
+        events
+    }
+
     fn system_event(&self, event_type: &str, at: DateTime<Utc>, req: &TrackRequest) -> Event {
         let mut e = Event::new(new_id(), event_type.to_string(), INTERNAL_SOURCE_ID, at);
         e.metadata.ip = req.meta.ip.clone();
@@ -728,71 +830,30 @@ impl Tracker {
             .iter()
             .any(|e| event_type_slug(&e.event_type) == "visit-ended");
 
-        let mut context = req.payload.context.clone();
-        let utm = enrich::take_utm(&mut context);
-        let geo = enrich::take_location(&mut context);
-        if new_session {
-            session.metadata.channel = Some(source.channel.clone()).filter(|c| !c.is_empty());
-            if let Some(ua) = ua {
-                let info = enrich::parse_user_agent(ua);
-                session.os = info.os;
-                session.app = info.app;
-                session.device = info.device;
-            }
-            session.device.ip = req.meta.ip.clone();
-            session.device.resolution = enrich::screen_resolution(&context);
-            session.context = context.clone();
-            session.metadata.time.weekday =
-                Some(chrono::Datelike::weekday(&now).num_days_from_monday());
-        }
-        if let Some(utm) = utm {
-            session.utm = utm;
-        }
-        if let Some(geo) = geo {
-            session.device.geo = geo;
-        }
-        for (k, v) in &req.payload.properties {
-            session.properties.insert(k.clone(), v.clone());
-        }
+        let context = payload_to_session(&mut session, source, req, ua, new_session, now);
 
         // §4.4: a new session is a new visit.
         profile_changed |= new_profile || repointed;
-        if new_session && opts.save_session {
-            let tz = context
-                .get("time")
-                .and_then(|t| t.get("tz"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            profile.start_visit(now, tz);
-            profile_changed = true;
-            self.stats.sessions_created.fetch_add(1, Ordering::Relaxed);
-        }
-        if new_profile {
-            self.stats.profiles_created.fetch_add(1, Ordering::Relaxed);
-        }
+        profile_changed |=
+            self.count_visit(&mut profile, &context, opts, new_profile, new_session, now);
 
         // Fields marked for merging before this request: flows (the merge node) and
         // identity updates may add to them, and then the profile is queued for the APM.
         let marks_before = profile.metadata.system.aux.auto_merge.len();
 
         // §4.5: system events first, then the payload's events.
-        let mut events = Vec::new();
         let mut tick = 0i64;
         let mut at = || {
             tick += 1;
             now + Duration::microseconds(tick)
         };
-        if !holds_visit_ended {
-            if new_profile {
-                events.push(self.system_event(SYSTEM_EVENTS[0], at(), req));
-            }
-            if new_session {
-                events.push(self.system_event(SYSTEM_EVENTS[1], at(), req));
-            }
-            if new_session || was_ended {
-                events.push(self.system_event(SYSTEM_EVENTS[2], at(), req));
-            }
-        }
+        let opened = Opened {
+            new_profile,
+            new_session,
+            was_ended,
+            holds_visit_ended,
+        };
+        let mut events = self.system_events(opened, &mut at, req);
         let first_payload_event = events.len();
         for ep in &req.payload.events {
             let mut e = self.build_event(req, source, ep, at());
