@@ -5,6 +5,7 @@
 //! same trait and run the same conformance suite (`testsuite`).
 
 pub mod backup;
+pub mod cache;
 pub mod copy;
 pub mod locks;
 pub mod migrations;

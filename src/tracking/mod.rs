@@ -19,6 +19,7 @@ use crate::domain::{
     Scope, Session, Tags, INTERNAL_SOURCE_ID,
 };
 use crate::identity::KeyPolicy;
+use crate::store::cache::ScopedCache;
 use crate::store::{self, SharedStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use locks::KeyedLocks;
@@ -172,49 +173,32 @@ pub struct Tracker {
 /// How many events a slow live-tail subscriber may fall behind before it skips ahead.
 const PUBLISH_BACKLOG: usize = 1024;
 
-/// Bumped whenever configuration is written in this process (private API, import), so
-/// caches drop what they hold at once; other processes see a change within the TTL.
-static CONFIG_GENERATION: AtomicU64 = AtomicU64::new(0);
-
 /// Tells the collector's caches that configuration changed.
 pub fn config_changed() {
-    CONFIG_GENERATION.fetch_add(1, Ordering::Relaxed);
+    crate::store::cache::config_changed();
 }
 
-/// Configuration documents of one kind, re-read at most every few seconds (or when
-/// [`config_changed`] says so) so the hot path does not scan the store on every request.
+/// Configuration documents of one kind, re-read only when configuration changed or every
+/// few seconds, so the hot path does not scan the store on every request.
 struct ConfigCache {
     kind: &'static str,
-    entries: std::sync::RwLock<Option<CachedDocs>>,
+    docs: ScopedCache<Vec<Value>>,
 }
-
-/// When the documents were read, the configuration generation then, and the documents.
-type CachedDocs = (Instant, u64, Arc<Vec<Value>>);
-
-const CONFIG_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl ConfigCache {
     fn new(kind: &'static str) -> Self {
         Self {
             kind,
-            entries: std::sync::RwLock::new(None),
+            docs: ScopedCache::default(),
         }
     }
 
     async fn get(&self, store: &SharedStore, scope: &Scope) -> Result<Arc<Vec<Value>>, StoreError> {
-        let generation = CONFIG_GENERATION.load(Ordering::Relaxed);
-        if let Ok(guard) = self.entries.read() {
-            if let Some((at, seen, docs)) = guard.as_ref() {
-                if at.elapsed() < CONFIG_CACHE_TTL && *seen == generation {
-                    return Ok(docs.clone());
-                }
-            }
-        }
-        let docs = Arc::new(store.list_config(scope, self.kind).await?);
-        if let Ok(mut guard) = self.entries.write() {
-            *guard = Some((Instant::now(), generation, docs.clone()));
-        }
-        Ok(docs)
+        self.docs
+            .get(store.as_ref(), scope, || {
+                store.list_config(scope, self.kind)
+            })
+            .await
     }
 }
 

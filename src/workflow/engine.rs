@@ -29,6 +29,7 @@ use super::plugins::{ProfileUpdate, RunState, Services};
 use super::rules::Rule;
 use super::runtime::{run_flow, RunOptions, RunResult};
 use crate::domain::{Event, Profile, Scope, Session};
+use crate::store::cache::ScopedCache;
 use crate::store::{SharedStore, Store, StoreError};
 use crate::tracking::{EventProcessor, ProcessBatch, ProcessOutcome};
 
@@ -77,6 +78,7 @@ pub struct WorkflowEngine {
     services: Services,
     options: EngineOptions,
     cache: Mutex<FlowCache>,
+    rules: ScopedCache<Vec<Rule>>,
     traces_written: AtomicU64,
 }
 
@@ -91,6 +93,7 @@ impl WorkflowEngine {
             services: Services::default(),
             options,
             cache: Mutex::new(HashMap::new()),
+            rules: ScopedCache::default(),
             traces_written: AtomicU64::new(0),
         }
     }
@@ -151,6 +154,13 @@ impl WorkflowEngine {
                 }
             })
             .collect())
+    }
+
+    /// [`Self::rules`], cached for the hot path until configuration changes.
+    pub async fn rules_cached(&self, scope: &Scope) -> Result<Arc<Vec<Rule>>, StoreError> {
+        self.rules
+            .get(self.store(), scope, || self.rules(scope))
+            .await
     }
 
     /// The deployed flow, compiled (cached while its document is unchanged).
@@ -397,7 +407,7 @@ fn flow_label(result: &RunResult) -> String {
 impl EventProcessor for WorkflowEngine {
     async fn process(&self, batch: ProcessBatch<'_>) -> ProcessOutcome {
         let mut outcome = ProcessOutcome::default();
-        let rules = match self.rules(batch.scope).await {
+        let rules = match self.rules_cached(batch.scope).await {
             Ok(r) if r.is_empty() => return outcome,
             Ok(r) => r,
             Err(e) => {

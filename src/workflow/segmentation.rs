@@ -19,9 +19,7 @@
 //! `profile.aux.segmentation` (newest last, at most [`HISTORY`] entries), and
 //! `metadata.time.segmentation` is the time of the last change.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -35,6 +33,7 @@ use super::rules::{ref_id, Rule};
 use super::runtime::{run_flow, RunOptions};
 use super::tql::{self, Expr};
 use crate::domain::{Profile, Scope, Session};
+use crate::store::cache::ScopedCache;
 use crate::store::{Store, StoreError};
 use crate::tracking::locks::KeyedLocks;
 use crate::tracking::{EventProcessor, ProcessBatch, ProcessOutcome};
@@ -46,8 +45,6 @@ pub const SEGMENT_ADD: &str = "segment-add";
 /// Entries of `profile.aux.segmentation` kept.
 pub const HISTORY: usize = 50;
 const HISTORY_KEY: &str = "segmentation";
-/// How long segment definitions are cached on the live path.
-const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A segment definition, its condition parsed.
 #[derive(Debug, Clone)]
@@ -340,40 +337,31 @@ pub async fn run_segment_rules(
     changed
 }
 
-type Cached = (Instant, Arc<Vec<SegmentDef>>);
-
 /// The event processor of the daemon: the workflow engine, then live segmentation.
 pub struct Segmenter {
     engine: Arc<WorkflowEngine>,
-    cache: Mutex<HashMap<String, Cached>>,
+    cache: ScopedCache<Vec<SegmentDef>>,
 }
 
 impl Segmenter {
     pub fn new(engine: Arc<WorkflowEngine>) -> Self {
         Segmenter {
             engine,
-            cache: Mutex::new(HashMap::new()),
+            cache: ScopedCache::default(),
         }
     }
 
     async fn segments(&self, scope: &Scope) -> Result<Arc<Vec<SegmentDef>>, StoreError> {
-        let key = format!("{scope:?}");
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((at, defs)) = cache.get(&key) {
-                if at.elapsed() < CACHE_TTL {
-                    return Ok(defs.clone());
+        let store = self.engine.store();
+        self.cache
+            .get(store, scope, || async {
+                let (defs, problems) = load(store, scope).await?;
+                for p in problems {
+                    tracing::warn!("unusable segment skipped: {p}");
                 }
-            }
-        }
-        let (defs, problems) = load(self.engine.store(), scope).await?;
-        for p in problems {
-            tracing::warn!("unusable segment skipped: {p}");
-        }
-        let defs = Arc::new(defs);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(key, (Instant::now(), defs.clone()));
-        }
-        Ok(defs)
+                Ok(defs)
+            })
+            .await
     }
 }
 

@@ -1295,6 +1295,10 @@ impl SledStore {
         let old = profiles
             .insert(profile.id.as_bytes(), bytes.as_slice())
             .map_err(io)?;
+        // Ids the profile had before, whose entries an update finds in place (most
+        // updates change no id). Not while replaying the log: a crash may have kept the
+        // profile without its index entries.
+        let mut had: Option<Vec<String>> = None;
         if let Some(old) = old {
             let old: OldProfile = decode("profile", profile.id.as_bytes(), &old)?;
             for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
@@ -1303,8 +1307,19 @@ impl SledStore {
                 }
                 members.remove(pair_key(stale, &profile.id)).map_err(io)?;
             }
+            if self.wal.is_some() {
+                had = Some(old.ids);
+            }
         }
         for alias in std::iter::once(&profile.id).chain(profile.ids.iter()) {
+            let kept = had
+                .as_ref()
+                .is_some_and(|had| alias == &profile.id || had.contains(alias));
+            // An id two profiles share points at whichever wrote it last until they are
+            // merged: only an entry that names this profile is left alone.
+            if kept && ids.get(alias).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
+                continue;
+            }
             ids.insert(alias.as_bytes(), profile.id.as_bytes())
                 .map_err(io)?;
             members
