@@ -36,9 +36,12 @@ fn stamp(store: &dyn Store) -> Stamp {
     )
 }
 
+/// When an entry was read, under which stamp, and the value.
+type Entry<T> = (Instant, Stamp, Arc<T>);
+
 pub struct ScopedCache<T> {
     ttl: Duration,
-    entries: RwLock<HashMap<Scope, (Instant, Stamp, Arc<T>)>>,
+    entries: RwLock<HashMap<Scope, Entry<T>>>,
 }
 
 impl<T> Default for ScopedCache<T> {
