@@ -3,7 +3,7 @@
 
 use super::keys::{is_merge_key, KeyPolicy, MERGE_KEY_FIELDS};
 use super::merge::{merge_profiles, MergeError, MergeOptions};
-use crate::domain::{new_id, Event, MergeAction, MergeRecord, MergeTrigger, Profile, Scope};
+use crate::domain::{new_id, MergeAction, MergeRecord, MergeTrigger, Profile, Scope};
 use crate::store::{SharedStore, StoreError};
 use crate::tracking::locks::KeyedLocks;
 use chrono::Utc;
@@ -79,13 +79,21 @@ pub struct ExplainedKey {
     pub key: String,
 }
 
+/// Cheap to clone: every field is shared.
+#[derive(Clone)]
 pub struct Apm {
     store: SharedStore,
     locks: Arc<KeyedLocks>,
     settings: Arc<IdentitySettings>,
 }
 
-const MOVE_BATCH: usize = 500;
+/// Merges run at once in a pass: one per core, at most four.
+fn apm_lanes() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
 
 /// The prefix of a profile's key in [`crate::store::Store::lock`], as the tracker uses it.
 const PROFILE_LOCK: &str = "profile:";
@@ -122,13 +130,13 @@ impl Apm {
         let mut ids = vec![profile.id.clone()];
         let mut keys = Vec::new();
         for key in profile.ids.iter().filter(|i| is_merge_key(i)) {
-            for other in self.store.profiles_by_alias(scope, key).await? {
-                if other.id != profile.id {
+            for other in self.store.profile_ids_by_alias(scope, key).await? {
+                if other != profile.id {
                     if !keys.contains(key) {
                         keys.push(key.clone());
                     }
-                    if !ids.contains(&other.id) {
-                        ids.push(other.id);
+                    if !ids.contains(&other) {
+                        ids.push(other);
                     }
                 }
             }
@@ -137,17 +145,59 @@ impl Apm {
     }
 
     /// One pass over the profiles marked for merging (at most `batch` of them).
+    ///
+    /// The marked profiles are dealt out to lanes that merge concurrently, one task per
+    /// core: every merge takes the locks of its whole group, so lanes that meet on a
+    /// profile take turns, and the later one finds the group already merged (the
+    /// survivor answers to the merged ids) and has nothing left to do. The pass makes
+    /// its merges durable together, at its end.
     pub async fn run_marked(&self, scope: &Scope, batch: usize) -> Result<PassStats, ApmError> {
+        let marked = self.store.marked_for_merge(scope, batch).await?;
+        if marked.is_empty() {
+            return Ok(PassStats::default());
+        }
+        let lanes = apm_lanes().min(marked.len());
+        let mut dealt: Vec<Vec<String>> = vec![Vec::new(); lanes];
+        for (i, pid) in marked.into_iter().enumerate() {
+            dealt[i % lanes].push(pid);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for pids in dealt {
+            let (apm, scope) = (self.clone(), scope.clone());
+            tasks.spawn(async move {
+                let mut stats = PassStats::default();
+                for pid in pids {
+                    stats.examined += 1;
+                    apm.merge_from(&scope, &pid, &mut stats).await?;
+                    apm.store.unmark_for_merge(&scope, &pid).await?;
+                }
+                Ok::<_, ApmError>(stats)
+            });
+        }
         let mut stats = PassStats::default();
-        for pid in self.store.marked_for_merge(scope, batch).await? {
-            stats.examined += 1;
-            self.merge_from(scope, &pid, &mut stats).await?;
-            self.store.unmark_for_merge(scope, &pid).await?;
+        let mut failed = None;
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(Ok(lane)) => {
+                    stats.examined += lane.examined;
+                    stats.merges += lane.merges;
+                    stats.profiles_merged_away += lane.profiles_merged_away;
+                    stats.skipped += lane.skipped;
+                }
+                Ok(Err(e)) => failed = failed.or(Some(e)),
+                Err(e) => {
+                    failed = failed.or(Some(ApmError::Store(StoreError::Io(format!(
+                        "an APM lane failed: {e}"
+                    )))))
+                }
+            }
         }
-        if stats.examined > 0 {
-            self.store.durable().await?;
+        // What the lanes did before a failure is kept, and durable like the rest.
+        self.store.durable().await?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(stats),
         }
-        Ok(stats)
     }
 
     async fn merge_from(
@@ -254,8 +304,8 @@ impl Apm {
     ) -> Result<(Held<'_>, Vec<Profile>), ApmError> {
         let mut names: Vec<String> = ids.to_vec();
         for id in ids {
-            if let Some(p) = self.store.profile(scope, id).await? {
-                names.push(p.id);
+            if let Some(p) = self.store.profile_id(scope, id).await? {
+                names.push(p);
             }
         }
         let mut attempts = 0;
@@ -399,8 +449,8 @@ impl Apm {
         // The survivor first: from here on every merged id resolves to it.
         self.store.put_profile(scope, &result).await?;
         for from in &merged.merged_ids {
-            let events = self.move_events(scope, from, &result.id).await?;
-            let sessions = self.move_sessions(scope, from, &result.id).await?;
+            let events = self.store.move_events(scope, from, &result.id).await?;
+            let sessions = self.store.move_sessions(scope, from, &result.id).await?;
             record.moved_events.insert(from.clone(), events);
             record.moved_sessions.insert(from.clone(), sessions);
             self.store.delete_profile(scope, from).await?;
@@ -413,60 +463,6 @@ impl Apm {
             record: Box::new(record),
             dry_run: false,
         })
-    }
-
-    async fn move_events(
-        &self,
-        scope: &Scope,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<String>, ApmError> {
-        let mut moved = Vec::new();
-        loop {
-            // Moved events leave `from`'s index, so the first page is always the next one.
-            let page = self
-                .store
-                .events_by_profile(scope, from, None, MOVE_BATCH)
-                .await?;
-            if page.items.is_empty() {
-                break;
-            }
-            let events: Vec<Event> = page
-                .items
-                .into_iter()
-                .map(|mut e| {
-                    e.profile = Some(crate::domain::EntityRef::new(to));
-                    e
-                })
-                .collect();
-            moved.extend(events.iter().map(|e| e.id.clone()));
-            self.store.put_events(scope, &events).await?;
-        }
-        Ok(moved)
-    }
-
-    async fn move_sessions(
-        &self,
-        scope: &Scope,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<String>, ApmError> {
-        let mut moved = Vec::new();
-        loop {
-            let page = self
-                .store
-                .sessions_by_profile(scope, from, None, MOVE_BATCH)
-                .await?;
-            if page.items.is_empty() {
-                break;
-            }
-            for mut s in page.items {
-                s.profile = Some(crate::domain::EntityRef::new(to));
-                moved.push(s.id.clone());
-                self.store.put_session(scope, &s).await?;
-            }
-        }
-        Ok(moved)
     }
 
     /// Undoes a merge: the merged-away profiles come back as they were, with their

@@ -15,7 +15,7 @@ pub mod sled;
 pub mod tenants;
 pub mod testsuite;
 
-use crate::domain::{Event, EventSource, MergeRecord, Profile, Scope, Session};
+use crate::domain::{EntityRef, Event, EventSource, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 pub use queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats, RetryPolicy};
@@ -56,6 +56,9 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Records re-pointed per write by [`Store::move_events`] and [`Store::move_sessions`].
+pub const MOVE_BATCH: usize = 500;
 
 /// One page of a listing; `next` is the cursor to pass to get the following page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +118,63 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Page<Profile>>;
     /// Every profile whose `ids` hold this id (several when they share a merge key).
     async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>>;
+    /// The ids of the profiles [`Store::profiles_by_alias`] returns, in its order, without
+    /// reading the profiles where the backend can (the APM only needs to know which).
+    async fn profile_ids_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<String>> {
+        Ok(self
+            .profiles_by_alias(scope, alias)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect())
+    }
+
+    /// Re-points every event of profile `from` to profile `to` (a merge moves the events
+    /// of the merged-away profiles to the survivor); the ids of the moved events, oldest
+    /// first. The caller holds both profiles' locks.
+    async fn move_events(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<String>> {
+        let mut moved = Vec::new();
+        loop {
+            // Moved events leave `from`'s index, so the first page is always the next one.
+            let page = self
+                .events_by_profile(scope, from, None, MOVE_BATCH)
+                .await?;
+            if page.items.is_empty() {
+                break;
+            }
+            let events: Vec<Event> = page
+                .items
+                .into_iter()
+                .map(|mut e| {
+                    e.profile = Some(EntityRef::new(to));
+                    e
+                })
+                .collect();
+            moved.extend(events.iter().map(|e| e.id.clone()));
+            self.put_events(scope, &events).await?;
+        }
+        Ok(moved)
+    }
+
+    /// Re-points every session of profile `from` to profile `to`, as
+    /// [`Store::move_events`] does for events; the ids of the moved sessions.
+    async fn move_sessions(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<String>> {
+        let mut moved = Vec::new();
+        loop {
+            let page = self
+                .sessions_by_profile(scope, from, None, MOVE_BATCH)
+                .await?;
+            if page.items.is_empty() {
+                break;
+            }
+            for mut s in page.items {
+                s.profile = Some(EntityRef::new(to));
+                moved.push(s.id.clone());
+                self.put_session(scope, &s).await?;
+            }
+        }
+        Ok(moved)
+    }
 
     async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>>;
     async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()>;

@@ -53,6 +53,7 @@ pub const CHECKS: &[&str] = &[
     "drop_tenant_removes_only_that_tenant",
     "tenant_registry_and_indexes",
     "queue_not_before_delays_items",
+    "merge_moves_events_and_sessions",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -472,6 +473,85 @@ pub async fn profiles_by_alias_finds_every_holder(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// What a merge asks of the store: the holders of a key by id, and a profile's events
+/// and sessions moved to another profile with every index following.
+pub async fn merge_moves_events_and_sessions(store: &dyn Store) {
+    let s = scope();
+    for id in ["a", "b", "c"] {
+        let mut p = Profile::new(id.into(), t(0));
+        if id != "c" {
+            p.ids.push("emm-shared".into());
+        }
+        store.put_profile(&s, &p).await.unwrap();
+    }
+    let mut holders = store.profile_ids_by_alias(&s, "emm-shared").await.unwrap();
+    holders.sort();
+    assert_eq!(holders, ["a", "b"]);
+    assert!(store
+        .profile_ids_by_alias(&s, "emm-none")
+        .await
+        .unwrap()
+        .is_empty());
+    let events: Vec<Event> = (0..7)
+        .map(|i| event(&format!("e{i}"), Some(if i < 5 { "b" } else { "a" }), i))
+        .collect();
+    store.put_events(&s, &events).await.unwrap();
+    for (sid, pid) in [("s1", "b"), ("s2", "b"), ("s3", "a"), ("s4", "c")] {
+        store
+            .put_session(&s, &Session::new(sid.into(), Some(pid), t(0)))
+            .await
+            .unwrap();
+    }
+    let moved = store.move_events(&s, "b", "a").await.unwrap();
+    assert_eq!(moved, ["e0", "e1", "e2", "e3", "e4"], "oldest first");
+    let mut sessions = store.move_sessions(&s, "b", "a").await.unwrap();
+    sessions.sort();
+    assert_eq!(sessions, ["s1", "s2"]);
+    let of_a = store.events_by_profile(&s, "a", None, 100).await.unwrap();
+    let ids: Vec<&str> = of_a.items.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["e0", "e1", "e2", "e3", "e4", "e5", "e6"]);
+    assert!(of_a.items.iter().all(|e| e.profile_id() == Some("a")));
+    assert_eq!(
+        store.event(&s, "e3").await.unwrap().unwrap().profile_id(),
+        Some("a")
+    );
+    assert!(store
+        .events_by_profile(&s, "b", None, 100)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    // The time index is untouched: every event once, in order.
+    let by_time = store
+        .events_by_time(&s, TimeRange::default(), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(by_time.items.len(), 7);
+    let mut of_a: Vec<String> = store
+        .sessions_by_profile(&s, "a", None, 100)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    of_a.sort();
+    assert_eq!(of_a, ["s1", "s2", "s3"]);
+    assert!(store
+        .sessions_by_profile(&s, "b", None, 100)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        store.session(&s, "s2").await.unwrap().unwrap().profile_id(),
+        Some("a")
+    );
+    // Nothing to move: nothing moved.
+    assert!(store.move_events(&s, "b", "a").await.unwrap().is_empty());
+    assert!(store.move_sessions(&s, "zz", "a").await.unwrap().is_empty());
 }
 
 pub async fn sessions_by_profile_follow_repointing(store: &dyn Store) {
@@ -1033,7 +1113,8 @@ macro_rules! store_conformance_tests {
             queue_nack_backoff_and_dead_letters,
             drop_tenant_removes_only_that_tenant,
             tenant_registry_and_indexes,
-            queue_not_before_delays_items
+            queue_not_before_delays_items,
+            merge_moves_events_and_sessions
         );
     };
     (@each $make:expr; $($name:ident),*) => {

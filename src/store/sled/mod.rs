@@ -226,6 +226,18 @@ fn after(key: &[u8]) -> Vec<u8> {
     k
 }
 
+/// Appends a record of a scope's write to the log (none while replaying it).
+fn log_to<F: AsRef<[u8]>>(wal: Option<&Wal>, op: Op, scope: &Scope, rest: &[F]) {
+    let Some(wal) = wal else {
+        return;
+    };
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(2 + rest.len());
+    fields.push(scope.tenant.as_bytes());
+    fields.push(scope.context.as_str().as_bytes());
+    fields.extend(rest.iter().map(AsRef::as_ref));
+    wal.append(op, &fields);
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
@@ -395,7 +407,7 @@ impl SledStore {
             }
             Op::PutMergeRecord => {
                 let r: MergeRecord = decode("merge record", b"wal", bytes(2)?)?;
-                self.raw_put_merge_record(&scope, &r)?;
+                self.raw_put_merge_record(&scope, &r, bytes(2)?)?;
             }
             Op::Mark => self.raw_mark_for_merge(&scope, &text(2)?)?,
             Op::Unmark => self.raw_unmark_for_merge(&scope, &text(2)?)?,
@@ -410,13 +422,7 @@ impl SledStore {
     }
 
     fn log(&self, op: Op, scope: &Scope, rest: &[&[u8]]) {
-        let mut fields: Vec<&[u8]> = Vec::with_capacity(2 + rest.len());
-        fields.push(scope.tenant.as_bytes());
-        fields.push(scope.context.as_str().as_bytes());
-        fields.extend_from_slice(rest);
-        if let Some(wal) = &self.wal {
-            wal.append(op, &fields);
-        }
+        log_to(self.wal.as_deref(), op, scope, rest);
     }
 
     /// Flushes sled and drops the log segments the flush covers, in the background.
@@ -615,6 +621,98 @@ impl Store for SledStore {
             }
         }
         Ok(out)
+    }
+
+    async fn profile_ids_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<String>> {
+        let members = self.tree(scope, Kind::AliasMembers)?;
+        let profiles = self.tree(scope, Kind::Profiles)?;
+        let prefix = by_profile_prefix(alias);
+        let mut out = Vec::new();
+        for kv in members.scan_prefix(&prefix) {
+            let (k, _) = kv.map_err(io)?;
+            let pid = &k[prefix.len()..];
+            if profiles.contains_key(pid).map_err(io)? {
+                out.push(String::from_utf8_lossy(pid).into_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn move_events(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<String>> {
+        let events = self.tree(scope, Kind::Events)?;
+        let index = self.tree(scope, Kind::EventsByProfile)?;
+        let wal = self.wal.clone();
+        let (scope, from, to) = (scope.clone(), from.to_string(), to.to_string());
+        blocking(move || {
+            // The index key is `<profile>\0<time><id>` and only the profile changes, so
+            // each event is read once and its time index stays as it is.
+            let prefix = by_profile_prefix(&from);
+            let keys = index
+                .scan_prefix(&prefix)
+                .keys()
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(io)?;
+            let mut moved = Vec::with_capacity(keys.len());
+            let mut logged: Vec<Vec<u8>> = Vec::new();
+            for k in keys {
+                let tail = &k[prefix.len()..];
+                let Some(id) = tail.get(8..) else { continue };
+                let Some(v) = events.get(id).map_err(io)? else {
+                    continue;
+                };
+                let mut event: Event = decode("event", id, &v)?;
+                event.profile = Some(crate::domain::EntityRef::new(&to));
+                let bytes = encode("event", &event.id, &event)?;
+                events.insert(id, bytes.as_slice()).map_err(io)?;
+                index.remove(&k).map_err(io)?;
+                let mut moved_key = by_profile_prefix(&to);
+                moved_key.extend_from_slice(tail);
+                index.insert(moved_key, &[]).map_err(io)?;
+                moved.push(event.id);
+                logged.push(bytes);
+                if logged.len() == super::MOVE_BATCH {
+                    log_to(wal.as_deref(), Op::PutEvents, &scope, &logged);
+                    logged.clear();
+                }
+            }
+            if !logged.is_empty() {
+                log_to(wal.as_deref(), Op::PutEvents, &scope, &logged);
+            }
+            Ok(moved)
+        })
+        .await
+    }
+
+    async fn move_sessions(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<String>> {
+        let sessions = self.tree(scope, Kind::Sessions)?;
+        let index = self.tree(scope, Kind::SessionsByProfile)?;
+        let wal = self.wal.clone();
+        let (scope, from, to) = (scope.clone(), from.to_string(), to.to_string());
+        blocking(move || {
+            let prefix = by_profile_prefix(&from);
+            let keys = index
+                .scan_prefix(&prefix)
+                .keys()
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(io)?;
+            let mut moved = Vec::with_capacity(keys.len());
+            for k in keys {
+                let sid = &k[prefix.len()..];
+                let Some(v) = sessions.get(sid).map_err(io)? else {
+                    continue;
+                };
+                let mut session: Session = decode("session", sid, &v)?;
+                session.profile = Some(crate::domain::EntityRef::new(&to));
+                let bytes = encode("session", &session.id, &session)?;
+                sessions.insert(sid, bytes.as_slice()).map_err(io)?;
+                index.remove(&k).map_err(io)?;
+                index.insert(pair_key(&to, &session.id), &[]).map_err(io)?;
+                log_to(wal.as_deref(), Op::PutSession, &scope, &[bytes]);
+                moved.push(session.id);
+            }
+            Ok(moved)
+        })
+        .await
     }
 
     async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>> {
@@ -946,8 +1044,8 @@ impl Store for SledStore {
     }
 
     async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
-        self.raw_put_merge_record(scope, record)?;
         let bytes = encode("merge record", &record.id, record)?;
+        self.raw_put_merge_record(scope, record, &bytes)?;
         self.log(Op::PutMergeRecord, scope, &[&bytes]);
         Ok(())
     }
@@ -1338,13 +1436,13 @@ impl SledStore {
         let Some(old) = profiles.remove(canonical.as_bytes()).map_err(io)? else {
             return Ok(false);
         };
-        let old: Profile = decode("profile", canonical.as_bytes(), &old)?;
+        let old: OldProfile = decode("profile", canonical.as_bytes(), &old)?;
         let members = self.tree(scope, Kind::AliasMembers)?;
-        for alias in old.ids.iter().chain(std::iter::once(&old.id)) {
+        for alias in old.ids.iter().chain(std::iter::once(&canonical)) {
             if ids.get(alias).map_err(io)?.as_deref() == Some(canonical.as_bytes()) {
                 ids.remove(alias.as_bytes()).map_err(io)?;
             }
-            members.remove(pair_key(alias, &old.id)).map_err(io)?;
+            members.remove(pair_key(alias, &canonical)).map_err(io)?;
         }
         Ok(true)
     }
@@ -1452,8 +1550,13 @@ impl SledStore {
         Ok(existed)
     }
 
-    fn raw_put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
-        let bytes = encode("merge record", &record.id, record)?;
+    /// `bytes`: the record encoded, as the log holds it too.
+    fn raw_put_merge_record(
+        &self,
+        scope: &Scope,
+        record: &MergeRecord,
+        bytes: &[u8],
+    ) -> Result<()> {
         self.tree(scope, Kind::Merges)?
             .insert(record.id.as_bytes(), bytes)
             .map_err(io)?;
@@ -1610,7 +1713,55 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 26);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 27);
+    }
+
+    /// Moves made by a merge are in the log: a reopened store has them, indexes included.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn moved_events_and_sessions_survive_reopen() {
+        use crate::domain::{Context, EntityRef, Event, Scope, Session};
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let opts = OpenOptions {
+            cache_bytes: 8 << 20,
+        };
+        let s = Scope::default_tenant(Context::Production);
+        let now = chrono::Utc::now();
+        {
+            let store = SledStore::open(dir.path(), &opts).unwrap();
+            let events: Vec<Event> = (0..3)
+                .map(|i| {
+                    let mut e = Event::new(format!("e{i}"), "page-view".into(), "src", now);
+                    e.profile = Some(EntityRef::new("b"));
+                    e
+                })
+                .collect();
+            store.put_events(&s, &events).await.unwrap();
+            store
+                .put_session(&s, &Session::new("s1".into(), Some("b"), now))
+                .await
+                .unwrap();
+            assert_eq!(store.move_events(&s, "b", "a").await.unwrap().len(), 3);
+            assert_eq!(store.move_sessions(&s, "b", "a").await.unwrap(), ["s1"]);
+            store.durable().await.unwrap();
+        }
+        let store = SledStore::open(dir.path(), &opts).unwrap();
+        let of_a = store.events_by_profile(&s, "a", None, 10).await.unwrap();
+        assert_eq!(of_a.items.len(), 3);
+        assert!(store
+            .events_by_profile(&s, "b", None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty());
+        let sessions = store.sessions_by_profile(&s, "a", None, 10).await.unwrap();
+        assert_eq!(sessions.items.len(), 1);
+        assert!(store
+            .sessions_by_profile(&s, "b", None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty());
     }
 
     /// The log replays a dropped tenant's writes and then its drop: it stays dropped.
