@@ -29,6 +29,34 @@ struct QueueState {
     next_seq: u64,
     /// seq → (token, lease expiry)
     leases: HashMap<u64, (String, DateTime<Utc>)>,
+    /// The queued seqs of each topic, so a lease reads only its topic's items; built at
+    /// open and kept by every queue write.
+    by_topic: HashMap<String, std::collections::BTreeSet<u64>>,
+}
+
+impl QueueState {
+    fn index(&mut self, topic: &str, seq: u64) {
+        match self.by_topic.get_mut(topic) {
+            Some(set) => {
+                set.insert(seq);
+            }
+            None => {
+                self.by_topic.insert(topic.to_string(), [seq].into());
+            }
+        }
+    }
+
+    fn unindex(&mut self, seq: u64) {
+        for set in self.by_topic.values_mut() {
+            set.remove(&seq);
+        }
+    }
+}
+
+/// The one field of a queue item the topic index needs.
+#[derive(serde::Deserialize)]
+struct ItemTopic {
+    topic: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -313,8 +341,20 @@ impl SledStore {
             // Numbers never go back, even when the queue was empty at the restart: the
             // worker records the last number it ran per profile.
             .max(u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0));
+        let mut by_topic = HashMap::new();
+        for kv in store.db.open_tree(QUEUE_TREE).map_err(io)?.iter() {
+            let (k, v) = kv.map_err(io)?;
+            let item: ItemTopic = decode("queue item", &k, &v)?;
+            if let Some(seq) = seq_from_key(&k) {
+                by_topic
+                    .entry(item.topic)
+                    .or_insert_with(std::collections::BTreeSet::new)
+                    .insert(seq);
+            }
+        }
         if let Ok(mut q) = store.queue.lock() {
             q.next_seq = next_seq;
+            q.by_topic = by_topic;
         }
         Ok(store)
     }
@@ -1012,6 +1052,7 @@ impl Store for SledStore {
             };
             q.next_seq += 1;
             self.raw_queue_put(&item)?;
+            q.index(&item.topic, item.seq);
             let bytes = encode("queue item", &item.seq.to_string(), &item)?;
             self.log_queue(Op::QueuePut, &bytes);
             seqs.push(item.seq);
@@ -1033,17 +1074,28 @@ impl Store for SledStore {
         let mut wrote = false;
         {
             let mut q = self.queue_state()?;
+            let QueueState {
+                leases, by_topic, ..
+            } = &mut *q;
+            let Some(seqs) = by_topic.get_mut(topic) else {
+                return Ok(out);
+            };
             let mut blocked = std::collections::HashSet::new();
-            for kv in tree.iter() {
+            let mut gone = Vec::new();
+            for &seq in seqs.iter() {
                 if out.len() >= max {
                     break;
                 }
-                let (k, v) = kv.map_err(io)?;
-                let mut item: QueueItem = decode("queue item", &k, &v)?;
+                let key = seq.to_be_bytes();
+                let Some(v) = tree.get(key).map_err(io)? else {
+                    gone.push(seq);
+                    continue;
+                };
+                let mut item: QueueItem = decode("queue item", &key, &v)?;
                 if item.topic != topic || item.key.as_ref().is_some_and(|k| blocked.contains(k)) {
                     continue;
                 }
-                let held = q.leases.get(&item.seq).is_some_and(|(_, u)| *u > now);
+                let held = leases.get(&item.seq).is_some_and(|(_, u)| *u > now);
                 if item.available_at > now || held {
                     if let Some(key) = item.key.take() {
                         blocked.insert(key);
@@ -1058,7 +1110,8 @@ impl Store for SledStore {
                 }
                 wrote = true;
                 if item.attempts >= max_attempts {
-                    q.leases.remove(&item.seq);
+                    leases.remove(&item.seq);
+                    gone.push(item.seq);
                     if lost {
                         item.last_error = Some(super::queue::expired_error(
                             item.expired,
@@ -1081,8 +1134,11 @@ impl Store for SledStore {
                     blocked.insert(key.clone());
                 }
                 let token = uuid::Uuid::new_v4().simple().to_string();
-                q.leases.insert(item.seq, (token.clone(), until));
+                leases.insert(item.seq, (token.clone(), until));
                 out.push(Leased { item, token, until });
+            }
+            for seq in gone {
+                seqs.remove(&seq);
             }
         }
         // The attempts are on disk before anyone works on them: one sync for the call.
@@ -1098,6 +1154,7 @@ impl Store for SledStore {
             return Ok(false);
         }
         q.leases.remove(&seq);
+        q.unindex(seq);
         let key = seq.to_be_bytes();
         self.raw_queue_delete(QUEUE_TREE, &key)?;
         self.log_queue(Op::QueueDelete, &key);
@@ -1136,6 +1193,7 @@ impl Store for SledStore {
             }
             None => {
                 self.raw_dead_put(&item)?;
+                q.unindex(seq);
                 self.log_queue(Op::DeadPut, &bytes);
                 Ok(NackOutcome::Dead)
             }
@@ -1187,6 +1245,7 @@ impl Store for SledStore {
         self.log_queue(Op::DeadDelete, &key);
         let bytes = encode("queue item", &item.seq.to_string(), &item)?;
         self.raw_queue_put(&item)?;
+        q.index(&item.topic, item.seq);
         self.log_queue(Op::QueuePut, &bytes);
         Ok(Some(item.seq))
     }
@@ -1301,6 +1360,7 @@ impl SledStore {
         if let Ok(mut q) = self.queue.lock() {
             for seq in removed {
                 q.leases.remove(&seq);
+                q.unindex(seq);
             }
         }
         Ok(())
