@@ -70,13 +70,18 @@ impl Default for EngineOptions {
     }
 }
 
-type FlowCache = HashMap<(String, String), (Value, Arc<CompiledFlow>)>;
+/// Compiled flows by (scope, id): the store's configuration generation when the
+/// document was last read, the document, the compiled flow.
+type FlowCache = HashMap<(String, String), (Option<u64>, Value, Arc<CompiledFlow>)>;
+/// Rules by scope, with the configuration generation they were read at.
+type RuleCache = HashMap<String, (u64, Vec<Rule>)>;
 
 pub struct WorkflowEngine {
     store: SharedStore,
     services: Services,
     options: EngineOptions,
     cache: Mutex<FlowCache>,
+    rule_cache: Mutex<RuleCache>,
     traces_written: AtomicU64,
 }
 
@@ -91,6 +96,7 @@ impl WorkflowEngine {
             services: Services::default(),
             options,
             cache: Mutex::new(HashMap::new()),
+            rule_cache: Mutex::new(HashMap::new()),
             traces_written: AtomicU64::new(0),
         }
     }
@@ -138,10 +144,21 @@ impl WorkflowEngine {
         }
     }
 
-    /// Every rule of the scope; documents that do not read as rules are skipped.
+    /// Every rule of the scope; documents that do not read as rules are skipped. Kept
+    /// while the store's configuration is unchanged, when the store can tell.
     pub async fn rules(&self, scope: &Scope) -> Result<Vec<Rule>, StoreError> {
+        // Read before the documents: a write in between makes the next call read again.
+        let generation = self.store.config_generation();
+        let key = scope_key(scope);
+        if let (Some(g), Ok(cache)) = (generation, self.rule_cache.lock()) {
+            if let Some((cg, rules)) = cache.get(&key) {
+                if *cg == g {
+                    return Ok(rules.clone());
+                }
+            }
+        }
         let docs = self.store.list_config(scope, kinds::RULE).await?;
-        Ok(docs
+        let rules: Vec<Rule> = docs
             .iter()
             .filter_map(|d| match Rule::from_value(d) {
                 Ok(r) => Some(r),
@@ -150,24 +167,42 @@ impl WorkflowEngine {
                     None
                 }
             })
-            .collect())
+            .collect();
+        if let (Some(g), Ok(mut cache)) = (generation, self.rule_cache.lock()) {
+            if cache.len() > 1024 {
+                cache.clear();
+            }
+            cache.insert(key, (g, rules.clone()));
+        }
+        Ok(rules)
     }
 
-    /// The deployed flow, compiled (cached while its document is unchanged).
+    /// The deployed flow, compiled (cached while its document is unchanged; not read at
+    /// all while the store's configuration is unchanged, when the store can tell).
     pub async fn deployed(
         &self,
         scope: &Scope,
         id: &str,
     ) -> Result<Arc<CompiledFlow>, EngineError> {
+        // Read before the document: a write in between makes the next call read again.
+        let generation = self.store.config_generation();
+        let key = (scope_key(scope), id.to_string());
+        if let (Some(_), Ok(cache)) = (generation, self.cache.lock()) {
+            if let Some((cg, _, compiled)) = cache.get(&key) {
+                if *cg == generation {
+                    return Ok(compiled.clone());
+                }
+            }
+        }
         let doc = self
             .store
             .config(scope, kinds::FLOW, id)
             .await?
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
-        let key = (scope_key(scope), id.to_string());
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((cached_doc, compiled)) = cache.get(&key) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if let Some((cg, cached_doc, compiled)) = cache.get_mut(&key) {
                 if *cached_doc == doc {
+                    *cg = generation;
                     return Ok(compiled.clone());
                 }
             }
@@ -178,7 +213,7 @@ impl WorkflowEngine {
             if cache.len() > 1024 {
                 cache.clear();
             }
-            cache.insert(key, (doc, compiled.clone()));
+            cache.insert(key, (generation, doc, compiled.clone()));
         }
         Ok(compiled)
     }
