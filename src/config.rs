@@ -120,7 +120,8 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// Milliseconds a lease lasts before an unfinished item returns to the queue.
     pub visibility_ms: u64,
-    /// Failed attempts before an item goes to the dead-letter queue.
+    /// Attempts (leases: failed, or lost when the lease expired) before an item goes to
+    /// the dead-letter queue.
     pub max_attempts: u32,
     /// First retry delay in milliseconds; doubles with each failure.
     pub retry_base_ms: u64,

@@ -118,7 +118,9 @@ wait_for_line() { # FILE PATTERN PID
 start_daemon() { # NAME -> DAEMON_PID DAEMON_URL SOURCE
     local name=$1
     mkdir -p "$TMP/$name-data"
+    # Ephemeral ports for both listeners: two runs, or a running daemon, never clash.
     "$BIN" serve --data-dir "$TMP/$name-data" --collector-listen 127.0.0.1:0 \
+        --private-api-listen 127.0.0.1:0 \
         >"$TMP/$name.out" 2>"$TMP/$name.err" &
     DAEMON_PID=$!
     PIDS+=("$DAEMON_PID")

@@ -487,7 +487,8 @@ pub async fn record(store: &SharedStore, item: &QueueItem, attempt: &Attempt, ou
     let entry = LogEntry {
         at: Utc::now(),
         item: item.seq,
-        attempt: item.attempts.saturating_add(1),
+        // The lease counted the attempt being recorded.
+        attempt: item.attempts,
         status: attempt.status,
         latency_ms: attempt.latency.as_secs_f64() * 1000.0,
         error: attempt.error.clone(),

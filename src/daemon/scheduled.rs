@@ -28,7 +28,10 @@ pub async fn run(
             break;
         }
         let now = chrono::Utc::now();
-        let leased = match store.lease(SCHEDULED_TOPIC, BATCH, visibility, now).await {
+        let leased = match store
+            .lease(SCHEDULED_TOPIC, BATCH, visibility, retry.max_attempts, now)
+            .await
+        {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(error = %e, "worker cannot lease scheduled work");
@@ -53,7 +56,7 @@ pub async fn run(
                 }
                 Err(error) => {
                     let now = chrono::Utc::now();
-                    let attempts = lease.item.attempts.saturating_add(1);
+                    let attempts = lease.item.attempts;
                     let retry_at = retry.retry_at(attempts, now, crate::store::queue::jitter());
                     match store.nack(seq, &lease.token, &error, retry_at, now).await {
                         Ok(NackOutcome::Dead) => {

@@ -163,7 +163,16 @@ async fn consume<H, HF, E, F, FF>(
             break;
         }
         let now = chrono::Utc::now();
-        let leased = match store.lease(topic, max, options.visibility, now).await {
+        let leased = match store
+            .lease(
+                topic,
+                max,
+                options.visibility,
+                options.retry.max_attempts,
+                now,
+            )
+            .await
+        {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(topic, error = %e, "worker cannot lease from the queue");
@@ -194,7 +203,8 @@ async fn consume<H, HF, E, F, FF>(
                     Err(error) => {
                         let message = error.to_string();
                         let now = chrono::Utc::now();
-                        let attempts = lease.item.attempts.saturating_add(1);
+                        // The lease counted this attempt.
+                        let attempts = lease.item.attempts;
                         let retry_at = retry.retry_at(attempts, now, crate::store::queue::jitter());
                         let dead = retry_at.is_none();
                         match store.nack(seq, &lease.token, &message, retry_at, now).await {

@@ -335,18 +335,26 @@ pub trait Store: Send + Sync + 'static {
     /// Leases up to `max` items of a topic that are due at `now`, oldest first, keeping
     /// per-key order. A lease not acked or nacked by `now + visibility` expires and the
     /// item returns to the queue.
+    ///
+    /// Each lease is one more attempt: the store records it (durably, before returning)
+    /// in the item's `attempts`, so an attempt lost to a crash or a hang counts. An item
+    /// that has begun `max_attempts` attempts is not handed out again: it goes to the
+    /// dead-letter queue (with [`queue::expired_error`] as its last error when its last
+    /// lease expired), and its key's next item becomes leasable in the same call.
     async fn lease(
         &self,
         topic: &str,
         max: usize,
         visibility: chrono::Duration,
+        max_attempts: u32,
         now: DateTime<Utc>,
     ) -> Result<Vec<Leased>>;
     /// Removes a leased item; false when the lease is no longer held (expired, or the
     /// token is wrong).
     async fn ack(&self, seq: u64, token: &str, now: DateTime<Utc>) -> Result<bool>;
-    /// Records a failed attempt: the item returns at `retry_at`, or, when that is None,
-    /// goes to the dead-letter queue with the error.
+    /// Records that the leased attempt failed (it was counted by the lease, not again
+    /// here): the item returns at `retry_at`, or, when that is None, goes to the
+    /// dead-letter queue with the error.
     async fn nack(
         &self,
         seq: u64,

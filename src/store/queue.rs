@@ -5,6 +5,12 @@
 //! ordering `key` (a profile) are handed out one at a time in enqueue order: an item is
 //! leasable only when no earlier item with its key is still queued, leased or backing
 //! off. Dead letters no longer block their key.
+//!
+//! Attempts are counted when they begin: every lease durably adds one to the item's
+//! `attempts` before the item is handed out, so an attempt whose worker crashed or hung
+//! (its lease expired with neither ack nor nack) still counts. A nack records how the
+//! attempt ended without counting it again. An item that has used up its attempts is
+//! never handed out again: the lease that finds it moves it to the dead-letter queue.
 
 use crate::domain::Scope;
 use chrono::{DateTime, Duration, Utc};
@@ -31,8 +37,19 @@ pub struct QueueItem {
     pub topic: String,
     pub key: Option<String>,
     pub payload: Value,
-    /// Failed attempts so far (nacks).
+    /// Attempts begun: each lease counts one, recorded before the item is handed out;
+    /// a nack does not add another. On a leased item it is the number of the attempt in
+    /// progress (1 for the first).
     pub attempts: u32,
+    /// Of `attempts`, those whose lease expired with neither ack nor nack (the worker
+    /// crashed or timed out).
+    #[serde(default)]
+    pub expired: u32,
+    /// While an attempt is in progress: when its lease ends. None when none is (never
+    /// leased, or the last attempt was nacked). A lease that finds it set knows the
+    /// attempt before was lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leased_until: Option<DateTime<Utc>>,
     pub enqueued_at: DateTime<Utc>,
     /// Not leasable before this time (backoff after a failure).
     pub available_at: DateTime<Utc>,
@@ -70,10 +87,27 @@ pub enum NackOutcome {
     Stale,
 }
 
+/// The start of the last error of an item whose attempts ran out because its leases
+/// expired; [`expired_error`] adds the counts.
+pub const LEASE_EXPIRED: &str = "lease expired without ack or nack (worker crashed or timed out)";
+
+/// The last error of an item that goes to the dead-letter queue because its last
+/// attempt's lease expired: how many of its attempts were lost that way, and the error
+/// of the last attempt that did fail, if any.
+pub fn expired_error(expired: u32, attempts: u32, last_error: Option<&str>) -> String {
+    let mut s = format!("{LEASE_EXPIRED} in {expired} of {attempts} attempts");
+    if let Some(e) = last_error {
+        s.push_str("; last failure: ");
+        s.push_str(e);
+    }
+    s
+}
+
 /// How failed items are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
-    /// After this many failed attempts the item goes to the dead-letter queue.
+    /// After this many attempts (failed, or lost with an expired lease) the item goes to
+    /// the dead-letter queue.
     pub max_attempts: u32,
     pub base: Duration,
     pub max_delay: Duration,
@@ -90,8 +124,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// When an item that has now failed `attempts` times may be tried again, or None
-    /// when it goes to the dead-letter queue. `jitter` in [0, 1) spreads the retries
+    /// When an item whose attempt number `attempts` just failed may be tried again, or
+    /// None when it goes to the dead-letter queue. `jitter` in [0, 1) spreads the retries
     /// of many items failing together ("full jitter" on the upper half).
     pub fn retry_at(
         &self,

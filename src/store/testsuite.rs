@@ -54,6 +54,7 @@ pub const CHECKS: &[&str] = &[
     "tenant_registry_and_indexes",
     "queue_not_before_delays_items",
     "merge_moves_events_and_sessions",
+    "queue_expired_leases_count_as_attempts",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -682,6 +683,9 @@ fn new_item(topic: &str, key: Option<&str>, n: i64) -> super::NewItem {
     }
 }
 
+/// The retry policy's attempts for the queue checks that do not test it.
+const MAX_ATTEMPTS: u32 = 8;
+
 fn payload_n(l: &super::Leased) -> i64 {
     l.item.payload["n"].as_i64().unwrap()
 }
@@ -711,14 +715,22 @@ pub async fn queue_lease_ack_and_key_order(store: &dyn Store) {
     assert_eq!(stats.oldest, Some(t(0)));
 
     // p1's second item waits for its first; topics are separate.
-    let leased = store.lease("work", 10, vis, t(1)).await.unwrap();
+    let leased = store
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(1))
+        .await
+        .unwrap();
     assert_eq!(
         leased.iter().map(payload_n).collect::<Vec<_>>(),
         vec![1, 3, 4]
     );
     assert_eq!(leased[0].item.scope, scope());
-    assert_eq!(leased[0].item.attempts, 0);
-    assert!(store.lease("work", 10, vis, t(2)).await.unwrap().is_empty());
+    // The lease counts the attempt it begins.
+    assert_eq!(leased[0].item.attempts, 1);
+    assert!(store
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(2))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(store.queue_stats(t(2)).await.unwrap().in_flight, 3);
 
     let first = &leased[0];
@@ -728,9 +740,15 @@ pub async fn queue_lease_ack_and_key_order(store: &dyn Store) {
         .unwrap());
     assert!(store.ack(first.item.seq, &first.token, t(2)).await.unwrap());
     assert!(!store.ack(first.item.seq, &first.token, t(2)).await.unwrap());
-    let next = store.lease("work", 10, vis, t(3)).await.unwrap();
+    let next = store
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(3))
+        .await
+        .unwrap();
     assert_eq!(next.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
-    let other = store.lease("other", 1, vis, t(3)).await.unwrap();
+    let other = store
+        .lease("other", 1, vis, MAX_ATTEMPTS, t(3))
+        .await
+        .unwrap();
     assert_eq!(other.iter().map(payload_n).collect::<Vec<_>>(), vec![5]);
     for l in leased[1..].iter().chain(&next).chain(&other) {
         assert!(store.ack(l.item.seq, &l.token, t(4)).await.unwrap());
@@ -748,7 +766,14 @@ pub async fn queue_lease_ack_and_key_order(store: &dyn Store) {
         .await
         .unwrap();
     assert!(limited[0] > later[0]);
-    assert_eq!(store.lease("work", 1, vis, t(6)).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .lease("work", 1, vis, MAX_ATTEMPTS, t(6))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 pub async fn queue_lease_expiry_returns_items(store: &dyn Store) {
@@ -757,11 +782,21 @@ pub async fn queue_lease_expiry_returns_items(store: &dyn Store) {
         .enqueue(&[new_item("work", Some("p"), 1)], t(0))
         .await
         .unwrap();
-    let a = store.lease("work", 1, vis, t(0)).await.unwrap();
+    let a = store
+        .lease("work", 1, vis, MAX_ATTEMPTS, t(0))
+        .await
+        .unwrap();
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].until, t(10));
-    assert!(store.lease("work", 1, vis, t(5)).await.unwrap().is_empty());
-    let b = store.lease("work", 1, vis, t(11)).await.unwrap();
+    assert!(store
+        .lease("work", 1, vis, MAX_ATTEMPTS, t(5))
+        .await
+        .unwrap()
+        .is_empty());
+    let b = store
+        .lease("work", 1, vis, MAX_ATTEMPTS, t(11))
+        .await
+        .unwrap();
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].item.seq, a[0].item.seq);
     assert_ne!(b[0].token, a[0].token);
@@ -791,7 +826,10 @@ pub async fn queue_nack_backoff_and_dead_letters(store: &dyn Store) {
         )
         .await
         .unwrap();
-    let a = store.lease("work", 10, vis, t(0)).await.unwrap();
+    let a = store
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(0))
+        .await
+        .unwrap();
     assert_eq!(a.len(), 1);
     let seq = a[0].item.seq;
     assert_eq!(
@@ -803,14 +841,19 @@ pub async fn queue_nack_backoff_and_dead_letters(store: &dyn Store) {
     );
     // Backing off: neither it nor the next item of its key is handed out.
     assert!(store
-        .lease("work", 10, vis, t(30))
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(30))
         .await
         .unwrap()
         .is_empty());
-    let b = store.lease("work", 10, vis, t(60)).await.unwrap();
+    let b = store
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(60))
+        .await
+        .unwrap();
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].item.seq, seq);
-    assert_eq!(b[0].item.attempts, 1);
+    // The nack did not count the attempt again; this lease counts the second.
+    assert_eq!(b[0].item.attempts, 2);
+    assert_eq!(b[0].item.expired, 0);
     assert_eq!(b[0].item.last_error.as_deref(), Some("boom"));
     assert_eq!(
         store
@@ -833,7 +876,10 @@ pub async fn queue_nack_backoff_and_dead_letters(store: &dyn Store) {
     assert!(store.dead_letter(seq + 1000).await.unwrap().is_none());
 
     // A dead letter no longer holds up its key.
-    let c = store.lease("work", 10, vis, t(62)).await.unwrap();
+    let c = store
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(62))
+        .await
+        .unwrap();
     assert_eq!(c.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
     assert!(store.ack(c[0].item.seq, &c[0].token, t(62)).await.unwrap());
 
@@ -845,9 +891,12 @@ pub async fn queue_nack_backoff_and_dead_letters(store: &dyn Store) {
     let new_seq = store.replay_dead_letter(seq, t(63)).await.unwrap().unwrap();
     assert!(new_seq > seq);
     assert!(store.dead_letter(seq).await.unwrap().is_none());
-    let d = store.lease("work", 10, vis, t(64)).await.unwrap();
+    let d = store
+        .lease("work", 10, vis, MAX_ATTEMPTS, t(64))
+        .await
+        .unwrap();
     assert_eq!(d.len(), 1);
-    assert_eq!((d[0].item.seq, d[0].item.attempts), (new_seq, 0));
+    assert_eq!((d[0].item.seq, d[0].item.attempts), (new_seq, 1));
     assert_eq!(
         store
             .nack(new_seq, &d[0].token, "third", None, t(65))
@@ -859,7 +908,10 @@ pub async fn queue_nack_backoff_and_dead_letters(store: &dyn Store) {
         .enqueue(&[new_item("work", None, 9)], t(66))
         .await
         .unwrap();
-    let e = store.lease("work", 1, vis, t(66)).await.unwrap();
+    let e = store
+        .lease("work", 1, vis, MAX_ATTEMPTS, t(66))
+        .await
+        .unwrap();
     store
         .nack(e[0].item.seq, &e[0].token, "x", None, t(66))
         .await
@@ -936,7 +988,7 @@ pub async fn drop_tenant_removes_only_that_tenant(store: &dyn Store) {
         );
     }
     let leased = store
-        .lease("t", 10, Duration::seconds(30), t(1))
+        .lease("t", 10, Duration::seconds(30), MAX_ATTEMPTS, t(1))
         .await
         .unwrap();
     assert_eq!(leased.len(), 1);
@@ -1039,25 +1091,31 @@ pub async fn queue_not_before_delays_items(store: &dyn Store) {
     assert_eq!((stats.depth, stats.in_flight), (4, 0));
     assert_eq!(stats.oldest, Some(t(0)));
 
-    let now = store.lease("later", 10, vis, t(5)).await.unwrap();
+    let now = store
+        .lease("later", 10, vis, MAX_ATTEMPTS, t(5))
+        .await
+        .unwrap();
     assert_eq!(now.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
     assert!(store
-        .lease("keyed", 10, vis, t(5))
+        .lease("keyed", 10, vis, MAX_ATTEMPTS, t(5))
         .await
         .unwrap()
         .is_empty());
     assert!(store
-        .lease("later", 10, vis, t(9))
+        .lease("later", 10, vis, MAX_ATTEMPTS, t(9))
         .await
         .unwrap()
         .is_empty());
 
-    let due = store.lease("later", 10, vis, t(10)).await.unwrap();
+    let due = store
+        .lease("later", 10, vis, MAX_ATTEMPTS, t(10))
+        .await
+        .unwrap();
     assert_eq!(due.iter().map(payload_n).collect::<Vec<_>>(), vec![1]);
     assert_eq!(due[0].item.seq, delayed[0]);
     assert_eq!(due[0].item.enqueued_at, t(0));
     assert_eq!(due[0].item.available_at, t(10));
-    assert_eq!(due[0].item.attempts, 0);
+    assert_eq!(due[0].item.attempts, 1);
     assert!(store
         .ack(due[0].item.seq, &due[0].token, t(10))
         .await
@@ -1067,19 +1125,127 @@ pub async fn queue_not_before_delays_items(store: &dyn Store) {
         .await
         .unwrap());
 
-    let keyed = store.lease("keyed", 10, vis, t(10)).await.unwrap();
+    let keyed = store
+        .lease("keyed", 10, vis, MAX_ATTEMPTS, t(10))
+        .await
+        .unwrap();
     assert_eq!(keyed.iter().map(payload_n).collect::<Vec<_>>(), vec![3]);
     assert!(store
         .ack(keyed[0].item.seq, &keyed[0].token, t(11))
         .await
         .unwrap());
-    let next = store.lease("keyed", 10, vis, t(11)).await.unwrap();
+    let next = store
+        .lease("keyed", 10, vis, MAX_ATTEMPTS, t(11))
+        .await
+        .unwrap();
     assert_eq!(next.iter().map(payload_n).collect::<Vec<_>>(), vec![4]);
     assert!(store
         .ack(next[0].item.seq, &next[0].token, t(11))
         .await
         .unwrap());
     assert_eq!(store.queue_stats(t(12)).await.unwrap().depth, 0);
+}
+
+/// A lease that expires (a worker crashed or hung) counts as an attempt; once the
+/// attempts are spent the next lease sends the item to the dead-letter queue.
+pub async fn queue_expired_leases_count_as_attempts(store: &dyn Store) {
+    use super::queue::{expired_error, LEASE_EXPIRED};
+    use super::NackOutcome;
+    let vis = Duration::seconds(10);
+    store
+        .enqueue(
+            &[
+                new_item("work", Some("p"), 1),
+                new_item("work", Some("p"), 2),
+            ],
+            t(0),
+        )
+        .await
+        .unwrap();
+    let a = store.lease("work", 10, vis, 3, t(0)).await.unwrap();
+    assert_eq!(a.iter().map(payload_n).collect::<Vec<_>>(), vec![1]);
+    let seq = a[0].item.seq;
+    assert_eq!((a[0].item.attempts, a[0].item.expired), (1, 0));
+    assert_eq!(a[0].item.leased_until, Some(t(10)));
+
+    // The first lease ran out: the second attempt counts it as lost.
+    let b = store.lease("work", 10, vis, 3, t(11)).await.unwrap();
+    assert_eq!(b.iter().map(payload_n).collect::<Vec<_>>(), vec![1]);
+    assert_eq!((b[0].item.attempts, b[0].item.expired), (2, 1));
+    // A nack ends the attempt without counting it again.
+    assert_eq!(
+        store
+            .nack(seq, &b[0].token, "boom", Some(t(20)), t(12))
+            .await
+            .unwrap(),
+        NackOutcome::Retry(t(20))
+    );
+    let c = store.lease("work", 10, vis, 3, t(20)).await.unwrap();
+    assert_eq!(c.iter().map(payload_n).collect::<Vec<_>>(), vec![1]);
+    assert_eq!((c[0].item.attempts, c[0].item.expired), (3, 1));
+    assert_eq!(c[0].item.last_error.as_deref(), Some("boom"));
+    assert!(store
+        .lease("work", 10, vis, 3, t(25))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The third lease ran out too and the attempts are spent: the item goes to the
+    // dead-letter queue instead of out again, and its key's next item is handed out.
+    let d = store.lease("work", 10, vis, 3, t(31)).await.unwrap();
+    assert_eq!(d.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
+    assert_eq!((d[0].item.attempts, d[0].item.expired), (1, 0));
+    let dead = store.dead_letter(seq).await.unwrap().unwrap();
+    assert_eq!((dead.attempts, dead.expired), (3, 2));
+    assert_eq!(dead.leased_until, None);
+    assert_eq!(
+        dead.last_error.as_deref(),
+        Some(expired_error(2, 3, Some("boom")).as_str())
+    );
+    assert!(dead.last_error.unwrap().starts_with(LEASE_EXPIRED));
+    let stats = store.queue_stats(t(31)).await.unwrap();
+    assert_eq!(
+        (stats.depth, stats.in_flight, stats.dead_letters),
+        (1, 1, 1)
+    );
+    // The lost attempt's late answers change nothing.
+    assert!(!store.ack(seq, &c[0].token, t(32)).await.unwrap());
+    assert_eq!(
+        store
+            .nack(seq, &c[0].token, "late", None, t(32))
+            .await
+            .unwrap(),
+        NackOutcome::Stale
+    );
+    assert!(store.ack(d[0].item.seq, &d[0].token, t(32)).await.unwrap());
+
+    // Replayed, it starts again from no attempts.
+    let again = store.replay_dead_letter(seq, t(40)).await.unwrap().unwrap();
+    let e = store.lease("work", 10, vis, 3, t(40)).await.unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].item.seq, e[0].item.attempts, e[0].item.expired),
+        (again, 1, 0)
+    );
+
+    // Never answered and out of attempts after the first: dead with every attempt lost.
+    store
+        .enqueue(&[new_item("solo", None, 3)], t(50))
+        .await
+        .unwrap();
+    let f = store.lease("solo", 1, vis, 1, t(50)).await.unwrap();
+    assert_eq!(f.len(), 1);
+    assert!(store
+        .lease("solo", 1, vis, 1, t(61))
+        .await
+        .unwrap()
+        .is_empty());
+    let dead = store.dead_letter(f[0].item.seq).await.unwrap().unwrap();
+    assert_eq!((dead.attempts, dead.expired), (1, 1));
+    assert_eq!(
+        dead.last_error.as_deref(),
+        Some(expired_error(1, 1, None).as_str())
+    );
 }
 
 /// Runs the conformance suite against a backend. `$make` is an async expression that
@@ -1114,7 +1280,8 @@ macro_rules! store_conformance_tests {
             drop_tenant_removes_only_that_tenant,
             tenant_registry_and_indexes,
             queue_not_before_delays_items,
-            merge_moves_events_and_sessions
+            merge_moves_events_and_sessions,
+            queue_expired_leases_count_as_attempts
         );
     };
     (@each $make:expr; $($name:ident),*) => {

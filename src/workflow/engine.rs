@@ -71,7 +71,9 @@ impl Default for EngineOptions {
     }
 }
 
-type FlowCache = HashMap<(String, String), (Value, Arc<CompiledFlow>)>;
+/// Compiled flows by (scope, id): the store's configuration generation when the
+/// document was last read, the document, the compiled flow.
+type FlowCache = HashMap<(String, String), (Option<u64>, Value, Arc<CompiledFlow>)>;
 
 pub struct WorkflowEngine {
     store: SharedStore,
@@ -163,21 +165,32 @@ impl WorkflowEngine {
             .await
     }
 
-    /// The deployed flow, compiled (cached while its document is unchanged).
+    /// The deployed flow, compiled (cached while its document is unchanged; not read at
+    /// all while the store's configuration is unchanged, when the store can tell).
     pub async fn deployed(
         &self,
         scope: &Scope,
         id: &str,
     ) -> Result<Arc<CompiledFlow>, EngineError> {
+        // Read before the document: a write in between makes the next call read again.
+        let generation = self.store.config_generation();
+        let key = (scope_key(scope), id.to_string());
+        if let (Some(_), Ok(cache)) = (generation, self.cache.lock()) {
+            if let Some((cg, _, compiled)) = cache.get(&key) {
+                if *cg == generation {
+                    return Ok(compiled.clone());
+                }
+            }
+        }
         let doc = self
             .store
             .config(scope, kinds::FLOW, id)
             .await?
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
-        let key = (scope_key(scope), id.to_string());
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((cached_doc, compiled)) = cache.get(&key) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if let Some((cg, cached_doc, compiled)) = cache.get_mut(&key) {
                 if *cached_doc == doc {
+                    *cg = generation;
                     return Ok(compiled.clone());
                 }
             }
@@ -188,7 +201,7 @@ impl WorkflowEngine {
             if cache.len() > 1024 {
                 cache.clear();
             }
-            cache.insert(key, (doc, compiled.clone()));
+            cache.insert(key, (generation, doc, compiled.clone()));
         }
         Ok(compiled)
     }

@@ -440,7 +440,7 @@ fn dead_letters_over_http_and_cli() {
         };
         let seqs = s.enqueue(&[item(1), item(2)], now).await.unwrap();
         for l in s
-            .lease("test", 10, chrono::Duration::seconds(30), now)
+            .lease("test", 10, chrono::Duration::seconds(30), 8, now)
             .await
             .unwrap()
         {

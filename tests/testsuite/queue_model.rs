@@ -1,9 +1,12 @@
 //! Model-based test of the work queue: random enqueues, leases, acks, nacks, dead-letter
-//! replays, clock steps and crash/reopens compared with an in-memory model.
+//! replays, clock steps and crash/reopens compared with an in-memory model. Every lease
+//! counts an attempt; a lease that expires or dies with the process is a lost attempt,
+//! and an item whose attempts are spent goes to the dead-letter queue at its next lease.
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use tracardictl::domain::{Context, Scope};
+use tracardictl::store::queue::expired_error;
 use tracardictl::store::{NackOutcome, NewItem, SharedStore};
 
 #[derive(Debug, Clone)]
@@ -16,6 +19,7 @@ pub(crate) enum QOp {
         topic: u8,
         max: u8,
         visibility: u8,
+        max_attempts: u8,
     },
     Ack {
         pick: u8,
@@ -41,7 +45,7 @@ pub(crate) enum QOp {
 pub(crate) fn qop() -> impl Strategy<Value = QOp> {
     prop_oneof![
         5 => (0u8..2, prop::option::of(0u8..3)).prop_map(|(topic, key)| QOp::Enqueue { topic, key }),
-        5 => (0u8..2, 1u8..4, 1u8..20).prop_map(|(topic, max, visibility)| QOp::Lease { topic, max, visibility }),
+        5 => (0u8..2, 1u8..4, 1u8..20, 1u8..4).prop_map(|(topic, max, visibility, max_attempts)| QOp::Lease { topic, max, visibility, max_attempts }),
         3 => (any::<u8>(), any::<bool>()).prop_map(|(pick, stale)| QOp::Ack { pick, stale }),
         3 => (any::<u8>(), prop::option::of(0u8..30)).prop_map(|(pick, retry_in)| QOp::Nack { pick, retry_in }),
         3 => (0u8..25).prop_map(|secs| QOp::Advance { secs }),
@@ -56,11 +60,17 @@ struct MItem {
     topic: String,
     key: Option<String>,
     n: u64,
+    /// Leases taken.
     attempts: u32,
+    /// Leases lost (expired, or held by a process that crashed).
+    expired: u32,
     available_at: i64,
     enqueued_at: i64,
     last_error: Option<String>,
+    /// The lease held: token and expiry. Gone with the process on the embedded store.
     lease: Option<(String, i64)>,
+    /// An attempt began and was neither acked nor nacked; survives crashes.
+    outstanding: bool,
 }
 
 #[derive(Default)]
@@ -72,34 +82,37 @@ struct Model {
 }
 
 impl Model {
-    /// The seqs a lease at `now` must return.
-    fn leasable(&self, topic: &str, max: usize) -> Vec<u64> {
+    /// What a lease at `now` does: the seqs it hands out and those it moves to the
+    /// dead-letter queue (spent attempts), in seq order. A dead item no longer blocks
+    /// its key.
+    fn leasable(&self, topic: &str, max: usize, max_attempts: u32) -> (Vec<u64>, Vec<u64>) {
         let mut blocked = HashSet::new();
         let mut out = Vec::new();
+        let mut dead = Vec::new();
         for (seq, it) in &self.queue {
             if out.len() >= max {
                 break;
             }
-            if it.topic != topic {
+            if it.topic != topic || it.key.as_ref().is_some_and(|k| blocked.contains(k)) {
                 continue;
             }
-            if let Some(k) = &it.key {
-                if !blocked.insert(k.clone()) {
-                    continue;
-                }
-            }
-            if it.available_at > self.now {
+            let held = matches!(&it.lease, Some((_, until)) if *until > self.now);
+            if it.available_at > self.now || held {
+                blocked.extend(it.key.clone());
                 continue;
             }
-            if matches!(&it.lease, Some((_, until)) if *until > self.now) {
+            if it.attempts >= max_attempts {
+                dead.push(*seq);
                 continue;
             }
+            blocked.extend(it.key.clone());
             out.push(*seq);
         }
-        out
+        (out, dead)
     }
 
-    /// Leases currently held (token set), in seq order.
+    /// Leases currently held (token set), in seq order; expired ones too (their answers
+    /// still count until the item is leased again).
     fn held(&self) -> Vec<(u64, String)> {
         self.queue
             .iter()
@@ -143,6 +156,7 @@ async fn check(store: &SharedStore, model: &Model, base: chrono::DateTime<chrono
             (
                 d.seq,
                 d.attempts,
+                d.expired,
                 d.last_error.clone(),
                 d.payload["n"].as_u64(),
             )
@@ -151,7 +165,15 @@ async fn check(store: &SharedStore, model: &Model, base: chrono::DateTime<chrono
     let want: Vec<_> = model
         .dead
         .iter()
-        .map(|(s, it)| (*s, it.attempts, it.last_error.clone(), Some(it.n)))
+        .map(|(s, it)| {
+            (
+                *s,
+                it.attempts,
+                it.expired,
+                it.last_error.clone(),
+                Some(it.n),
+            )
+        })
         .collect();
     assert_eq!(got, want, "dead letters");
 }
@@ -202,10 +224,12 @@ where
                         key,
                         n,
                         attempts: 0,
+                        expired: 0,
                         available_at: model.now,
                         enqueued_at: model.now,
                         last_error: None,
                         lease: None,
+                        outstanding: false,
                     },
                 );
             }
@@ -213,23 +237,45 @@ where
                 topic,
                 max,
                 visibility,
+                max_attempts,
             } => {
-                let want = model.leasable(&topic_name(topic), max as usize);
+                let max_attempts = max_attempts as u32;
+                let (want, dead) = model.leasable(&topic_name(topic), max as usize, max_attempts);
                 let got = store
                     .lease(
                         &topic_name(topic),
                         max as usize,
                         chrono::Duration::seconds(visibility as i64),
+                        max_attempts,
                         now,
                     )
                     .await
                     .unwrap();
                 let seqs: Vec<u64> = got.iter().map(|l| l.item.seq).collect();
                 assert_eq!(seqs, want, "leased");
+                for seq in dead {
+                    let mut it = model.queue.remove(&seq).unwrap();
+                    if std::mem::take(&mut it.outstanding) {
+                        it.expired += 1;
+                        it.last_error = Some(expired_error(
+                            it.expired,
+                            it.attempts,
+                            it.last_error.as_deref(),
+                        ));
+                    }
+                    it.lease = None;
+                    model.dead.insert(seq, it);
+                }
                 for l in got {
                     let it = model.queue.get_mut(&l.item.seq).unwrap();
+                    if it.outstanding {
+                        it.expired += 1;
+                    }
+                    it.attempts += 1;
+                    it.outstanding = true;
                     assert_eq!(l.item.payload["n"].as_u64(), Some(it.n));
-                    assert_eq!(l.item.attempts, it.attempts);
+                    assert_eq!(l.item.attempts, it.attempts, "attempts");
+                    assert_eq!(l.item.expired, it.expired, "expired");
                     assert_eq!(l.item.last_error, it.last_error);
                     it.lease = Some((l.token, model.now + visibility as i64));
                 }
@@ -264,9 +310,9 @@ where
                     .await
                     .unwrap();
                 let mut it = model.queue.remove(&seq).unwrap();
-                it.attempts += 1;
                 it.last_error = Some(error);
                 it.lease = None;
+                it.outstanding = false;
                 match retry_in {
                     Some(d) => {
                         assert_eq!(got, NackOutcome::Retry(at(base, model.now + d as i64)));
@@ -292,6 +338,7 @@ where
                 let highest = model.queue.keys().chain(model.dead.keys()).max();
                 assert!(new_seq > seq && highest.is_none_or(|h| new_seq > *h));
                 it.attempts = 0;
+                it.expired = 0;
                 it.available_at = model.now;
                 it.enqueued_at = model.now;
                 model.queue.insert(new_seq, it);

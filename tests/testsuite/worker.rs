@@ -200,7 +200,7 @@ fn a_redelivered_job_is_skipped() {
             .await
             .unwrap();
         let leased = store
-            .lease("workflow", 1, chrono::Duration::seconds(30), now)
+            .lease("workflow", 1, chrono::Duration::seconds(30), 8, now)
             .await
             .unwrap();
         assert_eq!(

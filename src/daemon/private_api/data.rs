@@ -142,14 +142,18 @@ pub(crate) fn routes(r: Routes) -> Routes {
         "/profiles",
         read,
         "List profiles (limit, after, filter)",
-        list_profiles,
+        |State(s): State<PrivateApiState>, Ctx(c): Ctx, RawQuery(r): RawQuery| {
+            list(s, c, r, Records::Profiles)
+        },
     )
     .add(
         Method::GET,
         "/profiles/count",
         read,
         "Count profiles",
-        count_profiles,
+        |State(s): State<PrivateApiState>, Ctx(c): Ctx, RawQuery(r): RawQuery| {
+            count(s, c, r, Records::Profiles)
+        },
     )
     .add(
         Method::GET,
@@ -177,14 +181,18 @@ pub(crate) fn routes(r: Routes) -> Routes {
         "/sessions",
         read,
         "List sessions (limit, after, filter)",
-        list_sessions,
+        |State(s): State<PrivateApiState>, Ctx(c): Ctx, RawQuery(r): RawQuery| {
+            list(s, c, r, Records::Sessions)
+        },
     )
     .add(
         Method::GET,
         "/sessions/count",
         read,
         "Count sessions",
-        count_sessions,
+        |State(s): State<PrivateApiState>, Ctx(c): Ctx, RawQuery(r): RawQuery| {
+            count(s, c, r, Records::Sessions)
+        },
     )
     .add(
         Method::GET,
@@ -205,14 +213,18 @@ pub(crate) fn routes(r: Routes) -> Routes {
         "/events",
         read,
         "List events by insert time (from, to, limit, after, filter)",
-        list_events,
+        |State(s): State<PrivateApiState>, Ctx(c): Ctx, RawQuery(r): RawQuery| {
+            list(s, c, r, Records::Events)
+        },
     )
     .add(
         Method::GET,
         "/events/count",
         read,
         "Count events",
-        count_events,
+        |State(s): State<PrivateApiState>, Ctx(c): Ctx, RawQuery(r): RawQuery| {
+            count(s, c, r, Records::Events)
+        },
     )
     .add(
         Method::GET,
@@ -350,17 +362,131 @@ fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+fn json_page<T: Serialize>(page: Page<T>) -> Page<Value> {
+    Page {
+        items: page.items.iter().map(to_value).collect(),
+        next: page.next,
+    }
+}
+
+/// The records the listing and counting routes serve.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Records {
+    Profiles,
+    Sessions,
+    Events,
+}
+
+impl Records {
+    fn source(self) -> DotSource {
+        match self {
+            Records::Profiles => DotSource::Profile,
+            Records::Sessions => DotSource::Session,
+            Records::Events => DotSource::Event,
+        }
+    }
+
+    /// A page of these records as JSON, narrowed by the store when it can (profiles
+    /// and events; sessions are scanned). `range` applies to events.
+    #[allow(clippy::too_many_arguments)]
+    async fn page(
+        self,
+        store: &crate::store::SharedStore,
+        sc: &Scope,
+        range: TimeRange,
+        filter: &Filter,
+        after: Option<String>,
+        n: usize,
+        mode: &ModeCell,
+    ) -> crate::store::Result<Page<Value>> {
+        Ok(match self {
+            Records::Profiles => json_page(profile_page(store, sc, filter, after, n, mode).await?),
+            Records::Sessions => json_page(store.list_sessions(sc, after.as_deref(), n).await?),
+            Records::Events => {
+                json_page(event_page(store, sc, range, filter, after, n, mode).await?)
+            }
+        })
+    }
+}
+
+/// `GET /profiles`, `/sessions`, `/events`: a page of the records that pass the filter.
+async fn list(
+    state: PrivateApiState,
+    ctx: Context,
+    raw: Option<String>,
+    kind: Records,
+) -> Result<Response, ApiError> {
+    let p = params(raw);
+    let q = ListQuery::parse(&p)?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(kind.source()))?;
+    let range = match kind {
+        Records::Events => TimeRange {
+            from: time_param(&p, "from")?,
+            to: time_param(&p, "to")?,
+        },
+        _ => TimeRange::default(),
+    };
+    let sc = scope(&state, ctx);
+    let mode = ModeCell::default();
+    let body = filtered_page(
+        |after, n| kind.page(&state.store, &sc, range, &filter, after, n, &mode),
+        &q,
+        &filter,
+    )
+    .await?;
+    // Sessions are always scanned: their listing does not say how it was selected.
+    Ok(Json(match kind {
+        Records::Sessions => body,
+        _ => with_mode(body, &filter, &mode),
+    })
+    .into_response())
+}
+
+/// `GET /profiles/count`, `/sessions/count`, `/events/count`: the records that pass the
+/// filter, or all of them from the store's counts when there is none.
+async fn count(
+    state: PrivateApiState,
+    ctx: Context,
+    raw: Option<String>,
+    kind: Records,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::parse(&params(raw))?;
+    let filter = Filter::parse_for(q.filter.as_deref(), Some(kind.source()))?;
+    let sc = scope(&state, ctx);
+    let count = if filter.is_some() {
+        let mode = ModeCell::default();
+        filtered_count(
+            |after, n| {
+                kind.page(
+                    &state.store,
+                    &sc,
+                    TimeRange::default(),
+                    &filter,
+                    after,
+                    n,
+                    &mode,
+                )
+            },
+            &filter,
+        )
+        .await?
+    } else {
+        let c = state.store.counts(&sc).await?;
+        match kind {
+            Records::Profiles => c.profiles,
+            Records::Sessions => c.sessions,
+            Records::Events => c.events,
+        }
+    };
+    Ok(Json(json!({"count": count})).into_response())
+}
+
 /// One page of records that pass the filter, fetched from the store in pages; the
 /// cursor continues after the last record examined.
-async fn filtered_page<T, F, Fut>(
-    fetch: F,
-    q: &ListQuery,
-    filter: &Filter,
-) -> Result<Value, ApiError>
+async fn filtered_page<F, Fut>(fetch: F, q: &ListQuery, filter: &Filter) -> Result<Value, ApiError>
 where
-    T: Serialize,
     F: Fn(Option<String>, usize) -> Fut,
-    Fut: Future<Output = crate::store::Result<Page<T>>>,
+    Fut: Future<Output = crate::store::Result<Page<Value>>>,
 {
     let mut items = Vec::new();
     let mut cursor = q.after.clone();
@@ -371,8 +497,7 @@ where
         let want = q.limit - items.len();
         let page = fetch(cursor.clone(), want).await?;
         scanned += page.items.len();
-        for item in &page.items {
-            let v = to_value(item);
+        for v in page.items {
             if filter.matches(&v)? {
                 items.push(v);
             }
@@ -386,18 +511,17 @@ where
 }
 
 /// Counts records passing the filter by scanning every page.
-async fn filtered_count<T, F, Fut>(fetch: F, filter: &Filter) -> Result<u64, ApiError>
+async fn filtered_count<F, Fut>(fetch: F, filter: &Filter) -> Result<u64, ApiError>
 where
-    T: Serialize,
     F: Fn(Option<String>, usize) -> Fut,
-    Fut: Future<Output = crate::store::Result<Page<T>>>,
+    Fut: Future<Output = crate::store::Result<Page<Value>>>,
 {
     let mut n = 0;
     let mut cursor = None;
     loop {
         let page = fetch(cursor, 1000).await?;
-        for item in &page.items {
-            if filter.matches(&to_value(item))? {
+        for v in &page.items {
+            if filter.matches(v)? {
                 n += 1;
             }
         }
@@ -414,47 +538,6 @@ fn not_found(what: &str, id: &str) -> ApiError {
 
 fn scope(state: &PrivateApiState, ctx: Context) -> Scope {
     state.scope(ctx)
-}
-
-async fn list_profiles(
-    State(state): State<PrivateApiState>,
-    Ctx(ctx): Ctx,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
-    let sc = scope(&state, ctx);
-    let store = &state.store;
-    let mode = ModeCell::default();
-    let body = filtered_page(
-        |after, n| profile_page(store, &sc, &filter, after, n, &mode),
-        &q,
-        &filter,
-    )
-    .await?;
-    Ok(Json(with_mode(body, &filter, &mode)).into_response())
-}
-
-async fn count_profiles(
-    State(state): State<PrivateApiState>,
-    Ctx(ctx): Ctx,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Profile))?;
-    let sc = scope(&state, ctx);
-    let count = if filter.is_some() {
-        let store = &state.store;
-        let mode = ModeCell::default();
-        filtered_count(
-            |after, n| profile_page(store, &sc, &filter, after, n, &mode),
-            &filter,
-        )
-        .await?
-    } else {
-        state.store.counts(&sc).await?.profiles
-    };
-    Ok(Json(json!({"count": count})).into_response())
 }
 
 async fn get_profile(
@@ -544,9 +627,10 @@ async fn profile_events(
         |after, n| {
             let (store, sc, pid) = (store.clone(), sc.clone(), pid.clone());
             async move {
-                store
+                let page = store
                     .events_by_profile(&sc, &pid, after.as_deref(), n)
-                    .await
+                    .await?;
+                Ok(json_page(page))
             }
         },
         &q,
@@ -554,51 +638,6 @@ async fn profile_events(
     )
     .await?;
     Ok(Json(body).into_response())
-}
-
-async fn list_sessions(
-    State(state): State<PrivateApiState>,
-    Ctx(ctx): Ctx,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Session))?;
-    let sc = scope(&state, ctx);
-    let store = state.store.clone();
-    let body = filtered_page(
-        |after, n| {
-            let (store, sc) = (store.clone(), sc.clone());
-            async move { store.list_sessions(&sc, after.as_deref(), n).await }
-        },
-        &q,
-        &filter,
-    )
-    .await?;
-    Ok(Json(body).into_response())
-}
-
-async fn count_sessions(
-    State(state): State<PrivateApiState>,
-    Ctx(ctx): Ctx,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Session))?;
-    let sc = scope(&state, ctx);
-    let count = if filter.is_some() {
-        let store = state.store.clone();
-        filtered_count(
-            |after, n| {
-                let (store, sc) = (store.clone(), sc.clone());
-                async move { store.list_sessions(&sc, after.as_deref(), n).await }
-            },
-            &filter,
-        )
-        .await?
-    } else {
-        state.store.counts(&sc).await?.sessions
-    };
-    Ok(Json(json!({"count": count})).into_response())
 }
 
 async fn get_session(
@@ -639,52 +678,6 @@ fn time_param(p: &HashMap<String, String>, name: &str) -> Result<Option<DateTime
                 )
             }),
     }
-}
-
-async fn list_events(
-    State(state): State<PrivateApiState>,
-    Ctx(ctx): Ctx,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let p = params(raw);
-    let q = ListQuery::parse(&p)?;
-    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
-    let range = TimeRange {
-        from: time_param(&p, "from")?,
-        to: time_param(&p, "to")?,
-    };
-    let sc = scope(&state, ctx);
-    let store = &state.store;
-    let mode = ModeCell::default();
-    let body = filtered_page(
-        |after, n| event_page(store, &sc, range, &filter, after, n, &mode),
-        &q,
-        &filter,
-    )
-    .await?;
-    Ok(Json(with_mode(body, &filter, &mode)).into_response())
-}
-
-async fn count_events(
-    State(state): State<PrivateApiState>,
-    Ctx(ctx): Ctx,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let q = ListQuery::parse(&params(raw))?;
-    let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
-    let sc = scope(&state, ctx);
-    let count = if filter.is_some() {
-        let store = &state.store;
-        let mode = ModeCell::default();
-        filtered_count(
-            |after, n| event_page(store, &sc, TimeRange::default(), &filter, after, n, &mode),
-            &filter,
-        )
-        .await?
-    } else {
-        state.store.counts(&sc).await?.events
-    };
-    Ok(Json(json!({"count": count})).into_response())
 }
 
 async fn get_event(

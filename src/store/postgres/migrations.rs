@@ -166,4 +166,13 @@ CREATE TABLE dead_letters (
 );
 "#,
     },
+    Migration {
+        version: 4,
+        name: "work queue: attempts lost to an expired lease",
+        sql: r#"
+-- Attempts whose lease expired with neither ack nor nack; `attempts` counts every lease.
+ALTER TABLE work_queue ADD COLUMN expired integer NOT NULL DEFAULT 0;
+ALTER TABLE dead_letters ADD COLUMN expired integer NOT NULL DEFAULT 0;
+"#,
+    },
 ];

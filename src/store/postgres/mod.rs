@@ -1682,43 +1682,81 @@ impl Store for PostgresStore {
         topic: &str,
         max: usize,
         visibility: chrono::Duration,
+        max_attempts: u32,
         now: DateTime<Utc>,
     ) -> Result<Vec<Leased>> {
         let until = now + visibility;
         let token = uuid::Uuid::new_v4().simple().to_string();
+        let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        // One statement takes the due items at the head of their keys: those with
+        // attempts left are leased (the lease counts the attempt, and one lost to an
+        // expired lease), the others go to the dead-letter queue. A key whose item went
+        // dead has its next item taken by the next round.
+        let sql = format!(
+            "WITH cand AS (
+               SELECT q.seq, q.attempts >= $6 AS spent FROM work_queue q
+               WHERE q.topic = $1 AND q.available_at <= $2
+                 AND (q.lease_until IS NULL OR q.lease_until <= $2)
+                 AND (q.key IS NULL OR NOT EXISTS (
+                   SELECT 1 FROM work_queue p
+                   WHERE p.topic = q.topic AND p.key = q.key AND p.seq < q.seq))
+               ORDER BY q.seq LIMIT $3
+               FOR UPDATE SKIP LOCKED),
+             gone AS (
+               DELETE FROM work_queue w USING cand WHERE w.seq = cand.seq AND cand.spent
+               RETURNING w.*),
+             dead AS (
+               INSERT INTO dead_letters (seq, tenant, context, topic, key, payload, attempts,
+                   expired, enqueued_at, available_at, last_error)
+               SELECT seq, tenant, context, topic, key, payload, attempts,
+                   expired + (lease_token IS NOT NULL)::int, enqueued_at, available_at,
+                   CASE WHEN lease_token IS NULL THEN last_error
+                        ELSE $7::text || ' in ' || (expired + 1) || ' of ' || attempts || ' attempts'
+                             || COALESCE('; last failure: ' || last_error, '') END
+               FROM gone RETURNING seq),
+             leased AS (
+               UPDATE work_queue w SET attempts = w.attempts + 1,
+                   expired = w.expired + (w.lease_token IS NOT NULL)::int,
+                   lease_token = $4 || '-' || w.seq::text, lease_until = $5
+               FROM cand WHERE w.seq = cand.seq AND NOT cand.spent
+               RETURNING {QUEUE_COLUMNS_W}, w.lease_token)
+             SELECT l.*, (SELECT count(*) FROM dead) FROM (SELECT 1) one LEFT JOIN leased l ON true"
+        );
         self.timed(async {
             let client = self.client().await?;
-            let rows = client
-                .query(
-                    &format!(
-                        "WITH cand AS (
-                           SELECT q.seq FROM work_queue q
-                           WHERE q.topic = $1 AND q.available_at <= $2
-                             AND (q.lease_until IS NULL OR q.lease_until <= $2)
-                             AND (q.key IS NULL OR NOT EXISTS (
-                               SELECT 1 FROM work_queue p
-                               WHERE p.topic = q.topic AND p.key = q.key AND p.seq < q.seq))
-                           ORDER BY q.seq LIMIT $3
-                           FOR UPDATE SKIP LOCKED)
-                         UPDATE work_queue w SET lease_token = $4 || '-' || w.seq::text,
-                                                 lease_until = $5
-                         FROM cand WHERE w.seq = cand.seq
-                         RETURNING {QUEUE_COLUMNS_W}, w.lease_token"
-                    ),
-                    &[&topic, &now, &count_param(max), &token, &until],
-                )
-                .await
-                .map_err(pg_err)?;
-            let mut out = rows
-                .iter()
-                .map(|r| {
-                    Ok(Leased {
-                        item: queue_item(r)?,
-                        token: text(r, 10)?,
-                        until,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let mut out = Vec::new();
+            while out.len() < max {
+                let rows = client
+                    .query(
+                        &sql,
+                        &[
+                            &topic,
+                            &now,
+                            &count_param(max - out.len()),
+                            &token,
+                            &until,
+                            &max_attempts,
+                            &super::queue::LEASE_EXPIRED,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                let mut dead = 0i64;
+                for r in &rows {
+                    dead = r.try_get(13).map_err(pg_err)?;
+                    let seq: Option<i64> = r.try_get(0).map_err(pg_err)?;
+                    if seq.is_some() {
+                        out.push(Leased {
+                            item: queue_item(r)?,
+                            token: text(r, 12)?,
+                            until,
+                        });
+                    }
+                }
+                if dead == 0 {
+                    break;
+                }
+            }
             out.sort_by_key(|l| l.item.seq);
             Ok(out)
         })
@@ -1757,7 +1795,7 @@ impl Store for PostgresStore {
                     Some(at) => {
                         client
                             .execute(
-                                "UPDATE work_queue SET attempts = attempts + 1, last_error = $3,
+                                "UPDATE work_queue SET last_error = $3,
                                  available_at = $4, lease_token = NULL, lease_until = NULL
                              WHERE seq = $1 AND lease_token = $2",
                                 &[&seq, &token, &error, &at],
@@ -1769,9 +1807,9 @@ impl Store for PostgresStore {
                             "WITH d AS (DELETE FROM work_queue WHERE seq = $1 AND lease_token = $2
                                         RETURNING *)
                              INSERT INTO dead_letters (seq, tenant, context, topic, key, payload,
-                                 attempts, enqueued_at, available_at, last_error)
-                             SELECT seq, tenant, context, topic, key, payload, attempts + 1,
-                                 enqueued_at, available_at, $3 FROM d",
+                                 attempts, expired, enqueued_at, available_at, last_error)
+                             SELECT seq, tenant, context, topic, key, payload, attempts,
+                                 expired, enqueued_at, available_at, $3 FROM d",
                             &[&seq, &token, &error],
                         )
                         .await,
@@ -1919,9 +1957,10 @@ impl Store for PostgresStore {
     }
 }
 
-const QUEUE_COLUMNS: &str =
-    "seq, tenant, context, topic, key, payload, attempts, enqueued_at, available_at, last_error";
-const QUEUE_COLUMNS_W: &str = "w.seq, w.tenant, w.context, w.topic, w.key, w.payload, w.attempts, w.enqueued_at, w.available_at, w.last_error";
+/// The columns [`queue_item`] reads, from `dead_letters` (no lease) …
+const QUEUE_COLUMNS: &str = "seq, tenant, context, topic, key, payload, attempts, enqueued_at, available_at, last_error, expired, NULL::timestamptz";
+/// … and from `work_queue w`.
+const QUEUE_COLUMNS_W: &str = "w.seq, w.tenant, w.context, w.topic, w.key, w.payload, w.attempts, w.enqueued_at, w.available_at, w.last_error, w.expired, w.lease_until";
 
 fn count_param(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -1951,6 +1990,7 @@ fn queue_item(row: &Row) -> Result<QueueItem> {
             reason: e.to_string(),
         })?;
     let attempts: i32 = row.try_get(6).map_err(pg_err)?;
+    let expired: i32 = row.try_get(10).map_err(pg_err)?;
     Ok(QueueItem {
         seq,
         scope: Scope::new(text(row, 1)?, context),
@@ -1958,6 +1998,8 @@ fn queue_item(row: &Row) -> Result<QueueItem> {
         key: row.try_get(4).map_err(pg_err)?,
         payload: decode("queue item", row, 5, &seq.to_string())?,
         attempts: u32::try_from(attempts).unwrap_or(0),
+        expired: u32::try_from(expired).unwrap_or(0),
+        leased_until: row.try_get(11).map_err(pg_err)?,
         enqueued_at: row.try_get(7).map_err(pg_err)?,
         available_at: row.try_get(8).map_err(pg_err)?,
         last_error: row.try_get(9).map_err(pg_err)?,

@@ -29,6 +29,34 @@ struct QueueState {
     next_seq: u64,
     /// seq → (token, lease expiry)
     leases: HashMap<u64, (String, DateTime<Utc>)>,
+    /// The queued seqs of each topic, so a lease reads only its topic's items; built at
+    /// open and kept by every queue write.
+    by_topic: HashMap<String, std::collections::BTreeSet<u64>>,
+}
+
+impl QueueState {
+    fn index(&mut self, topic: &str, seq: u64) {
+        match self.by_topic.get_mut(topic) {
+            Some(set) => {
+                set.insert(seq);
+            }
+            None => {
+                self.by_topic.insert(topic.to_string(), [seq].into());
+            }
+        }
+    }
+
+    fn unindex(&mut self, seq: u64) {
+        for set in self.by_topic.values_mut() {
+            set.remove(&seq);
+        }
+    }
+}
+
+/// The one field of a queue item the topic index needs.
+#[derive(serde::Deserialize)]
+struct ItemTopic {
+    topic: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -325,8 +353,20 @@ impl SledStore {
             // Numbers never go back, even when the queue was empty at the restart: the
             // worker records the last number it ran per profile.
             .max(u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0));
+        let mut by_topic = HashMap::new();
+        for kv in store.db.open_tree(QUEUE_TREE).map_err(io)?.iter() {
+            let (k, v) = kv.map_err(io)?;
+            let item: ItemTopic = decode("queue item", &k, &v)?;
+            if let Some(seq) = seq_from_key(&k) {
+                by_topic
+                    .entry(item.topic)
+                    .or_insert_with(std::collections::BTreeSet::new)
+                    .insert(seq);
+            }
+        }
         if let Ok(mut q) = store.queue.lock() {
             q.next_seq = next_seq;
+            q.by_topic = by_topic;
         }
         Ok(store)
     }
@@ -1102,12 +1142,15 @@ impl Store for SledStore {
                 key: new.key.clone(),
                 payload: new.payload.clone(),
                 attempts: 0,
+                expired: 0,
+                leased_until: None,
                 enqueued_at: now,
                 available_at: not_before.max(now),
                 last_error: None,
             };
             q.next_seq += 1;
             self.raw_queue_put(&item)?;
+            q.index(&item.topic, item.seq);
             let bytes = encode("queue item", &item.seq.to_string(), &item)?;
             self.log_queue(Op::QueuePut, &bytes);
             seqs.push(item.seq);
@@ -1120,38 +1163,85 @@ impl Store for SledStore {
         topic: &str,
         max: usize,
         visibility: chrono::Duration,
+        max_attempts: u32,
         now: DateTime<Utc>,
     ) -> Result<Vec<Leased>> {
         let tree = self.db.open_tree(QUEUE_TREE).map_err(io)?;
-        let mut q = self.queue_state()?;
-        let mut blocked = std::collections::HashSet::new();
+        let until = now + visibility;
         let mut out = Vec::new();
-        for kv in tree.iter() {
-            if out.len() >= max {
-                break;
-            }
-            let (k, v) = kv.map_err(io)?;
-            let item: QueueItem = decode("queue item", &k, &v)?;
-            if item.topic != topic {
-                continue;
-            }
-            if let Some(key) = &item.key {
-                if !blocked.insert(key.clone()) {
+        let mut wrote = false;
+        {
+            let mut q = self.queue_state()?;
+            let QueueState {
+                leases, by_topic, ..
+            } = &mut *q;
+            let Some(seqs) = by_topic.get_mut(topic) else {
+                return Ok(out);
+            };
+            let mut blocked = std::collections::HashSet::new();
+            let mut gone = Vec::new();
+            for &seq in seqs.iter() {
+                if out.len() >= max {
+                    break;
+                }
+                let key = seq.to_be_bytes();
+                let Some(v) = tree.get(key).map_err(io)? else {
+                    gone.push(seq);
+                    continue;
+                };
+                let mut item: QueueItem = decode("queue item", &key, &v)?;
+                if item.topic != topic || item.key.as_ref().is_some_and(|k| blocked.contains(k)) {
                     continue;
                 }
-            }
-            if item.available_at > now {
-                continue;
-            }
-            if let Some((_, until)) = q.leases.get(&item.seq) {
-                if *until > now {
+                let held = leases.get(&item.seq).is_some_and(|(_, u)| *u > now);
+                if item.available_at > now || held {
+                    if let Some(key) = item.key.take() {
+                        blocked.insert(key);
+                    }
                     continue;
                 }
+                // Set and not held: the attempt it records was lost (its lease expired,
+                // or the process that held it ended).
+                let lost = item.leased_until.take().is_some();
+                if lost {
+                    item.expired = item.expired.saturating_add(1);
+                }
+                wrote = true;
+                if item.attempts >= max_attempts {
+                    leases.remove(&item.seq);
+                    gone.push(item.seq);
+                    if lost {
+                        item.last_error = Some(super::queue::expired_error(
+                            item.expired,
+                            item.attempts,
+                            item.last_error.as_deref(),
+                        ));
+                    }
+                    let bytes = encode("dead letter", &item.seq.to_string(), &item)?;
+                    self.raw_dead_put(&item)?;
+                    self.log_queue(Op::DeadPut, &bytes);
+                    continue;
+                }
+                item.attempts = item.attempts.saturating_add(1);
+                item.leased_until = Some(until);
+                let bytes = encode("queue item", &item.seq.to_string(), &item)?;
+                tree.insert(item.seq.to_be_bytes(), bytes.as_slice())
+                    .map_err(io)?;
+                self.log_queue(Op::QueuePut, &bytes);
+                if let Some(key) = &item.key {
+                    blocked.insert(key.clone());
+                }
+                let token = uuid::Uuid::new_v4().simple().to_string();
+                leases.insert(item.seq, (token.clone(), until));
+                out.push(Leased { item, token, until });
             }
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let until = now + visibility;
-            q.leases.insert(item.seq, (token.clone(), until));
-            out.push(Leased { item, token, until });
+            for seq in gone {
+                seqs.remove(&seq);
+            }
+        }
+        // The attempts are on disk before anyone works on them: one sync for the call.
+        if wrote {
+            self.durable().await?;
         }
         Ok(out)
     }
@@ -1162,6 +1252,7 @@ impl Store for SledStore {
             return Ok(false);
         }
         q.leases.remove(&seq);
+        q.unindex(seq);
         let key = seq.to_be_bytes();
         self.raw_queue_delete(QUEUE_TREE, &key)?;
         self.log_queue(Op::QueueDelete, &key);
@@ -1187,7 +1278,7 @@ impl Store for SledStore {
             return Ok(NackOutcome::Stale);
         };
         let mut item: QueueItem = decode("queue item", &key, &v)?;
-        item.attempts = item.attempts.saturating_add(1);
+        item.leased_until = None;
         item.last_error = Some(error.to_string());
         let bytes = encode("queue item", &seq.to_string(), &item)?;
         match retry_at {
@@ -1200,6 +1291,7 @@ impl Store for SledStore {
             }
             None => {
                 self.raw_dead_put(&item)?;
+                q.unindex(seq);
                 self.log_queue(Op::DeadPut, &bytes);
                 Ok(NackOutcome::Dead)
             }
@@ -1239,6 +1331,8 @@ impl Store for SledStore {
         let item = QueueItem {
             seq: q.next_seq,
             attempts: 0,
+            expired: 0,
+            leased_until: None,
             enqueued_at: now,
             available_at: now,
             ..dead
@@ -1249,6 +1343,7 @@ impl Store for SledStore {
         self.log_queue(Op::DeadDelete, &key);
         let bytes = encode("queue item", &item.seq.to_string(), &item)?;
         self.raw_queue_put(&item)?;
+        q.index(&item.topic, item.seq);
         self.log_queue(Op::QueuePut, &bytes);
         Ok(Some(item.seq))
     }
@@ -1363,6 +1458,7 @@ impl SledStore {
         if let Ok(mut q) = self.queue.lock() {
             for seq in removed {
                 q.leases.remove(&seq);
+                q.unindex(seq);
             }
         }
         Ok(())
@@ -1711,9 +1807,72 @@ mod conformance {
         assert_eq!(store.counts(&scope).await.unwrap().profiles, 51);
     }
 
+    /// What a crash leaves on disk: a copy of the data dir taken while the store is open.
+    fn crash_image(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                crash_image(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
+    /// A lease is on disk when it returns: a crash right after it (no other write, no
+    /// flush) still counts the attempt, and the next lease knows it was lost.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lease_lost_in_a_crash_counts_as_an_attempt() {
+        use crate::domain::{Context, Scope};
+        use crate::store::{NewItem, Store};
+        let opts = OpenOptions {
+            cache_bytes: 8 << 20,
+        };
+        let vis = chrono::Duration::seconds(60);
+        let now = chrono::Utc::now();
+        let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        let seq = {
+            let store = SledStore::open(dirs[0].path(), &opts).unwrap();
+            let item = NewItem {
+                scope: Scope::default_tenant(Context::Production),
+                topic: "work".into(),
+                key: Some("p".into()),
+                payload: serde_json::json!({}),
+            };
+            store.enqueue(&[item], now).await.unwrap();
+            store.durable().await.unwrap();
+            let a = store.lease("work", 1, vis, 2, now).await.unwrap();
+            assert_eq!(a[0].item.attempts, 1);
+            crash_image(dirs[0].path(), dirs[1].path());
+            a[0].item.seq
+        };
+        {
+            // The process that held the lease is gone: the item is free at once.
+            let store = SledStore::open(dirs[1].path(), &opts).unwrap();
+            let b = store.lease("work", 1, vis, 2, now).await.unwrap();
+            assert_eq!(b.len(), 1);
+            assert_eq!((b[0].item.attempts, b[0].item.expired), (2, 1));
+            crash_image(dirs[1].path(), dirs[2].path());
+        }
+        let store = SledStore::open(dirs[2].path(), &opts).unwrap();
+        assert!(store
+            .lease("work", 1, vis, 2, now)
+            .await
+            .unwrap()
+            .is_empty());
+        let dead = store.dead_letter(seq).await.unwrap().unwrap();
+        assert_eq!((dead.attempts, dead.expired), (2, 2));
+        assert_eq!(
+            dead.last_error,
+            Some(crate::store::queue::expired_error(2, 2, None))
+        );
+    }
+
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 27);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 28);
     }
 
     /// Moves made by a merge are in the log: a reopened store has them, indexes included.
