@@ -617,7 +617,11 @@ impl Tracker {
         let ids = events.iter().map(|e| e.id.clone()).collect();
         let mut stored = vec![];
         if req.payload.options.save_events && !source.transitional {
-            self.store.put_events(&self.settings.scope, &events).await?;
+            let write = store::TrackWrite {
+                events: &events,
+                ..Default::default()
+            };
+            self.store.commit_track(&self.settings.scope, write).await?;
             stored = events;
         }
         Ok(Outcome {
@@ -913,18 +917,11 @@ impl Tracker {
             }
         }
         if !source.transitional {
-            if opts.save_profile && marked {
-                self.store.mark_for_merge(scope, &profile.id).await?;
-            }
             if opts.save_profile && profile_changed {
                 if !new_profile {
                     profile.metadata.time.update = Some(now);
                 }
                 profile.normalize_ids();
-                self.store.put_profile(scope, &profile).await?;
-            }
-            if opts.save_session {
-                self.store.put_session(scope, &session).await?;
             }
             let mut items = Vec::new();
             if self.enqueue_async
@@ -961,17 +958,24 @@ impl Tracker {
                     },
                 ));
             }
-            // Jobs and deliveries are written before the events they name: whatever part
-            // of this request reaches the disk (a crash mid-request, on PostgreSQL separate
-            // commits), a stored event always has its job. A worker cannot run the job
-            // before the events are written, as it takes this profile's lock first; one
-            // left by a crash before the events runs over none.
-            if !items.is_empty() {
-                self.store.enqueue(&items, Utc::now()).await?;
-            }
-            if opts.save_events {
-                self.store.put_events(scope, &events).await?;
-            }
+            // Jobs and deliveries go with the events they name (one transaction on
+            // PostgreSQL, written before them elsewhere), so a stored event always has
+            // its job. A worker cannot run the job before the events are written, as it
+            // takes this profile's lock first; one left by a crash before the events
+            // runs over none.
+            self.store
+                .commit_track(
+                    scope,
+                    store::TrackWrite {
+                        mark_for_merge: (opts.save_profile && marked)
+                            .then_some(profile.id.as_str()),
+                        profile: (opts.save_profile && profile_changed).then_some(&profile),
+                        session: opts.save_session.then_some(&session),
+                        jobs: &items,
+                        events: if opts.save_events { &events } else { &[] },
+                    },
+                )
+                .await?;
         }
         drop(profile_guard);
         let event_ids = if opts.save_events {

@@ -24,9 +24,10 @@ pub mod filter;
 pub mod migrations;
 pub mod testing;
 pub mod tls;
+mod writer;
 
 use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
-use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange};
+use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange, TrackWrite};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use advisory::AdvisoryLocks;
 use async_trait::async_trait;
@@ -146,6 +147,8 @@ pub struct PostgresStore {
     /// Months (year * 12 + month0) whose event partition is known to exist.
     partitions: Mutex<HashSet<i32>>,
     locks: Arc<AdvisoryLocks>,
+    /// Commits collected requests in shared transactions ([`Store::commit_track`]).
+    writer: writer::GroupWriter,
 }
 
 /// Maps a driver error: bad data is `Invalid`, a lost or refused connection
@@ -297,6 +300,7 @@ impl PostgresStore {
             .build()
             .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))?;
         let store = Self {
+            writer: writer::GroupWriter::start(pool.clone(), settings.op_timeout),
             pool,
             locks: Arc::new(AdvisoryLocks::new(settings.clone())),
             settings,
@@ -1576,6 +1580,26 @@ impl Store for PostgresStore {
     /// Every write has committed (with `synchronous_commit=on`) before it returned.
     async fn durable(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// One transaction, shared with the requests that commit at the same time.
+    async fn commit_track(&self, scope: &Scope, write: TrackWrite<'_>) -> Result<()> {
+        if write.is_empty() {
+            return Ok(());
+        }
+        let encoded = Arc::new(writer::Encoded::new(scope, &write)?);
+        let months = encoded.months();
+        self.timed(self.ensure_partitions(&months)).await?;
+        match self.writer.commit(encoded.clone()).await {
+            Err(e) if is_missing_partition(&e) => {
+                if let Ok(mut known) = self.partitions.lock() {
+                    known.clear();
+                }
+                self.timed(self.ensure_partitions(&months)).await?;
+                self.writer.commit(encoded).await
+            }
+            other => other,
+        }
     }
 
     async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
