@@ -2094,3 +2094,45 @@ mod conformance {
         None => return,
     });
 }
+
+/// Requests committed together: a document PostgreSQL refuses (JSONB cannot hold
+/// U+0000) fails its own request only; the others of the shared transaction commit.
+#[cfg(test)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_document_fails_only_its_own_request() {
+    let Some(store) =
+        testing::TestStore::create("a_refused_document_fails_only_its_own_request").await
+    else {
+        return;
+    };
+    let scope = Scope::default_tenant(Context::Production);
+    let batches: Vec<Vec<Event>> = (0..16)
+        .map(|i| {
+            let mut e = Event::new(format!("e{i}"), "page-view".into(), "src", Utc::now());
+            if i == 7 {
+                e.properties
+                    .insert("bad".into(), serde_json::json!("a\u{0}b"));
+            }
+            vec![e]
+        })
+        .collect();
+    let writes = batches.iter().map(|events| {
+        store.commit_track(
+            &scope,
+            TrackWrite {
+                events,
+                ..TrackWrite::default()
+            },
+        )
+    });
+    let results = futures::future::join_all(writes).await;
+    for (i, r) in results.iter().enumerate() {
+        if i == 7 {
+            assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+        } else {
+            assert!(r.is_ok(), "{i}: {r:?}");
+        }
+    }
+    assert!(store.event(&scope, "e7").await.unwrap().is_none());
+    assert!(store.event(&scope, "e3").await.unwrap().is_some());
+}

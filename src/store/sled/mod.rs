@@ -1595,7 +1595,7 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 26);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 27);
     }
 
     /// The log replays a dropped tenant's writes and then its drop: it stays dropped.
