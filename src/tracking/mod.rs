@@ -269,7 +269,7 @@ impl StageCache {
 }
 
 /// Event sources read on earlier requests, valid while the store's configuration
-/// generation stays the same (stores without one are read every time).
+/// generation stays the same (stores without one: for at most the configuration TTL).
 #[derive(Default)]
 struct SourceCache {
     entries: std::sync::RwLock<(u64, std::collections::HashMap<String, EventSource>)>,
@@ -285,8 +285,11 @@ impl SourceCache {
         scope: &Scope,
         id: &str,
     ) -> Result<Option<EventSource>, StoreError> {
-        let Some(generation) = store.config_generation() else {
-            return store::event_source(store.as_ref(), scope, id).await;
+        let generation = match store.config_generation() {
+            Some(g) => g,
+            // Other processes may change sources (PostgreSQL): re-read them every TTL, as
+            // the other configuration, and at once after a change in this process.
+            None => ttl_generation(),
         };
         if let Ok(guard) = self.entries.read() {
             if guard.0 == generation {
@@ -307,6 +310,14 @@ impl SourceCache {
         }
         Ok(source)
     }
+}
+
+/// A number that changes every [`CONFIG_CACHE_TTL`] and with every configuration
+/// change in this process.
+fn ttl_generation() -> u64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch = START.get_or_init(Instant::now).elapsed().as_secs() / CONFIG_CACHE_TTL.as_secs();
+    (CONFIG_GENERATION.load(Ordering::Relaxed) << 32) ^ epoch
 }
 
 /// The configuration kind of identification points.

@@ -630,6 +630,32 @@ impl Store for PostgresStore {
         .await
     }
 
+    /// Only the id: the collector resolves a session's profile before locking it, and
+    /// decoding the document there would be wasted.
+    async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, 0 AS rank FROM profiles
+                     WHERE tenant = $1 AND context = $2 AND id = $3
+                     UNION ALL
+                     SELECT p.id, 1 FROM profile_ids i
+                     JOIN profiles p ON p.tenant = i.tenant AND p.context = i.context AND p.id = i.profile_id
+                     WHERE i.tenant = $1 AND i.context = $2 AND i.alias = $3
+                     ORDER BY rank LIMIT 1",
+                )
+                .await
+                .map_err(pg_err)?;
+            let row = client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?;
+            row.map(|r| text(&r, 0)).transpose()
+        })
+        .await
+    }
+
     async fn put_profile(&self, scope: &Scope, profile: &Profile) -> Result<()> {
         let mut aliases: Vec<&str> = std::iter::once(profile.id.as_str())
             .chain(profile.ids.iter().map(String::as_str))
