@@ -569,6 +569,133 @@ impl PostgresStore {
     }
 }
 
+/// A table listed by id: its name and what its documents are called in errors.
+struct Listing {
+    table: &'static str,
+    kind: &'static str,
+}
+
+impl Listing {
+    const PROFILES: Listing = Listing {
+        table: "profiles",
+        kind: "profile",
+    };
+    const SESSIONS: Listing = Listing {
+        table: "sessions",
+        kind: "session",
+    };
+}
+
+type SqlParam<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+
+impl PostgresStore {
+    /// A page of a table's `(id, doc)` rows in id order after the cursor, of one profile
+    /// when `profile_id` is given, narrowed by a translated condition (placeholders
+    /// numbered from 5) when given.
+    async fn id_listing<T: DeserializeOwned>(
+        &self,
+        listing: Listing,
+        scope: &Scope,
+        profile_id: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+        condition: Option<filter::Translation>,
+    ) -> Result<Narrowed<T>> {
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let mut sql = format!(
+            "SELECT id, doc FROM {} WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)",
+            listing.table
+        );
+        let mut params: Vec<SqlParam> = vec![&scope.tenant, &context, &after, &limit_p];
+        let exact = condition.as_ref().is_none_or(|t| t.exact);
+        if let Some(t) = &condition {
+            sql.push_str(&format!(" AND {}", t.sql));
+            params.extend(t.params.iter().map(|p| p.as_ref() as SqlParam));
+        }
+        if let Some(p) = &profile_id {
+            params.push(p);
+            sql.push_str(&format!(" AND profile_id = ${}", params.len()));
+        }
+        sql.push_str(" ORDER BY id LIMIT $4");
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Narrowed {
+                page: id_page(listing.kind, rows, limit)?,
+                exact,
+            })
+        })
+        .await
+    }
+
+    /// Events by insert time within the range after the cursor, narrowed by a condition
+    /// when given; None when the condition cannot be translated at all. Only the
+    /// conditions in use are in the SQL, so the planner prunes partitions on constants.
+    async fn time_listing(
+        &self,
+        scope: &Scope,
+        range: TimeRange,
+        after: Option<&str>,
+        limit: usize,
+        condition: Option<&crate::workflow::tql::Expr>,
+    ) -> Result<Option<Narrowed<Event>>> {
+        let after = after.map(parse_time_cursor).transpose()?;
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let mut sql =
+            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
+        let mut params: Vec<SqlParam> = vec![&scope.tenant, &context];
+        if let Some(from) = &range.from {
+            params.push(from);
+            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
+        }
+        if let Some(to) = &range.to {
+            params.push(to);
+            sql.push_str(&format!(" AND inserted < ${}", params.len()));
+        }
+        if let Some((t, id)) = &after {
+            params.push(t);
+            params.push(id);
+            sql.push_str(&format!(
+                " AND (inserted, id) > (${}, ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        params.push(&limit_p);
+        let limit_at = params.len();
+        let translated = match condition {
+            None => None,
+            Some(c) => match filter::translate(
+                c,
+                crate::workflow::notation::DotSource::Event,
+                "doc",
+                params.len(),
+            ) {
+                Some(t) => Some(t),
+                None => return Ok(None),
+            },
+        };
+        if let Some(t) = &translated {
+            sql.push_str(&format!(" AND {}", t.sql));
+            params.extend(t.params.iter().map(|p| p.as_ref() as SqlParam));
+        }
+        sql.push_str(&format!(" ORDER BY inserted, id LIMIT ${limit_at}"));
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Some(Narrowed {
+                page: event_page(rows, limit)?,
+                exact: translated.as_ref().is_none_or(|t| t.exact),
+            }))
+        })
+        .await
+    }
+}
+
 /// What to do about an error opening or using a PostgreSQL store, for `doctor`.
 pub fn remedy(error: &StoreError) -> &'static str {
     let m = error.to_string().to_lowercase();
@@ -754,31 +881,9 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Profile>> {
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client
-                .prepare_cached(
-                    "SELECT id, doc FROM profiles
-                     WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)
-                     ORDER BY id LIMIT $4",
-                )
-                .await
-                .map_err(pg_err)?;
-            let rows = client
-                .query(
-                    &stmt,
-                    &[
-                        &scope.tenant,
-                        &scope.context.as_str(),
-                        &after,
-                        &limit_param(limit),
-                    ],
-                )
-                .await
-                .map_err(pg_err)?;
-            id_page("profile", rows, limit)
-        })
-        .await
+        self.id_listing(Listing::PROFILES, scope, None, after, limit, None)
+            .await
+            .map(|n| n.page)
     }
 
     async fn list_profiles_where(
@@ -796,29 +901,9 @@ impl Store for PostgresStore {
         ) else {
             return Ok(None);
         };
-        let context = scope.context.as_str();
-        let limit_p = limit_param(limit);
-        let sql = format!(
-            "SELECT id, doc FROM profiles
-             WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3) AND {}
-             ORDER BY id LIMIT $4",
-            t.sql
-        );
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            vec![&scope.tenant, &context, &after, &limit_p];
-        for p in &t.params {
-            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
-        }
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
-            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
-            Ok(Some(Narrowed {
-                page: id_page("profile", rows, limit)?,
-                exact: t.exact,
-            }))
-        })
-        .await
+        self.id_listing(Listing::PROFILES, scope, None, after, limit, Some(t))
+            .await
+            .map(Some)
     }
 
     async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>> {
@@ -854,33 +939,16 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Session>> {
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client
-                .prepare_cached(
-                    "SELECT id, doc FROM sessions
-                     WHERE tenant = $1 AND context = $2 AND profile_id = $3
-                       AND ($4::text IS NULL OR id > $4)
-                     ORDER BY id LIMIT $5",
-                )
-                .await
-                .map_err(pg_err)?;
-            let rows = client
-                .query(
-                    &stmt,
-                    &[
-                        &scope.tenant,
-                        &scope.context.as_str(),
-                        &profile_id,
-                        &after,
-                        &limit_param(limit),
-                    ],
-                )
-                .await
-                .map_err(pg_err)?;
-            id_page("session", rows, limit)
-        })
+        self.id_listing(
+            Listing::SESSIONS,
+            scope,
+            Some(profile_id),
+            after,
+            limit,
+            None,
+        )
         .await
+        .map(|n| n.page)
     }
 
     async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
@@ -1123,31 +1191,9 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Session>> {
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client
-                .prepare_cached(
-                    "SELECT id, doc FROM sessions
-                     WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)
-                     ORDER BY id LIMIT $4",
-                )
-                .await
-                .map_err(pg_err)?;
-            let rows = client
-                .query(
-                    &stmt,
-                    &[
-                        &scope.tenant,
-                        &scope.context.as_str(),
-                        &after,
-                        &limit_param(limit),
-                    ],
-                )
-                .await
-                .map_err(pg_err)?;
-            id_page("session", rows, limit)
-        })
-        .await
+        self.id_listing(Listing::SESSIONS, scope, None, after, limit, None)
+            .await
+            .map(|n| n.page)
     }
 
     async fn event(&self, scope: &Scope, id: &str) -> Result<Option<Event>> {
@@ -1289,40 +1335,11 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Event>> {
-        let after = after.map(parse_time_cursor).transpose()?;
-        let context = scope.context.as_str();
-        let limit_p = limit_param(limit);
-        // Only the conditions in use, so the planner prunes partitions on constants.
-        let mut sql =
-            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            vec![&scope.tenant, &context];
-        if let Some(from) = &range.from {
-            params.push(from);
-            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
-        }
-        if let Some(to) = &range.to {
-            params.push(to);
-            sql.push_str(&format!(" AND inserted < ${}", params.len()));
-        }
-        if let Some((t, id)) = &after {
-            params.push(t);
-            params.push(id);
-            sql.push_str(&format!(
-                " AND (inserted, id) > (${}, ${})",
-                params.len() - 1,
-                params.len()
-            ));
-        }
-        params.push(&limit_p);
-        sql.push_str(&format!(" ORDER BY inserted, id LIMIT ${}", params.len()));
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
-            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
-            event_page(rows, limit)
-        })
-        .await
+        let listed = self.time_listing(scope, range, after, limit, None).await?;
+        Ok(listed.map(|n| n.page).unwrap_or(Page {
+            items: Vec::new(),
+            next: None,
+        }))
     }
 
     async fn events_by_time_where(
@@ -1333,57 +1350,8 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Option<Narrowed<Event>>> {
-        let after = after.map(parse_time_cursor).transpose()?;
-        let context = scope.context.as_str();
-        let limit_p = limit_param(limit);
-        let mut sql =
-            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            vec![&scope.tenant, &context];
-        if let Some(from) = &range.from {
-            params.push(from);
-            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
-        }
-        if let Some(to) = &range.to {
-            params.push(to);
-            sql.push_str(&format!(" AND inserted < ${}", params.len()));
-        }
-        if let Some((t, id)) = &after {
-            params.push(t);
-            params.push(id);
-            sql.push_str(&format!(
-                " AND (inserted, id) > (${}, ${})",
-                params.len() - 1,
-                params.len()
-            ));
-        }
-        params.push(&limit_p);
-        let limit_at = params.len();
-        let Some(t) = filter::translate(
-            condition,
-            crate::workflow::notation::DotSource::Event,
-            "doc",
-            params.len(),
-        ) else {
-            return Ok(None);
-        };
-        sql.push_str(&format!(
-            " AND {} ORDER BY inserted, id LIMIT ${limit_at}",
-            t.sql
-        ));
-        for p in &t.params {
-            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
-        }
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
-            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
-            Ok(Some(Narrowed {
-                page: event_page(rows, limit)?,
-                exact: t.exact,
-            }))
-        })
-        .await
+        self.time_listing(scope, range, after, limit, Some(condition))
+            .await
     }
 
     async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>> {
