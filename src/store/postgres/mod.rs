@@ -523,49 +523,19 @@ impl PostgresStore {
         let ids: Vec<&str> = unique.iter().map(|e| e.id.as_str()).collect();
         let profiles: Vec<Option<&str>> = unique.iter().map(|e| e.profile_id()).collect();
         let times: Vec<DateTime<Utc>> = unique.iter().map(|e| e.metadata.time.insert).collect();
-        let docs: Vec<Json<&Event>> = unique.iter().map(|e| Json(*e)).collect();
+        let docs: Vec<String> = unique
+            .iter()
+            .map(|e| {
+                serde_json::to_string(e).map_err(|err| StoreError::Encode {
+                    kind: "event",
+                    id: e.id.clone(),
+                    reason: err.to_string(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
         let client = self.client().await?;
-        // The three parts touch disjoint rows (old rows at another time, the id index,
-        // new rows), so one statement does all of them atomically in one round trip.
-        let stmt = client
-            .prepare_cached(
-                "WITH input AS (
-                    SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
-                        AS t(id, profile_id, inserted, doc)
-                 ), moved AS (
-                    DELETE FROM events e USING event_ids i, input n
-                    WHERE i.tenant = $1 AND i.context = $2 AND i.id = n.id
-                      AND i.inserted <> n.inserted
-                      AND e.tenant = $1 AND e.context = $2 AND e.inserted = i.inserted AND e.id = i.id
-                    RETURNING 1
-                 ), idx AS (
-                    INSERT INTO event_ids (tenant, context, id, inserted)
-                    SELECT $1, $2, id, inserted FROM input
-                    ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
-                    RETURNING 1
-                 )
-                 INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
-                 SELECT $1, $2, inserted, id, profile_id, doc FROM input
-                 ON CONFLICT (tenant, context, inserted, id)
-                 DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
-            )
-            .await
-            .map_err(pg_err)?;
-        client
-            .execute(
-                &stmt,
-                &[
-                    &scope.tenant,
-                    &scope.context.as_str(),
-                    &ids,
-                    &profiles,
-                    &times,
-                    &docs,
-                ],
-            )
-            .await
-            .map_err(pg_err)?;
-        Ok(())
+        write_event_rows(&client, scope, &ids, &profiles, &times, &docs).await
     }
 }
 
@@ -694,6 +664,79 @@ impl PostgresStore {
         })
         .await
     }
+}
+
+/// Writes event rows (ids unique) and their id index entries. An event rewritten at
+/// another insert time first loses its old row. The old rows are looked up by id in the
+/// index, never joined against the events table: a generic plan on a fresh table
+/// (statistics saying "one row") would scan every event of the scope per write.
+async fn write_event_rows<C: deadpool_postgres::GenericClient + Sync>(
+    client: &C,
+    scope: &Scope,
+    ids: &[&str],
+    profiles: &[Option<&str>],
+    times: &[DateTime<Utc>],
+    docs: &[&str],
+) -> Result<()> {
+    let context = scope.context.as_str();
+    let stmt = client
+        .prepare_cached(
+            "SELECT id, inserted FROM event_ids
+             WHERE tenant = $1 AND context = $2 AND id = ANY($3::text[])",
+        )
+        .await
+        .map_err(pg_err)?;
+    let stored = client
+        .query(&stmt, &[&scope.tenant, &context, &ids])
+        .await
+        .map_err(pg_err)?;
+    for row in &stored {
+        let id = text(row, 0)?;
+        let old: DateTime<Utc> = row.try_get(1).map_err(pg_err)?;
+        let moved = ids
+            .iter()
+            .zip(times)
+            .any(|(i, t)| *i == id.as_str() && *t != old);
+        if moved {
+            let stmt = client
+                .prepare_cached(
+                    "DELETE FROM events WHERE tenant = $1 AND context = $2 AND inserted = $3 AND id = $4",
+                )
+                .await
+                .map_err(pg_err)?;
+            client
+                .execute(&stmt, &[&scope.tenant, &context, &old, &id])
+                .await
+                .map_err(pg_err)?;
+        }
+    }
+    // The index entries and the rows are disjoint: one statement, one round trip.
+    let stmt = client
+        .prepare_cached(
+            "WITH input AS (
+                SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[])
+                    AS t(id, profile_id, inserted, doc)
+             ), idx AS (
+                INSERT INTO event_ids (tenant, context, id, inserted)
+                SELECT $1, $2, id, inserted FROM input
+                ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
+                RETURNING 1
+             )
+             INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
+             SELECT $1, $2, inserted, id, profile_id, doc::jsonb FROM input
+             ON CONFLICT (tenant, context, inserted, id)
+             DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
+        )
+        .await
+        .map_err(pg_err)?;
+    client
+        .execute(
+            &stmt,
+            &[&scope.tenant, &context, &ids, &profiles, &times, &docs],
+        )
+        .await
+        .map_err(pg_err)?;
+    Ok(())
 }
 
 /// What to do about an error opening or using a PostgreSQL store, for `doctor`.

@@ -382,31 +382,7 @@ async fn write_scope(tx: &Transaction<'_>, scope: &Scope, writes: &[&Encoded]) -
             events.values().map(|e| e.profile_id.as_deref()).collect();
         let times: Vec<DateTime<Utc>> = events.values().map(|e| e.inserted).collect();
         let docs: Vec<&str> = events.values().map(|e| e.doc.as_str()).collect();
-        // As `put_events`: an event rewritten at another insert time leaves its old row.
-        exec(
-            tx,
-            "WITH input AS (
-                SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[])
-                    AS t(id, profile_id, inserted, doc)
-             ), moved AS (
-                DELETE FROM events e USING event_ids i, input n
-                WHERE i.tenant = $1 AND i.context = $2 AND i.id = n.id
-                  AND i.inserted <> n.inserted
-                  AND e.tenant = $1 AND e.context = $2 AND e.inserted = i.inserted AND e.id = i.id
-                RETURNING 1
-             ), idx AS (
-                INSERT INTO event_ids (tenant, context, id, inserted)
-                SELECT $1, $2, id, inserted FROM input
-                ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
-                RETURNING 1
-             )
-             INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
-             SELECT $1, $2, inserted, id, profile_id, doc::jsonb FROM input
-             ON CONFLICT (tenant, context, inserted, id)
-             DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
-            &[&tenant, &context, &ids, &profiles, &times, &docs],
-        )
-        .await?;
+        super::write_event_rows(tx, scope, &ids, &profiles, &times, &docs).await?;
     }
     Ok(())
 }
