@@ -25,15 +25,17 @@ pub fn config_changed() {
     PROCESS_GENERATION.fetch_add(1, Ordering::Relaxed);
 }
 
+/// The process-wide counter of configuration changes.
+pub fn process_generation() -> u64 {
+    PROCESS_GENERATION.load(Ordering::Relaxed)
+}
+
 /// What a cached entry was read under: the store's generation (if it keeps one) and the
 /// process-wide counter.
 type Stamp = (Option<u64>, u64);
 
 fn stamp(store: &dyn Store) -> Stamp {
-    (
-        store.config_generation(),
-        PROCESS_GENERATION.load(Ordering::Relaxed),
-    )
+    (store.config_generation(), process_generation())
 }
 
 /// When an entry was read, under which stamp, and the value.

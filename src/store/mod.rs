@@ -27,7 +27,7 @@ use std::sync::Arc;
 /// steps from older versions are in [`migrations::STEPS`].
 pub const SCHEMA_VERSION: u32 = 2;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("storage I/O failed: {0}")]
     Io(String),
@@ -89,6 +89,29 @@ pub struct Counts {
 pub struct TimeRange {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+}
+
+/// Everything one collected request (or one run of a batch) writes, handed to the store
+/// at once by [`Store::commit_track`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrackWrite<'a> {
+    /// A profile to mark for automatic merging.
+    pub mark_for_merge: Option<&'a str>,
+    pub profile: Option<&'a Profile>,
+    pub session: Option<&'a Session>,
+    /// Queue items (workflow jobs, deliveries) naming the events.
+    pub jobs: &'a [NewItem],
+    pub events: &'a [Event],
+}
+
+impl TrackWrite<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.mark_for_merge.is_none()
+            && self.profile.is_none()
+            && self.session.is_none()
+            && self.jobs.is_empty()
+            && self.events.is_empty()
+    }
 }
 
 /// Configuration kinds stored as documents keyed by id.
@@ -268,6 +291,30 @@ pub trait Store: Send + Sync + 'static {
     /// Returns once every write made before the call is on disk. Concurrent callers share
     /// one flush (group commit).
     async fn durable(&self) -> Result<()>;
+
+    /// Writes what a collected request stores: merge mark, profile, session, queue items
+    /// and events. A stored event always has its queue items: PostgreSQL commits all of
+    /// it in one transaction, shared with concurrent callers (group commit), before it
+    /// returns; this default writes them one after another, queue items before events,
+    /// and [`Store::durable`] makes them durable.
+    async fn commit_track(&self, scope: &Scope, write: TrackWrite<'_>) -> Result<()> {
+        if let Some(id) = write.mark_for_merge {
+            self.mark_for_merge(scope, id).await?;
+        }
+        if let Some(profile) = write.profile {
+            self.put_profile(scope, profile).await?;
+        }
+        if let Some(session) = write.session {
+            self.put_session(scope, session).await?;
+        }
+        if !write.jobs.is_empty() {
+            self.enqueue(write.jobs, Utc::now()).await?;
+        }
+        if !write.events.is_empty() {
+            self.put_events(scope, write.events).await?;
+        }
+        Ok(())
+    }
 
     /// Serialises updates to one key (a session or profile id) of a scope across every
     /// process sharing this store. Held until the guard is dropped; not re-entrant.

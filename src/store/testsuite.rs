@@ -55,6 +55,7 @@ pub const CHECKS: &[&str] = &[
     "queue_not_before_delays_items",
     "merge_moves_events_and_sessions",
     "queue_expired_leases_count_as_attempts",
+    "commit_track_writes_every_part",
 ];
 
 pub async fn profiles_by_id_and_alias(store: &dyn Store) {
@@ -1248,6 +1249,100 @@ pub async fn queue_expired_leases_count_as_attempts(store: &dyn Store) {
     );
 }
 
+/// What a collected request writes, in one call; concurrent calls; and a later write
+/// moving an id from one profile to another.
+pub async fn commit_track_writes_every_part(store: &dyn Store) {
+    use super::{NewItem, TrackWrite};
+    let s = scope();
+    let mut p = Profile::new("p1".into(), t(0));
+    p.ids.push("alias-1".into());
+    let session = Session::new("s1".into(), Some("p1"), t(0));
+    let events = vec![event("e1", Some("p1"), 1), event("e2", Some("p1"), 2)];
+    let jobs = vec![NewItem {
+        scope: s.clone(),
+        topic: "workflow".into(),
+        key: Some("p1".into()),
+        payload: json!({"events": ["e1", "e2"]}),
+    }];
+    store.commit_track(&s, TrackWrite::default()).await.unwrap();
+    store
+        .commit_track(
+            &s,
+            TrackWrite {
+                mark_for_merge: Some("p1"),
+                profile: Some(&p),
+                session: Some(&session),
+                jobs: &jobs,
+                events: &events,
+            },
+        )
+        .await
+        .unwrap();
+    store.durable().await.unwrap();
+    assert_eq!(store.profile(&s, "alias-1").await.unwrap().unwrap(), p);
+    assert_eq!(store.session(&s, "s1").await.unwrap().unwrap(), session);
+    let stored = store.events_by_profile(&s, "p1", None, 10).await.unwrap();
+    assert_eq!(stored.items, events);
+    assert_eq!(store.marked_for_merge(&s, 10).await.unwrap(), vec!["p1"]);
+    let leased = store
+        .lease("workflow", 10, Duration::seconds(30), 8, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 1);
+    assert_eq!(leased[0].item.payload, jobs[0].payload);
+
+    // Many at once (on PostgreSQL: shared transactions), each complete.
+    let profiles: Vec<Profile> = (0..20)
+        .map(|i| Profile::new(format!("c{i:02}"), t(0)))
+        .collect();
+    let batches: Vec<Vec<Event>> = (0..20)
+        .map(|i| vec![event(&format!("ce{i:02}"), Some(&format!("c{i:02}")), 5)])
+        .collect();
+    let writes = profiles.iter().zip(&batches).map(|(p, e)| {
+        store.commit_track(
+            &s,
+            TrackWrite {
+                profile: Some(p),
+                events: e,
+                ..TrackWrite::default()
+            },
+        )
+    });
+    for r in futures::future::join_all(writes).await {
+        r.unwrap();
+    }
+    store.durable().await.unwrap();
+    for (p, e) in profiles.iter().zip(&batches) {
+        assert_eq!(store.profile(&s, &p.id).await.unwrap().as_ref(), Some(p));
+        assert_eq!(
+            store.event(&s, &e[0].id).await.unwrap().as_ref(),
+            Some(&e[0])
+        );
+    }
+
+    // The id moves to another profile: the index follows, the old holder loses it.
+    p.ids.clear();
+    let mut p2 = Profile::new("p2".into(), t(0));
+    p2.ids.push("alias-1".into());
+    for profile in [&p, &p2] {
+        let write = TrackWrite {
+            profile: Some(profile),
+            ..TrackWrite::default()
+        };
+        store.commit_track(&s, write).await.unwrap();
+    }
+    store.durable().await.unwrap();
+    assert_eq!(
+        store.profile(&s, "alias-1").await.unwrap().unwrap().id,
+        "p2"
+    );
+    let holders = store.profiles_by_alias(&s, "alias-1").await.unwrap();
+    assert_eq!(
+        holders.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        vec!["p2"]
+    );
+}
+
 /// Runs the conformance suite against a backend. `$make` is an async expression that
 /// yields a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -1281,7 +1376,8 @@ macro_rules! store_conformance_tests {
             tenant_registry_and_indexes,
             queue_not_before_delays_items,
             merge_moves_events_and_sessions,
-            queue_expired_leases_count_as_attempts
+            queue_expired_leases_count_as_attempts,
+            commit_track_writes_every_part
         );
     };
     (@each $make:expr; $($name:ident),*) => {

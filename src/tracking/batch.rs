@@ -9,8 +9,9 @@
 //!   and one identity form a *run*: its session and profile are read and locked once,
 //!   every message's identity and events applied in order, workflows run once over all
 //!   the run's events, and the profile and session written once;
-//! - the events of the whole batch are written in one store call and the workflow jobs
-//!   of asynchronous sources enqueued in one call.
+//! - a run's profile, session, workflow jobs and events are written in one store call
+//!   ([`Store::commit_track`](crate::store::Store::commit_track): one transaction on
+//!   PostgreSQL), under the run's profile lock, so a stored event always has its job.
 //!
 //! Nothing is durable when it returns: the caller awaits `store().durable()` once, then
 //! acknowledges the whole batch. Messages of one visitor keep their order; groups are
@@ -21,7 +22,7 @@ use super::{
     Identity, Ordering, ProcessBatch, ProcessOutcome, Profile, Session, TrackRequest, Tracker,
     TrackingError, Utc,
 };
-use crate::store::{NewItem, StoreError};
+use crate::store::{StoreError, TrackWrite};
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
@@ -43,11 +44,10 @@ pub enum ItemResult {
     Rejected(TrackingError),
 }
 
-/// What a run leaves for the end of the batch.
+/// What the runs stored, published at the end of the batch.
 #[derive(Default)]
 struct Pending {
     events: Vec<Event>,
-    jobs: Vec<NewItem>,
 }
 
 impl Tracker {
@@ -200,12 +200,6 @@ impl Tracker {
                 }
             }
         }
-        if !pending.events.is_empty() {
-            self.store.put_events(scope, &pending.events).await?;
-        }
-        if !pending.jobs.is_empty() {
-            self.store.enqueue(&pending.jobs, Utc::now()).await?;
-        }
         self.stats
             .events_stored
             .fetch_add(pending.events.len() as u64, Ordering::Relaxed);
@@ -255,6 +249,11 @@ impl Tracker {
         finish_times(&mut events, started);
         let save = items[run[0]].request.payload.options.save_events;
         if save && !source.transitional {
+            let write = TrackWrite {
+                events: &events,
+                ..Default::default()
+            };
+            self.store.commit_track(&self.settings.scope, write).await?;
             pending.events.extend(events);
         }
         Ok(())
@@ -465,19 +464,13 @@ impl Tracker {
             }
         }
         if !source.transitional {
-            if opts.save_profile && marked {
-                self.store.mark_for_merge(scope, &profile.id).await?;
-            }
             if opts.save_profile && profile_changed {
                 if !new_profile {
                     profile.metadata.time.update = Some(now);
                 }
                 profile.normalize_ids();
-                self.store.put_profile(scope, &profile).await?;
             }
-            if opts.save_session {
-                self.store.put_session(scope, &session).await?;
-            }
+            let mut jobs = Vec::new();
             if self.enqueue_async
                 && !source.is_synchronous()
                 && opts.save_events
@@ -493,9 +486,23 @@ impl Tracker {
                     new_session,
                 };
                 if let Some(item) = job.item(scope) {
-                    pending.jobs.push(item);
+                    jobs.push(item);
                 }
             }
+            // Written under the profile lock, jobs with their events, as `track` does.
+            self.store
+                .commit_track(
+                    scope,
+                    TrackWrite {
+                        mark_for_merge: (opts.save_profile && marked)
+                            .then_some(profile.id.as_str()),
+                        profile: (opts.save_profile && profile_changed).then_some(&profile),
+                        session: opts.save_session.then_some(&session),
+                        jobs: &jobs,
+                        events: if opts.save_events { &events } else { &[] },
+                    },
+                )
+                .await?;
             if opts.save_events {
                 pending.events.extend(events);
             }

@@ -253,7 +253,7 @@ impl StageCache {
 }
 
 /// Event sources read on earlier requests, valid while the store's configuration
-/// generation stays the same (stores without one are read every time).
+/// generation stays the same (stores without one: for at most the configuration TTL).
 #[derive(Default)]
 struct SourceCache {
     entries: std::sync::RwLock<(u64, std::collections::HashMap<String, EventSource>)>,
@@ -269,8 +269,11 @@ impl SourceCache {
         scope: &Scope,
         id: &str,
     ) -> Result<Option<EventSource>, StoreError> {
-        let Some(generation) = store.config_generation() else {
-            return store::event_source(store.as_ref(), scope, id).await;
+        let generation = match store.config_generation() {
+            Some(g) => g,
+            // Other processes may change sources (PostgreSQL): re-read them every TTL, as
+            // the other configuration, and at once after a change in this process.
+            None => ttl_generation(),
         };
         if let Ok(guard) = self.entries.read() {
             if guard.0 == generation {
@@ -291,6 +294,15 @@ impl SourceCache {
         }
         Ok(source)
     }
+}
+
+/// A number that changes every [`store::cache::DEFAULT_TTL`] and with every
+/// configuration change in this process.
+fn ttl_generation() -> u64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch =
+        START.get_or_init(Instant::now).elapsed().as_secs() / store::cache::DEFAULT_TTL.as_secs();
+    (store::cache::process_generation() << 32) ^ epoch
 }
 
 /// The configuration kind of identification points.
@@ -601,7 +613,11 @@ impl Tracker {
         let ids = events.iter().map(|e| e.id.clone()).collect();
         let mut stored = vec![];
         if req.payload.options.save_events && !source.transitional {
-            self.store.put_events(&self.settings.scope, &events).await?;
+            let write = store::TrackWrite {
+                events: &events,
+                ..Default::default()
+            };
+            self.store.commit_track(&self.settings.scope, write).await?;
             stored = events;
         }
         Ok(Outcome {
@@ -897,18 +913,11 @@ impl Tracker {
             }
         }
         if !source.transitional {
-            if opts.save_profile && marked {
-                self.store.mark_for_merge(scope, &profile.id).await?;
-            }
             if opts.save_profile && profile_changed {
                 if !new_profile {
                     profile.metadata.time.update = Some(now);
                 }
                 profile.normalize_ids();
-                self.store.put_profile(scope, &profile).await?;
-            }
-            if opts.save_session {
-                self.store.put_session(scope, &session).await?;
             }
             let mut items = Vec::new();
             if self.enqueue_async
@@ -945,17 +954,24 @@ impl Tracker {
                     },
                 ));
             }
-            // Jobs and deliveries are written before the events they name: whatever part
-            // of this request reaches the disk (a crash mid-request, on PostgreSQL separate
-            // commits), a stored event always has its job. A worker cannot run the job
-            // before the events are written, as it takes this profile's lock first; one
-            // left by a crash before the events runs over none.
-            if !items.is_empty() {
-                self.store.enqueue(&items, Utc::now()).await?;
-            }
-            if opts.save_events {
-                self.store.put_events(scope, &events).await?;
-            }
+            // Jobs and deliveries go with the events they name (one transaction on
+            // PostgreSQL, written before them elsewhere), so a stored event always has
+            // its job. A worker cannot run the job before the events are written, as it
+            // takes this profile's lock first; one left by a crash before the events
+            // runs over none.
+            self.store
+                .commit_track(
+                    scope,
+                    store::TrackWrite {
+                        mark_for_merge: (opts.save_profile && marked)
+                            .then_some(profile.id.as_str()),
+                        profile: (opts.save_profile && profile_changed).then_some(&profile),
+                        session: opts.save_session.then_some(&session),
+                        jobs: &items,
+                        events: if opts.save_events { &events } else { &[] },
+                    },
+                )
+                .await?;
         }
         drop(profile_guard);
         let event_ids = if opts.save_events {

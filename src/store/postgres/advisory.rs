@@ -16,12 +16,20 @@ use crate::store::locks::{KeyGuard, KeyLocks};
 use crate::store::{LockGuard, Result, StoreError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
 pub(super) struct AdvisoryLocks {
     settings: PgSettings,
-    conn: tokio::sync::Mutex<Option<Arc<Client>>>,
+    conn: tokio::sync::Mutex<Option<Arc<LockConn>>>,
     local: KeyLocks,
+}
+
+/// The lock connection with its two statements prepared once (an unprepared query costs
+/// a second round trip).
+struct LockConn {
+    client: Client,
+    try_lock: Statement,
+    unlock: Statement,
 }
 
 /// The advisory lock id of a key: the first 8 bytes of its md5, stable across builds
@@ -34,7 +42,7 @@ pub(super) fn lock_id(key: &str) -> i64 {
 }
 
 struct Held {
-    conn: Arc<Client>,
+    conn: Arc<LockConn>,
     id: i64,
     local: Option<KeyGuard>,
 }
@@ -47,7 +55,7 @@ impl Drop for Held {
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
                 // A failure means the connection is gone, and with it the lock.
-                let _ = conn.execute("SELECT pg_advisory_unlock($1)", &[&id]).await;
+                let _ = conn.client.execute(&conn.unlock, &[&id]).await;
                 drop(local);
             });
         }
@@ -74,10 +82,10 @@ impl AdvisoryLocks {
         }
     }
 
-    async fn connection(&self) -> Result<Arc<Client>> {
+    async fn connection(&self) -> Result<Arc<LockConn>> {
         let mut slot = self.conn.lock().await;
         if let Some(c) = slot.as_ref() {
-            if !c.is_closed() {
+            if !c.client.is_closed() {
                 return Ok(c.clone());
             }
         }
@@ -103,9 +111,26 @@ impl AdvisoryLocks {
                 client
             }
         };
-        let client = Arc::new(client);
-        *slot = Some(client.clone());
-        Ok(client)
+        let prepare = |sql| {
+            let client = &client;
+            async move {
+                tokio::time::timeout(self.settings.op_timeout, client.prepare(sql))
+                    .await
+                    .map_err(|_| {
+                        StoreError::Unavailable("PostgreSQL did not answer in time".into())
+                    })?
+                    .map_err(pg_err)
+            }
+        };
+        let try_lock = prepare("SELECT pg_try_advisory_lock($1)").await?;
+        let unlock = prepare("SELECT pg_advisory_unlock($1)").await?;
+        let conn = Arc::new(LockConn {
+            client,
+            try_lock,
+            unlock,
+        });
+        *slot = Some(conn.clone());
+        Ok(conn)
     }
 
     /// Takes the lock of `key`. Runs in its own task so that a caller that gives up
@@ -126,7 +151,7 @@ impl AdvisoryLocks {
             let conn = self.connection().await?;
             let attempt = tokio::time::timeout(
                 self.settings.op_timeout,
-                conn.query_one("SELECT pg_try_advisory_lock($1)", &[&id]),
+                conn.client.query_one(&conn.try_lock, &[&id]),
             )
             .await
             .map_err(|_| {

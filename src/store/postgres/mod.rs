@@ -24,9 +24,10 @@ pub mod filter;
 pub mod migrations;
 pub mod testing;
 pub mod tls;
+mod writer;
 
 use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
-use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange};
+use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange, TrackWrite};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use advisory::AdvisoryLocks;
 use async_trait::async_trait;
@@ -146,6 +147,8 @@ pub struct PostgresStore {
     /// Months (year * 12 + month0) whose event partition is known to exist.
     partitions: Mutex<HashSet<i32>>,
     locks: Arc<AdvisoryLocks>,
+    /// Commits collected requests in shared transactions ([`Store::commit_track`]).
+    writer: writer::GroupWriter,
 }
 
 /// Maps a driver error: bad data is `Invalid`, a lost or refused connection
@@ -297,6 +300,7 @@ impl PostgresStore {
             .build()
             .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))?;
         let store = Self {
+            writer: writer::GroupWriter::start(pool.clone(), settings.op_timeout),
             pool,
             locks: Arc::new(AdvisoryLocks::new(settings.clone())),
             settings,
@@ -519,50 +523,220 @@ impl PostgresStore {
         let ids: Vec<&str> = unique.iter().map(|e| e.id.as_str()).collect();
         let profiles: Vec<Option<&str>> = unique.iter().map(|e| e.profile_id()).collect();
         let times: Vec<DateTime<Utc>> = unique.iter().map(|e| e.metadata.time.insert).collect();
-        let docs: Vec<Json<&Event>> = unique.iter().map(|e| Json(*e)).collect();
+        let docs: Vec<String> = unique
+            .iter()
+            .map(|e| {
+                serde_json::to_string(e).map_err(|err| StoreError::Encode {
+                    kind: "event",
+                    id: e.id.clone(),
+                    reason: err.to_string(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
         let client = self.client().await?;
-        // The three parts touch disjoint rows (old rows at another time, the id index,
-        // new rows), so one statement does all of them atomically in one round trip.
-        let stmt = client
-            .prepare_cached(
-                "WITH input AS (
-                    SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
-                        AS t(id, profile_id, inserted, doc)
-                 ), moved AS (
-                    DELETE FROM events e USING event_ids i, input n
-                    WHERE i.tenant = $1 AND i.context = $2 AND i.id = n.id
-                      AND i.inserted <> n.inserted
-                      AND e.tenant = $1 AND e.context = $2 AND e.inserted = i.inserted AND e.id = i.id
-                    RETURNING 1
-                 ), idx AS (
-                    INSERT INTO event_ids (tenant, context, id, inserted)
-                    SELECT $1, $2, id, inserted FROM input
-                    ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
-                    RETURNING 1
-                 )
-                 INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
-                 SELECT $1, $2, inserted, id, profile_id, doc FROM input
-                 ON CONFLICT (tenant, context, inserted, id)
-                 DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
-            )
-            .await
-            .map_err(pg_err)?;
-        client
-            .execute(
-                &stmt,
-                &[
-                    &scope.tenant,
-                    &scope.context.as_str(),
-                    &ids,
-                    &profiles,
-                    &times,
-                    &docs,
-                ],
-            )
-            .await
-            .map_err(pg_err)?;
-        Ok(())
+        write_event_rows(&client, scope, &ids, &profiles, &times, &docs).await
     }
+}
+
+/// A table listed by id: its name and what its documents are called in errors.
+struct Listing {
+    table: &'static str,
+    kind: &'static str,
+}
+
+impl Listing {
+    const PROFILES: Listing = Listing {
+        table: "profiles",
+        kind: "profile",
+    };
+    const SESSIONS: Listing = Listing {
+        table: "sessions",
+        kind: "session",
+    };
+}
+
+type SqlParam<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+
+impl PostgresStore {
+    /// A page of a table's `(id, doc)` rows in id order after the cursor, of one profile
+    /// when `profile_id` is given, narrowed by a translated condition (placeholders
+    /// numbered from 5) when given.
+    async fn id_listing<T: DeserializeOwned>(
+        &self,
+        listing: Listing,
+        scope: &Scope,
+        profile_id: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+        condition: Option<filter::Translation>,
+    ) -> Result<Narrowed<T>> {
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let mut sql = format!(
+            "SELECT id, doc FROM {} WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)",
+            listing.table
+        );
+        let mut params: Vec<SqlParam> = vec![&scope.tenant, &context, &after, &limit_p];
+        let exact = condition.as_ref().is_none_or(|t| t.exact);
+        if let Some(t) = &condition {
+            sql.push_str(&format!(" AND {}", t.sql));
+            params.extend(t.params.iter().map(|p| p.as_ref() as SqlParam));
+        }
+        if let Some(p) = &profile_id {
+            params.push(p);
+            sql.push_str(&format!(" AND profile_id = ${}", params.len()));
+        }
+        sql.push_str(" ORDER BY id LIMIT $4");
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Narrowed {
+                page: id_page(listing.kind, rows, limit)?,
+                exact,
+            })
+        })
+        .await
+    }
+
+    /// Events by insert time within the range after the cursor, narrowed by a condition
+    /// when given; None when the condition cannot be translated at all. Only the
+    /// conditions in use are in the SQL, so the planner prunes partitions on constants.
+    async fn time_listing(
+        &self,
+        scope: &Scope,
+        range: TimeRange,
+        after: Option<&str>,
+        limit: usize,
+        condition: Option<&crate::workflow::tql::Expr>,
+    ) -> Result<Option<Narrowed<Event>>> {
+        let after = after.map(parse_time_cursor).transpose()?;
+        let context = scope.context.as_str();
+        let limit_p = limit_param(limit);
+        let mut sql =
+            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
+        let mut params: Vec<SqlParam> = vec![&scope.tenant, &context];
+        if let Some(from) = &range.from {
+            params.push(from);
+            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
+        }
+        if let Some(to) = &range.to {
+            params.push(to);
+            sql.push_str(&format!(" AND inserted < ${}", params.len()));
+        }
+        if let Some((t, id)) = &after {
+            params.push(t);
+            params.push(id);
+            sql.push_str(&format!(
+                " AND (inserted, id) > (${}, ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        params.push(&limit_p);
+        let limit_at = params.len();
+        let translated = match condition {
+            None => None,
+            Some(c) => match filter::translate(
+                c,
+                crate::workflow::notation::DotSource::Event,
+                "doc",
+                params.len(),
+            ) {
+                Some(t) => Some(t),
+                None => return Ok(None),
+            },
+        };
+        if let Some(t) = &translated {
+            sql.push_str(&format!(" AND {}", t.sql));
+            params.extend(t.params.iter().map(|p| p.as_ref() as SqlParam));
+        }
+        sql.push_str(&format!(" ORDER BY inserted, id LIMIT ${limit_at}"));
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
+            Ok(Some(Narrowed {
+                page: event_page(rows, limit)?,
+                exact: translated.as_ref().is_none_or(|t| t.exact),
+            }))
+        })
+        .await
+    }
+}
+
+/// Writes event rows (ids unique) and their id index entries. An event rewritten at
+/// another insert time first loses its old row. The old rows are looked up by id in the
+/// index, never joined against the events table: a generic plan on a fresh table
+/// (statistics saying "one row") would scan every event of the scope per write.
+async fn write_event_rows<C: deadpool_postgres::GenericClient + Sync>(
+    client: &C,
+    scope: &Scope,
+    ids: &[&str],
+    profiles: &[Option<&str>],
+    times: &[DateTime<Utc>],
+    docs: &[&str],
+) -> Result<()> {
+    let context = scope.context.as_str();
+    let stmt = client
+        .prepare_cached(
+            "SELECT id, inserted FROM event_ids
+             WHERE tenant = $1 AND context = $2 AND id = ANY($3::text[])",
+        )
+        .await
+        .map_err(pg_err)?;
+    let stored = client
+        .query(&stmt, &[&scope.tenant, &context, &ids])
+        .await
+        .map_err(pg_err)?;
+    for row in &stored {
+        let id = text(row, 0)?;
+        let old: DateTime<Utc> = row.try_get(1).map_err(pg_err)?;
+        let moved = ids
+            .iter()
+            .zip(times)
+            .any(|(i, t)| *i == id.as_str() && *t != old);
+        if moved {
+            let stmt = client
+                .prepare_cached(
+                    "DELETE FROM events WHERE tenant = $1 AND context = $2 AND inserted = $3 AND id = $4",
+                )
+                .await
+                .map_err(pg_err)?;
+            client
+                .execute(&stmt, &[&scope.tenant, &context, &old, &id])
+                .await
+                .map_err(pg_err)?;
+        }
+    }
+    // The index entries and the rows are disjoint: one statement, one round trip.
+    let stmt = client
+        .prepare_cached(
+            "WITH input AS (
+                SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[])
+                    AS t(id, profile_id, inserted, doc)
+             ), idx AS (
+                INSERT INTO event_ids (tenant, context, id, inserted)
+                SELECT $1, $2, id, inserted FROM input
+                ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
+                RETURNING 1
+             )
+             INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
+             SELECT $1, $2, inserted, id, profile_id, doc::jsonb FROM input
+             ON CONFLICT (tenant, context, inserted, id)
+             DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
+        )
+        .await
+        .map_err(pg_err)?;
+    client
+        .execute(
+            &stmt,
+            &[&scope.tenant, &context, &ids, &profiles, &times, &docs],
+        )
+        .await
+        .map_err(pg_err)?;
+    Ok(())
 }
 
 /// What to do about an error opening or using a PostgreSQL store, for `doctor`.
@@ -622,6 +796,32 @@ impl Store for PostgresStore {
                     Ok(Some(decode("profile", &row, 1, &pid)?))
                 }
             }
+        })
+        .await
+    }
+
+    /// Only the id: the collector resolves a session's profile before locking it, and
+    /// decoding the document there would be wasted.
+    async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, 0 AS rank FROM profiles
+                     WHERE tenant = $1 AND context = $2 AND id = $3
+                     UNION ALL
+                     SELECT p.id, 1 FROM profile_ids i
+                     JOIN profiles p ON p.tenant = i.tenant AND p.context = i.context AND p.id = i.profile_id
+                     WHERE i.tenant = $1 AND i.context = $2 AND i.alias = $3
+                     ORDER BY rank LIMIT 1",
+                )
+                .await
+                .map_err(pg_err)?;
+            let row = client
+                .query_opt(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?;
+            row.map(|r| text(&r, 0)).transpose()
         })
         .await
     }
@@ -724,31 +924,9 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Profile>> {
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client
-                .prepare_cached(
-                    "SELECT id, doc FROM profiles
-                     WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)
-                     ORDER BY id LIMIT $4",
-                )
-                .await
-                .map_err(pg_err)?;
-            let rows = client
-                .query(
-                    &stmt,
-                    &[
-                        &scope.tenant,
-                        &scope.context.as_str(),
-                        &after,
-                        &limit_param(limit),
-                    ],
-                )
-                .await
-                .map_err(pg_err)?;
-            id_page("profile", rows, limit)
-        })
-        .await
+        self.id_listing(Listing::PROFILES, scope, None, after, limit, None)
+            .await
+            .map(|n| n.page)
     }
 
     async fn list_profiles_where(
@@ -766,29 +944,9 @@ impl Store for PostgresStore {
         ) else {
             return Ok(None);
         };
-        let context = scope.context.as_str();
-        let limit_p = limit_param(limit);
-        let sql = format!(
-            "SELECT id, doc FROM profiles
-             WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3) AND {}
-             ORDER BY id LIMIT $4",
-            t.sql
-        );
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            vec![&scope.tenant, &context, &after, &limit_p];
-        for p in &t.params {
-            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
-        }
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
-            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
-            Ok(Some(Narrowed {
-                page: id_page("profile", rows, limit)?,
-                exact: t.exact,
-            }))
-        })
-        .await
+        self.id_listing(Listing::PROFILES, scope, None, after, limit, Some(t))
+            .await
+            .map(Some)
     }
 
     async fn profiles_by_alias(&self, scope: &Scope, alias: &str) -> Result<Vec<Profile>> {
@@ -824,33 +982,16 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Session>> {
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client
-                .prepare_cached(
-                    "SELECT id, doc FROM sessions
-                     WHERE tenant = $1 AND context = $2 AND profile_id = $3
-                       AND ($4::text IS NULL OR id > $4)
-                     ORDER BY id LIMIT $5",
-                )
-                .await
-                .map_err(pg_err)?;
-            let rows = client
-                .query(
-                    &stmt,
-                    &[
-                        &scope.tenant,
-                        &scope.context.as_str(),
-                        &profile_id,
-                        &after,
-                        &limit_param(limit),
-                    ],
-                )
-                .await
-                .map_err(pg_err)?;
-            id_page("session", rows, limit)
-        })
+        self.id_listing(
+            Listing::SESSIONS,
+            scope,
+            Some(profile_id),
+            after,
+            limit,
+            None,
+        )
         .await
+        .map(|n| n.page)
     }
 
     async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()> {
@@ -1093,31 +1234,9 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Session>> {
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client
-                .prepare_cached(
-                    "SELECT id, doc FROM sessions
-                     WHERE tenant = $1 AND context = $2 AND ($3::text IS NULL OR id > $3)
-                     ORDER BY id LIMIT $4",
-                )
-                .await
-                .map_err(pg_err)?;
-            let rows = client
-                .query(
-                    &stmt,
-                    &[
-                        &scope.tenant,
-                        &scope.context.as_str(),
-                        &after,
-                        &limit_param(limit),
-                    ],
-                )
-                .await
-                .map_err(pg_err)?;
-            id_page("session", rows, limit)
-        })
-        .await
+        self.id_listing(Listing::SESSIONS, scope, None, after, limit, None)
+            .await
+            .map(|n| n.page)
     }
 
     async fn event(&self, scope: &Scope, id: &str) -> Result<Option<Event>> {
@@ -1259,40 +1378,11 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Event>> {
-        let after = after.map(parse_time_cursor).transpose()?;
-        let context = scope.context.as_str();
-        let limit_p = limit_param(limit);
-        // Only the conditions in use, so the planner prunes partitions on constants.
-        let mut sql =
-            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            vec![&scope.tenant, &context];
-        if let Some(from) = &range.from {
-            params.push(from);
-            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
-        }
-        if let Some(to) = &range.to {
-            params.push(to);
-            sql.push_str(&format!(" AND inserted < ${}", params.len()));
-        }
-        if let Some((t, id)) = &after {
-            params.push(t);
-            params.push(id);
-            sql.push_str(&format!(
-                " AND (inserted, id) > (${}, ${})",
-                params.len() - 1,
-                params.len()
-            ));
-        }
-        params.push(&limit_p);
-        sql.push_str(&format!(" ORDER BY inserted, id LIMIT ${}", params.len()));
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
-            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
-            event_page(rows, limit)
-        })
-        .await
+        let listed = self.time_listing(scope, range, after, limit, None).await?;
+        Ok(listed.map(|n| n.page).unwrap_or(Page {
+            items: Vec::new(),
+            next: None,
+        }))
     }
 
     async fn events_by_time_where(
@@ -1303,57 +1393,8 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Option<Narrowed<Event>>> {
-        let after = after.map(parse_time_cursor).transpose()?;
-        let context = scope.context.as_str();
-        let limit_p = limit_param(limit);
-        let mut sql =
-            String::from("SELECT inserted, id, doc FROM events WHERE tenant = $1 AND context = $2");
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            vec![&scope.tenant, &context];
-        if let Some(from) = &range.from {
-            params.push(from);
-            sql.push_str(&format!(" AND inserted >= ${}", params.len()));
-        }
-        if let Some(to) = &range.to {
-            params.push(to);
-            sql.push_str(&format!(" AND inserted < ${}", params.len()));
-        }
-        if let Some((t, id)) = &after {
-            params.push(t);
-            params.push(id);
-            sql.push_str(&format!(
-                " AND (inserted, id) > (${}, ${})",
-                params.len() - 1,
-                params.len()
-            ));
-        }
-        params.push(&limit_p);
-        let limit_at = params.len();
-        let Some(t) = filter::translate(
-            condition,
-            crate::workflow::notation::DotSource::Event,
-            "doc",
-            params.len(),
-        ) else {
-            return Ok(None);
-        };
-        sql.push_str(&format!(
-            " AND {} ORDER BY inserted, id LIMIT ${limit_at}",
-            t.sql
-        ));
-        for p in &t.params {
-            params.push(p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync));
-        }
-        self.timed(async {
-            let client = self.client().await?;
-            let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
-            let rows = client.query(&stmt, &params).await.map_err(pg_err)?;
-            Ok(Some(Narrowed {
-                page: event_page(rows, limit)?,
-                exact: t.exact,
-            }))
-        })
-        .await
+        self.time_listing(scope, range, after, limit, Some(condition))
+            .await
     }
 
     async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>> {
@@ -1576,6 +1617,26 @@ impl Store for PostgresStore {
     /// Every write has committed (with `synchronous_commit=on`) before it returned.
     async fn durable(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// One transaction, shared with the requests that commit at the same time.
+    async fn commit_track(&self, scope: &Scope, write: TrackWrite<'_>) -> Result<()> {
+        if write.is_empty() {
+            return Ok(());
+        }
+        let encoded = Arc::new(writer::Encoded::new(scope, &write)?);
+        let months = encoded.months();
+        self.timed(self.ensure_partitions(&months)).await?;
+        match self.writer.commit(encoded.clone()).await {
+            Err(e) if is_missing_partition(&e) => {
+                if let Ok(mut known) = self.partitions.lock() {
+                    known.clear();
+                }
+                self.timed(self.ensure_partitions(&months)).await?;
+                self.writer.commit(encoded).await
+            }
+            other => other,
+        }
     }
 
     async fn lock(&self, scope: &Scope, key: &str) -> Result<LockGuard> {
@@ -2111,4 +2172,46 @@ mod conformance {
         Some(s) => s,
         None => return,
     });
+}
+
+/// Requests committed together: a document PostgreSQL refuses (JSONB cannot hold
+/// U+0000) fails its own request only; the others of the shared transaction commit.
+#[cfg(test)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_document_fails_only_its_own_request() {
+    let Some(store) =
+        testing::TestStore::create("a_refused_document_fails_only_its_own_request").await
+    else {
+        return;
+    };
+    let scope = Scope::default_tenant(Context::Production);
+    let batches: Vec<Vec<Event>> = (0..16)
+        .map(|i| {
+            let mut e = Event::new(format!("e{i}"), "page-view".into(), "src", Utc::now());
+            if i == 7 {
+                e.properties
+                    .insert("bad".into(), serde_json::json!("a\u{0}b"));
+            }
+            vec![e]
+        })
+        .collect();
+    let writes = batches.iter().map(|events| {
+        store.commit_track(
+            &scope,
+            TrackWrite {
+                events,
+                ..TrackWrite::default()
+            },
+        )
+    });
+    let results = futures::future::join_all(writes).await;
+    for (i, r) in results.iter().enumerate() {
+        if i == 7 {
+            assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+        } else {
+            assert!(r.is_ok(), "{i}: {r:?}");
+        }
+    }
+    assert!(store.event(&scope, "e7").await.unwrap().is_none());
+    assert!(store.event(&scope, "e3").await.unwrap().is_some());
 }

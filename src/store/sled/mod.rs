@@ -1872,7 +1872,7 @@ mod conformance {
 
     #[test]
     fn every_check_is_run() {
-        assert_eq!(crate::store::testsuite::CHECKS.len(), 28);
+        assert_eq!(crate::store::testsuite::CHECKS.len(), 29);
     }
 
     /// Moves made by a merge are in the log: a reopened store has them, indexes included.
