@@ -210,7 +210,7 @@ async fn track(
         allowed_types: &["rest"],
         adopt_profile_id: false,
     };
-    tracked(tracker.track(req).await)
+    tracked(tracker.track_to_end(req).await)
 }
 
 /// A webhook body as event properties: JSON object, form fields, or `{"raw": text}`.
@@ -366,7 +366,7 @@ async fn collect(
         allowed_types: &["webhook"],
         adopt_profile_id: replaced_profile.is_some(),
     };
-    tracked(tracker.track(req).await)
+    tracked(tracker.clone().track_to_end(req).await)
 }
 
 async fn collect_post(

@@ -141,7 +141,7 @@ async fn record(
         allowed_types: ALLOWED,
         adopt_profile_id: false,
     };
-    tracker.track(req).await?;
+    tracker.clone().track_to_end(req).await?;
     Ok((
         StatusCode::TEMPORARY_REDIRECT,
         [(header::LOCATION, location)],

@@ -513,6 +513,20 @@ impl Tracker {
         Ok(source)
     }
 
+    /// [`Self::track`] on a task of its own, so it runs to its end when the caller goes
+    /// away (a client that disconnects, a request timeout). Dropped halfway, a request
+    /// would release its profile lock before its writes were committed (on PostgreSQL
+    /// they commit later, in a shared transaction) and the next request for the profile
+    /// could read it from before them and overwrite them.
+    pub async fn track_to_end(
+        self: Arc<Self>,
+        req: TrackRequest,
+    ) -> Result<TrackResponse, TrackingError> {
+        tokio::spawn(async move { self.track(req).await })
+            .await
+            .map_err(|e| StoreError::Io(format!("the tracking task failed: {e}")))?
+    }
+
     /// Runs one payload through the pipeline. Returns after the data is on disk.
     pub async fn track(&self, req: TrackRequest) -> Result<TrackResponse, TrackingError> {
         let resp = self.track_pending(req, None).await?;
