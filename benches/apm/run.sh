@@ -29,7 +29,15 @@ for t in jq curl; do command -v "$t" >/dev/null || die "needs $t (see benches/lo
 # hey (Debian; constant rate per worker, no correction, one body: a new session each).
 LOADGEN=oha
 command -v oha >/dev/null || LOADGEN=hey
-command -v $LOADGEN >/dev/null || die "needs oha or hey"
+if ! command -v $LOADGEN >/dev/null; then
+    echo "installing hey from Debian (apt-get install hey)" >&2
+    if [[ $(id -u) == 0 ]]; then
+        (apt-get update -qq && apt-get install -y -qq hey) >/dev/null 2>&1 || true
+    else
+        (sudo apt-get update -qq && sudo apt-get install -y -qq hey) >/dev/null 2>&1 || true
+    fi
+fi
+command -v $LOADGEN >/dev/null || die "needs oha or hey (apt-get install hey)"
 
 PIDS=()
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tracardictl-apm.XXXXXX")
