@@ -18,9 +18,9 @@
 //! independent of each other.
 
 use super::{
-    enrich, event_type_slug, finish_times, new_id, queued, Duration, EntityRef, Event, EventSource,
-    Identity, Ordering, ProcessBatch, ProcessOutcome, Profile, Session, TrackRequest, Tracker,
-    TrackingError, Utc,
+    enrich, event_type_slug, finish_times, new_id, Collected, Duration, EntityRef, Event,
+    EventSource, Identity, Ordering, ProcessBatch, ProcessOutcome, Profile, Session, TrackRequest,
+    Tracker, TrackingError, Utc,
 };
 use crate::store::{StoreError, TrackWrite};
 use std::collections::{HashMap, HashSet};
@@ -456,56 +456,21 @@ impl Tracker {
         }
         finish_times(&mut events, started);
 
-        let mut marked = profile.metadata.system.aux.auto_merge.len() > marks_before;
-        if let Some(policy) = &self.settings.identity {
-            if !policy.refresh(&mut profile).is_empty() {
-                profile_changed = true;
-                marked = true;
-            }
-        }
-        if !source.transitional {
-            if opts.save_profile && profile_changed {
-                if !new_profile {
-                    profile.metadata.time.update = Some(now);
-                }
-                profile.normalize_ids();
-            }
-            let mut jobs = Vec::new();
-            if self.enqueue_async
-                && !source.is_synchronous()
-                && opts.save_events
-                && opts.save_profile
-                && !events.is_empty()
-            {
-                let job = queued::WorkflowJob {
-                    source: source.id.clone(),
-                    profile: profile.id.clone(),
-                    session: opts.save_session.then(|| session.id.clone()),
-                    events: events.iter().map(|e| e.id.clone()).collect(),
-                    new_profile,
-                    new_session,
-                };
-                if let Some(item) = job.item(scope) {
-                    jobs.push(item);
-                }
-            }
-            // Written under the profile lock, jobs with their events, as `track` does.
-            self.store
-                .commit_track(
-                    scope,
-                    TrackWrite {
-                        mark_for_merge: (opts.save_profile && marked)
-                            .then_some(profile.id.as_str()),
-                        profile: (opts.save_profile && profile_changed).then_some(&profile),
-                        session: opts.save_session.then_some(&session),
-                        jobs: &jobs,
-                        events: if opts.save_events { &events } else { &[] },
-                    },
-                )
-                .await?;
-            if opts.save_events {
-                pending.events.extend(events);
-            }
+        self.commit_collected(Collected {
+            source,
+            opts,
+            profile: &mut profile,
+            session: &session,
+            events: &events,
+            new_profile,
+            new_session,
+            profile_changed,
+            marks_before,
+            now,
+        })
+        .await?;
+        if opts.save_events && !source.transitional {
+            pending.events.extend(events);
         }
         drop(profile_guard);
         Ok(())

@@ -919,74 +919,19 @@ impl Tracker {
         processed.warnings.extend(staged.warnings);
         finish_times(&mut events, started);
 
-        let mut marked = profile.metadata.system.aux.auto_merge.len() > marks_before;
-        if let Some(policy) = &self.settings.identity {
-            if !policy.refresh(&mut profile).is_empty() {
-                profile_changed = true;
-                marked = true;
-            }
-        }
-        if !source.transitional {
-            if opts.save_profile && profile_changed {
-                if !new_profile {
-                    profile.metadata.time.update = Some(now);
-                }
-                profile.normalize_ids();
-            }
-            let mut items = Vec::new();
-            if self.enqueue_async
-                && !source.is_synchronous()
-                && opts.save_events
-                && opts.save_profile
-                && !events.is_empty()
-            {
-                let job = queued::WorkflowJob {
-                    source: source.id.clone(),
-                    profile: profile.id.clone(),
-                    session: opts.save_session.then(|| session.id.clone()),
-                    events: events.iter().map(|e| e.id.clone()).collect(),
-                    new_profile,
-                    new_session,
-                };
-                if let Some(item) = job.item(scope) {
-                    items.push(item);
-                }
-            }
-            // Destinations of synchronous sources are matched now, after their flows;
-            // those of asynchronous sources by the worker, after theirs.
-            if self.enqueue_async && source.is_synchronous() {
-                let destinations = self.destinations.get(&self.store, scope).await?;
-                items.extend(crate::daemon::destinations::plan(
-                    &destinations,
-                    &crate::daemon::destinations::Collected {
-                        scope,
-                        source_id: &source.id,
-                        profile: opts.save_profile.then_some(&profile),
-                        session: opts.save_session.then_some(&session),
-                        events: &events,
-                        profile_changed,
-                    },
-                ));
-            }
-            // Jobs and deliveries go with the events they name (one transaction on
-            // PostgreSQL, written before them elsewhere), so a stored event always has
-            // its job. A worker cannot run the job before the events are written, as it
-            // takes this profile's lock first; one left by a crash before the events
-            // runs over none.
-            self.store
-                .commit_track(
-                    scope,
-                    store::TrackWrite {
-                        mark_for_merge: (opts.save_profile && marked)
-                            .then_some(profile.id.as_str()),
-                        profile: (opts.save_profile && profile_changed).then_some(&profile),
-                        session: opts.save_session.then_some(&session),
-                        jobs: &items,
-                        events: if opts.save_events { &events } else { &[] },
-                    },
-                )
-                .await?;
-        }
+        self.commit_collected(Collected {
+            source,
+            opts,
+            profile: &mut profile,
+            session: &session,
+            events: &events,
+            new_profile,
+            new_session,
+            profile_changed,
+            marks_before,
+            now,
+        })
+        .await?;
         drop(profile_guard);
         let event_ids = if opts.save_events {
             events.iter().map(|e| e.id.clone()).collect()
@@ -1008,7 +953,111 @@ impl Tracker {
     }
 }
 
+/// One profile's part of a request once its flows ran: what is left to store.
+struct Collected<'a> {
+    source: &'a EventSource,
+    opts: &'a TrackOptions,
+    profile: &'a mut Profile,
+    session: &'a Session,
+    events: &'a [Event],
+    new_profile: bool,
+    new_session: bool,
+    profile_changed: bool,
+    /// How many fields were marked for merging before the request.
+    marks_before: usize,
+    now: DateTime<Utc>,
+}
+
 impl Tracker {
+    /// Refreshes the profile's merge keys, then writes the merge mark, the profile, the
+    /// session, the workflow job, the destination deliveries and the events in one
+    /// [`Store::commit_track`](store::Store::commit_track) (nothing for a transitional
+    /// source). Used by `/track` and by the batch path alike.
+    async fn commit_collected(&self, c: Collected<'_>) -> Result<(), TrackingError> {
+        let Collected {
+            source,
+            opts,
+            profile,
+            session,
+            events,
+            new_profile,
+            new_session,
+            mut profile_changed,
+            marks_before,
+            now,
+        } = c;
+        let scope = &self.settings.scope;
+        let mut marked = profile.metadata.system.aux.auto_merge.len() > marks_before;
+        if let Some(policy) = &self.settings.identity {
+            if !policy.refresh(profile).is_empty() {
+                profile_changed = true;
+                marked = true;
+            }
+        }
+        if source.transitional {
+            return Ok(());
+        }
+        if opts.save_profile && profile_changed {
+            if !new_profile {
+                profile.metadata.time.update = Some(now);
+            }
+            profile.normalize_ids();
+        }
+        let mut items = Vec::new();
+        if self.enqueue_async
+            && !source.is_synchronous()
+            && opts.save_events
+            && opts.save_profile
+            && !events.is_empty()
+        {
+            let job = queued::WorkflowJob {
+                source: source.id.clone(),
+                profile: profile.id.clone(),
+                session: opts.save_session.then(|| session.id.clone()),
+                events: events.iter().map(|e| e.id.clone()).collect(),
+                new_profile,
+                new_session,
+            };
+            if let Some(item) = job.item(scope) {
+                items.push(item);
+            }
+        }
+        // Destinations of synchronous sources are matched now, after their flows;
+        // those of asynchronous sources by the worker, after theirs.
+        if self.enqueue_async && source.is_synchronous() {
+            let destinations = self.destinations.get(&self.store, scope).await?;
+            items.extend(crate::daemon::destinations::plan(
+                &destinations,
+                &crate::daemon::destinations::Collected {
+                    scope,
+                    source_id: &source.id,
+                    profile: opts.save_profile.then_some(&*profile),
+                    session: opts.save_session.then_some(session),
+                    events,
+                    profile_changed,
+                },
+            ));
+        }
+        // Jobs and deliveries go with the events they name (one transaction on
+        // PostgreSQL, written before them elsewhere), so a stored event always has
+        // its job. A worker cannot run the job before the events are written, as it
+        // takes this profile's lock first; one left by a crash before the events
+        // runs over none.
+        self.store
+            .commit_track(
+                scope,
+                store::TrackWrite {
+                    mark_for_merge: (opts.save_profile && marked).then_some(profile.id.as_str()),
+                    profile: (opts.save_profile && profile_changed).then_some(&*profile),
+                    session: opts.save_session.then_some(session),
+                    jobs: &items,
+                    events: if opts.save_events { events } else { &[] },
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The profile an identification point of this source names, if any event of the
     /// payload carries the mapped values and a profile holds the resulting merge key.
     async fn identify(
