@@ -83,7 +83,7 @@ pub fn translate(
     column: &str,
     offset: usize,
 ) -> Option<Translation> {
-    let (sql, exact) = necessary(expr, record);
+    let (sql, exact) = bound(expr, record, true);
     let sql = simplify(sql);
     if sql == Sql::True {
         return None;
@@ -177,70 +177,31 @@ fn order(path: Vec<String>, op: CmpOp, value: &Value) -> Option<Sql> {
     Some(Sql::Order { path, op, value })
 }
 
-/// A condition every accepted record meets (TRUE where nothing translates).
-fn necessary(expr: &Expr, record: DotSource) -> Bounded {
+/// With `need`, a condition every accepted record meets (TRUE where nothing
+/// translates); without, a condition met only by records the expression accepts, or on
+/// which it fails to evaluate (FALSE where nothing translates). A negation swaps the two.
+fn bound(expr: &Expr, record: DotSource, need: bool) -> Bounded {
+    let all = |parts: &[Expr], join: fn(Vec<Sql>) -> Sql| {
+        let mut exact = true;
+        let mut out = Vec::new();
+        for p in parts {
+            let (s, e) = bound(p, record, need);
+            exact &= e;
+            out.push(s);
+        }
+        (join(out), exact)
+    };
     match expr {
-        Expr::And(parts) => {
-            let mut exact = true;
-            let mut out = Vec::new();
-            for p in parts {
-                let (s, e) = necessary(p, record);
-                exact &= e;
-                out.push(s);
-            }
-            (Sql::And(out), exact)
-        }
-        Expr::Or(parts) => {
-            let mut exact = true;
-            let mut out = Vec::new();
-            for p in parts {
-                let (s, e) = necessary(p, record);
-                exact &= e;
-                out.push(s);
-            }
-            (Sql::Or(out), exact)
-        }
+        Expr::And(parts) => all(parts, Sql::And),
+        Expr::Or(parts) => all(parts, Sql::Or),
         Expr::Not(inner) => {
-            let (s, e) = sufficient(inner, record);
+            let (s, e) = bound(inner, record, !need);
             (Sql::Not(Box::new(s)), e)
         }
-        _ => atom(expr, record, true),
+        _ => atom(expr, record, need),
     }
 }
 
-/// A condition met only by records the expression accepts, or on which it fails to
-/// evaluate (FALSE where nothing translates).
-fn sufficient(expr: &Expr, record: DotSource) -> Bounded {
-    match expr {
-        Expr::And(parts) => {
-            let mut exact = true;
-            let mut out = Vec::new();
-            for p in parts {
-                let (s, e) = sufficient(p, record);
-                exact &= e;
-                out.push(s);
-            }
-            (Sql::And(out), exact)
-        }
-        Expr::Or(parts) => {
-            let mut exact = true;
-            let mut out = Vec::new();
-            for p in parts {
-                let (s, e) = sufficient(p, record);
-                exact &= e;
-                out.push(s);
-            }
-            (Sql::Or(out), exact)
-        }
-        Expr::Not(inner) => {
-            let (s, e) = necessary(inner, record);
-            (Sql::Not(Box::new(s)), e)
-        }
-        _ => atom(expr, record, false),
-    }
-}
-
-/// A leaf condition; `need` picks the necessary bound, else the sufficient one.
 fn atom(expr: &Expr, record: DotSource, need: bool) -> Bounded {
     let untranslated = if need { Sql::True } else { Sql::False };
     let found = match expr {
