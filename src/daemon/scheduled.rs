@@ -29,10 +29,20 @@ pub async fn run(
         }
         let now = chrono::Utc::now();
         let leased = match store
-            .lease(SCHEDULED_TOPIC, BATCH, visibility, retry.max_attempts, now)
+            .lease_batch(SCHEDULED_TOPIC, BATCH, visibility, retry.max_attempts, now)
             .await
         {
-            Ok(l) => l,
+            Ok(batch) => {
+                for item in &batch.dead {
+                    tracing::warn!(
+                        seq = item.seq,
+                        attempts = item.attempts,
+                        error = item.last_error.as_deref().unwrap_or(""),
+                        "scheduled work moved to the dead-letter queue"
+                    );
+                }
+                batch.leased
+            }
             Err(e) => {
                 tracing::error!(error = %e, "worker cannot lease scheduled work");
                 Vec::new()

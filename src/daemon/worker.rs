@@ -3,7 +3,7 @@
 //! dead-letter queue. It also closes idle sessions (visit end).
 
 use crate::daemon::destinations::{self, DESTINATION_TOPIC};
-use crate::store::{Leased, NackOutcome, RetryPolicy, SharedStore};
+use crate::store::{Leased, NackOutcome, QueueItem, RetryPolicy, SharedStore};
 use crate::tracking::queued::WORKFLOW_TOPIC;
 use crate::tracking::Tracker;
 use std::sync::Arc;
@@ -84,11 +84,13 @@ pub async fn run(
                 }
             },
             |_, _| async {},
+            |_| async {},
         ));
     }
     {
         let store = tracker.store().clone();
         let log_store = store.clone();
+        let dead_store = store.clone();
         tasks.spawn(consume(
             store.clone(),
             DESTINATION_TOPIC,
@@ -113,6 +115,18 @@ pub async fn run(
                 async move {
                     let outcome = if failure.dead { "dead" } else { "retry" };
                     destinations::record(&store, &lease.item, &failure.error.1, outcome).await;
+                }
+            },
+            move |item: QueueItem| {
+                let store = dead_store.clone();
+                async move {
+                    // Its last lease expired (the worker hung or died mid-delivery).
+                    let attempt = destinations::Attempt {
+                        status: None,
+                        latency: Duration::ZERO,
+                        error: item.last_error.clone(),
+                    };
+                    destinations::record(&store, &item, &attempt, "dead").await;
                 }
             },
         ));
@@ -140,20 +154,26 @@ struct Failure<E> {
 }
 
 /// Leases items of one topic and runs `handle` on each; `Ok` acks, `Err` nacks with
-/// the retry policy, then `on_failure` runs.
-async fn consume<H, HF, E, F, FF>(
+/// the retry policy, then `on_failure` runs. `on_expired_dead` runs for each item the
+/// lease moved to the dead-letter queue because its attempts were spent without a nack
+/// (the last lease expired).
+#[allow(clippy::too_many_arguments)]
+async fn consume<H, HF, E, F, FF, D, DF>(
     store: SharedStore,
     topic: &'static str,
     options: WorkerOptions,
     mut stop: tokio::sync::watch::Receiver<bool>,
     handle: H,
     on_failure: F,
+    on_expired_dead: D,
 ) where
     H: Fn(Leased) -> HF + Send + Sync + 'static,
     HF: std::future::Future<Output = Result<(), E>> + Send + 'static,
     E: std::fmt::Display + Send + 'static,
     F: Fn(Leased, Failure<E>) -> FF + Send + Sync + 'static,
     FF: std::future::Future<Output = ()> + Send + 'static,
+    D: Fn(QueueItem) -> DF,
+    DF: std::future::Future<Output = ()>,
 {
     let handle = Arc::new(handle);
     let on_failure = Arc::new(on_failure);
@@ -164,7 +184,7 @@ async fn consume<H, HF, E, F, FF>(
         }
         let now = chrono::Utc::now();
         let leased = match store
-            .lease(
+            .lease_batch(
                 topic,
                 max,
                 options.visibility,
@@ -173,7 +193,19 @@ async fn consume<H, HF, E, F, FF>(
             )
             .await
         {
-            Ok(l) => l,
+            Ok(batch) => {
+                for item in batch.dead {
+                    tracing::warn!(
+                        seq = item.seq,
+                        topic,
+                        attempts = item.attempts,
+                        error = item.last_error.as_deref().unwrap_or(""),
+                        "moved to the dead-letter queue"
+                    );
+                    on_expired_dead(item).await;
+                }
+                batch.leased
+            }
             Err(e) => {
                 tracing::error!(topic, error = %e, "worker cannot lease from the queue");
                 Vec::new()

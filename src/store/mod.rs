@@ -18,7 +18,7 @@ pub mod testsuite;
 use crate::domain::{EntityRef, Event, EventSource, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-pub use queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats, RetryPolicy};
+pub use queue::{Leased, Leases, NackOutcome, NewItem, QueueItem, QueueStats, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -388,6 +388,18 @@ pub trait Store: Send + Sync + 'static {
     /// that has begun `max_attempts` attempts is not handed out again: it goes to the
     /// dead-letter queue (with [`queue::expired_error`] as its last error when its last
     /// lease expired), and its key's next item becomes leasable in the same call.
+    ///
+    /// The items that went dead are in [`Leases::dead`], as the dead-letter queue holds
+    /// them, so a consumer can record why (a destination's delivery log does).
+    async fn lease_batch(
+        &self,
+        topic: &str,
+        max: usize,
+        visibility: chrono::Duration,
+        max_attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Leases>;
+    /// [`Store::lease_batch`] for a consumer that needs only the leased items.
     async fn lease(
         &self,
         topic: &str,
@@ -395,7 +407,12 @@ pub trait Store: Send + Sync + 'static {
         visibility: chrono::Duration,
         max_attempts: u32,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Leased>>;
+    ) -> Result<Vec<Leased>> {
+        Ok(self
+            .lease_batch(topic, max, visibility, max_attempts, now)
+            .await?
+            .leased)
+    }
     /// Removes a leased item; false when the lease is no longer held (expired, or the
     /// token is wrong).
     async fn ack(&self, seq: u64, token: &str, now: DateTime<Utc>) -> Result<bool>;

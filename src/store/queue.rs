@@ -64,6 +64,15 @@ pub struct Leased {
     pub until: DateTime<Utc>,
 }
 
+/// What one lease call did: the items it handed out, and those it moved to the
+/// dead-letter queue instead because their attempts were spent (the last one lost to an
+/// expired lease, or failed without a nack).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Leases {
+    pub leased: Vec<Leased>,
+    pub dead: Vec<QueueItem>,
+}
+
 /// Queue health figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QueueStats {

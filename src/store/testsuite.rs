@@ -1193,10 +1193,13 @@ pub async fn queue_expired_leases_count_as_attempts(store: &dyn Store) {
 
     // The third lease ran out too and the attempts are spent: the item goes to the
     // dead-letter queue instead of out again, and its key's next item is handed out.
-    let d = store.lease("work", 10, vis, 3, t(31)).await.unwrap();
+    let batch = store.lease_batch("work", 10, vis, 3, t(31)).await.unwrap();
+    let d = batch.leased;
     assert_eq!(d.iter().map(payload_n).collect::<Vec<_>>(), vec![2]);
     assert_eq!((d[0].item.attempts, d[0].item.expired), (1, 0));
     let dead = store.dead_letter(seq).await.unwrap().unwrap();
+    // The lease says what it sent to the dead-letter queue, as it stored it.
+    assert_eq!(batch.dead, vec![dead.clone()]);
     assert_eq!((dead.attempts, dead.expired), (3, 2));
     assert_eq!(dead.leased_until, None);
     assert_eq!(
@@ -1236,12 +1239,10 @@ pub async fn queue_expired_leases_count_as_attempts(store: &dyn Store) {
         .unwrap();
     let f = store.lease("solo", 1, vis, 1, t(50)).await.unwrap();
     assert_eq!(f.len(), 1);
-    assert!(store
-        .lease("solo", 1, vis, 1, t(61))
-        .await
-        .unwrap()
-        .is_empty());
+    let batch = store.lease_batch("solo", 1, vis, 1, t(61)).await.unwrap();
+    assert!(batch.leased.is_empty());
     let dead = store.dead_letter(f[0].item.seq).await.unwrap().unwrap();
+    assert_eq!(batch.dead, vec![dead.clone()]);
     assert_eq!((dead.attempts, dead.expired), (1, 1));
     assert_eq!(
         dead.last_error.as_deref(),

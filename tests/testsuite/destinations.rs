@@ -649,3 +649,122 @@ fn idle_sessions_end_once_with_a_visit_ended_event_that_rules_see() {
     drop(server);
     assert_eq!(visit_state(&data, &pid), (1, Some(1.0), "ended".into()));
 }
+
+/// A receiver that accepts connections and never answers: a delivery to it hangs the
+/// attempt until the worker dies. Counts the connections it accepted.
+fn hanging_receiver() -> (String, Arc<AtomicI64>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicI64::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            count.fetch_add(1, Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    (url, accepted)
+}
+
+fn wait_for_connections(accepted: &AtomicI64, n: i64) {
+    let start = Instant::now();
+    while accepted.load(Ordering::SeqCst) < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the worker never attempted delivery {n}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A poison delivery: every attempt hangs and the worker is SIGKILLed in the middle of
+/// it. Each lost attempt counts; once they are spent the item goes to the dead-letter
+/// queue with the expired-lease error, and the destination's log says `dead`.
+#[test]
+fn a_delivery_whose_worker_is_killed_every_time_ends_dead_and_logged() {
+    let (url, accepted) = hanging_receiver();
+    let (_dir, data) = setup("max_attempts = 2\nvisit_idle_seconds = 0");
+    let mut app = EventSource::new_rest("app", "App");
+    app.synchronous = Some(false);
+    let destination = json!({
+        "id": "poison", "name": "Poison", "enabled": true,
+        "destination": {"package": "webhook", "init": {"timeout": 120}},
+        "event_type": "purchase",
+        "resource": {"id": "hook"}
+    });
+    configure(
+        &data,
+        &[app],
+        &[("resource", hook(&url)), ("destination", destination)],
+    );
+    let mut server = Server::start_at(&data, &[]);
+    block(server.install());
+    track(
+        &server,
+        json!({"source": {"id": "app"}, "session": {"id": "s1"},
+            "events": [{"type": "purchase", "properties": {"sku": "A1"}}]}),
+    );
+    // Two attempts, each killed while the delivery is in flight.
+    for attempt in 1..=2 {
+        wait_for_connections(&accepted, attempt);
+        server.kill();
+        drop(server);
+        server = Server::start_at(&data, &[]);
+    }
+    // The restarted worker finds the attempts spent: dead, not delivered a third time.
+    let token = block(support::login(
+        server.private_api(),
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+    ));
+    let start = Instant::now();
+    let log = loop {
+        let (s, log) = api(
+            &server,
+            &token,
+            reqwest::Method::GET,
+            "/destinations/poison/log",
+        );
+        assert_eq!(s, 200, "{log}");
+        if log["dead"] == 1 {
+            break log;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no dead entry in the delivery log: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let entry = &log["entries"][0];
+    assert_eq!(entry["outcome"], "dead", "{log}");
+    assert_eq!(entry["attempt"], 2, "{log}");
+    assert!(
+        entry["error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("lease expired"),
+        "{log}"
+    );
+    let (s, v) = api(&server, &token, reqwest::Method::GET, "/dlq");
+    assert_eq!(s, 200);
+    let items: Vec<&Value> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["topic"] == "destination")
+        .collect();
+    assert_eq!(items.len(), 1, "{v}");
+    assert_eq!(items[0]["attempts"], 2, "{v}");
+    assert!(
+        items[0]["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("2 of 2 attempts"),
+        "{v}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(accepted.load(Ordering::SeqCst), 2, "no third attempt");
+    server.kill();
+}

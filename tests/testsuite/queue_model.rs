@@ -241,8 +241,8 @@ where
             } => {
                 let max_attempts = max_attempts as u32;
                 let (want, dead) = model.leasable(&topic_name(topic), max as usize, max_attempts);
-                let got = store
-                    .lease(
+                let batch = store
+                    .lease_batch(
                         &topic_name(topic),
                         max as usize,
                         chrono::Duration::seconds(visibility as i64),
@@ -251,8 +251,14 @@ where
                     )
                     .await
                     .unwrap();
+                let got = batch.leased;
                 let seqs: Vec<u64> = got.iter().map(|l| l.item.seq).collect();
                 assert_eq!(seqs, want, "leased");
+                let mut reported: Vec<u64> = batch.dead.iter().map(|i| i.seq).collect();
+                reported.sort_unstable();
+                let mut expected = dead.clone();
+                expected.sort_unstable();
+                assert_eq!(reported, expected, "reported as dead");
                 for seq in dead {
                     let mut it = model.queue.remove(&seq).unwrap();
                     if std::mem::take(&mut it.outstanding) {

@@ -26,7 +26,7 @@ pub mod testing;
 pub mod tls;
 mod writer;
 
-use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
+use super::queue::{Leased, Leases, NackOutcome, NewItem, QueueItem, QueueStats};
 use super::{Counts, LockGuard, Narrowed, Page, Result, Store, StoreError, TimeRange, TrackWrite};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use advisory::AdvisoryLocks;
@@ -1738,14 +1738,14 @@ impl Store for PostgresStore {
         .await
     }
 
-    async fn lease(
+    async fn lease_batch(
         &self,
         topic: &str,
         max: usize,
         visibility: chrono::Duration,
         max_attempts: u32,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Leased>> {
+    ) -> Result<Leases> {
         let until = now + visibility;
         let token = uuid::Uuid::new_v4().simple().to_string();
         let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
@@ -1774,18 +1774,20 @@ impl Store for PostgresStore {
                    CASE WHEN lease_token IS NULL THEN last_error
                         ELSE $7::text || ' in ' || (expired + 1) || ' of ' || attempts || ' attempts'
                              || COALESCE('; last failure: ' || last_error, '') END
-               FROM gone RETURNING seq),
+               FROM gone RETURNING {QUEUE_COLUMNS}),
              leased AS (
                UPDATE work_queue w SET attempts = w.attempts + 1,
                    expired = w.expired + (w.lease_token IS NOT NULL)::int,
                    lease_token = $4 || '-' || w.seq::text, lease_until = $5
                FROM cand WHERE w.seq = cand.seq AND NOT cand.spent
                RETURNING {QUEUE_COLUMNS_W}, w.lease_token)
-             SELECT l.*, (SELECT count(*) FROM dead) FROM (SELECT 1) one LEFT JOIN leased l ON true"
+             SELECT l.*, false FROM leased l
+             UNION ALL SELECT d.*, NULL::text, true FROM dead d"
         );
         self.timed(async {
             let client = self.client().await?;
             let mut out = Vec::new();
+            let mut gone = Vec::new();
             while out.len() < max {
                 let rows = client
                     .query(
@@ -1802,11 +1804,13 @@ impl Store for PostgresStore {
                     )
                     .await
                     .map_err(pg_err)?;
-                let mut dead = 0i64;
+                let mut dead = 0usize;
                 for r in &rows {
-                    dead = r.try_get(13).map_err(pg_err)?;
-                    let seq: Option<i64> = r.try_get(0).map_err(pg_err)?;
-                    if seq.is_some() {
+                    let is_dead: bool = r.try_get(13).map_err(pg_err)?;
+                    if is_dead {
+                        dead += 1;
+                        gone.push(queue_item(r)?);
+                    } else {
                         out.push(Leased {
                             item: queue_item(r)?,
                             token: text(r, 12)?,
@@ -1819,7 +1823,11 @@ impl Store for PostgresStore {
                 }
             }
             out.sort_by_key(|l| l.item.seq);
-            Ok(out)
+            gone.sort_by_key(|i| i.seq);
+            Ok(Leases {
+                leased: out,
+                dead: gone,
+            })
         })
         .await
     }

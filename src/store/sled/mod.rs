@@ -4,7 +4,7 @@
 mod wal;
 
 use super::locks::KeyLocks;
-use super::queue::{Leased, NackOutcome, NewItem, QueueItem, QueueStats};
+use super::queue::{Leased, Leases, NackOutcome, NewItem, QueueItem, QueueStats};
 use super::{Counts, LockGuard, OpenOptions, Page, Result, Store, StoreError, TimeRange};
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
@@ -1158,17 +1158,18 @@ impl Store for SledStore {
         Ok(seqs)
     }
 
-    async fn lease(
+    async fn lease_batch(
         &self,
         topic: &str,
         max: usize,
         visibility: chrono::Duration,
         max_attempts: u32,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Leased>> {
+    ) -> Result<Leases> {
         let tree = self.db.open_tree(QUEUE_TREE).map_err(io)?;
         let until = now + visibility;
         let mut out = Vec::new();
+        let mut dead = Vec::new();
         let mut wrote = false;
         {
             let mut q = self.queue_state()?;
@@ -1176,7 +1177,7 @@ impl Store for SledStore {
                 leases, by_topic, ..
             } = &mut *q;
             let Some(seqs) = by_topic.get_mut(topic) else {
-                return Ok(out);
+                return Ok(Leases::default());
             };
             let mut blocked = std::collections::HashSet::new();
             let mut gone = Vec::new();
@@ -1220,6 +1221,7 @@ impl Store for SledStore {
                     let bytes = encode("dead letter", &item.seq.to_string(), &item)?;
                     self.raw_dead_put(&item)?;
                     self.log_queue(Op::DeadPut, &bytes);
+                    dead.push(item);
                     continue;
                 }
                 item.attempts = item.attempts.saturating_add(1);
@@ -1243,7 +1245,7 @@ impl Store for SledStore {
         if wrote {
             self.durable().await?;
         }
-        Ok(out)
+        Ok(Leases { leased: out, dead })
     }
 
     async fn ack(&self, seq: u64, token: &str, _now: DateTime<Utc>) -> Result<bool> {
