@@ -12,7 +12,7 @@
 //! The ratio of the two phases is the figure to compare across machines. Loopback
 //! only, bounded in time. `cargo bench --bench worker_e2e`; BENCH_SECONDS (10),
 //! BENCH_CONNECTIONS (32), BENCH_EVENTS events per payload (3), BENCH_CONCURRENCY worker
-//! jobs at once (8).
+//! jobs at once (64, the daemon's default).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -219,7 +219,7 @@ fn main() {
     let seconds = env("BENCH_SECONDS", 10);
     let conns = env("BENCH_CONNECTIONS", 32);
     let events = env("BENCH_EVENTS", 3).max(1);
-    let concurrency = env("BENCH_CONCURRENCY", 8) as usize;
+    let concurrency = env("BENCH_CONCURRENCY", 64) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -105,7 +105,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --private-api-listen 'Address of the private API [default: 127.0.0.1:8686]'
             cand --tms-listen 'Address of the tenant management service (TMS) [default: 127.0.0.1:8383]'
             cand --store 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]'
-            cand --concurrency 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]'
+            cand --concurrency 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 64]'
             cand --segment-refresh 'Seconds between the worker''s refreshes of every segment over every profile; 0 turns them off [default: segmentation.refresh_interval_s, 3600]'
             cand --lease-seconds 'Seconds a job leased by the worker stays invisible to other workers; a job of a worker that died returns to the queue after this [default: worker.visibility_ms / 1000, 60]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'

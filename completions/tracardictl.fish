@@ -110,7 +110,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l collec
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l private-api-listen -d 'Address of the private API [default: 127.0.0.1:8686]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l tms-listen -d 'Address of the tenant management service (TMS) [default: 127.0.0.1:8383]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l store -d 'Store URI: a directory or `sled:DIR` (embedded store), or `postgres://…` (shared PostgreSQL) [default: the data directory]' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l concurrency -d 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 4]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l concurrency -d 'Items (workflow jobs, deliveries) the background worker runs at once [default: worker.concurrency, 64]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l segment-refresh -d 'Seconds between the worker\'s refreshes of every segment over every profile; 0 turns them off [default: segmentation.refresh_interval_s, 3600]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l lease-seconds -d 'Seconds a job leased by the worker stays invisible to other workers; a job of a worker that died returns to the queue after this [default: worker.visibility_ms / 1000, 60]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand serve" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F

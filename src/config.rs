@@ -134,7 +134,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            concurrency: 4,
+            concurrency: 64,
             visibility_ms: 60_000,
             max_attempts: 8,
             retry_base_ms: 1000,

@@ -41,7 +41,7 @@ pub struct ServeArgs {
     pub store: Option<String>,
 
     /// Items (workflow jobs, deliveries) the background worker runs at once
-    /// [default: worker.concurrency, 4]
+    /// [default: worker.concurrency, 64]
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
 

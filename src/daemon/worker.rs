@@ -25,7 +25,7 @@ pub struct WorkerOptions {
 impl Default for WorkerOptions {
     fn default() -> Self {
         Self {
-            concurrency: 4,
+            concurrency: 64,
             visibility: chrono::Duration::seconds(60),
             idle: Duration::from_millis(50),
             retry: RetryPolicy::default(),

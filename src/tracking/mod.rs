@@ -256,8 +256,11 @@ impl StageCache {
 /// generation stays the same (stores without one: for at most the configuration TTL).
 #[derive(Default)]
 struct SourceCache {
-    entries: std::sync::RwLock<(u64, std::collections::HashMap<String, EventSource>)>,
+    entries: std::sync::RwLock<(u64, SourcesByScope)>,
 }
+
+/// Sources by scope and id.
+type SourcesByScope = std::collections::HashMap<(Scope, String), EventSource>;
 
 /// More distinct sources than this empties the cache instead of growing it.
 const SOURCE_CACHE_MAX: usize = 4096;
@@ -275,9 +278,10 @@ impl SourceCache {
             // the other configuration, and at once after a change in this process.
             None => ttl_generation(),
         };
+        let key = (scope.clone(), id.to_string());
         if let Ok(guard) = self.entries.read() {
             if guard.0 == generation {
-                if let Some(source) = guard.1.get(id) {
+                if let Some(source) = guard.1.get(&key) {
                     return Ok(Some(source.clone()));
                 }
             }
@@ -290,7 +294,7 @@ impl SourceCache {
                 guard.0 = generation;
                 guard.1.clear();
             }
-            guard.1.insert(id.to_string(), found.clone());
+            guard.1.insert(key, found.clone());
         }
         Ok(source)
     }

@@ -81,8 +81,13 @@ impl Tracker {
         let st = |e: store::StoreError| e.to_string();
         // The job's profile may have been merged since it was queued: lock the profile
         // its id resolves to (as the tracker and the APM do), and check again once locked.
-        let mut lock_id = match self.store.profile(scope, &job.profile).await.map_err(st)? {
-            Some(p) => p.id,
+        let mut lock_id = match self
+            .store
+            .profile_id(scope, &job.profile)
+            .await
+            .map_err(st)?
+        {
+            Some(id) => id,
             None => return Ok(JobOutcome::Skipped),
         };
         let mut attempts = 0;
@@ -105,7 +110,9 @@ impl Tracker {
         if last_run(&profile, &job.profile).is_some_and(|seq| seq >= item.seq) {
             return Ok(JobOutcome::Skipped);
         }
-        let Some(source) = store::event_source(self.store.as_ref(), scope, &job.source)
+        let Some(source) = self
+            .sources
+            .get(&self.store, scope, &job.source)
             .await
             .map_err(st)?
         else {
@@ -153,8 +160,8 @@ impl Tracker {
                 .map_err(st)?;
         }
         let destinations = self
-            .store
-            .list_config(scope, crate::daemon::destinations::DESTINATION_KIND)
+            .destinations
+            .get(&self.store, scope)
             .await
             .map_err(st)?;
         let deliveries = crate::daemon::destinations::plan(

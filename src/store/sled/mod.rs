@@ -235,9 +235,54 @@ fn by_profile_key(event: &Event) -> Option<Vec<u8>> {
 }
 
 fn by_time_key(event: &Event) -> Vec<u8> {
-    let mut k = time_key(event.metadata.time.insert).to_vec();
-    k.extend_from_slice(event.id.as_bytes());
+    event_time_key(event.metadata.time.insert, &event.id)
+}
+
+fn event_time_key(insert: DateTime<Utc>, id: &str) -> Vec<u8> {
+    let mut k = time_key(insert).to_vec();
+    k.extend_from_slice(id.as_bytes());
     k
+}
+
+/// The fields of a stored event that its index keys are made of, decoded without the
+/// rest of the document.
+#[derive(serde::Deserialize)]
+struct IndexedEvent {
+    id: String,
+    #[serde(default)]
+    profile: Option<IndexedRef>,
+    metadata: IndexedMetadata,
+}
+
+#[derive(serde::Deserialize)]
+struct IndexedRef {
+    id: String,
+}
+
+#[derive(serde::Deserialize)]
+struct IndexedMetadata {
+    time: IndexedTime,
+}
+
+#[derive(serde::Deserialize)]
+struct IndexedTime {
+    insert: DateTime<Utc>,
+}
+
+impl IndexedEvent {
+    /// As [`by_profile_key`] of the whole event.
+    fn profile_key(&self) -> Option<Vec<u8>> {
+        let pid = &self.profile.as_ref()?.id;
+        let mut k = by_profile_prefix(pid);
+        k.extend_from_slice(&time_key(self.metadata.time.insert));
+        k.extend_from_slice(self.id.as_bytes());
+        Some(k)
+    }
+
+    /// As [`by_time_key`] of the whole event.
+    fn time_key(&self) -> Vec<u8> {
+        event_time_key(self.metadata.time.insert, &self.id)
+    }
 }
 
 /// `<a>\0<b>`: a two-part index key.
@@ -542,14 +587,14 @@ impl SledStore {
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    fn remove_event_indexes(&self, scope: &Scope, old: &Event) -> Result<()> {
-        if let Some(k) = by_profile_key(old) {
+    fn remove_event_indexes(&self, scope: &Scope, old: &IndexedEvent) -> Result<()> {
+        if let Some(k) = old.profile_key() {
             self.tree(scope, Kind::EventsByProfile)?
                 .remove(k)
                 .map_err(io)?;
         }
         self.tree(scope, Kind::EventsByTime)?
-            .remove(by_time_key(old))
+            .remove(old.time_key())
             .map_err(io)?;
         Ok(())
     }
@@ -1598,18 +1643,38 @@ impl SledStore {
         let mut encoded = Vec::with_capacity(events.len());
         for event in events {
             let bytes = encode("event", &event.id, event)?;
-            if let Some(old) = tree
+            let profile_key = by_profile_key(event);
+            let time_key = by_time_key(event);
+            let old = tree
                 .insert(event.id.as_bytes(), bytes.as_slice())
-                .map_err(io)?
-            {
-                let old: Event = decode("event", event.id.as_bytes(), &old)?;
-                self.remove_event_indexes(scope, &old)?;
-            }
-            if let Some(k) = by_profile_key(event) {
-                by_profile.insert(k, &[]).map_err(io)?;
-            }
-            by_time.insert(by_time_key(event), &[]).map_err(io)?;
+                .map_err(io)?;
             encoded.push(bytes);
+            let (mut old_profile_key, mut old_time_key) = (None, None);
+            if let Some(old) = old {
+                // Only the fields the index keys are made of: a rewrite of an event (the
+                // worker marking it processed) usually keeps both keys, and then neither
+                // index is touched.
+                let old: IndexedEvent = decode("event", event.id.as_bytes(), &old)?;
+                old_profile_key = old.profile_key();
+                old_time_key = Some(old.time_key());
+            }
+            // While the log is replayed, a crash may have kept the event without its
+            // index entries: write them whatever the old keys were.
+            let replaying = self.wal.is_none();
+            if replaying || old_profile_key != profile_key {
+                if let Some(k) = old_profile_key {
+                    by_profile.remove(k).map_err(io)?;
+                }
+                if let Some(k) = profile_key {
+                    by_profile.insert(k, &[]).map_err(io)?;
+                }
+            }
+            if replaying || old_time_key.as_ref() != Some(&time_key) {
+                if let Some(k) = old_time_key {
+                    by_time.remove(k).map_err(io)?;
+                }
+                by_time.insert(time_key, &[]).map_err(io)?;
+            }
         }
         Ok(encoded)
     }
@@ -1621,7 +1686,7 @@ impl SledStore {
             .map_err(io)?
         {
             Some(old) => {
-                let old: Event = decode("event", id.as_bytes(), &old)?;
+                let old: IndexedEvent = decode("event", id.as_bytes(), &old)?;
                 self.remove_event_indexes(scope, &old)?;
                 Ok(true)
             }
