@@ -24,6 +24,7 @@ use super::{
 };
 use crate::store::{StoreError, TrackWrite};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// One message of a batch.
@@ -55,7 +56,7 @@ impl Tracker {
     /// result per item, in order. A storage fault fails the whole batch (nothing may be
     /// acknowledged); anything else fails only its message.
     pub async fn track_batch_pending(
-        &self,
+        self: &Arc<Self>,
         items: Vec<BatchItem>,
     ) -> Result<Vec<ItemResult>, StoreError> {
         let started = Instant::now();
@@ -171,16 +172,50 @@ impl Tracker {
                 .collect());
         }
 
+        // Groups share no session and no identity, so they run side by side, one lane
+        // per core; a group's runs keep their order within its lane.
+        let all_runs = runs(&items, &live);
+        let lanes = std::thread::available_parallelism()
+            .map(std::num::NonZeroUsize::get)
+            .unwrap_or(1)
+            .min(all_runs.last().map_or(0, |r| r.group + 1))
+            .max(1);
+        let mut by_lane: Vec<Vec<Run>> = (0..lanes).map(|_| Vec::new()).collect();
+        for run in all_runs {
+            by_lane[run.group % lanes].push(run);
+        }
+        let items = Arc::new(items);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (lane, lane_runs) in by_lane.into_iter().enumerate() {
+            let (me, items) = (self.clone(), items.clone());
+            tasks.spawn(async move {
+                let mut pending = Pending::default();
+                let mut outcomes = Vec::with_capacity(lane_runs.len());
+                for run in lane_runs {
+                    let outcome = if items[run.items[0]].request.profile_less {
+                        me.profile_less_run(&items, &run.items, &run.source, started, &mut pending)
+                            .await
+                    } else {
+                        me.profile_run(&items, &run.items, &run.source, started, &mut pending)
+                            .await
+                    };
+                    outcomes.push((run, outcome));
+                }
+                (lane, outcomes, pending)
+            });
+        }
+        let mut done = Vec::with_capacity(lanes);
+        while let Some(joined) = tasks.join_next().await {
+            done.push(joined.map_err(|e| StoreError::Io(format!("batch lane failed: {e}")))?);
+        }
+        done.sort_by_key(|(lane, _, _)| *lane);
         let mut pending = Pending::default();
-        for run in runs(&items, &live) {
-            let source = &run.source;
-            let outcome = if items[run.items[0]].request.profile_less {
-                self.profile_less_run(&items, &run.items, source, started, &mut pending)
-                    .await
-            } else {
-                self.profile_run(&items, &run.items, source, started, &mut pending)
-                    .await
-            };
+        let mut finished = Vec::new();
+        for (_, outcomes, lane_pending) in done {
+            pending.events.extend(lane_pending.events);
+            finished.extend(outcomes);
+        }
+        for (run, outcome) in finished {
             match outcome {
                 Ok(()) => {
                     for &i in &run.items {
@@ -292,8 +327,8 @@ impl Tracker {
             Some(idn) => {
                 let mut found = None;
                 for id in &idn.lookup {
-                    if let Some(p) = self.store.profile(scope, id).await? {
-                        found = Some(p.id);
+                    if let Some(p) = self.store.profile_id(scope, id).await? {
+                        found = Some(p);
                         break;
                     }
                 }
@@ -313,7 +348,7 @@ impl Tracker {
                     (None, None) => req0.payload.profile_id().map(str::to_string),
                 };
                 let candidate = match &claimed {
-                    Some(id) => self.store.profile(scope, id).await?.map(|p| p.id),
+                    Some(id) => self.store.profile_id(scope, id).await?,
                     None => None,
                 };
                 (claimed, candidate)
@@ -479,6 +514,8 @@ impl Tracker {
 
 /// Consecutive messages of one visitor processed together.
 struct Run {
+    /// Which group of the batch it belongs to (groups are numbered from 0 in order).
+    group: usize,
     source: EventSource,
     items: Vec<usize>,
 }
@@ -565,7 +602,7 @@ fn runs(items: &[BatchItem], live: &[(usize, EventSource)]) -> Vec<Run> {
         groups[g].push(pos);
     }
     let mut out: Vec<Run> = Vec::new();
-    for group in groups {
+    for (group_no, group) in groups.into_iter().enumerate() {
         let mut current: Option<Run> = None;
         for pos in group {
             let (i, source) = &live[pos];
@@ -576,6 +613,7 @@ fn runs(items: &[BatchItem], live: &[(usize, EventSource)]) -> Vec<Run> {
                         out.push(done);
                     }
                     current = Some(Run {
+                        group: group_no,
                         source: source.clone(),
                         items: vec![*i],
                     });

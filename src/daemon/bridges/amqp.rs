@@ -111,7 +111,7 @@ async fn declare(channel: &Channel, config: &AmqpBridgeConfig) -> anyhow::Result
 }
 
 async fn session(
-    tracker: &Tracker,
+    tracker: &Arc<Tracker>,
     config: &AmqpBridgeConfig,
     settings: &MessageSettings,
     stats: &BridgeStats,

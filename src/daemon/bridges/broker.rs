@@ -77,7 +77,7 @@ pub async fn process(
 /// flushing: one outcome per message, in order. The caller flushes once, then
 /// acknowledges them all.
 pub async fn process_batch(
-    tracker: &Tracker,
+    tracker: &std::sync::Arc<Tracker>,
     settings: &MessageSettings,
     messages: &[(String, &[u8])],
 ) -> Result<Vec<Outcome>, StoreError> {

@@ -445,7 +445,7 @@ fn read(req: &Incoming<'_>, body: Result<Bytes, BytesRejection>) -> Result<Messa
 /// Maps every message, runs the batch through the pipeline at once, flushes once.
 async fn process(
     state: &CollectorState,
-    tracker: &crate::tracking::Tracker,
+    tracker: &std::sync::Arc<crate::tracking::Tracker>,
     req: &Incoming<'_>,
     messages: Vec<Map>,
     defaults: &BatchDefaults,
