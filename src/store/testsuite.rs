@@ -246,6 +246,41 @@ pub async fn event_reindexed_when_profile_changes(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(all.items.len(), 1, "no stale time index entry");
+
+    // Rewritten with the same profile and time (the worker marking it processed): one
+    // entry in each listing, and it is the new version.
+    let mut processed = all.items[0].clone();
+    processed.metadata.status = "processed".into();
+    store
+        .put_events(&s, std::slice::from_ref(&processed))
+        .await
+        .unwrap();
+    let of_new = store.events_by_profile(&s, "new", None, 10).await.unwrap();
+    assert_eq!(of_new.items, vec![processed.clone()]);
+    let all = store
+        .events_by_time(&s, TimeRange::default(), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.items, vec![processed.clone()]);
+
+    // Its profile dropped: gone from the profile's listing, still listed by time.
+    let mut anonymous = processed;
+    anonymous.profile = None;
+    store
+        .put_events(&s, std::slice::from_ref(&anonymous))
+        .await
+        .unwrap();
+    assert!(store
+        .events_by_profile(&s, "new", None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    let all = store
+        .events_by_time(&s, TimeRange::default(), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.items, vec![anonymous]);
 }
 
 pub async fn config_documents(store: &dyn Store) {
