@@ -534,8 +534,12 @@ impl PostgresStore {
             })
             .collect::<Result<_>>()?;
         let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
-        let client = self.client().await?;
-        write_event_rows(&client, scope, &ids, &profiles, &times, &docs).await
+        // One transaction: an event whose insert time changed is deleted from its old
+        // partition and inserted again, and a process killed in between must not lose it.
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        write_event_rows(&tx, scope, &ids, &profiles, &times, &docs).await?;
+        tx.commit().await.map_err(pg_err)
     }
 }
 
@@ -693,10 +697,12 @@ async fn write_event_rows<C: deadpool_postgres::GenericClient + Sync>(
     for row in &stored {
         let id = text(row, 0)?;
         let old: DateTime<Utc> = row.try_get(1).map_err(pg_err)?;
+        // The column keeps microseconds (the client truncates); the event's own time
+        // may have nanoseconds, which is not a move.
         let moved = ids
             .iter()
             .zip(times)
-            .any(|(i, t)| *i == id.as_str() && *t != old);
+            .any(|(i, t)| *i == id.as_str() && t.timestamp_micros() != old.timestamp_micros());
         if moved {
             let stmt = client
                 .prepare_cached(
