@@ -462,14 +462,17 @@ pub async fn event_source(
 ) -> Result<Option<EventSource>> {
     match store.config(scope, kinds::EVENT_SOURCE, id).await? {
         None => Ok(None),
-        Some(doc) => serde_json::from_value(doc)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt {
-                kind: "event source",
-                id: id.to_string(),
-                reason: e.to_string(),
-            }),
+        Some(doc) => event_source_of(id, doc).map(Some),
     }
+}
+
+/// The event source a stored document `id` holds.
+pub fn event_source_of(id: &str, doc: Value) -> Result<EventSource> {
+    serde_json::from_value(doc).map_err(|e| StoreError::Corrupt {
+        kind: "event source",
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 pub async fn put_event_source(
@@ -498,11 +501,7 @@ pub async fn event_sources(store: &dyn Store, scope: &Scope) -> Result<Vec<Event
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            serde_json::from_value(doc).map_err(|e| StoreError::Corrupt {
-                kind: "event source",
-                id,
-                reason: e.to_string(),
-            })
+            event_source_of(&id, doc)
         })
         .collect()
 }

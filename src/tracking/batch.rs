@@ -19,8 +19,8 @@
 
 use super::{
     enrich, event_type_slug, finish_times, new_id, Collected, Duration, EntityRef, Event,
-    EventSource, Identity, Ordering, ProcessBatch, ProcessOutcome, Profile, Session, TrackRequest,
-    Tracker, TrackingError, Utc,
+    EventSource, Identity, Ordering, ProcessBatch, ProcessOutcome, Session, TrackRequest, Tracker,
+    TrackingError, Utc,
 };
 use crate::store::{StoreError, TrackWrite};
 use std::collections::{HashMap, HashSet};
@@ -323,7 +323,7 @@ impl Tracker {
 
         // As in `track`: a bridge identity's lookup ids win; otherwise an
         // identification point, the session's profile, then the payload's.
-        let (claimed, mut candidate) = match identity {
+        let (claimed, candidate) = match identity {
             Some(idn) => {
                 let mut found = None;
                 for id in &idn.lookup {
@@ -356,39 +356,9 @@ impl Tracker {
         };
         let adopt =
             identity.is_some() || req0.adopt_profile_id || source.config_flag("static_profile_id");
-        let mut profile_guard;
-        let mut profile;
-        let mut new_profile = false;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let lock_id = candidate
-                .clone()
-                .or_else(|| claimed.clone().filter(|_| adopt))
-                .unwrap_or_else(new_id);
-            let local = self.profile_locks.lock(&lock_id).await;
-            let shared = self
-                .store
-                .lock(scope, &format!("profile:{lock_id}"))
-                .await?;
-            profile_guard = (local, shared);
-            match self.store.profile(scope, &lock_id).await? {
-                Some(p) if p.id == lock_id || attempts >= 3 => {
-                    profile = p;
-                    break;
-                }
-                Some(p) => {
-                    candidate = Some(p.id);
-                    drop(profile_guard);
-                    continue;
-                }
-                None => {
-                    profile = Profile::new(lock_id, Utc::now());
-                    new_profile = true;
-                    break;
-                }
-            }
-        }
+        let (profile_guard, mut profile, new_profile) = self
+            .lock_profile(scope, candidate, claimed.filter(|_| adopt))
+            .await?;
         let now = Utc::now();
         let mut profile_changed = false;
 

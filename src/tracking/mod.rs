@@ -252,18 +252,15 @@ impl StageCache {
     }
 }
 
-/// Event sources read on earlier requests, valid while the store's configuration
-/// generation stays the same (stores without one: for at most the configuration TTL).
+/// The event sources of each scope by id, read as one list and kept like the rest of the
+/// configuration the hot path consults ([`ScopedCache`]: until configuration changes, at
+/// most its time to live). A document that does not decode fails only its own id.
 #[derive(Default)]
 struct SourceCache {
-    entries: std::sync::RwLock<(u64, SourcesByScope)>,
+    by_scope: ScopedCache<SourcesById>,
 }
 
-/// Sources by scope and id.
-type SourcesByScope = std::collections::HashMap<(Scope, String), EventSource>;
-
-/// More distinct sources than this empties the cache instead of growing it.
-const SOURCE_CACHE_MAX: usize = 4096;
+type SourcesById = std::collections::HashMap<String, Result<EventSource, StoreError>>;
 
 impl SourceCache {
     async fn get(
@@ -272,41 +269,23 @@ impl SourceCache {
         scope: &Scope,
         id: &str,
     ) -> Result<Option<EventSource>, StoreError> {
-        let generation = match store.config_generation() {
-            Some(g) => g,
-            // Other processes may change sources (PostgreSQL): re-read them every TTL, as
-            // the other configuration, and at once after a change in this process.
-            None => ttl_generation(),
-        };
-        let key = (scope.clone(), id.to_string());
-        if let Ok(guard) = self.entries.read() {
-            if guard.0 == generation {
-                if let Some(source) = guard.1.get(&key) {
-                    return Ok(Some(source.clone()));
-                }
-            }
-        }
-        // Read after taking the generation: a change meanwhile makes the entry stale at
-        // once rather than keeping an old document under the new number.
-        let source = store::event_source(store.as_ref(), scope, id).await?;
-        if let (Some(found), Ok(mut guard)) = (&source, self.entries.write()) {
-            if guard.0 != generation || guard.1.len() >= SOURCE_CACHE_MAX {
-                guard.0 = generation;
-                guard.1.clear();
-            }
-            guard.1.insert(key, found.clone());
-        }
-        Ok(source)
+        let sources = self
+            .by_scope
+            .get(store.as_ref(), scope, || async {
+                let docs = store.list_config(scope, store::kinds::EVENT_SOURCE).await?;
+                Ok::<_, StoreError>(
+                    docs.into_iter()
+                        .filter_map(|doc| {
+                            let id = id_of(Some(&doc))?.to_string();
+                            let source = store::event_source_of(&id, doc);
+                            Some((id, source))
+                        })
+                        .collect::<SourcesById>(),
+                )
+            })
+            .await?;
+        sources.get(id).cloned().transpose()
     }
-}
-
-/// A number that changes every [`store::cache::DEFAULT_TTL`] and with every
-/// configuration change in this process.
-fn ttl_generation() -> u64 {
-    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let epoch =
-        START.get_or_init(Instant::now).elapsed().as_secs() / store::cache::DEFAULT_TTL.as_secs();
-    (store::cache::process_generation() << 32) ^ epoch
 }
 
 /// The configuration kind of identification points.
@@ -319,6 +298,9 @@ fn id_of(v: Option<&Value>) -> Option<&str> {
         _ => None,
     }
 }
+
+/// The locks a request holds on its profile: this process's and the store's.
+type ProfileGuards<'a> = (tokio::sync::MutexGuard<'a, ()>, store::LockGuard);
 
 /// What a request found when it locked its profile and session.
 #[derive(Clone, Copy)]
@@ -735,6 +717,45 @@ impl Tracker {
         e
     }
 
+    /// Locks the profile a request resolves to and reads it under the lock: `candidate`
+    /// (a stored profile), else `adopted` (an id the request may bring in), else a new id.
+    /// A profile merged into another meanwhile hands over to its survivor (up to three
+    /// tries). Returns the held locks, the profile, and whether it is new. The
+    /// in-process lock is shared with automatic merging (APM) in this process; the store
+    /// lock excludes other processes.
+    async fn lock_profile(
+        &self,
+        scope: &Scope,
+        mut candidate: Option<String>,
+        adopted: Option<String>,
+    ) -> Result<(ProfileGuards<'_>, Profile, bool), StoreError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let lock_id = candidate
+                .clone()
+                .or_else(|| adopted.clone())
+                .unwrap_or_else(new_id);
+            let local = self.profile_locks.lock(&lock_id).await;
+            let shared = self
+                .store
+                .lock(scope, &format!("profile:{lock_id}"))
+                .await?;
+            // Re-read under the lock: another request may have changed or merged it.
+            match self.store.profile(scope, &lock_id).await? {
+                Some(p) if p.id == lock_id || attempts >= 3 => {
+                    return Ok(((local, shared), p, false));
+                }
+                // Merged into another profile meanwhile: lock the survivor instead.
+                Some(p) => candidate = Some(p.id),
+                None => {
+                    let fresh = Profile::new(lock_id, Utc::now());
+                    return Ok(((local, shared), fresh, true));
+                }
+            }
+        }
+    }
+
     async fn track_with_profile(
         &self,
         req: &TrackRequest,
@@ -761,7 +782,7 @@ impl Tracker {
         // An identification point names the profile outright; otherwise §4.2–4.3: the
         // session's profile wins, else the payload's, if known. A bridge's identity's
         // lookup ids win over all of these.
-        let (claimed, mut candidate) = match identity {
+        let (claimed, candidate) = match identity {
             Some(idn) => {
                 let mut found = None;
                 for id in &idn.lookup {
@@ -788,44 +809,9 @@ impl Tracker {
         };
         let adopt =
             identity.is_some() || req.adopt_profile_id || source.config_flag("static_profile_id");
-        let mut profile_guard;
-        let mut profile;
-        let mut new_profile = false;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let lock_id = candidate
-                .clone()
-                .or_else(|| claimed.clone().filter(|_| adopt))
-                .unwrap_or_else(new_id);
-            // The in-process lock is shared with automatic merging (APM) in this
-            // process; the store lock excludes other processes.
-            let local = self.profile_locks.lock(&lock_id).await;
-            let shared = self
-                .store
-                .lock(scope, &format!("profile:{lock_id}"))
-                .await?;
-            profile_guard = (local, shared);
-            // Re-read under the lock: another request may have changed or merged it.
-            let fresh = self.store.profile(scope, &lock_id).await?;
-            match fresh {
-                Some(p) if p.id == lock_id || attempts >= 3 => {
-                    profile = p;
-                    break;
-                }
-                Some(p) => {
-                    // Merged into another profile meanwhile: lock the survivor instead.
-                    candidate = Some(p.id);
-                    drop(profile_guard);
-                    continue;
-                }
-                None => {
-                    profile = Profile::new(lock_id, Utc::now());
-                    new_profile = true;
-                    break;
-                }
-            }
-        }
+        let (profile_guard, mut profile, new_profile) = self
+            .lock_profile(scope, candidate, claimed.filter(|_| adopt))
+            .await?;
         let now = Utc::now();
         let mut profile_changed = false;
         if let Some(idn) = identity {
