@@ -22,6 +22,7 @@
 mod advisory;
 pub mod filter;
 pub mod migrations;
+mod stats;
 pub mod testing;
 pub mod tls;
 mod writer;
@@ -149,6 +150,8 @@ pub struct PostgresStore {
     locks: Arc<AdvisoryLocks>,
     /// Commits collected requests in shared transactions ([`Store::commit_track`]).
     writer: writer::GroupWriter,
+    /// Analyzes tables that grew since the planner last looked ([`stats`]).
+    _stats: stats::StatsKeeper,
 }
 
 /// Maps a driver error: bad data is `Invalid`, a lost or refused connection
@@ -301,6 +304,7 @@ impl PostgresStore {
             .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))?;
         let store = Self {
             writer: writer::GroupWriter::start(pool.clone(), settings.op_timeout),
+            _stats: stats::StatsKeeper::start(pool.clone()),
             pool,
             locks: Arc::new(AdvisoryLocks::new(settings.clone())),
             settings,
@@ -308,6 +312,13 @@ impl PostgresStore {
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Analyzes the tables of the schema that changed by half their size or more since
+    /// their last analysis (what the background keeper does every few seconds); returns
+    /// their names.
+    pub async fn refresh_statistics(&self) -> Result<Vec<String>> {
+        self.timed(stats::refresh(&self.pool)).await
     }
 
     /// The schema named in the URI, if any.
@@ -2176,6 +2187,69 @@ async fn required_tls_is_never_downgraded() {
             ),
         }
     }
+}
+
+/// Tables that filled up since their last analysis get analyzed, so the planner does not
+/// take a table of thousands of events for an empty one (and scan it for every lookup).
+#[cfg(test)]
+#[tokio::test]
+async fn tables_that_grew_are_analyzed() {
+    let Some(store) = testing::TestStore::create("tables_that_grew_are_analyzed").await else {
+        return;
+    };
+    let scope = Scope::default_tenant(Context::Production);
+    let now = Utc::now();
+    let events: Vec<Event> = (0..(stats::MIN_CHANGED as usize * 2))
+        .map(|i| {
+            let mut e = Event::new(format!("e-{i}"), "page-view".into(), "src", now);
+            e.profile = Some(crate::domain::EntityRef::new(format!("p-{}", i % 7)));
+            e
+        })
+        .collect();
+    store.put_events(&scope, &events).await.unwrap();
+    // Backends report their row counts to the statistics system within a few seconds.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let analyzed = loop {
+        let analyzed = store.refresh_statistics().await.unwrap();
+        if analyzed.iter().any(|t| t == "event_ids") {
+            break analyzed;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "event_ids was never analyzed (last round: {analyzed:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(
+        analyzed.iter().any(|t| t.starts_with("events_")),
+        "{analyzed:?}"
+    );
+    let client = store.client().await.unwrap();
+    let last: Option<DateTime<Utc>> = client
+        .query_one(
+            "SELECT last_analyze FROM pg_stat_user_tables
+             WHERE schemaname = current_schema() AND relname = 'event_ids'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(last.is_some());
+    // Nothing changed since: the next round analyzes nothing.
+    assert_eq!(
+        store.refresh_statistics().await.unwrap(),
+        Vec::<String>::new()
+    );
+    // The planner now knows the table's size (it believed 0 rows before).
+    let planned: f32 = client
+        .query_one(
+            "SELECT reltuples FROM pg_class WHERE oid = 'event_ids'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(planned as usize, events.len());
 }
 
 #[cfg(test)]
