@@ -75,6 +75,8 @@ fn main() -> anyhow::Result<()> {
             counts.events,
             profiles as f64 / secs
         );
+        // As a daemon stops: the APM daemon then starts without replaying this log.
+        store.checkpoint().await?;
         anyhow::Ok(())
     })
 }

@@ -332,7 +332,7 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         for (n, reason, line) in rejected {
             summary.reject(n, &reason, &line)?;
         }
-        store.durable().await?;
+        store.checkpoint().await?;
         b.finish_and_clear();
         if let Some(w) = &mut summary.rejects {
             w.flush()?;

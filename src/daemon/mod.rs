@@ -474,7 +474,7 @@ pub async fn serve_with(
     {
         workers.abort_all();
     }
-    store.durable().await.context("final flush failed")?;
+    store.checkpoint().await.context("final flush failed")?;
     tracing::info!("stopped");
     Ok(())
 }

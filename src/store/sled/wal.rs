@@ -155,7 +155,7 @@ pub(super) struct Wal {
     segment: tokio::sync::Mutex<Segment>,
 }
 
-fn segment_path(dir: &Path, n: u64) -> PathBuf {
+pub(super) fn segment_path(dir: &Path, n: u64) -> PathBuf {
     dir.join(format!("wal-{n:020}.log"))
 }
 
