@@ -87,12 +87,17 @@ pub struct Apm {
     settings: Arc<IdentitySettings>,
 }
 
-/// Merges run at once in a pass: one per core, at most four.
+/// Merges run at once in a pass: two per core, at most 16. A merge hands part of its
+/// work to blocking threads (moving a profile's events and sessions) and waits for it;
+/// with one lane per core the cores idled through every hand-off. On 2 cores and a
+/// million profiles: 2 lanes 3,170-3,260 merges/s, 4 lanes 3,654-4,467, 8 lanes
+/// 3,705-4,572; more lanes only crowd out the collector's requests.
 fn apm_lanes() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .clamp(1, 4)
+        .saturating_mul(2)
+        .clamp(2, 16)
 }
 
 /// The prefix of a profile's key in [`crate::store::Store::lock`], as the tracker uses it.
