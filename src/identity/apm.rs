@@ -126,17 +126,19 @@ impl Apm {
         &self.settings
     }
 
-    /// The profiles sharing any merge key with `profile`, itself included.
+    /// The profiles sharing any merge key with the profile `id` (whose ids are
+    /// `aliases`), itself included.
     async fn group_of(
         &self,
         scope: &Scope,
-        profile: &Profile,
+        id: &str,
+        aliases: &[String],
     ) -> Result<(Vec<String>, Vec<String>), ApmError> {
-        let mut ids = vec![profile.id.clone()];
+        let mut ids = vec![id.to_string()];
         let mut keys = Vec::new();
-        for key in profile.ids.iter().filter(|i| is_merge_key(i)) {
+        for key in aliases.iter().filter(|i| is_merge_key(i)) {
             for other in self.store.profile_ids_by_alias(scope, key).await? {
-                if other != profile.id {
+                if other != id {
                     if !keys.contains(key) {
                         keys.push(key.clone());
                     }
@@ -211,12 +213,13 @@ impl Apm {
         pid: &str,
         stats: &mut PassStats,
     ) -> Result<(), ApmError> {
-        let Some(profile) = self.store.profile(scope, pid).await? else {
+        // Only its ids: the merge reads the whole group again under the locks.
+        let Some((id, aliases)) = self.store.profile_ids_of(scope, pid).await? else {
             return Ok(());
         };
-        let (group, keys) = self.group_of(scope, &profile).await?;
+        let (group, keys) = self.group_of(scope, &id, &aliases).await?;
         if group.len() < 2 {
-            self.clear_mark(scope, &profile.id).await?;
+            self.clear_mark(scope, &id).await?;
             return Ok(());
         }
         let trigger = MergeTrigger {

@@ -123,6 +123,15 @@ pub mod kinds {
 pub trait Store: Send + Sync + 'static {
     /// A profile by its id or by any entry of its `ids` (merge keys, merged-away ids).
     async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>>;
+    /// The id and the `ids` of the profile [`Store::profile`] would return, decoding
+    /// no more of it where the backend can (the APM finds a profile's group by them).
+    async fn profile_ids_of(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<(String, Vec<String>)>> {
+        Ok(self.profile(scope, id).await?.map(|p| (p.id, p.ids)))
+    }
     /// The id of the profile [`Store::profile`] would return, without reading the
     /// profile where the backend can (the collector only needs to know which one).
     async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {

@@ -70,6 +70,14 @@ pub async fn profiles_by_id_and_alias(store: &dyn Store) {
     let by_alias = store.profile(&s, "emm-abc").await.unwrap().unwrap();
     assert_eq!(by_alias.id, "p1");
     assert!(store.profile(&s, "emm-other").await.unwrap().is_none());
+    // Only the id and the ids, by either name.
+    for name in ["p1", "emm-abc"] {
+        assert_eq!(
+            store.profile_ids_of(&s, name).await.unwrap(),
+            Some(("p1".to_string(), p.ids.clone()))
+        );
+    }
+    assert_eq!(store.profile_ids_of(&s, "emm-other").await.unwrap(), None);
 }
 
 pub async fn profile_aliases_follow_changes(store: &dyn Store) {

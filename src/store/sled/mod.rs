@@ -670,6 +670,27 @@ impl Store for SledStore {
         self.canonical_profile_id(scope, id)
     }
 
+    async fn profile_ids_of(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<(String, Vec<String>)>> {
+        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
+            return Ok(None);
+        };
+        match self
+            .tree(scope, Kind::Profiles)?
+            .get(&canonical)
+            .map_err(io)?
+        {
+            Some(v) => {
+                let only: OldProfile = decode("profile", canonical.as_bytes(), &v)?;
+                Ok(Some((canonical, only.ids)))
+            }
+            None => Ok(None),
+        }
+    }
+
     async fn list_profiles(
         &self,
         scope: &Scope,
