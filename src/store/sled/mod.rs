@@ -653,17 +653,7 @@ fn index_page(
 #[async_trait]
 impl Store for SledStore {
     async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>> {
-        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
-            return Ok(None);
-        };
-        match self
-            .tree(scope, Kind::Profiles)?
-            .get(&canonical)
-            .map_err(io)?
-        {
-            Some(v) => Ok(Some(decode("profile", canonical.as_bytes(), &v)?)),
-            None => Ok(None),
-        }
+        Ok(self.stored_profile::<Profile>(scope, id)?.map(|(_, p)| p))
     }
 
     async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
@@ -675,20 +665,9 @@ impl Store for SledStore {
         scope: &Scope,
         id: &str,
     ) -> Result<Option<(String, Vec<String>)>> {
-        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
-            return Ok(None);
-        };
-        match self
-            .tree(scope, Kind::Profiles)?
-            .get(&canonical)
-            .map_err(io)?
-        {
-            Some(v) => {
-                let only: OldProfile = decode("profile", canonical.as_bytes(), &v)?;
-                Ok(Some((canonical, only.ids)))
-            }
-            None => Ok(None),
-        }
+        Ok(self
+            .stored_profile::<OldProfile>(scope, id)?
+            .map(|(canonical, only)| (canonical, only.ids)))
     }
 
     async fn list_profiles(
@@ -1539,6 +1518,31 @@ impl SledStore {
 fn seq_from_key(k: &[u8]) -> Option<u64> {
     let b: [u8; 8] = k.get(..8)?.try_into().ok()?;
     Some(u64::from_be_bytes(b))
+}
+
+impl SledStore {
+    /// The profile `id` names (its own id or any of its ids), decoded as `T` (the whole
+    /// profile, or only the fields `T` has), with its own id.
+    fn stored_profile<T: DeserializeOwned>(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<(String, T)>> {
+        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
+            return Ok(None);
+        };
+        match self
+            .tree(scope, Kind::Profiles)?
+            .get(&canonical)
+            .map_err(io)?
+        {
+            Some(v) => {
+                let decoded = decode("profile", canonical.as_bytes(), &v)?;
+                Ok(Some((canonical, decoded)))
+            }
+            None => Ok(None),
+        }
+    }
 }
 
 /// Starts a new log segment, flushes sled (which then holds everything the older
