@@ -228,10 +228,18 @@ fn by_profile_prefix(profile_id: &str) -> Vec<u8> {
 
 fn by_profile_key(event: &Event) -> Option<Vec<u8>> {
     let pid = event.profile_id()?;
-    let mut k = by_profile_prefix(pid);
-    k.extend_from_slice(&time_key(event.metadata.time.insert));
-    k.extend_from_slice(event.id.as_bytes());
-    Some(k)
+    Some(event_profile_key(
+        pid,
+        event.metadata.time.insert,
+        &event.id,
+    ))
+}
+
+fn event_profile_key(profile_id: &str, insert: DateTime<Utc>, id: &str) -> Vec<u8> {
+    let mut k = by_profile_prefix(profile_id);
+    k.extend_from_slice(&time_key(insert));
+    k.extend_from_slice(id.as_bytes());
+    k
 }
 
 fn by_time_key(event: &Event) -> Vec<u8> {
@@ -250,13 +258,8 @@ fn event_time_key(insert: DateTime<Utc>, id: &str) -> Vec<u8> {
 struct IndexedEvent {
     id: String,
     #[serde(default)]
-    profile: Option<IndexedRef>,
+    profile: Option<IdOnly>,
     metadata: IndexedMetadata,
-}
-
-#[derive(serde::Deserialize)]
-struct IndexedRef {
-    id: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -273,10 +276,7 @@ impl IndexedEvent {
     /// As [`by_profile_key`] of the whole event.
     fn profile_key(&self) -> Option<Vec<u8>> {
         let pid = &self.profile.as_ref()?.id;
-        let mut k = by_profile_prefix(pid);
-        k.extend_from_slice(&time_key(self.metadata.time.insert));
-        k.extend_from_slice(self.id.as_bytes());
-        Some(k)
+        Some(event_profile_key(pid, self.metadata.time.insert, &self.id))
     }
 
     /// As [`by_time_key`] of the whole event.
