@@ -317,7 +317,8 @@ impl PostgresStore {
     /// Analyzes the tables of the schema that changed by half their size or more since
     /// their last analysis (what the background keeper does every few seconds); returns
     /// their names.
-    pub async fn refresh_statistics(&self) -> Result<Vec<String>> {
+    #[cfg(test)]
+    async fn refresh_statistics(&self) -> Result<Vec<String>> {
         self.timed(stats::refresh(&self.pool)).await
     }
 
