@@ -597,6 +597,39 @@ pub async fn merge_moves_events_and_sessions(store: &dyn Store) {
     // Nothing to move: nothing moved.
     assert!(store.move_events(&s, "b", "a").await.unwrap().is_empty());
     assert!(store.move_sessions(&s, "zz", "a").await.unwrap().is_empty());
+    // More events and sessions than a backend may move without a hand-off: all of them.
+    let many: Vec<Event> = (0..40)
+        .map(|i| event(&format!("m{i:02}"), Some("c"), 100 + i))
+        .collect();
+    store.put_events(&s, &many).await.unwrap();
+    for i in 0..20 {
+        store
+            .put_session(&s, &Session::new(format!("c{i:02}"), Some("c"), t(0)))
+            .await
+            .unwrap();
+    }
+    let moved = store.move_events(&s, "c", "a").await.unwrap();
+    let expected: Vec<&str> = many.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(moved, expected, "oldest first");
+    let mut sessions = store.move_sessions(&s, "c", "a").await.unwrap();
+    sessions.sort();
+    assert_eq!(sessions.len(), 21);
+    assert_eq!(sessions[0], "c00");
+    assert!(store
+        .events_by_profile(&s, "c", None, 100)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        store
+            .events_by_profile(&s, "a", None, 100)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        47
+    );
 }
 
 pub async fn sessions_by_profile_follow_repointing(store: &dyn Store) {

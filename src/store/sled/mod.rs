@@ -317,6 +317,31 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|e| StoreError::Io(format!("storage task failed: {e}")))?
 }
 
+/// At most this many index entries are moved on the calling task.
+const MOVED_HERE: usize = 16;
+
+/// Runs `f`, the move of the entries under `prefix` of `index`, on the calling task when
+/// there are at most [`MOVED_HERE`] of them (a merged profile's few events or sessions:
+/// the hand-off to a blocking thread and back costs more than the work), else on a
+/// blocking thread, so a profile with thousands never stalls the runtime.
+async fn small_here_else_blocking<T: Send + 'static>(
+    index: sled::Tree,
+    prefix: Vec<u8>,
+    f: impl FnOnce(sled::Tree, Vec<u8>) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    if index
+        .scan_prefix(&prefix)
+        .keys()
+        .take(MOVED_HERE + 1)
+        .count()
+        <= MOVED_HERE
+    {
+        f(index, prefix)
+    } else {
+        blocking(move || f(index, prefix)).await
+    }
+}
+
 impl SledStore {
     pub fn open(path: &Path, options: &OpenOptions) -> Result<Self> {
         std::fs::create_dir_all(path)
@@ -714,11 +739,11 @@ impl Store for SledStore {
         let events = self.tree(scope, Kind::Events)?;
         let index = self.tree(scope, Kind::EventsByProfile)?;
         let wal = self.wal.clone();
-        let (scope, from, to) = (scope.clone(), from.to_string(), to.to_string());
-        blocking(move || {
+        let prefix = by_profile_prefix(from);
+        let (scope, to) = (scope.clone(), to.to_string());
+        small_here_else_blocking(index, prefix, move |index, prefix| {
             // The index key is `<profile>\0<time><id>` and only the profile changes, so
             // each event is read once and its time index stays as it is.
-            let prefix = by_profile_prefix(&from);
             let keys = index
                 .scan_prefix(&prefix)
                 .keys()
@@ -759,9 +784,9 @@ impl Store for SledStore {
         let sessions = self.tree(scope, Kind::Sessions)?;
         let index = self.tree(scope, Kind::SessionsByProfile)?;
         let wal = self.wal.clone();
-        let (scope, from, to) = (scope.clone(), from.to_string(), to.to_string());
-        blocking(move || {
-            let prefix = by_profile_prefix(&from);
+        let prefix = by_profile_prefix(from);
+        let (scope, to) = (scope.clone(), to.to_string());
+        small_here_else_blocking(index, prefix, move |index, prefix| {
             let keys = index
                 .scan_prefix(&prefix)
                 .keys()
