@@ -682,10 +682,59 @@ impl PostgresStore {
     }
 }
 
+/// The stored insert times of events by id (`$1` tenant, `$2` context, `$3` ids). Looked
+/// up by id in the index, never joined against the events table: a generic plan on a
+/// fresh table (statistics saying "one row") would scan every event of the scope.
+pub(super) const STORED_EVENT_TIMES: &str = "SELECT id, inserted FROM event_ids
+     WHERE tenant = $1 AND context = $2 AND id = ANY($3::text[])";
+
+/// Deletes an event's row from its old partition (`$3` the old insert time, `$4` id).
+pub(super) const DELETE_EVENT_ROW: &str =
+    "DELETE FROM events WHERE tenant = $1 AND context = $2 AND inserted = $3 AND id = $4";
+
+/// Writes event rows (ids unique, `$3`..`$6`: ids, profile ids, insert times, documents)
+/// and their id index entries. The index entries and the rows are disjoint: one
+/// statement, one round trip.
+pub(super) const WRITE_EVENT_ROWS: &str = "WITH input AS (
+        SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[])
+            AS t(id, profile_id, inserted, doc)
+     ), idx AS (
+        INSERT INTO event_ids (tenant, context, id, inserted)
+        SELECT $1, $2, id, inserted FROM input
+        ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
+        RETURNING 1
+     )
+     INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
+     SELECT $1, $2, inserted, id, profile_id, doc::jsonb FROM input
+     ON CONFLICT (tenant, context, inserted, id)
+     DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc";
+
+/// The events among `stored` ([`STORED_EVENT_TIMES`] rows) that are written again at
+/// another insert time: their id and old insert time, whose row must go first.
+pub(super) fn moved_events(
+    stored: &[tokio_postgres::Row],
+    ids: &[&str],
+    times: &[DateTime<Utc>],
+) -> Result<Vec<(String, DateTime<Utc>)>> {
+    let mut moved = Vec::new();
+    for row in stored {
+        let id = text(row, 0)?;
+        let old: DateTime<Utc> = row.try_get(1).map_err(pg_err)?;
+        // The column keeps microseconds (the client truncates); the event's own time
+        // may have nanoseconds, which is not a move.
+        if ids
+            .iter()
+            .zip(times)
+            .any(|(i, t)| *i == id.as_str() && t.timestamp_micros() != old.timestamp_micros())
+        {
+            moved.push((id, old));
+        }
+    }
+    Ok(moved)
+}
+
 /// Writes event rows (ids unique) and their id index entries. An event rewritten at
-/// another insert time first loses its old row. The old rows are looked up by id in the
-/// index, never joined against the events table: a generic plan on a fresh table
-/// (statistics saying "one row") would scan every event of the scope per write.
+/// another insert time first loses its old row.
 async fn write_event_rows<C: deadpool_postgres::GenericClient + Sync>(
     client: &C,
     scope: &Scope,
@@ -696,55 +745,25 @@ async fn write_event_rows<C: deadpool_postgres::GenericClient + Sync>(
 ) -> Result<()> {
     let context = scope.context.as_str();
     let stmt = client
-        .prepare_cached(
-            "SELECT id, inserted FROM event_ids
-             WHERE tenant = $1 AND context = $2 AND id = ANY($3::text[])",
-        )
+        .prepare_cached(STORED_EVENT_TIMES)
         .await
         .map_err(pg_err)?;
     let stored = client
         .query(&stmt, &[&scope.tenant, &context, &ids])
         .await
         .map_err(pg_err)?;
-    for row in &stored {
-        let id = text(row, 0)?;
-        let old: DateTime<Utc> = row.try_get(1).map_err(pg_err)?;
-        // The column keeps microseconds (the client truncates); the event's own time
-        // may have nanoseconds, which is not a move.
-        let moved = ids
-            .iter()
-            .zip(times)
-            .any(|(i, t)| *i == id.as_str() && t.timestamp_micros() != old.timestamp_micros());
-        if moved {
-            let stmt = client
-                .prepare_cached(
-                    "DELETE FROM events WHERE tenant = $1 AND context = $2 AND inserted = $3 AND id = $4",
-                )
-                .await
-                .map_err(pg_err)?;
-            client
-                .execute(&stmt, &[&scope.tenant, &context, &old, &id])
-                .await
-                .map_err(pg_err)?;
-        }
+    for (id, old) in moved_events(&stored, ids, times)? {
+        let stmt = client
+            .prepare_cached(DELETE_EVENT_ROW)
+            .await
+            .map_err(pg_err)?;
+        client
+            .execute(&stmt, &[&scope.tenant, &context, &old, &id])
+            .await
+            .map_err(pg_err)?;
     }
-    // The index entries and the rows are disjoint: one statement, one round trip.
     let stmt = client
-        .prepare_cached(
-            "WITH input AS (
-                SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[])
-                    AS t(id, profile_id, inserted, doc)
-             ), idx AS (
-                INSERT INTO event_ids (tenant, context, id, inserted)
-                SELECT $1, $2, id, inserted FROM input
-                ON CONFLICT (tenant, context, id) DO UPDATE SET inserted = excluded.inserted
-                RETURNING 1
-             )
-             INSERT INTO events (tenant, context, inserted, id, profile_id, doc)
-             SELECT $1, $2, inserted, id, profile_id, doc::jsonb FROM input
-             ON CONFLICT (tenant, context, inserted, id)
-             DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
-        )
+        .prepare_cached(WRITE_EVENT_ROWS)
         .await
         .map_err(pg_err)?;
     client
