@@ -190,6 +190,15 @@ fn number(x: f64, all_ints: bool) -> Value {
     }
 }
 
+/// Whether a list is anywhere in `v`.
+fn holds_list(v: &Value) -> bool {
+    match v {
+        Value::Array(_) => true,
+        Value::Object(m) => m.values().any(holds_list),
+        _ => false,
+    }
+}
+
 fn merge_at(path: &str, cands: &[Cand], opts: &MergeOptions) -> Value {
     let present: Vec<Cand> = cands
         .iter()
@@ -198,6 +207,15 @@ fn merge_at(path: &str, cands: &[Cand], opts: &MergeOptions) -> Value {
         .collect();
     if present.is_empty() {
         return Value::Null;
+    }
+    // Equal values merge into themselves when no strategy applies: newest or oldest pick
+    // one of them, objects merge key by key into the same. Not with a list inside, which a
+    // merge also rids of duplicates. The profile model's many empty sections end here.
+    if opts.strategies.is_empty()
+        && present[1..].iter().all(|c| c.value == present[0].value)
+        && !holds_list(present[0].value)
+    {
+        return present[0].value.clone();
     }
     let all_ints = present.iter().all(|c| c.value.is_i64() || c.value.is_u64());
     if let Some(strategy) = opts.strategy_for(path) {

@@ -78,6 +78,41 @@ fn strings_never_become_lists_and_newest_wins() {
 }
 
 #[test]
+fn equal_sections_merge_into_themselves_and_lists_still_lose_duplicates() {
+    let mut a = profile("a", 0, 1);
+    let mut b = profile("b", 2, 8);
+    for p in [&mut a, &mut b] {
+        p.traits
+            .insert("address".into(), json!({"city": "Paris", "zip": "75001"}));
+        p.traits
+            .insert("tags".into(), json!({"all": ["x", "x", "y"]}));
+        p.data.pii.firstname = Some("Ada".into());
+    }
+    let m = merge(&[a.clone(), b.clone()]);
+    assert_eq!(
+        m.traits["address"],
+        json!({"city": "Paris", "zip": "75001"})
+    );
+    assert_eq!(m.traits["tags"], json!({"all": ["x", "y"]}), "one of each");
+    assert_eq!(m.data.pii.firstname.as_deref(), Some("Ada"));
+    assert_eq!(m.data.pii.lastname, None);
+    // A strategy sees equal values too: a sum of two equal counts is twice the count.
+    a.traits.insert("score".into(), json!(2));
+    b.traits.insert("score".into(), json!(2));
+    let opts = MergeOptions {
+        strategies: vec![("traits.score".into(), Strategy::Sum)],
+    };
+    let m = merge_profiles(&[a, b], None, &opts, t(100))
+        .unwrap()
+        .survivor;
+    assert_eq!(m.traits["score"], json!(4));
+    assert_eq!(
+        m.traits["address"],
+        json!({"city": "Paris", "zip": "75001"})
+    );
+}
+
+#[test]
 fn field_times_beat_profile_times() {
     let mut a = profile("a", 0, 50);
     a.traits.insert("email_opt_in".into(), json!(true));
