@@ -317,6 +317,26 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|e| StoreError::Io(format!("storage task failed: {e}")))?
 }
 
+/// Writes and flushes a little more than one of sled's log segments (512 KiB), then
+/// removes it. The first segment sled seals after opening makes it account for every
+/// segment of the store at once (180 ms on a million profiles), and every write waits
+/// for it: better here, before the daemon takes requests, than under the first ones.
+fn seal_a_segment(db: &sled::Db) -> Result<()> {
+    const SCRATCH: &str = "open-scratch";
+    let scratch = db.open_tree(SCRATCH).map_err(io)?;
+    let filler = vec![0u8; 4096];
+    for i in 0u32..160 {
+        scratch
+            .insert(i.to_be_bytes(), filler.as_slice())
+            .map_err(io)?;
+    }
+    db.flush().map_err(io)?;
+    drop(scratch);
+    db.drop_tree(SCRATCH).map_err(io)?;
+    db.flush().map_err(io)?;
+    Ok(())
+}
+
 /// At most this many index entries are moved on the calling task.
 const MOVED_HERE: usize = 16;
 
@@ -404,6 +424,7 @@ impl SledStore {
             tracing::info!(records = replayed, "replayed the write-ahead log");
         }
         store.db.flush().map_err(io)?;
+        seal_a_segment(&store.db)?;
         let next = existing.last().map(|n| n + 1).unwrap_or(0);
         wal::remove_segments(&wal_dir, next)?;
         store.wal = Some(Arc::new(Wal::create(&wal_dir, next)?));
@@ -2097,6 +2118,35 @@ mod tests {
             .iter()
             .map(|n| std::fs::metadata(wal::segment_path(dir, *n)).unwrap().len())
             .sum()
+    }
+
+    /// Opening seals a log segment through a scratch tree (see `seal_a_segment`): nothing
+    /// of it is left, in a new store or a reopened one, and nothing else is touched.
+    #[tokio::test]
+    async fn opening_leaves_no_scratch_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = OpenOptions {
+            cache_bytes: 8 << 20,
+        };
+        let s = Scope::default_tenant(Context::Production);
+        {
+            let store = SledStore::open(dir.path(), &opts).unwrap();
+            store
+                .put_profile(&s, &Profile::new("p1".into(), Utc::now()))
+                .await
+                .unwrap();
+            store.durable().await.unwrap();
+        }
+        let store = SledStore::open(dir.path(), &opts).unwrap();
+        let names: Vec<String> = store
+            .db
+            .tree_names()
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.contains("scratch")), "{names:?}");
+        assert_eq!(store.scopes().await.unwrap(), [s.clone()]);
+        assert!(store.profile(&s, "p1").await.unwrap().is_some());
     }
 
     /// What a daemon does when it stops cleanly: the next start has no log to replay, and
