@@ -2145,7 +2145,7 @@ mod tests {
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .collect();
         assert!(!names.iter().any(|n| n.contains("scratch")), "{names:?}");
-        assert_eq!(store.scopes().await.unwrap(), [s.clone()]);
+        assert_eq!(store.scopes().await.unwrap(), std::slice::from_ref(&s));
         assert!(store.profile(&s, "p1").await.unwrap().is_some());
     }
 
