@@ -319,9 +319,12 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 
 /// sled's log segment size for a new store. sled's own default (512 KiB) makes its
 /// segment accountant walk thousands of segments on a large store now and then, while
-/// every write waits: on a million profiles with the APM merging, stalls of 100-250 ms,
-/// and a `/track` p99 of 68-157 ms during a pass; with 8 MiB segments 13.6 ms.
-const SEGMENT_BYTES: usize = 8 << 20;
+/// every write waits: on a million profiles with the APM merging, stalls of 100-250 ms
+/// and a `/track` p99 of 68-157 ms during a pass. Single runs on 2 cores (session 6):
+/// 2 MiB gave 14.9 ms there, with the collector bench's p99 at half load 19.3 ms and
+/// 517 MiB after a million events; 8 MiB gave 13.6-16.3 ms, but 46 ms and 652 MiB (sled
+/// holds and writes whole segments in memory); 512 KiB gave 12.2 ms and 470 MiB.
+const SEGMENT_BYTES: usize = 2 << 20;
 
 /// sled's default segment size, which stores made before [`SEGMENT_BYTES`] use.
 const SLED_DEFAULT_SEGMENT_BYTES: usize = 512 * 1024;
