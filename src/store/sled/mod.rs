@@ -331,16 +331,31 @@ const SLED_DEFAULT_SEGMENT_BYTES: usize = 512 * 1024;
 
 /// The segment size to open the database in `db_dir` with: sled refuses to open a
 /// database with another size than it was made with, which its `conf` file records
-/// (`segment_size: N`). A new database gets [`SEGMENT_BYTES`].
-fn segment_size_of(db_dir: &Path) -> usize {
-    match std::fs::read(db_dir.join("conf")) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => SEGMENT_BYTES,
+/// (`segment_size: N`). A new database gets [`SEGMENT_BYTES`]. A database without a
+/// readable record is refused: opened with a wrong size, sled would misread its log.
+fn segment_size_of(db_dir: &Path) -> Result<usize> {
+    let conf = db_dir.join("conf");
+    let refuse = |why: String| {
+        StoreError::Io(format!(
+            "{why}: the size of sled's log segments in this store is unknown, and opened \
+             with a wrong one sled would misread it. Restore the file from a backup of the \
+             store (stores made by this version use {SEGMENT_BYTES} bytes, earlier ones \
+             {SLED_DEFAULT_SEGMENT_BYTES})"
+        ))
+    };
+    match std::fs::read(&conf) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if db_dir.join("db").exists() {
+                Err(refuse(format!("{} is missing", conf.display())))
+            } else {
+                Ok(SEGMENT_BYTES)
+            }
+        }
         Ok(bytes) => String::from_utf8_lossy(&bytes)
             .lines()
             .find_map(|l| l.strip_prefix("segment_size: ")?.trim().parse().ok())
-            .unwrap_or(SLED_DEFAULT_SEGMENT_BYTES),
-        // Unreadable: sled reports it when it opens the database.
-        Err(_) => SLED_DEFAULT_SEGMENT_BYTES,
+            .ok_or_else(|| refuse(format!("{} records no segment size", conf.display()))),
+        Err(e) => Err(refuse(format!("cannot read {}: {e}", conf.display()))),
     }
 }
 
@@ -399,7 +414,7 @@ impl SledStore {
         // No periodic flush of its own: the write-ahead log makes writes durable, and
         // checkpoints flush sled when the log grows. Fewer flushes let repeated updates
         // of the same pages reach the disk once.
-        let segment = segment_size_of(&path.join("db"));
+        let segment = segment_size_of(&path.join("db"))?;
         let config = sled::Config::new()
             .path(path.join("db"))
             .cache_capacity(options.cache_bytes)
@@ -2172,7 +2187,10 @@ mod tests {
                 .unwrap();
             store.durable().await.unwrap();
         }
-        assert_eq!(segment_size_of(&fresh_dir.path().join("db")), SEGMENT_BYTES);
+        assert_eq!(
+            segment_size_of(&fresh_dir.path().join("db")).unwrap(),
+            SEGMENT_BYTES
+        );
 
         let old_dir = tempfile::tempdir().unwrap();
         drop(
@@ -2182,7 +2200,7 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(
-            segment_size_of(&old_dir.path().join("db")),
+            segment_size_of(&old_dir.path().join("db")).unwrap(),
             SLED_DEFAULT_SEGMENT_BYTES
         );
         let old = SledStore::open(old_dir.path(), &opts).unwrap();
@@ -2190,6 +2208,7 @@ mod tests {
             .await
             .unwrap();
         assert!(old.profile(&s, "p2").await.unwrap().is_some());
+        drop(old);
 
         let store = SledStore::open(fresh_dir.path(), &opts).unwrap();
         seal_a_segment(&store.db, SEGMENT_BYTES).unwrap();
@@ -2202,6 +2221,27 @@ mod tests {
         assert!(!names.iter().any(|n| n.contains("scratch")), "{names:?}");
         assert_eq!(store.scopes().await.unwrap(), std::slice::from_ref(&s));
         assert!(store.profile(&s, "p1").await.unwrap().is_some());
+        drop(store);
+
+        // A lost or garbled record is refused with what to do, not guessed at.
+        let conf = old_dir.path().join("db").join("conf");
+        let saved = std::fs::read(&conf).unwrap();
+        std::fs::write(&conf, "garbage").unwrap();
+        let err = SledStore::open(old_dir.path(), &opts)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("records no segment size"), "{err}");
+        assert!(err.contains("from a backup"), "{err}");
+        std::fs::remove_file(&conf).unwrap();
+        let err = SledStore::open(old_dir.path(), &opts)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("is missing"), "{err}");
+        std::fs::write(&conf, saved).unwrap();
+        let back = SledStore::open(old_dir.path(), &opts).unwrap();
+        assert!(back.profile(&s, "p2").await.unwrap().is_some());
     }
 
     /// What a daemon does when it stops cleanly: the next start has no log to replay, and
