@@ -281,15 +281,18 @@ async fn write_batch(pool: &Pool, writes: &[&Encoded]) -> Result<()> {
     }
     let results = pipeline(&tx, &first).await?;
 
-    let mut moved = Vec::new();
-    for (r, lookup) in rows.iter().zip(&lookups) {
-        if let Some(&i) = lookup.as_ref() {
-            let stored = results.get(i).map(Vec::as_slice).unwrap_or_default();
-            moved.push(super::moved_events(stored, &r.event_ids, &r.event_times)?);
-        } else {
-            moved.push(Vec::new());
-        }
-    }
+    // A scope without events looked nothing up and has nothing that moved.
+    let moved = rows
+        .iter()
+        .zip(&lookups)
+        .map(|(r, lookup)| {
+            let stored = lookup
+                .and_then(|i| results.get(i))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            super::moved_events(stored, &r.event_ids, &r.event_times)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut second: Vec<Step<'_>> = Vec::new();
     for (r, moved) in rows.iter().zip(&moved) {
         r.event_writes(moved, &mut second);

@@ -2169,7 +2169,7 @@ mod tests {
             .sum()
     }
 
-    /// A new store gets 8 MiB log segments; a store made with sled's default keeps its
+    /// A new store gets 2 MiB log segments; a store made with sled's default keeps its
     /// own (sled refuses to open it with another); sealing a segment at open leaves no
     /// scratch behind and touches nothing else.
     #[tokio::test]
