@@ -9,8 +9,9 @@
 //! consents take the newest decision. Field times come from `metadata.fields[path]` when
 //! recorded, else from the profile's last update.
 
-use crate::domain::{Map, Profile};
+use crate::domain::{Map, Profile, ProfileData};
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -295,6 +296,87 @@ fn merge_section(
     merge_at(path, &cands, opts)
 }
 
+/// One section of `data` (`data.<name>`) merged as JSON. A section at its default in
+/// every profile stays at its default without the trip through JSON: whatever the
+/// strategy, defaults merge into the default (nulls are skipped, empty lists union to
+/// empty, zeros sum to zero).
+fn data_section<T>(
+    name: &str,
+    parts: &[&Profile],
+    get: impl Fn(&ProfileData) -> &T,
+    opts: &MergeOptions,
+) -> Result<T, MergeError>
+where
+    T: Serialize + DeserializeOwned + Default + PartialEq,
+{
+    let default = T::default();
+    if parts.iter().all(|p| *get(&p.data) == default) {
+        return Ok(default);
+    }
+    let path = join("data", name);
+    let values: Vec<Value> = parts
+        .iter()
+        .map(|p| serde_json::to_value(get(&p.data)).unwrap_or(Value::Null))
+        .collect();
+    let cands: Vec<Cand> = parts
+        .iter()
+        .zip(values.iter())
+        .map(|(p, v)| Cand {
+            value: v,
+            time: field_time(p, &path)
+                .or_else(|| field_time(p, "data"))
+                .unwrap_or_else(|| profile_time(p)),
+            profile: p,
+        })
+        .collect();
+    serde_json::from_value(merge_at(&path, &cands, opts)).map_err(|e| MergeError::Shape {
+        field: path,
+        reason: e.to_string(),
+    })
+}
+
+/// `data`, merged as one JSON object would be (key by key, the field times of
+/// `data.<key>` or else of `data`), a section at a time: most sections of most profiles
+/// are empty. A strategy for the whole of `data` takes the one-object path.
+fn merge_data(parts: &[&Profile], opts: &MergeOptions) -> Result<ProfileData, MergeError> {
+    if opts.strategy_for("data").is_some() {
+        let data = merge_section(
+            "data",
+            parts,
+            |p| serde_json::to_value(&p.data).unwrap_or(Value::Null),
+            opts,
+        );
+        return serde_json::from_value(data).map_err(|e| MergeError::Shape {
+            field: "data".into(),
+            reason: e.to_string(),
+        });
+    }
+    // Unknown keys of `data` merge as the keys of one object at `data`.
+    let extra = if parts.iter().all(|p| p.data.extra.is_empty()) {
+        Map::new()
+    } else {
+        as_map(merge_section(
+            "data",
+            parts,
+            |p| Value::Object(p.data.extra.clone()),
+            opts,
+        ))
+    };
+    Ok(ProfileData {
+        anonymous: data_section("anonymous", parts, |d| &d.anonymous, opts)?,
+        pii: data_section("pii", parts, |d| &d.pii, opts)?,
+        contact: data_section("contact", parts, |d| &d.contact, opts)?,
+        identifier: data_section("identifier", parts, |d| &d.identifier, opts)?,
+        devices: data_section("devices", parts, |d| &d.devices, opts)?,
+        media: data_section("media", parts, |d| &d.media, opts)?,
+        preferences: data_section("preferences", parts, |d| &d.preferences, opts)?,
+        job: data_section("job", parts, |d| &d.job, opts)?,
+        metrics: data_section("metrics", parts, |d| &d.metrics, opts)?,
+        loyalty: data_section("loyalty", parts, |d| &d.loyalty, opts)?,
+        extra,
+    })
+}
+
 fn as_map(v: Value) -> Map {
     match v {
         Value::Object(m) => m,
@@ -372,16 +454,7 @@ pub fn merge_profiles(
         |p| Value::Object(p.extra.clone()),
         opts,
     ));
-    let data = merge_section(
-        "data",
-        &parts,
-        |p| serde_json::to_value(&p.data).unwrap_or(Value::Null),
-        opts,
-    );
-    out.data = serde_json::from_value(data).map_err(|e| MergeError::Shape {
-        field: "data".into(),
-        reason: e.to_string(),
-    })?;
+    out.data = merge_data(&parts, opts)?;
 
     // Stats, counters and interests add up.
     out.stats.visits = parts.iter().map(|p| p.stats.visits).sum();
@@ -474,4 +547,96 @@ pub fn merge_profiles(
         survivor: out,
         merged_ids,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + h * 3600, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    /// `data` merged as one JSON object: what the sectioned merge must equal.
+    fn whole(parts: &[&Profile], opts: &MergeOptions) -> ProfileData {
+        let v = merge_section(
+            "data",
+            parts,
+            |p| serde_json::to_value(&p.data).unwrap_or(Value::Null),
+            opts,
+        );
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn person(id: &str, updated: i64, data: Value, fields: Value) -> Profile {
+        let mut p = Profile::new(id.into(), at(0));
+        p.metadata.time.update = Some(at(updated));
+        p.data = serde_json::from_value(data).unwrap();
+        if let Value::Object(f) = fields {
+            p.metadata.fields = f;
+        }
+        p
+    }
+
+    #[test]
+    fn data_merged_by_section_equals_data_merged_as_one_object() {
+        let a = person(
+            "a",
+            1,
+            json!({"pii": {"firstname": "Ada", "language": {"spoken": ["pl", "en", "pl"]}},
+                   "contact": {"email": {"main": "ada@example.com"}},
+                   "metrics": {"ltv": 10.0, "ltcop": 2},
+                   "preferences": {"colors": ["red", "red"]},
+                   "favourite": {"fruit": "apple", "n": 1}}),
+            json!({"data.contact": at(20).to_rfc3339()}),
+        );
+        let b = person(
+            "b",
+            9,
+            json!({"pii": {"firstname": "Adele", "lastname": "L"},
+                   "contact": {"email": {"main": "adele@example.com", "business": "b@x"}},
+                   "metrics": {"ltv": 5.5},
+                   "anonymous": true,
+                   "favourite": {"fruit": "pear"}, "score": 3}),
+            json!({"data.favourite": at(30).to_rfc3339(), "data": at(2).to_rfc3339()}),
+        );
+        let c = person("c", 4, json!({}), json!({}));
+        let strategies = MergeOptions {
+            strategies: vec![
+                ("data.metrics.ltv".into(), Strategy::Sum),
+                ("data.pii.*".into(), Strategy::Oldest),
+                ("data.score".into(), Strategy::Max),
+            ],
+        };
+        let whole_data = MergeOptions {
+            strategies: vec![("data".into(), Strategy::Newest)],
+        };
+        for opts in [MergeOptions::default(), strategies, whole_data] {
+            for parts in [
+                vec![&a, &b],
+                vec![&b, &a],
+                vec![&a, &c],
+                vec![&c, &b, &a],
+                vec![&c, &c],
+            ] {
+                let got = merge_data(&parts, &opts).unwrap();
+                assert_eq!(got, whole(&parts, &opts), "{opts:?}");
+            }
+        }
+        // And the merge did merge: newest scalars, the later field time of a section,
+        // lists rid of duplicates, unknown keys kept.
+        let m = merge_data(&[&a, &b], &MergeOptions::default()).unwrap();
+        assert_eq!(m.pii.firstname.as_deref(), Some("Adele"));
+        assert_eq!(m.contact.email.main.as_deref(), Some("ada@example.com"));
+        assert_eq!(m.contact.email.business.as_deref(), Some("b@x"));
+        assert_eq!(m.pii.language.spoken, Some(json!(["pl", "en"])));
+        assert_eq!(m.preferences.colors, vec![json!("red")]);
+        assert_eq!(m.extra["favourite"], json!({"fruit": "pear", "n": 1}));
+        assert_eq!(m.extra["score"], json!(3));
+        assert_eq!(m.anonymous, Some(true));
+    }
 }
