@@ -175,8 +175,10 @@ impl Apm {
                 let mut stats = PassStats::default();
                 for pid in pids {
                     stats.examined += 1;
-                    apm.merge_from(&scope, &pid, &mut stats).await?;
-                    apm.store.unmark_for_merge(&scope, &pid).await?;
+                    // A merge of the group has unmarked its profiles already.
+                    if !apm.merge_from(&scope, &pid, &mut stats).await? {
+                        apm.store.unmark_for_merge(&scope, &pid).await?;
+                    }
                     // On sled a merge never waits, so a lane would hold its runtime
                     // thread for the whole pass: the collector's requests go first.
                     tokio::task::yield_now().await;
@@ -210,20 +212,22 @@ impl Apm {
         }
     }
 
+    /// Merges the group of profile `pid`; true when that also took `pid` off the list of
+    /// profiles marked for merging.
     async fn merge_from(
         &self,
         scope: &Scope,
         pid: &str,
         stats: &mut PassStats,
-    ) -> Result<(), ApmError> {
+    ) -> Result<bool, ApmError> {
         // Only its ids: the merge reads the whole group again under the locks.
         let Some((id, aliases)) = self.store.profile_ids_of(scope, pid).await? else {
-            return Ok(());
+            return Ok(false);
         };
         let (group, keys) = self.group_of(scope, &id, &aliases).await?;
         if group.len() < 2 {
             self.clear_mark(scope, &id).await?;
-            return Ok(());
+            return Ok(false);
         }
         let trigger = MergeTrigger {
             kind: "key".into(),
@@ -238,11 +242,14 @@ impl Apm {
             MergeOutcome::Merged { record, .. } => {
                 stats.merges += 1;
                 stats.profiles_merged_away += record.merged.len() as u64;
+                Ok(id == pid && (record.survivor == id || record.merged.contains(&id)))
             }
-            MergeOutcome::Skipped { .. } => stats.skipped += 1,
-            MergeOutcome::NothingToMerge => {}
+            MergeOutcome::Skipped { .. } => {
+                stats.skipped += 1;
+                Ok(false)
+            }
+            MergeOutcome::NothingToMerge => Ok(false),
         }
-        Ok(())
     }
 
     /// Clears `auto_merge` on a profile that turned out to have no one to merge with.
