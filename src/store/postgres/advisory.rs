@@ -8,6 +8,12 @@
 //! processes the advisory lock. A waiter for a key held by another process polls with
 //! backoff, so it never ties up the shared connection.
 //!
+//! Lock and unlock requests on the connection are batched: whatever requests arrive
+//! while a round trip is out go together in the next one (`unnest` of the ids, unlocks
+//! and tries pipelined in one round trip). Under load the four lock statements of a
+//! request are shared with every other request in flight, instead of each costing the
+//! server a statement of its own.
+//!
 //! If the dedicated connection drops, PostgreSQL releases every lock it held; requests
 //! already holding one finish without cross-process exclusion. The next lock reconnects.
 
@@ -25,11 +31,111 @@ pub(super) struct AdvisoryLocks {
 }
 
 /// The lock connection with its two statements prepared once (an unprepared query costs
-/// a second round trip).
+/// a second round trip), and the requests waiting for its next round trip.
 struct LockConn {
     client: Client,
     try_lock: Statement,
     unlock: Statement,
+    op_timeout: Duration,
+    queue: std::sync::Mutex<Queue>,
+}
+
+type TryReply = tokio::sync::oneshot::Sender<Result<bool>>;
+
+#[derive(Default)]
+struct Queue {
+    /// A task is sending the queue's requests (at most one per connection).
+    sending: bool,
+    tries: Vec<(i64, TryReply)>,
+    /// With the in-process guard, released once PostgreSQL has released the lock.
+    unlocks: Vec<(i64, Option<KeyGuard>)>,
+}
+
+impl LockConn {
+    /// Queues a request and starts the sender unless one is running.
+    fn enqueue(self: &Arc<Self>, add: impl FnOnce(&mut Queue)) {
+        // Without a runtime the process is ending; its connection and locks go with it.
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let start = match self.queue.lock() {
+            Ok(mut q) => {
+                add(&mut q);
+                runtime.is_some() && !std::mem::replace(&mut q.sending, true)
+            }
+            Err(_) => false,
+        };
+        if let (true, Some(rt)) = (start, runtime) {
+            rt.spawn(self.clone().send_queued());
+        }
+    }
+
+    /// Asks for the lock `id` in the next round trip: true when granted.
+    async fn try_lock(self: &Arc<Self>, id: i64) -> Result<bool> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.enqueue(|q| q.tries.push((id, tx)));
+        rx.await
+            .map_err(|_| StoreError::Io("the lock connection's sender stopped".into()))?
+    }
+
+    /// Sends what is queued, one round trip at a time, until nothing is.
+    async fn send_queued(self: Arc<Self>) {
+        loop {
+            let (tries, unlocks) = match self.queue.lock() {
+                Ok(mut q) => {
+                    if q.tries.is_empty() && q.unlocks.is_empty() {
+                        q.sending = false;
+                        return;
+                    }
+                    (std::mem::take(&mut q.tries), std::mem::take(&mut q.unlocks))
+                }
+                Err(_) => return,
+            };
+            let unlock_ids: Vec<i64> = unlocks.iter().map(|(id, _)| *id).collect();
+            let try_ids: Vec<i64> = tries.iter().map(|(id, _)| *id).collect();
+            // Both go out together, the unlocks first; a failed unlock means the
+            // connection is gone, and with it the lock.
+            let unlock = async {
+                if !unlock_ids.is_empty() {
+                    let _ = self.client.execute(&self.unlock, &[&unlock_ids]).await;
+                }
+            };
+            let attempt = async {
+                if try_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                self.client
+                    .query(&self.try_lock, &[&try_ids])
+                    .await
+                    .map_err(pg_err)?
+                    .iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get(0).map_err(pg_err)?,
+                            row.try_get(1).map_err(pg_err)?,
+                        ))
+                    })
+                    .collect::<Result<Vec<(i64, bool)>>>()
+            };
+            let sent =
+                tokio::time::timeout(self.op_timeout, async { tokio::join!(unlock, attempt).1 })
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(StoreError::Unavailable(
+                            "PostgreSQL did not answer a lock request in time".into(),
+                        ))
+                    });
+            drop(unlocks);
+            for (id, reply) in tries {
+                let answer = match &sent {
+                    Ok(rows) => Ok(rows.iter().any(|(got, granted)| *got == id && *granted)),
+                    Err(e) => Err(e.clone()),
+                };
+                // A requester that gave up meanwhile leaves a granted lock to release.
+                if let Err(Ok(true)) = reply.send(answer) {
+                    self.enqueue(|q| q.unlocks.push((id, None)));
+                }
+            }
+        }
+    }
 }
 
 /// The advisory lock id of a key: the first 8 bytes of its md5, stable across builds
@@ -49,17 +155,8 @@ struct Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let conn = self.conn.clone();
-        let id = self.id;
-        let local = self.local.take();
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                // A failure means the connection is gone, and with it the lock.
-                let _ = conn.client.execute(&conn.unlock, &[&id]).await;
-                drop(local);
-            });
-        }
-        // Without a runtime the process is ending; its connection and locks go with it.
+        let (id, local) = (self.id, self.local.take());
+        self.conn.enqueue(|q| q.unlocks.push((id, local)));
     }
 }
 
@@ -122,12 +219,17 @@ impl AdvisoryLocks {
                     .map_err(pg_err)
             }
         };
-        let try_lock = prepare("SELECT pg_try_advisory_lock($1)").await?;
-        let unlock = prepare("SELECT pg_advisory_unlock($1)").await?;
+        let try_lock =
+            prepare("SELECT id, pg_try_advisory_lock(id) FROM unnest($1::bigint[]) AS t(id)")
+                .await?;
+        let unlock =
+            prepare("SELECT pg_advisory_unlock(id) FROM unnest($1::bigint[]) AS t(id)").await?;
         let conn = Arc::new(LockConn {
             client,
             try_lock,
             unlock,
+            op_timeout: self.settings.op_timeout,
+            queue: std::sync::Mutex::new(Queue::default()),
         });
         *slot = Some(conn.clone());
         Ok(conn)
@@ -149,17 +251,7 @@ impl AdvisoryLocks {
         let mut backoff = Duration::from_millis(1);
         loop {
             let conn = self.connection().await?;
-            let attempt = tokio::time::timeout(
-                self.settings.op_timeout,
-                conn.client.query_one(&conn.try_lock, &[&id]),
-            )
-            .await
-            .map_err(|_| {
-                StoreError::Unavailable("PostgreSQL did not answer a lock request in time".into())
-            })?
-            .map_err(pg_err)?;
-            let granted: bool = attempt.try_get(0).map_err(pg_err)?;
-            if granted {
+            if conn.try_lock(id).await? {
                 return Ok(LockGuard::new(Held {
                     conn,
                     id,

@@ -2323,3 +2323,57 @@ async fn a_refused_document_fails_only_its_own_request() {
     assert!(store.event(&scope, "e7").await.unwrap().is_none());
     assert!(store.event(&scope, "e3").await.unwrap().is_some());
 }
+
+/// Lock requests are batched per connection: two stores (two processes, each with its
+/// lock connection) with many requests in flight for a few keys still hold each key
+/// one at a time, and every lock is released at the end.
+#[cfg(test)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_locks_exclude_across_processes() {
+    use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+    let Some(db) = testing::TestStore::create("batched_locks_exclude_across_processes").await
+    else {
+        return;
+    };
+    let a = Arc::new(PostgresStore::connect(&db.uri()).await.unwrap());
+    let b = Arc::new(PostgresStore::connect(&db.uri()).await.unwrap());
+    let scope = Scope::default_tenant(Context::Production);
+    let holders: Arc<Vec<AtomicUsize>> = Arc::new((0..4).map(|_| AtomicUsize::new(0)).collect());
+    let granted = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..64usize {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (scope, holders, granted) = (scope.clone(), holders.clone(), granted.clone());
+        tasks.spawn(async move {
+            for round in 0..5usize {
+                let k = (i + round) % 4;
+                let guard = store.lock(&scope, &format!("profile:k{k}")).await.unwrap();
+                assert_eq!(
+                    holders[k].fetch_add(1, AtomicOrdering::SeqCst),
+                    0,
+                    "key k{k} held twice at once"
+                );
+                tokio::task::yield_now().await;
+                holders[k].fetch_sub(1, AtomicOrdering::SeqCst);
+                granted.fetch_add(1, AtomicOrdering::SeqCst);
+                drop(guard);
+            }
+        });
+    }
+    let all = async {
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("every lock request was answered");
+    assert_eq!(granted.load(AtomicOrdering::SeqCst), 64 * 5);
+    // A third process takes every key at once: none was left held.
+    let c = PostgresStore::connect(&db.uri()).await.unwrap();
+    let keys: Vec<String> = (0..4).map(|k| format!("profile:k{k}")).collect();
+    tokio::time::timeout(Duration::from_secs(5), c.lock_many(&scope, &keys))
+        .await
+        .expect("no lock was left held")
+        .unwrap();
+}
