@@ -6,6 +6,7 @@
 //! - the AMQP bridge draining a queue (only when TEST_AMQP_URL is set).
 //!
 //! `cargo bench --bench bridges`. Every write is on disk before its answer or ack.
+//! `BRIDGES_BENCH=segment` runs only the Segment part, five rounds, for a profiler.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
