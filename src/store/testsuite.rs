@@ -19,6 +19,15 @@ fn t(secs: i64) -> chrono::DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + secs, 0).single().unwrap()
 }
 
+/// The events of a profile (up to 100), as its index lists them.
+async fn events_of(store: &dyn Store, s: &Scope, profile: &str) -> Vec<Event> {
+    store
+        .events_by_profile(s, profile, None, 100)
+        .await
+        .unwrap()
+        .items
+}
+
 fn event(id: &str, profile: Option<&str>, at: i64) -> Event {
     let mut e = Event::new(id.into(), "page-view".into(), "src", t(at));
     e.profile = profile.map(EntityRef::new);
@@ -234,21 +243,8 @@ pub async fn event_reindexed_when_profile_changes(store: &dyn Store) {
     let mut moved = event("e1", Some("new"), 1);
     moved.metadata.time.insert = t(1) + Duration::seconds(5);
     store.put_events(&s, &[moved]).await.unwrap();
-    assert!(store
-        .events_by_profile(&s, "old", None, 10)
-        .await
-        .unwrap()
-        .items
-        .is_empty());
-    assert_eq!(
-        store
-            .events_by_profile(&s, "new", None, 10)
-            .await
-            .unwrap()
-            .items
-            .len(),
-        1
-    );
+    assert!(events_of(store, &s, "old").await.is_empty());
+    assert_eq!(events_of(store, &s, "new").await.len(), 1);
     let all = store
         .events_by_time(&s, TimeRange::default(), None, 10)
         .await
@@ -278,12 +274,7 @@ pub async fn event_reindexed_when_profile_changes(store: &dyn Store) {
         .put_events(&s, std::slice::from_ref(&anonymous))
         .await
         .unwrap();
-    assert!(store
-        .events_by_profile(&s, "new", None, 10)
-        .await
-        .unwrap()
-        .items
-        .is_empty());
+    assert!(events_of(store, &s, "new").await.is_empty());
     let all = store
         .events_by_time(&s, TimeRange::default(), None, 10)
         .await
@@ -562,12 +553,7 @@ pub async fn merge_moves_events_and_sessions(store: &dyn Store) {
         store.event(&s, "e3").await.unwrap().unwrap().profile_id(),
         Some("a")
     );
-    assert!(store
-        .events_by_profile(&s, "b", None, 100)
-        .await
-        .unwrap()
-        .items
-        .is_empty());
+    assert!(events_of(store, &s, "b").await.is_empty());
     // The time index is untouched: every event once, in order.
     let by_time = store
         .events_by_time(&s, TimeRange::default(), None, 100)
@@ -615,21 +601,8 @@ pub async fn merge_moves_events_and_sessions(store: &dyn Store) {
     sessions.sort();
     assert_eq!(sessions.len(), 21);
     assert_eq!(sessions[0], "c00");
-    assert!(store
-        .events_by_profile(&s, "c", None, 100)
-        .await
-        .unwrap()
-        .items
-        .is_empty());
-    assert_eq!(
-        store
-            .events_by_profile(&s, "a", None, 100)
-            .await
-            .unwrap()
-            .items
-            .len(),
-        47
-    );
+    assert!(events_of(store, &s, "c").await.is_empty());
+    assert_eq!(events_of(store, &s, "a").await.len(), 47);
 }
 
 pub async fn sessions_by_profile_follow_repointing(store: &dyn Store) {
