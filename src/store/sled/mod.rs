@@ -1,6 +1,7 @@
 //! The embedded store on sled: one database per data dir, trees per scope and kind,
 //! secondary indexes as trees.
 
+mod decoded;
 mod wal;
 
 use super::locks::KeyLocks;
@@ -9,6 +10,7 @@ use super::{Counts, LockGuard, OpenOptions, Page, Result, Store, StoreError, Tim
 use crate::domain::{Context, Event, MergeRecord, Profile, Scope, Session};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use decoded::Decoded;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -105,6 +107,9 @@ pub struct SledStore {
     /// sled allows one process per database, so in-process locks serialise everyone.
     locks: KeyLocks,
     queue: std::sync::Mutex<QueueState>,
+    /// Decoded copies of recent profiles and sessions, by the bytes they decode from.
+    profiles: Decoded<Profile>,
+    sessions: Decoded<Session>,
 }
 
 fn io(e: sled::Error) -> StoreError {
@@ -455,6 +460,8 @@ impl SledStore {
             wal: None,
             checkpointing: Arc::new(AtomicBool::new(false)),
             queue: std::sync::Mutex::new(QueueState::default()),
+            profiles: Decoded::new(),
+            sessions: Decoded::new(),
         };
         // Writes acknowledged before a crash may be only in the log: replay them, make
         // sled durable, and start a fresh log.
@@ -748,7 +755,21 @@ fn index_page(
 #[async_trait]
 impl Store for SledStore {
     async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>> {
-        Ok(self.stored_profile::<Profile>(scope, id)?.map(|(_, p)| p))
+        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
+            return Ok(None);
+        };
+        match self
+            .tree(scope, Kind::Profiles)?
+            .get(&canonical)
+            .map_err(io)?
+        {
+            Some(v) => Ok(Some(self.profiles.decode(
+                self.profiles.slot(scope, &canonical),
+                &v,
+                |b| decode("profile", canonical.as_bytes(), b),
+            )?)),
+            None => Ok(None),
+        }
     }
 
     async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
@@ -884,7 +905,11 @@ impl Store for SledStore {
 
     async fn session(&self, scope: &Scope, id: &str) -> Result<Option<Session>> {
         match self.tree(scope, Kind::Sessions)?.get(id).map_err(io)? {
-            Some(v) => Ok(Some(decode("session", id.as_bytes(), &v)?)),
+            Some(v) => Ok(Some(self.sessions.decode(
+                self.sessions.slot(scope, id),
+                &v,
+                |b| decode("session", id.as_bytes(), b),
+            )?)),
             None => Ok(None),
         }
     }
@@ -1666,12 +1691,21 @@ impl SledStore {
         let old = profiles
             .insert(profile.id.as_bytes(), bytes.as_slice())
             .map_err(io)?;
+        let slot = self.profiles.slot(scope, &profile.id);
+        let old_ids = match &old {
+            Some(old) => Some(match self.profiles.get(slot, old) {
+                Some(copy) => copy.ids.clone(),
+                None => decode::<OldProfile>("profile", profile.id.as_bytes(), old)?.ids,
+            }),
+            None => None,
+        };
+        self.profiles.put(slot, &bytes, Arc::new(profile.clone()));
         // Ids the profile had before, whose entries an update finds in place (most
         // updates change no id). Not while replaying the log: a crash may have kept the
         // profile without its index entries.
         let mut had: Option<Vec<String>> = None;
-        if let Some(old) = old {
-            let old: OldProfile = decode("profile", profile.id.as_bytes(), &old)?;
+        if let Some(old_ids) = old_ids {
+            let old = OldProfile { ids: old_ids };
             for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
                 if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
                     ids.remove(stale.as_bytes()).map_err(io)?;
@@ -1724,13 +1758,23 @@ impl SledStore {
         let bytes = encode("session", &session.id, session)?;
         let index = self.tree(scope, Kind::SessionsByProfile)?;
         let mut indexed = false;
-        if let Some(old) = self
+        let slot = self.sessions.slot(scope, &session.id);
+        let old = self
             .tree(scope, Kind::Sessions)?
             .insert(session.id.as_bytes(), bytes.as_slice())
-            .map_err(io)?
-        {
-            let old: OldSession = decode("session", session.id.as_bytes(), &old)?;
-            match old.profile.as_ref().map(|p| p.id.as_str()) {
+            .map_err(io)?;
+        let old_profile = match &old {
+            Some(old) => Some(match self.sessions.get(slot, old) {
+                Some(copy) => copy.profile_id().map(str::to_string),
+                None => decode::<OldSession>("session", session.id.as_bytes(), old)?
+                    .profile
+                    .map(|p| p.id),
+            }),
+            None => None,
+        };
+        self.sessions.put(slot, &bytes, Arc::new(session.clone()));
+        if let Some(old_profile) = old_profile {
+            match old_profile.as_deref() {
                 // The entry is there already: an update of a session keeps its profile.
                 // Not while replaying the log: a crash may have kept the session
                 // without its index entry.
