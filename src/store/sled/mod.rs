@@ -755,21 +755,14 @@ fn index_page(
 #[async_trait]
 impl Store for SledStore {
     async fn profile(&self, scope: &Scope, id: &str) -> Result<Option<Profile>> {
-        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
+        let Some((canonical, v)) = self.stored_profile(scope, id)? else {
             return Ok(None);
         };
-        match self
-            .tree(scope, Kind::Profiles)?
-            .get(&canonical)
-            .map_err(io)?
-        {
-            Some(v) => Ok(Some(self.profiles.decode(
-                self.profiles.slot(scope, &canonical),
-                &v,
-                |b| decode("profile", canonical.as_bytes(), b),
-            )?)),
-            None => Ok(None),
-        }
+        Ok(Some(self.profiles.decode(
+            self.profiles.slot(scope, &canonical),
+            &v,
+            |b| decode("profile", canonical.as_bytes(), b),
+        )?))
     }
 
     async fn profile_id(&self, scope: &Scope, id: &str) -> Result<Option<String>> {
@@ -781,9 +774,13 @@ impl Store for SledStore {
         scope: &Scope,
         id: &str,
     ) -> Result<Option<(String, Vec<String>)>> {
-        Ok(self
-            .stored_profile::<OldProfile>(scope, id)?
-            .map(|(canonical, only)| (canonical, only.ids)))
+        match self.stored_profile(scope, id)? {
+            Some((canonical, v)) => {
+                let only: OldProfile = decode("profile", canonical.as_bytes(), &v)?;
+                Ok(Some((canonical, only.ids)))
+            }
+            None => Ok(None),
+        }
     }
 
     async fn list_profiles(
@@ -1641,27 +1638,17 @@ fn seq_from_key(k: &[u8]) -> Option<u64> {
 }
 
 impl SledStore {
-    /// The profile `id` names (its own id or any of its ids), decoded as `T` (the whole
-    /// profile, or only the fields `T` has), with its own id.
-    fn stored_profile<T: DeserializeOwned>(
-        &self,
-        scope: &Scope,
-        id: &str,
-    ) -> Result<Option<(String, T)>> {
+    /// The stored bytes of the profile `id` names (its own id or any of its ids), with
+    /// its own id.
+    fn stored_profile(&self, scope: &Scope, id: &str) -> Result<Option<(String, sled::IVec)>> {
         let Some(canonical) = self.canonical_profile_id(scope, id)? else {
             return Ok(None);
         };
-        match self
+        Ok(self
             .tree(scope, Kind::Profiles)?
             .get(&canonical)
             .map_err(io)?
-        {
-            Some(v) => {
-                let decoded = decode("profile", canonical.as_bytes(), &v)?;
-                Ok(Some((canonical, decoded)))
-            }
-            None => Ok(None),
-        }
+            .map(|v| (canonical, v)))
     }
 }
 
