@@ -776,8 +776,8 @@ impl Store for SledStore {
     ) -> Result<Option<(String, Vec<String>)>> {
         match self.stored_profile(scope, id)? {
             Some((canonical, v)) => {
-                let only: OldProfile = decode("profile", canonical.as_bytes(), &v)?;
-                Ok(Some((canonical, only.ids)))
+                let ids = self.ids_in_stored(scope, &canonical, &v)?;
+                Ok(Some((canonical, ids)))
             }
             None => Ok(None),
         }
@@ -1638,6 +1638,15 @@ fn seq_from_key(k: &[u8]) -> Option<u64> {
 }
 
 impl SledStore {
+    /// The `ids` of the stored profile `id` whose value is `bytes`: from its decoded
+    /// copy if the memo holds one for these bytes, else decoding only that field.
+    fn ids_in_stored(&self, scope: &Scope, id: &str, bytes: &[u8]) -> Result<Vec<String>> {
+        match self.profiles.get(self.profiles.slot(scope, id), bytes) {
+            Some(copy) => Ok(copy.ids.clone()),
+            None => Ok(decode::<OldProfile>("profile", id.as_bytes(), bytes)?.ids),
+        }
+    }
+
     /// The stored bytes of the profile `id` names (its own id or any of its ids), with
     /// its own id.
     fn stored_profile(&self, scope: &Scope, id: &str) -> Result<Option<(String, sled::IVec)>> {
@@ -1678,29 +1687,25 @@ impl SledStore {
         let old = profiles
             .insert(profile.id.as_bytes(), bytes.as_slice())
             .map_err(io)?;
-        let slot = self.profiles.slot(scope, &profile.id);
         let old_ids = match &old {
-            Some(old) => Some(match self.profiles.get(slot, old) {
-                Some(copy) => copy.ids.clone(),
-                None => decode::<OldProfile>("profile", profile.id.as_bytes(), old)?.ids,
-            }),
+            Some(old) => Some(self.ids_in_stored(scope, &profile.id, old)?),
             None => None,
         };
+        let slot = self.profiles.slot(scope, &profile.id);
         self.profiles.put(slot, &bytes, Arc::new(profile.clone()));
         // Ids the profile had before, whose entries an update finds in place (most
         // updates change no id). Not while replaying the log: a crash may have kept the
         // profile without its index entries.
         let mut had: Option<Vec<String>> = None;
         if let Some(old_ids) = old_ids {
-            let old = OldProfile { ids: old_ids };
-            for stale in old.ids.iter().filter(|i| !profile.ids.contains(i)) {
+            for stale in old_ids.iter().filter(|i| !profile.ids.contains(i)) {
                 if ids.get(stale).map_err(io)?.as_deref() == Some(profile.id.as_bytes()) {
                     ids.remove(stale.as_bytes()).map_err(io)?;
                 }
                 members.remove(pair_key(stale, &profile.id)).map_err(io)?;
             }
             if self.wal.is_some() {
-                had = Some(old.ids);
+                had = Some(old_ids);
             }
         }
         for alias in std::iter::once(&profile.id).chain(profile.ids.iter()) {
