@@ -6,7 +6,8 @@
 # sessions from 4 keep-alive connections; the count over them is divided by REQUESTS.
 #
 #   benches/load/instructions.sh BIN [BIN…]     e.g. the parent commit's binary and this one's
-# Env: REQUESTS (600), SESSIONS (300). Needs valgrind and python3. About a minute per binary.
+# Env: REQUESTS (600), SESSIONS (300), INSTR_KEEP (a dir: keep each callgrind profile
+# there, for callgrind_annotate --inclusive=yes). Needs valgrind and python3. About a minute per binary.
 # Under valgrind the threads run one at a time: contention between cores does not show.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -45,6 +46,7 @@ count() { # BIN -> instructions over REQUESTS requests
     summary=$(sed -n 's/^summary: //p' "$tmp/cg.out.1")
     kill "$pid"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+    [[ -n ${INSTR_KEEP:-} ]] && cp "$tmp/cg.out.1" "$INSTR_KEEP/$(basename "$bin").callgrind"
     rm -rf "$tmp"
     echo "$summary"
 }

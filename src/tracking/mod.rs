@@ -508,7 +508,9 @@ impl Tracker {
         self: Arc<Self>,
         req: TrackRequest,
     ) -> Result<TrackResponse, TrackingError> {
-        tokio::spawn(async move { self.track(req).await })
+        // Boxed: the task then holds a pointer, not the whole pipeline's state, which
+        // tokio would otherwise copy as the task is created, run and read out.
+        tokio::spawn(Box::pin(async move { self.track(req).await }))
             .await
             .map_err(|e| StoreError::Io(format!("the tracking task failed: {e}")))?
     }

@@ -111,16 +111,35 @@ impl TrackerPayload {
                 })
             }
         }
-        let de = &mut serde_json::Deserializer::from_slice(body);
-        let mut payload: TrackerPayload = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            PayloadError {
-                field: if path == "." { "body".into() } else { path },
-                message: e.inner().to_string(),
-            }
-        })?;
+        // The plain parse is the common case. serde_path_to_error records the path of
+        // every key it passes (an allocation each), so it runs again only to name the
+        // field of a body that failed. Neither looks past the end of the object.
+        let mut payload =
+            match TrackerPayload::deserialize(&mut serde_json::Deserializer::from_slice(body)) {
+                Ok(payload) => payload,
+                Err(plain) => return Err(Self::explain(body, plain)),
+            };
         payload.normalize()?;
         Ok(payload)
+    }
+
+    /// The error of a body that did not parse, with the path of the offending field.
+    fn explain(body: &[u8], plain: serde_json::Error) -> PayloadError {
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        match serde_path_to_error::deserialize::<_, TrackerPayload>(de) {
+            Err(e) => {
+                let path = e.path().to_string();
+                PayloadError {
+                    field: if path == "." { "body".into() } else { path },
+                    message: e.inner().to_string(),
+                }
+            }
+            // Not expected: both parses read the same bytes the same way.
+            Ok(_) => PayloadError {
+                field: "body".into(),
+                message: plain.to_string(),
+            },
+        }
     }
 
     /// Trims ids, drops empty ones and checks required fields.
