@@ -113,12 +113,17 @@ impl TrackerPayload {
         }
         // The plain parse is the common case. serde_path_to_error records the path of
         // every key it passes (an allocation each), so it runs again only to name the
-        // field of a body that failed. Neither looks past the end of the object.
-        let mut payload =
-            match TrackerPayload::deserialize(&mut serde_json::Deserializer::from_slice(body)) {
-                Ok(payload) => payload,
-                Err(plain) => return Err(Self::explain(body, plain)),
-            };
+        // field of a body that failed.
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        let mut payload = match TrackerPayload::deserialize(&mut *de) {
+            Ok(payload) => payload,
+            Err(plain) => return Err(Self::explain(body, plain)),
+        };
+        // Whitespace may follow the object; anything else makes the body invalid JSON.
+        de.end().map_err(|e| PayloadError {
+            field: "body".into(),
+            message: format!("unexpected data after the JSON object: {e}"),
+        })?;
         payload.normalize()?;
         Ok(payload)
     }
@@ -222,6 +227,17 @@ mod tests {
         assert_eq!(e.field, "events[0].properties");
         let e = TrackerPayload::from_json(b"not json").unwrap_err();
         assert_eq!(e.field, "body");
+    }
+
+    #[test]
+    fn only_whitespace_may_follow_the_object() {
+        let body = br#"{"source":{"id":"a"},"events":[{"type":"x"}]}"#;
+        assert!(TrackerPayload::from_json(&[&body[..], b" \n\t"].concat()).is_ok());
+        for tail in [&b" {}"[..], b"x", b"]"] {
+            let e = TrackerPayload::from_json(&[&body[..], tail].concat()).unwrap_err();
+            assert_eq!(e.field, "body");
+            assert!(e.message.contains("after the JSON object"), "{}", e.message);
+        }
     }
 
     #[test]

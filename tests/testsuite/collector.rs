@@ -418,6 +418,25 @@ async fn track_rejections_have_tracardis_codes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+    // A whole payload followed by more than whitespace is not JSON either.
+    let mut trailing = payload(sources::REST, Some("s1"), None, &["a"]).to_string();
+    trailing.push_str(" {}");
+    let r = client()
+        .post(format!("{}/track", s.url))
+        .header("content-type", "application/json")
+        .body(trailing)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let resp: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        resp["detail"]
+            .as_str()
+            .unwrap()
+            .contains("after the JSON object"),
+        "{resp}"
+    );
     let c = s.store.counts(&s.scope).await.unwrap();
     assert_eq!(c.events, 0, "nothing stored from rejected requests");
 }
