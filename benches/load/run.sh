@@ -281,12 +281,21 @@ ELAPSED=$(($(date +%s) - START))
 COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+dirty" || true)
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+# What was measured: the checkout's build, or a binary given by BENCH_BIN (whose commit
+# the script cannot know).
+if [[ -n ${BENCH_BIN:-} ]]; then
+    MEASURED="binary \`$BIN\` (BENCH_BIN; checkout at \`$COMMIT$DIRTY\`)"
+else
+    MEASURED="commit \`$COMMIT$DIRTY\`"
+fi
+BUILD_NOTE=" including the build"
+[[ ${BENCH_NO_BUILD:-0} == 1 ]] && BUILD_NOTE=" (no build)"
 
 {
     echo "# Collector load benchmark"
     echo
-    echo "Run $(date -u +%Y-%m-%dT%H:%MZ), commit \`$COMMIT$DIRTY\`, $(nproc) CPUs ($CPU), load average before: $LOAD_BEFORE."
-    echo "Load generator on the same machine (wrk -t$THREADS, oha); loopback; run took ${ELAPSED}s including the build."
+    echo "Run $(date -u +%Y-%m-%dT%H:%MZ), $MEASURED, $(nproc) CPUs ($CPU), load average before: $LOAD_BEFORE."
+    echo "Load generator on the same machine (wrk -t$THREADS, oha); loopback; run took ${ELAPSED}s$BUILD_NOTE."
     echo "Payloads: $EVENTS page-view events each; existing sessions: a pool of $SESSIONS created in a warm-up, each request picks one at random."
     echo
     echo "| measure | figure | target |"
