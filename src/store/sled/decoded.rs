@@ -78,6 +78,21 @@ impl<T: Clone> Decoded<T> {
         );
     }
 
+    /// Part of the value `bytes` decode to: taken from the kept copy if it was made
+    /// from them, else decoded from the bytes alone (nothing is kept).
+    pub(super) fn peek<R, E>(
+        &self,
+        slot: u64,
+        bytes: &[u8],
+        from_copy: impl FnOnce(&T) -> R,
+        from_bytes: impl FnOnce(&[u8]) -> Result<R, E>,
+    ) -> Result<R, E> {
+        match self.get(slot, bytes) {
+            Some(copy) => Ok(from_copy(&copy)),
+            None => from_bytes(bytes),
+        }
+    }
+
     /// `bytes` decoded: the kept copy if it was made from them, else `decode(bytes)`,
     /// then kept.
     pub(super) fn decode<E>(

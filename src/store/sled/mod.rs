@@ -776,7 +776,8 @@ impl Store for SledStore {
     ) -> Result<Option<(String, Vec<String>)>> {
         match self.stored_profile(scope, id)? {
             Some((canonical, v)) => {
-                let ids = self.ids_in_stored(scope, &canonical, &v)?;
+                let slot = self.profiles.slot(scope, &canonical);
+                let ids = self.ids_in_stored(slot, &canonical, &v)?;
                 Ok(Some((canonical, ids)))
             }
             None => Ok(None),
@@ -1638,13 +1639,16 @@ fn seq_from_key(k: &[u8]) -> Option<u64> {
 }
 
 impl SledStore {
-    /// The `ids` of the stored profile `id` whose value is `bytes`: from its decoded
-    /// copy if the memo holds one for these bytes, else decoding only that field.
-    fn ids_in_stored(&self, scope: &Scope, id: &str, bytes: &[u8]) -> Result<Vec<String>> {
-        match self.profiles.get(self.profiles.slot(scope, id), bytes) {
-            Some(copy) => Ok(copy.ids.clone()),
-            None => Ok(decode::<OldProfile>("profile", id.as_bytes(), bytes)?.ids),
-        }
+    /// The `ids` of the stored profile `id` (memo slot `slot`) whose value is `bytes`:
+    /// from its decoded copy if the memo holds one for these bytes, else decoding only
+    /// that field.
+    fn ids_in_stored(&self, slot: u64, id: &str, bytes: &[u8]) -> Result<Vec<String>> {
+        self.profiles.peek(
+            slot,
+            bytes,
+            |copy| copy.ids.clone(),
+            |b| Ok(decode::<OldProfile>("profile", id.as_bytes(), b)?.ids),
+        )
     }
 
     /// The stored bytes of the profile `id` names (its own id or any of its ids), with
@@ -1687,11 +1691,11 @@ impl SledStore {
         let old = profiles
             .insert(profile.id.as_bytes(), bytes.as_slice())
             .map_err(io)?;
+        let slot = self.profiles.slot(scope, &profile.id);
         let old_ids = match &old {
-            Some(old) => Some(self.ids_in_stored(scope, &profile.id, old)?),
+            Some(old) => Some(self.ids_in_stored(slot, &profile.id, old)?),
             None => None,
         };
-        let slot = self.profiles.slot(scope, &profile.id);
         self.profiles.put(slot, &bytes, Arc::new(profile.clone()));
         // Ids the profile had before, whose entries an update finds in place (most
         // updates change no id). Not while replaying the log: a crash may have kept the
@@ -1756,12 +1760,16 @@ impl SledStore {
             .insert(session.id.as_bytes(), bytes.as_slice())
             .map_err(io)?;
         let old_profile = match &old {
-            Some(old) => Some(match self.sessions.get(slot, old) {
-                Some(copy) => copy.profile_id().map(str::to_string),
-                None => decode::<OldSession>("session", session.id.as_bytes(), old)?
-                    .profile
-                    .map(|p| p.id),
-            }),
+            Some(old) => Some(self.sessions.peek(
+                slot,
+                old,
+                |copy| copy.profile_id().map(str::to_string),
+                |b| {
+                    Ok(decode::<OldSession>("session", session.id.as_bytes(), b)?
+                        .profile
+                        .map(|p| p.id))
+                },
+            )?),
             None => None,
         };
         self.sessions.put(slot, &bytes, Arc::new(session.clone()));
