@@ -224,6 +224,12 @@ async fn webhook_properties(headers: &HeaderMap, body: Bytes) -> Result<Map, Api
         return Ok(Map::new());
     }
     if content_type.starts_with("application/json") || content_type.contains("+json") {
+        if let Some(why) = crate::domain::nesting::too_deep(&body) {
+            return Err(ApiError::new(
+                ErrorCode::MalformedPayload,
+                format!("body: {why}"),
+            ));
+        }
         let value: Value = serde_json::from_slice(&body).map_err(|e| {
             ApiError::new(
                 ErrorCode::MalformedPayload,

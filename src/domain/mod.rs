@@ -6,6 +6,7 @@
 
 mod event;
 mod merge;
+pub mod nesting;
 mod profile;
 mod scope;
 mod session;

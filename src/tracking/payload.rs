@@ -111,6 +111,12 @@ impl TrackerPayload {
                 })
             }
         }
+        if let Some(why) = crate::domain::nesting::too_deep(body) {
+            return Err(PayloadError {
+                field: "body".into(),
+                message: why,
+            });
+        }
         // The plain parse is the common case. serde_path_to_error records the path of
         // every key it passes (an allocation each), so it runs again only to name the
         // field of a body that failed.

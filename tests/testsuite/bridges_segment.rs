@@ -370,6 +370,18 @@ async fn limits_and_malformed_bodies_answer_400() {
     assert_error(status, &resp, 400);
     let (status, resp) = post_json(&s, "/v1/identify", &json!({"traits": {}})).await;
     assert_error(status, &resp, 400);
+    // Nested deeper than the input limit: stored, it could not be read back.
+    let deep = format!(
+        "{{\"userId\":\"u\",\"messageId\":\"g-1\",\"groupId\":\"g\",\"traits\":{{\"x\":{}1{}}}}}",
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    let (status, resp) = post(&format!("{}/v1/group", s.url), deep.into_bytes(), &auth).await;
+    assert_error(status, &resp, 400);
+    assert!(
+        resp["message"].as_str().unwrap().contains("nested deeper"),
+        "{resp}"
+    );
     assert!(segment_events(&s).await.is_empty(), "nothing stored");
 }
 

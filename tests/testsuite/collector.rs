@@ -437,6 +437,29 @@ async fn track_rejections_have_tracardis_codes() {
             .contains("after the JSON object"),
         "{resp}"
     );
+    // Nested deeper than the input limit: stored, it could not be read back.
+    let deep = format!(
+        "{{\"source\":{{\"id\":\"{}\"}},\"context\":{{\"x\":{}1{}}},\"events\":[{{\"type\":\"a\"}}]}}",
+        sources::REST,
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    let r = client()
+        .post(format!("{}/track", s.url))
+        .header("content-type", "application/json")
+        .body(deep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let resp: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        resp["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nested deeper than 64"),
+        "{resp}"
+    );
     let c = s.store.counts(&s.scope).await.unwrap();
     assert_eq!(c.events, 0, "nothing stored from rejected requests");
 }
@@ -626,6 +649,19 @@ async fn webhook_rejections() {
     .await;
     assert_eq!(status, 422);
     assert!(resp["detail"].as_str().unwrap().contains("JSON"));
+    let deep = format!("{{\"x\":{}1{}}}", "[".repeat(126), "]".repeat(126));
+    let (status, resp) = collect(
+        &s,
+        &format!("/collect/a/{}", sources::WEBHOOK),
+        Some("application/json"),
+        &deep,
+    )
+    .await;
+    assert_eq!(status, 422, "{resp}");
+    assert!(
+        resp["detail"].as_str().unwrap().contains("nested deeper"),
+        "{resp}"
+    );
     let r = client()
         .get(format!("{}/collect/a/{}", s.url, sources::DISABLED))
         .send()

@@ -126,6 +126,9 @@ fn payload_of(
     key: &str,
     body: &[u8],
 ) -> Result<TrackerPayload, String> {
+    if let Some(why) = crate::domain::nesting::too_deep(body) {
+        return Err(format!("message refused: {why}"));
+    }
     let mut payload = if settings.raw {
         let properties = match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => m,
@@ -382,6 +385,12 @@ mod tests {
         assert_eq!(p.events[0].properties["t"], 21.5);
         let p = payload_of(&settings(true), "k", b"plain text").unwrap();
         assert_eq!(p.events[0].properties["raw"], "plain text");
+        // Nested past the input limit: dead-lettered with the reason, in both modes.
+        let deep = format!("{{\"t\":{}1{}}}", "[".repeat(100), "]".repeat(100));
+        for raw in [true, false] {
+            let e = payload_of(&settings(raw), "k", deep.as_bytes()).unwrap_err();
+            assert!(e.contains("nested deeper"), "{e}");
+        }
     }
 
     #[test]

@@ -385,6 +385,9 @@ fn read(req: &Incoming<'_>, body: Result<Bytes, BytesRejection>) -> Result<Messa
         }
     })?;
     let body = decode_body(req.headers, &body, MAX_BATCH_BYTES)?;
+    if let Some(why) = crate::domain::nesting::too_deep(&body) {
+        return Err(SegmentError::bad("invalid_body", why));
+    }
     // JSON whatever the Content-Type says: SDKs label it text/plain or even as a form.
     let (messages, defaults, body_key): (Vec<Map>, BatchDefaults, Option<String>) =
         if req.kind == Kind::Batch {

@@ -300,6 +300,12 @@ impl FromRequestParts<PrivateApiState> for Ctx {
 
 /// Decodes a JSON body; errors name the field that failed.
 pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if let Some(why) = crate::domain::nesting::too_deep(body) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidConfiguration,
+            format!("body: {why}"),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
