@@ -415,7 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;token;create' {
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Role of the key (repeat for several): admin, developer, marketer, maintainer')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name shown when listing keys [default: who created it]')
-            [CompletionResult]::new('--expires-days', '--expires-days', [CompletionResultType]::ParameterName, 'Days until the key expires [default: never]')
+            [CompletionResult]::new('--expires-days', '--expires-days', [CompletionResultType]::ParameterName, 'Days until the key expires, 1 to 36500 [default: never]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')

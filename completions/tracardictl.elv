@@ -374,7 +374,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;token;create'= {
             cand --role 'Role of the key (repeat for several): admin, developer, marketer, maintainer'
             cand --name 'Name shown when listing keys [default: who created it]'
-            cand --expires-days 'Days until the key expires [default: never]'
+            cand --expires-days 'Days until the key expires, 1 to 36500 [default: never]'
             cand --context 'Context to work on [default: the connection''s, else staging]'
             cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'

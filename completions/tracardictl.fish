@@ -312,7 +312,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not _
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'Role of the key (repeat for several): admin, developer, marketer, maintainer' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l name -d 'Name shown when listing keys [default: who created it]' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -d 'Days until the key expires [default: never]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -d 'Days until the key expires, 1 to 36500 [default: never]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F

@@ -474,7 +474,7 @@ impl Config {
                         var,
                         reason: config_check
                             .err()
-                            .map(|e| first_line(&e.to_string()))
+                            .map(|e| error_reason(&e.to_string()))
                             .unwrap_or_default(),
                     });
                 }
@@ -492,7 +492,7 @@ impl Config {
         }
         let config: Config = toml::Value::Table(table)
             .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid(first_line(&e.to_string())))?;
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(error_reason(&e.to_string())))?;
         config.validate()?;
         Ok(config)
     }
@@ -515,6 +515,60 @@ impl Config {
         }
         if self.tenant.trim().is_empty() {
             return Err(ConfigError::Invalid("tenant must not be empty".into()));
+        }
+        // Durations beyond these are mistakes, and past chrono's range they would stop
+        // the daemon where it adds them to a time.
+        const DAY_S: u64 = 86_400;
+        for (key, value, max, unit) in [
+            (
+                "collector.request_timeout",
+                self.collector.request_timeout,
+                DAY_S,
+                "seconds",
+            ),
+            (
+                "private_api.token_ttl_hours",
+                self.private_api.token_ttl_hours,
+                24 * 366,
+                "hours",
+            ),
+            (
+                "worker.visibility_ms",
+                self.worker.visibility_ms,
+                DAY_S * 1000,
+                "ms",
+            ),
+            (
+                "worker.retry_base_ms",
+                self.worker.retry_base_ms,
+                30 * DAY_S * 1000,
+                "ms",
+            ),
+            (
+                "worker.retry_max_ms",
+                self.worker.retry_max_ms,
+                30 * DAY_S * 1000,
+                "ms",
+            ),
+            (
+                "worker.visit_idle_seconds",
+                self.worker.visit_idle_seconds,
+                365 * DAY_S,
+                "seconds",
+            ),
+            ("apm.interval_ms", self.apm.interval_ms, DAY_S * 1000, "ms"),
+            (
+                "segmentation.refresh_interval_s",
+                self.segmentation.refresh_interval_s,
+                365 * DAY_S,
+                "seconds",
+            ),
+        ] {
+            if value > max {
+                return Err(ConfigError::Invalid(format!(
+                    "{key} must be at most {max} {unit}"
+                )));
+            }
         }
         if let Some(salt) = &self.identity.merge_key_salt {
             if salt.chars().count() < crate::identity::keys::MIN_SALT_LEN {
@@ -608,12 +662,17 @@ fn set_key_string(table: &mut toml::Table, key: &str, raw: &str) {
     cur.insert(last.to_string(), toml::Value::String(raw.to_string()));
 }
 
-fn first_line(s: &str) -> String {
-    s.lines()
-        .rfind(|l| !l.trim().is_empty())
-        .unwrap_or(s)
-        .trim()
-        .to_string()
+/// A deserialisation error of the merged configuration on one line: toml puts the
+/// reason first and the key it concerns ("in `collector.listen`") on a line of its own
+/// after it; both are kept, the key first.
+fn error_reason(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    match lines.split_last() {
+        Some((last, rest)) if last.starts_with("in `") && !rest.is_empty() => {
+            format!("{last}: {}", rest.join(" "))
+        }
+        _ => lines.join(" "),
+    }
 }
 
 /// Whether a key holds a secret.

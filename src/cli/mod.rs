@@ -153,11 +153,57 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
+/// Exit code of a command whose standard output was closed under it (`… | head`):
+/// 128 + SIGPIPE, what a shell reports for a tool the signal ended.
+const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// `print!` panics when standard output is a closed pipe (Rust ignores SIGPIPE, so the
+/// write fails instead of ending the process). The reader has gone away: end quietly,
+/// as a tool the signal ended would, instead of printing a panic.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(EXIT_BROKEN_PIPE);
+        }
+        default(info);
+    }));
+}
+
+/// Whether standard output is a pipe its reader has closed (a broken pipe from a
+/// network peer is an error to report, this one is not).
+fn stdout_closed() -> bool {
+    let mut fd = libc::pollfd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, zero timeout.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready > 0 && fd.revents & libc::POLLERR != 0
+}
+
 pub fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
+            let closed_stdout = stdout_closed()
+                && f.error.chain().any(|e| {
+                    e.downcast_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                });
+            if closed_stdout {
+                // The reader of our output went away (`… | head`): nothing to report.
+                return ExitCode::from(EXIT_BROKEN_PIPE as u8);
+            }
             eprintln!("tracardictl: error: {:#}", f.error);
             ExitCode::from(f.code)
         }

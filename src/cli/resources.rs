@@ -197,8 +197,8 @@ pub enum TokenCommand {
         /// Name shown when listing keys [default: who created it]
         #[arg(long)]
         name: Option<String>,
-        /// Days until the key expires [default: never]
-        #[arg(long)]
+        /// Days until the key expires, 1 to 36500 [default: never]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::daemon::private_api::auth::MAX_KEY_DAYS)))]
         expires_days: Option<u32>,
         #[command(flatten)]
         target: Target,
@@ -406,12 +406,37 @@ pub fn get(args: &GetArgs) -> Result<(), Failure> {
         if let Some(id) = &args.id {
             return Ok::<_, Failure>((vec![fetch_one(&c, kind, id).await?], true));
         }
+        // The server evaluates the condition (and refuses an invalid one with 400).
+        let filtered = |path: String| match &args.filter {
+            Some(f) => format!(
+                "{path}?{}",
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("filter", f)
+                    .finish()
+            ),
+            None => path,
+        };
+        if args.filter.is_some() && matches!(kind, Kind::Users | Kind::All) {
+            return Err(Failure {
+                code: EXIT_USAGE,
+                error: anyhow!(
+                    "--filter applies to one configuration kind, profiles, sessions or events"
+                ),
+            });
+        }
         let docs = match kind {
-            Kind::Config(k) => c.list_config(k.name).await?,
+            Kind::Config(k) => {
+                c.all(&filtered(format!("/config/{}", k.name)), 1000)
+                    .await?
+            }
             Kind::Users => c.all("/users", 1000).await?,
             Kind::Data(what) => {
                 let page = c
-                    .page(&format!("/{what}"), args.limit, args.after.as_deref())
+                    .page(
+                        &filtered(format!("/{what}")),
+                        args.limit,
+                        args.after.as_deref(),
+                    )
                     .await?;
                 if let Some(next) = &page.next {
                     eprintln!("tracardictl: more {what}: continue with --after {next}");
@@ -577,6 +602,8 @@ pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     let c = args.target.client()?;
     let rt = super::runtime()?;
     let mut failed = 0;
+    // Not signed in or not allowed: the exit code says so when every failure was that.
+    let mut denied = 0;
     // A bar only for imports long enough to wait for; hidden when stderr is no terminal.
     let bar = if docs.len() > 10 {
         super::apm::progress_bar(docs.len() as u64, "documents")
@@ -589,6 +616,9 @@ pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
                 Ok(line) => bar.suspend(|| print!("{line}")),
                 Err(f) => {
                     failed += 1;
+                    if f.code == super::EXIT_AUTH {
+                        denied += 1;
+                    }
                     bar.suspend(|| eprintln!("tracardictl: error: {name}: {:#}", f.error));
                 }
             }
@@ -597,7 +627,14 @@ pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     });
     bar.finish_and_clear();
     if failed > 0 {
-        return Err(anyhow!("{failed} document(s) were not applied").into());
+        let error = anyhow!("{failed} document(s) were not applied");
+        if denied == failed {
+            return Err(Failure {
+                code: super::EXIT_AUTH,
+                error,
+            });
+        }
+        return Err(error.into());
     }
     Ok(())
 }

@@ -64,10 +64,44 @@ fn config_validate_reports_the_bad_key_with_exit_2() {
     .unwrap();
     let (code, _, err) = run(dir.path(), &["config", "validate"], &[]);
     assert_eq!(code, 2, "{err}");
+    // Both the key and the reason.
     assert!(
-        err.contains("listen") || err.contains("socket address"),
+        err.contains("collector.listen") && err.contains("socket address"),
         "{err}"
     );
+    std::fs::write(
+        dir.path().join("tracardi.toml"),
+        "[collector]
+lisen = \"x\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(dir.path(), &["config", "validate"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("in `collector`: unknown field `lisen`"),
+        "{err}"
+    );
+    // Durations past any sensible value (and past chrono's range) are refused here,
+    // not by a panic of the daemon that adds them to a time.
+    for (file, key) in [
+        (
+            "[worker]\nvisit_idle_seconds = 9223372036854775807\n",
+            "worker.visit_idle_seconds",
+        ),
+        (
+            "[worker]\nvisibility_ms = 9223372036854775807\n",
+            "worker.visibility_ms",
+        ),
+        (
+            "[private_api]\ntoken_ttl_hours = 9000000000000\n",
+            "private_api.token_ttl_hours",
+        ),
+    ] {
+        std::fs::write(dir.path().join("tracardi.toml"), file).unwrap();
+        let (code, _, err) = run(dir.path(), &["config", "validate"], &[]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(key) && err.contains("at most"), "{err}");
+    }
     std::fs::write(dir.path().join("tracardi.toml"), "colector = 1\n").unwrap();
     let (code, _, err) = run(dir.path(), &["config", "validate"], &[]);
     assert_eq!(code, 2);
@@ -144,4 +178,21 @@ fn generated_files_are_fresh() {
             );
         }
     }
+}
+
+#[test]
+fn a_closed_standard_output_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path())
+        .args(["config", "show"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the command writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

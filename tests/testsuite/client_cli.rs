@@ -250,7 +250,7 @@ async fn verbs_and_output_shapes() {
     ]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = ctl.run(&["apply", "-f", site.to_str().unwrap()]);
-    assert_eq!(code, 1, "a maintainer key may not configure: {err}");
+    assert_eq!(code, 3, "a maintainer key may not configure: {err}");
     assert!(err.contains("403"), "{err}");
     ctl.ok(&["get", "profiles"]);
     let list = ctl.ok(&["use"]);
@@ -289,6 +289,53 @@ async fn verbs_and_output_shapes() {
     assert_eq!(out.lines().count(), 2, "{out}");
     let (_, _, err) = ctl.run(&["get", "events", "--context", "production", "--limit", "2"]);
     assert!(err.contains("--after"), "{err}");
+
+    // --filter: the server evaluates it; an invalid one is an error, not everything.
+    let out = ctl.ok(&[
+        "get",
+        "events",
+        "--context",
+        "production",
+        "--filter",
+        "type == \"page-view\"",
+        "--no-headers",
+    ]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("page-view"), "{out}");
+    let (code, out, err) = ctl.run(&[
+        "get",
+        "events",
+        "--context",
+        "production",
+        "--filter",
+        "type == \"nosuch\"",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.is_empty() && err.contains("No resources found"),
+        "{out}{err}"
+    );
+    let (code, _, err) = ctl.run(&[
+        "get",
+        "profiles",
+        "--context",
+        "production",
+        "--filter",
+        "(((",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("invalid condition"), "{err}");
+    let out = ctl.ok(&[
+        "get",
+        "event-sources",
+        "--filter",
+        "id == \"web\"",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(out, "event-source/web\n");
+    let (code, _, err) = ctl.run(&["get", "all", "--filter", "id == \"web\""]);
+    assert_eq!(code, 2, "{err}");
     assert_eq!(
         ctl.ok(&["delete", "profile", &profile, "--context", "production"]),
         format!("profile/{profile} deleted\n")

@@ -420,6 +420,32 @@ async fn users_and_api_keys() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, v) = api.post("/tokens", &admin, json!({"roles": []})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // A lifetime past any date is refused naming the field (it used to panic: 500).
+    let (s, v) = api
+        .post(
+            "/tokens",
+            &admin,
+            json!({"roles": ["maintainer"], "expires_in_days": 100_000_000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("expires_in_days"),
+        "{v}"
+    );
+    // A body nested past the input limit is refused before it is stored.
+    let deep = serde_json::from_str::<Value>(&format!(
+        "{{\"roles\":[\"maintainer\"],\"name\":\"x\",\"x\":{}1{}}}",
+        "[".repeat(100),
+        "]".repeat(100)
+    ))
+    .unwrap();
+    let (s, v) = api.post("/tokens", &admin, deep).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("nested deeper"),
+        "{v}"
+    );
     let (_, v) = api.get("/tokens", &admin).await;
     let listed = v.to_string();
     assert!(!listed.contains(&key), "secrets never listed");
@@ -1177,6 +1203,18 @@ async fn flow_routes() {
     assert_eq!(s, 200, "{v}");
     let (s, v) = api.get("/config/flow/greet", &admin).await;
     assert_eq!(s, 200, "{v}");
+    // Written directly as configuration (`apply -f`), a flow passes the same checks.
+    let mut bad = flow.clone();
+    bad["id"] = json!("broken");
+    bad["flowGraph"]["edges"][0]["target"] = json!("nowhere");
+    let (s, v) = api.post("/config/flow", &admin, bad).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("invalid flow"),
+        "{v}"
+    );
+    let (s, _) = api.get("/config/flow/broken", &admin).await;
+    assert_eq!(s, 404, "nothing stored");
     let (s, _) = api.post("/flows/nope/deploy", &admin, json!({})).await;
     assert_eq!(s, 404);
 

@@ -808,6 +808,9 @@ struct NewApiKey {
     expires_in_days: Option<u32>,
 }
 
+/// The longest lifetime an expiring API key can be given.
+pub const MAX_KEY_DAYS: u32 = 36_500;
+
 async fn create_api_key(
     State(state): State<PrivateApiState>,
     Extension(p): Extension<Principal>,
@@ -819,6 +822,12 @@ async fn create_api_key(
     }
     if new.expires_in_days == Some(0) {
         return Err(invalid("expires_in_days", "must be at least 1"));
+    }
+    if new.expires_in_days.is_some_and(|d| d > MAX_KEY_DAYS) {
+        return Err(invalid(
+            "expires_in_days",
+            &format!("must be at most {MAX_KEY_DAYS} (100 years); leave it out for a key that does not expire"),
+        ));
     }
     let expires = new
         .expires_in_days

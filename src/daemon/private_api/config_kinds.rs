@@ -400,6 +400,15 @@ pub fn validate(spec: &KindSpec, doc: &Value) -> Result<(), ApiError> {
             invalid(&path, e.into_inner().to_string())
         })?;
     }
+    if spec.name == crate::workflow::engine::kinds::FLOW {
+        // The saving checks of drafts and deploys: rules run this document as it is.
+        crate::workflow::flow::validate(doc).map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidConfiguration,
+                format!("invalid flow: {e}"),
+            )
+        })?;
+    }
     // Pipeline stages compile here exactly as the collector compiles them: a bad JSON
     // Schema, dot path or condition is refused naming its field.
     crate::tracking::stages::check(spec.name, doc).map_err(|e| invalid(&e.field, e.message))?;
