@@ -1,4 +1,4 @@
-use super::migrate::{bar, open};
+use super::migrate::{bar, open, Missing};
 use super::{Cli, Failure};
 use crate::daemon::redact_uri;
 use crate::store::{backup, copy};
@@ -98,7 +98,7 @@ pub fn run_backup(cli: &Cli, args: &BackupArgs) -> Result<(), Failure> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let store = open(&uri).await?;
+        let store = open(&uri, Missing::Refuse).await?;
         let total = copy::total_records(store.as_ref()).await?;
         let tmp = args.file.with_extension("partial");
         let file = std::fs::File::create(&tmp)
@@ -137,6 +137,33 @@ pub fn run_backup(cli: &Cli, args: &BackupArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What became of the part of a backup a failed restore wrote: a store the restore
+/// created is removed; one that was there (empty) keeps it, and the user is told to clear
+/// it, since the next restore refuses a store that is not empty.
+fn partial_restore(uri: &str, created: bool) -> String {
+    if crate::store::is_postgres_uri(uri) {
+        return format!(
+            "{} now holds part of the backup: drop its schema before restoring again",
+            redact_uri(uri)
+        );
+    }
+    let dir = std::path::Path::new(uri.strip_prefix("sled:").unwrap_or(uri));
+    if created {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => format!("the partial store it had begun at {} was removed", dir.display()),
+            Err(e) => format!(
+                "{} holds part of the backup and could not be removed ({e}): remove it before restoring again",
+                dir.display()
+            ),
+        }
+    } else {
+        format!(
+            "{} now holds part of the backup: remove it before restoring again",
+            dir.display()
+        )
+    }
+}
+
 pub fn run_restore(cli: &Cli, args: &RestoreArgs) -> Result<(), Failure> {
     let uri = store_uri(cli, &args.store)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -145,7 +172,8 @@ pub fn run_restore(cli: &Cli, args: &RestoreArgs) -> Result<(), Failure> {
     runtime.block_on(async {
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let store = open(&uri).await?;
+        let created = !crate::store::exists(&uri);
+        let store = open(&uri, Missing::Create).await?;
         if let Some(why) = backup::is_empty(store.as_ref()).await? {
             bail!(
                 "will not restore into {}: {why}; restore only into an empty data dir or database",
@@ -156,8 +184,15 @@ pub fn run_restore(cli: &Cli, args: &RestoreArgs) -> Result<(), Failure> {
         let b = bar(None, "records");
         let trailer = backup::restore(store.as_ref(), reader, &|n| b.inc(n)).await;
         b.finish_and_clear();
-        let trailer =
-            trailer.with_context(|| format!("restore of {} failed", args.file.display()))?;
+        let trailer = match trailer {
+            Ok(t) => t,
+            Err(e) => {
+                drop(store);
+                let left = partial_restore(&uri, created);
+                return Err(anyhow::Error::new(e)
+                    .context(format!("restore of {} failed; {left}", args.file.display())));
+            }
+        };
         println!(
             "restored {} records from {} into {}; counts and checksums verified",
             trailer.records,

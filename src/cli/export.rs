@@ -1,4 +1,4 @@
-use super::migrate::{bar, open};
+use super::migrate::{bar, open, Missing};
 use super::{Cli, Failure};
 use crate::domain::{Context, Scope};
 use crate::store::{SharedStore, TimeRange};
@@ -142,6 +142,10 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), Failure> {
         args.tenant.clone().unwrap_or_else(|| config.tenant.clone()),
         args.context,
     );
+    if let Some(t) = &args.tenant {
+        crate::domain::check_tenant_name(t)
+            .map_err(|e| crate::config::ConfigError::Invalid(format!("--tenant: {e}")))?;
+    }
     if args.format == ExportFormat::Csv && args.kind != ExportKind::Profiles {
         return Err(anyhow!("CSV export is for profiles; use ndjson for {:?}", args.kind).into());
     }
@@ -159,7 +163,26 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), Failure> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let store = open(&uri).await?;
+        let store = open(&uri, Missing::Refuse).await?;
+        // A read: a scope the store does not hold is an error (a typo), not an empty
+        // export, and reading it must not create it.
+        let scopes = store.scopes().await?;
+        if !scopes.contains(&scope) {
+            let held: Vec<String> = scopes
+                .iter()
+                .filter(|s| s.tenant != crate::domain::SYSTEM_TENANT)
+                .map(ToString::to_string)
+                .collect();
+            return Err(crate::config::ConfigError::Invalid(format!(
+                "the store holds nothing for {scope} (it holds: {})",
+                if held.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    held.join(", ")
+                }
+            ))
+            .into());
+        }
         let mut out: Box<dyn Write> = match &args.output {
             Some(p) => Box::new(std::io::BufWriter::new(
                 std::fs::File::create(p)

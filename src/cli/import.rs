@@ -1,4 +1,4 @@
-use super::migrate::{bar, open};
+use super::migrate::{bar, open, Missing};
 use super::{Cli, Failure};
 use crate::daemon;
 use crate::domain::{Context, Event, Profile, Scope, Session, SOURCE_TYPES};
@@ -114,6 +114,9 @@ fn fix_times(v: &mut Value, in_time: bool) {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
+    if let Some(why) = crate::domain::nesting::too_deep(line.as_bytes()) {
+        return Err(why);
+    }
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let v = unwrap_hit(v);
     serde_path_to_error::deserialize(v).map_err(|e| {
@@ -125,6 +128,9 @@ fn parse<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
 /// A replayed event as a tracker payload: the line is a tracker event
 /// (`{"type", "properties", "profile": {"id"}, "session": {"id"}}`) or a stored event.
 fn payload_of(source: &str, line: &str) -> Result<TrackerPayload, String> {
+    if let Some(why) = crate::domain::nesting::too_deep(line.as_bytes()) {
+        return Err(why);
+    }
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let v = unwrap_hit(v);
     let Value::Object(m) = &v else {
@@ -223,7 +229,7 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let store = open(&uri).await?;
+        let store = open(&uri, Missing::Create).await?;
         let rejects: Option<Box<dyn Write>> = match &args.rejects {
             Some(p) => Some(Box::new(std::io::BufWriter::new(
                 std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -464,11 +470,15 @@ async fn import_line(
             }
         }
         ImportKind::Config => {
+            if let Some(why) = crate::domain::nesting::too_deep(line.as_bytes()) {
+                return Err(why);
+            }
             let raw: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
             let kind = config_kind_of(args.config_kind.as_deref(), &raw)?;
             let mut doc = unwrap_hit(raw);
             if let Value::Object(m) = &mut doc {
                 m.shift_remove("kind");
+                m.shift_remove("_kind");
             }
             crate::daemon::private_api::config_kinds::validate(kind, &doc)
                 .map_err(|e| format!("invalid {}: {}", kind.name, e.message))?;
@@ -507,7 +517,8 @@ async fn import_line(
 }
 
 /// The configuration kind of a line: the flag, else a hit's `_index` (Tracardi names its
-/// indices `<prefix>tracardi-<kind>`), else the document's `kind`.
+/// indices `<prefix>tracardi-<kind>`), else the document's `_kind` (as `export config`
+/// writes it) or `kind`.
 fn config_kind_of(
     flag: Option<&str>,
     raw: &Value,
@@ -529,9 +540,17 @@ fn config_kind_of(
                 format!("index `{index}` is not a configuration kind this binary keeps")
             });
     }
-    match raw.get("kind").and_then(Value::as_str) {
+    // `_kind`: what `export config` writes.
+    match raw
+        .get("_kind")
+        .or_else(|| raw.get("kind"))
+        .and_then(Value::as_str)
+    {
         Some(k) => kind(k).ok_or_else(|| format!("unknown configuration kind `{k}`")),
-        None => Err("no configuration kind: give `--config-kind`, an `_index` or a `kind`".into()),
+        None => Err(
+            "no configuration kind: give `--config-kind`, an `_index`, a `_kind` or a `kind`"
+                .into(),
+        ),
     }
 }
 

@@ -484,11 +484,60 @@ fn read_answers(path: &Path) -> anyhow::Result<Answers> {
 }
 
 /// Resolves every answer: flag, answers file, prompt, default.
+/// The answers, with what the config file of an installed host says where they are
+/// silent: running `init` again (`--force config` above all) keeps the store, the
+/// addresses, the installation token and the merge-key salt it was set up with, unless
+/// a flag or the answers file changes them. A config file that does not load is an
+/// error: rewriting it from defaults would point the host at a new, empty store.
+fn with_installed(mut answers: Answers, config_path: &Path) -> anyhow::Result<Answers> {
+    if !config_path.exists() {
+        return Ok(answers);
+    }
+    let installed = Config::load(Some(config_path), &|_| None, &Overrides::default())
+        .with_context(|| {
+            format!(
+                "{} exists but does not load; fix it (or move it away) before running init again",
+                config_path.display()
+            )
+        })?;
+    let postgres = crate::store::is_postgres_uri(&installed.store);
+    answers.deployment.get_or_insert(if postgres {
+        Deployment::Postgres
+    } else {
+        Deployment::Single
+    });
+    if postgres {
+        answers.store_url.get_or_insert(installed.store.clone());
+    } else {
+        let dir = match installed.store.trim() {
+            "" => installed.data_dir.clone(),
+            s => PathBuf::from(s.strip_prefix("sled:").unwrap_or(s)),
+        };
+        answers.data_dir.get_or_insert(dir);
+    }
+    answers
+        .collector_listen
+        .get_or_insert(installed.collector.listen);
+    answers
+        .private_api_listen
+        .get_or_insert(installed.private_api.listen);
+    if !installed.private_api.installation_token.trim().is_empty() {
+        answers
+            .installation_token
+            .get_or_insert(installed.private_api.installation_token.clone());
+    }
+    if let Some(salt) = installed.identity.merge_key_salt {
+        answers.merge_key_salt.get_or_insert(salt);
+    }
+    Ok(answers)
+}
+
 fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyhow::Result<Plan> {
     let config_path = cli
         .config
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+    let answers = with_installed(answers, &config_path)?;
 
     let deployment = match args.deployment.or(answers.deployment) {
         Some(d) => d,

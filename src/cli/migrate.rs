@@ -107,8 +107,27 @@ pub fn run(cli: &Cli, args: &MigrateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Whether an offline command may create the store it opens (`migrate up`, `restore`,
+/// `import`) or must find one (a read: `backup`, `export`, `migrate status`), so that a
+/// mistyped `--data-dir` is an error instead of an empty store and an empty answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missing {
+    Create,
+    Refuse,
+}
+
 /// Opens a store for offline maintenance, saying so when a running daemon holds it.
-pub(crate) async fn open(uri: &str) -> anyhow::Result<SharedStore> {
+pub(crate) async fn open(uri: &str, missing: Missing) -> anyhow::Result<SharedStore> {
+    if let Some(why) = store::unknown_scheme(uri) {
+        return Err(crate::config::ConfigError::Invalid(why).into());
+    }
+    if missing == Missing::Refuse && !store::exists(uri) {
+        return Err(crate::config::ConfigError::Invalid(format!(
+            "there is no store at {}: check `--data-dir`, `--store` or `data_dir` in tracardi.toml (`tracardictl migrate up` creates an empty one)",
+            redact_uri(uri)
+        ))
+        .into());
+    }
     match store::open_async(uri, &OpenOptions::default()).await {
         Ok(s) => Ok(s),
         Err(e @ StoreError::Locked { .. }) => Err(anyhow::Error::new(e).context(format!(
@@ -139,7 +158,7 @@ pub(crate) fn bar(total: impl Into<Option<u64>>, unit: &str) -> ProgressBar {
 
 async fn status(uri: &str) -> anyhow::Result<()> {
     let shown = redact_uri(uri);
-    let s = open(uri).await?;
+    let s = open(uri, Missing::Refuse).await?;
     let version = s.schema_version().await?;
     println!("store: {shown}");
     match version {
@@ -172,7 +191,7 @@ async fn status(uri: &str) -> anyhow::Result<()> {
 
 async fn plan(uri: &str) -> anyhow::Result<()> {
     let shown = redact_uri(uri);
-    let s = open(uri).await?;
+    let s = open(uri, Missing::Refuse).await?;
     let v = s.schema_version().await?.unwrap_or(SCHEMA_VERSION);
     if v > SCHEMA_VERSION {
         bail!("{shown} has schema version {v}, newer than this binary understands ({SCHEMA_VERSION}); use a newer tracardictl");
@@ -213,7 +232,7 @@ async fn up(uri: &str, options: &migrations::RunOptions) -> anyhow::Result<()> {
                 .join(", ")
         );
     }
-    let s = open(uri).await?;
+    let s = open(uri, Missing::Create).await?;
     let v = match s.schema_version().await? {
         None => {
             if !options.dry_run {
@@ -297,8 +316,8 @@ async fn up(uri: &str, options: &migrations::RunOptions) -> anyhow::Result<()> {
 }
 
 async fn copy_stores(from_uri: &str, to_uri: &str) -> anyhow::Result<()> {
-    let from = open(from_uri).await?;
-    let to = open(to_uri).await?;
+    let from = open(from_uri, Missing::Refuse).await?;
+    let to = open(to_uri, Missing::Create).await?;
     let total = copy::total_records(from.as_ref()).await?;
     let bar = bar(total, "records");
     let reports = copy::copy_all(from.as_ref(), to.as_ref(), &|n| bar.inc(n)).await;

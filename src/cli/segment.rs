@@ -54,6 +54,16 @@ fn refresh(cli: &Cli, target: &Target) -> Result<(), Failure> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(why) = store::unknown_scheme(&uri) {
+        return Err(crate::config::ConfigError::Invalid(why).into());
+    }
+    if !store::exists(&uri) {
+        return Err(crate::config::ConfigError::Invalid(format!(
+            "there is no store at {}: check `--data-dir`, `--store` or `data_dir` in tracardi.toml",
+            crate::daemon::redact_uri(&uri)
+        ))
+        .into());
+    }
     let opened = rt.block_on(store::open_async(&uri, &OpenOptions::default()));
     let store = match opened {
         Ok(s) => s,

@@ -146,17 +146,7 @@ pub async fn backup<W: Write>(
         }
         let (tenant, context) = (scope.tenant.clone(), scope.context);
         for kind in store.config_kinds(&scope).await? {
-            let docs = store.list_config(&scope, &kind).await?;
-            for (i, doc) in docs.into_iter().enumerate() {
-                let id = doc
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .ok_or_else(|| StoreError::Corrupt {
-                        kind: "configuration",
-                        id: format!("{kind} #{i} in {scope}"),
-                        reason: "document without a string `id`".into(),
-                    })?;
+            for (id, doc) in store.list_config_keyed(&scope, &kind).await? {
                 let key = format!("{kind}/{id}");
                 add_record(
                     &mut fp,

@@ -1,7 +1,7 @@
 //! Copies everything of every scope from one store to another (`tracardictl migrate
 //! copy`), then verifies the counts.
 
-use super::{Counts, Result, Store, StoreError, TimeRange};
+use super::{Counts, Result, Store, TimeRange};
 use crate::domain::Scope;
 
 /// Records read and written per round trip.
@@ -51,16 +51,8 @@ pub async fn copy_all(
     for scope in from.scopes().await? {
         let mut config_docs = 0u64;
         for kind in from.config_kinds(&scope).await? {
-            let docs = from.list_config(&scope, &kind).await?;
-            for doc in &docs {
-                let id =
-                    doc.get("id")
-                        .and_then(|v| v.as_str())
-                        .ok_or_else(|| StoreError::Corrupt {
-                            kind: "configuration",
-                            id: format!("{kind} in {scope}"),
-                            reason: "document without a string `id`".into(),
-                        })?;
+            let docs = from.list_config_keyed(&scope, &kind).await?;
+            for (id, doc) in &docs {
                 to.put_config(&scope, &kind, id, doc).await?;
             }
             config_docs += docs.len() as u64;

@@ -333,14 +333,9 @@ pub async fn fingerprint(
             }
         }
         for kind in store.config_kinds(&scope).await? {
-            let docs = store.list_config(&scope, &kind).await?;
+            let docs = store.list_config_keyed(&scope, &kind).await?;
             if let Some(sum) = out.get_mut(&RecordKind::Config) {
-                for (i, doc) in docs.iter().enumerate() {
-                    let id = doc
-                        .get("id")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string)
-                        .unwrap_or_else(|| format!("#{i}"));
+                for (id, doc) in &docs {
                     let key = format!("{kind}/{id}");
                     add(sum, &scope, &key, &body("configuration", &key, doc)?);
                 }

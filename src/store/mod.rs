@@ -257,8 +257,20 @@ pub trait Store: Send + Sync + 'static {
     async fn config(&self, scope: &Scope, kind: &str, id: &str) -> Result<Option<Value>>;
     async fn put_config(&self, scope: &Scope, kind: &str, id: &str, doc: &Value) -> Result<()>;
     async fn delete_config(&self, scope: &Scope, kind: &str, id: &str) -> Result<bool>;
-    /// Every document of a kind, ordered by id.
-    async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>>;
+    /// Every document of a kind, ordered by the key it is stored under.
+    async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>> {
+        Ok(self
+            .list_config_keyed(scope, kind)
+            .await?
+            .into_iter()
+            .map(|(_, doc)| doc)
+            .collect())
+    }
+    /// Every document of a kind with the key it is stored under, ordered by key. The key
+    /// is usually the document's `id`, but not always (an API key is stored under the
+    /// hash of its secret, its `id` is a short prefix): whatever copies configuration
+    /// from store to store must use this key.
+    async fn list_config_keyed(&self, scope: &Scope, kind: &str) -> Result<Vec<(String, Value)>>;
 
     /// Writes a merge journal record, indexed by every profile it names.
     async fn put_merge_record(&self, scope: &Scope, record: &MergeRecord) -> Result<()>;
@@ -529,6 +541,35 @@ pub fn is_postgres_uri(uri: &str) -> bool {
     uri.starts_with("postgres://") || uri.starts_with("postgresql://")
 }
 
+/// A store URI that names neither PostgreSQL nor the embedded store: `scheme://…` with
+/// another scheme (a typo such as `postgress://` would otherwise be taken for a
+/// directory of that name and get an empty store). The error says what is accepted.
+pub fn unknown_scheme(uri: &str) -> Option<String> {
+    if is_postgres_uri(uri) {
+        return None;
+    }
+    let (scheme, _) = uri.split_once("://")?;
+    let looks_like_scheme = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    looks_like_scheme.then(|| {
+        format!(
+            "store `{scheme}://…`: unknown scheme `{scheme}`; a store is a directory, `sled:DIR` or `postgres://…`"
+        )
+    })
+}
+
+/// Whether an embedded store was ever created at the URI's directory (a PostgreSQL URI
+/// counts as existing: the connection says whether it does).
+pub fn exists(uri: &str) -> bool {
+    if is_postgres_uri(uri) {
+        return true;
+    }
+    let path = uri.strip_prefix("sled:").unwrap_or(uri);
+    std::path::Path::new(path).join("db").exists()
+}
+
 /// Opens the store named by a URI: `postgres://…` for PostgreSQL (see
 /// [`postgres::PostgresStore::connect`]), else a plain path or `sled:PATH` for the
 /// embedded store.
@@ -546,6 +587,9 @@ pub async fn open_async(uri: &str, options: &OpenOptions) -> Result<SharedStore>
 /// Opens the embedded store named by a URI: a plain path or `sled:PATH`. PostgreSQL
 /// URIs need [`open_async`].
 pub fn open(uri: &str, options: &OpenOptions) -> Result<SharedStore> {
+    if let Some(why) = unknown_scheme(uri) {
+        return Err(StoreError::Invalid(why));
+    }
     let path = uri.strip_prefix("sled:").unwrap_or(uri);
     if is_postgres_uri(uri) {
         return Err(StoreError::Invalid(

@@ -243,6 +243,50 @@ fn truncated_backup_is_refused() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("truncated"), "{err}");
+    // The store the restore began is gone, so the next restore is not refused.
+    assert!(err.contains("was removed"), "{err}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn reading_commands_refuse_a_store_that_is_not_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let file = dir.path().join("b.tcbk");
+    for args in [
+        vec![
+            "backup",
+            file.to_str().unwrap(),
+            "--data-dir",
+            missing.to_str().unwrap(),
+        ],
+        vec![
+            "export",
+            "profiles",
+            "--data-dir",
+            missing.to_str().unwrap(),
+        ],
+        vec!["migrate", "status", "--store", missing.to_str().unwrap()],
+    ] {
+        let (code, out, err) = run(dir.path(), &args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("there is no store at"), "{err}");
+        assert!(!missing.exists(), "{args:?} created the store");
+    }
+    // A mistyped scheme is not a directory name.
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "backup",
+            file.to_str().unwrap(),
+            "--store",
+            "postgress://u@h/db",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown scheme `postgress`"), "{err}");
+    assert!(!dir.path().join("postgress:").exists());
+    assert!(!file.exists());
 }
 
 #[test]
@@ -320,4 +364,17 @@ fn online_backup_through_the_private_api_restores_offline() {
         assert!(profiles >= 20, "{profiles}");
         assert!(s.meta("merge_key_salt").await.unwrap().is_some());
     });
+    // Tokens are stored under the hash of their secret, not their short id: the
+    // admin's token still signs in on the restored store.
+    let mut again = Server::start_at(&restored, &[]);
+    block(async {
+        let r = client()
+            .get(format!("{}/user/me", again.private_api()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "the token works after restore");
+    });
+    again.terminate();
 }

@@ -357,3 +357,84 @@ fn import_tracardi_configuration_hits() {
     assert!(out.contains("\"id\":\"tr-rule\""), "{out}");
     assert!(out.contains("\"_kind\":\"rule\""), "{out}");
 }
+
+#[test]
+fn export_config_imports_again_and_a_missing_tenant_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("config.ndjson");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "config",
+            "--data-dir",
+            d,
+            "--context",
+            "production",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("\"_kind\":\"event-source\""));
+
+    // What export writes (`_kind`) is what import reads.
+    let other = dir.path().join("other");
+    let (code, _, err) = run(
+        dir.path(),
+        &["migrate", "up", "--data-dir", other.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "config",
+            file.to_str().unwrap(),
+            "--context",
+            "production",
+            "--data-dir",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 accepted, 0 rejected"), "{out}");
+    runtime().block_on(async {
+        let s = store::open(other.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        let src = s
+            .config(&prod(), "event-source", "src1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(src.get("_kind").is_none(), "{src}");
+    });
+
+    // A tenant the store does not hold is a typo: an error, and nothing is created.
+    let (code, _, err) = run(
+        dir.path(),
+        &["export", "profiles", "--data-dir", d, "--tenant", "nosuch"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("holds nothing for nosuch/production"), "{err}");
+    let (code, _, err) = run(
+        dir.path(),
+        &["export", "profiles", "--data-dir", d, "--tenant", "../x"],
+    );
+    assert_eq!(code, 2, "{err}");
+    runtime().block_on(async {
+        let s = store::open(d, &OpenOptions::default()).unwrap();
+        let tenants: Vec<String> = s
+            .scopes()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.tenant)
+            .collect();
+        assert!(tenants.iter().all(|t| t == "default"), "{tenants:?}");
+    });
+}

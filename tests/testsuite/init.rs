@@ -256,6 +256,48 @@ fn answers_file_and_a_second_run_changes_nothing() {
         config
     );
 
+    // --force config keeps what the installed file says unless a flag changes it:
+    // the store, the addresses, the installation token and the merge-key salt.
+    let (code, rewritten, err) = host.run(&[
+        "init",
+        "--non-interactive",
+        "--admin-email",
+        "ops@example.com",
+        "--admin-password",
+        PASSWORD,
+        "--source-name",
+        "Shop",
+        "--source-type",
+        "webhook",
+        "--force",
+        "config",
+    ]);
+    assert_eq!(code, 0, "{rewritten}\n{err}");
+    for part in ["store", "admin", "source"] {
+        assert!(
+            rewritten
+                .lines()
+                .any(|l| l.trim_start().starts_with("exists") && l.contains(part)),
+            "{part} reported as existing: {rewritten}"
+        );
+    }
+    let table = |bytes: &[u8]| -> toml::Table {
+        toml::from_str(std::str::from_utf8(bytes).unwrap()).unwrap()
+    };
+    let (before, after) = (
+        table(&config),
+        table(&std::fs::read(host.path().join("tracardi.toml")).unwrap()),
+    );
+    assert_eq!(before["data_dir"], after["data_dir"]);
+    for (section, key) in [
+        ("collector", "listen"),
+        ("private_api", "listen"),
+        ("private_api", "installation_token"),
+        ("identity", "merge_key_salt"),
+    ] {
+        assert_eq!(before[section][key], after[section][key], "{section}.{key}");
+    }
+
     assert!(
         forced.contains("/collect/page-view/"),
         "webhook example: {forced}"

@@ -1498,7 +1498,7 @@ impl Store for PostgresStore {
         .await
     }
 
-    async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>> {
+    async fn list_config_keyed(&self, scope: &Scope, kind: &str) -> Result<Vec<(String, Value)>> {
         self.timed(async {
             let client = self.client().await?;
             let stmt = client
@@ -1514,7 +1514,8 @@ impl Store for PostgresStore {
             rows.iter()
                 .map(|row| {
                     let id = text(row, 0)?;
-                    decode("configuration", row, 1, &id)
+                    let doc = decode("configuration", row, 1, &id)?;
+                    Ok((id, doc))
                 })
                 .collect()
         })

@@ -1018,13 +1018,14 @@ impl Store for SledStore {
         }
     }
 
-    async fn list_config(&self, scope: &Scope, kind: &str) -> Result<Vec<Value>> {
+    async fn list_config_keyed(&self, scope: &Scope, kind: &str) -> Result<Vec<(String, Value)>> {
         let tree = self.config_tree(scope, kind)?;
         blocking(move || {
             tree.iter()
                 .map(|kv| {
                     let (k, v) = kv.map_err(io)?;
-                    decode("configuration", &k, &v)
+                    let doc = decode("configuration", &k, &v)?;
+                    Ok((String::from_utf8_lossy(&k).into_owned(), doc))
                 })
                 .collect()
         })
