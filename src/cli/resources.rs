@@ -683,7 +683,19 @@ pub fn edit(args: &EditArgs) -> Result<(), Failure> {
     let doc = rt.block_on(c.get_config(spec.name, &args.id))?;
     let original = yaml(&with_kind(spec.name, doc))?;
     let path = std::env::temp_dir().join(format!("tracardictl-edit-{}.yaml", uuid::Uuid::new_v4()));
-    std::fs::write(&path, &original).with_context(|| format!("cannot write {}", path.display()))?;
+    {
+        // Readable by its owner only: the document may hold configuration others on
+        // the host should not read.
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(original.as_bytes()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let editor = set("VISUAL")
         .or_else(|| set("EDITOR"))

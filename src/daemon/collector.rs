@@ -75,11 +75,13 @@ pub fn router(state: CollectorState, opts: &CollectorOptions) -> Router {
         .route("/track", post(track))
         .route(
             "/collect/{event_type}/{source_id}",
-            post(collect_post).get(collect_get),
+            post(collect_post).get(collect_get).head(collect_head),
         )
         .route(
             "/collect/{event_type}/{source_id}/{session_id}",
-            post(collect_post_session).get(collect_get_session),
+            post(collect_post_session)
+                .get(collect_get_session)
+                .head(collect_head),
         )
         .merge(super::bridges::segment::routes())
         .route("/healthcheck", get(healthcheck))
@@ -88,6 +90,9 @@ pub fn router(state: CollectorState, opts: &CollectorOptions) -> Router {
         .method_not_allowed_fallback(http::method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(opts.body_limit))
+        .layer(axum::middleware::from_fn(http::declared_length_layer(
+            opts.body_limit,
+        )))
         .layer(axum::middleware::from_fn(http::timeout_layer(
             opts.request_timeout,
         )))
@@ -426,6 +431,12 @@ async fn collect_get(
         session_id: None,
     };
     collect(state, target, query_properties(&uri), &headers, peer).await
+}
+
+/// HEAD is safe: it answers as GET would begin to, and collects nothing (webhook
+/// providers probe URLs with it).
+async fn collect_head() -> StatusCode {
+    StatusCode::OK
 }
 
 async fn collect_get_session(

@@ -182,6 +182,34 @@ pub async fn process_time(req: Request, next: Next) -> Response {
     resp
 }
 
+/// Answers 413 at once to a request that declares a body over `limit` bytes, instead
+/// of reading (or waiting for) a body that would be refused.
+pub fn declared_length_layer(
+    limit: usize,
+) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    move |req: Request, next: Next| {
+        Box::pin(async move {
+            let declared = req
+                .headers()
+                .get(axum::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            match declared {
+                Some(n) if n > limit as u64 => ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("request body of {n} bytes is larger than the {limit} bytes accepted"),
+                )
+                .into_response(),
+                _ => next.run(req).await,
+            }
+        })
+    }
+}
+
 /// Answers 408 with a JSON body when a request takes longer than the limit.
 pub fn timeout_layer(
     limit: Duration,
@@ -237,7 +265,11 @@ pub fn storable_headers(headers: &HeaderMap) -> crate::domain::Map {
     let mut m = crate::domain::Map::new();
     for (name, value) in headers {
         let n = name.as_str();
-        if n == "authorization" || n == "cookie" || n == "proxy-authorization" {
+        // Credentials, among them a Segment write key sent as a header.
+        if matches!(
+            n,
+            "authorization" | "cookie" | "proxy-authorization" | "x-write-key"
+        ) {
             continue;
         }
         if let Ok(v) = value.to_str() {
@@ -264,5 +296,26 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
                 .get::<axum::extract::ConnectInfo<SocketAddr>>()
                 .map(|c| c.0),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_headers_hold_no_credentials() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("authorization", "Basic a2V5Og=="),
+            ("cookie", "s=1"),
+            ("proxy-authorization", "x"),
+            ("x-write-key", "key"),
+            ("user-agent", "ua"),
+        ] {
+            h.insert(k, v.parse().unwrap());
+        }
+        let stored = storable_headers(&h);
+        assert_eq!(stored.keys().collect::<Vec<_>>(), vec!["user-agent"]);
     }
 }

@@ -80,7 +80,8 @@ impl Tracker {
                 Some(Ok(s)) if req.allowed_types.contains(&s.source_type.as_str()) => s,
                 Some(Ok(s)) => {
                     results[i] = Some(ItemResult::Rejected(TrackingError::Unauthorized(format!(
-                        "Event source `{id}` is of type `{}`; this route accepts only {}",
+                        "Event source `{}` is of type `{}`; this route accepts only {}",
+                        super::shown_id(id),
                         s.source_type,
                         req.allowed_types.join(", ")
                     ))));

@@ -474,9 +474,12 @@ impl Tracker {
         source_id: &str,
         allowed_types: &[&str],
     ) -> Result<EventSource, TrackingError> {
+        // Quoted in the answer, an id is cut short: a client's megabyte of id is not
+        // sent back to it twice.
+        let shown = shown_id(source_id);
         if source_id.starts_with('@') {
             return Err(TrackingError::Unauthorized(format!(
-                "Invalid event source `{source_id}`"
+                "Invalid event source `{shown}`"
             )));
         }
         let source = self
@@ -484,14 +487,14 @@ impl Tracker {
             .get(&self.store, &self.settings.scope, source_id)
             .await?
             .ok_or_else(|| {
-                TrackingError::Unauthorized(format!("Invalid event source `{source_id}`"))
+                TrackingError::Unauthorized(format!("Invalid event source `{shown}`"))
             })?;
         if !source.enabled {
             return Err(TrackingError::Unauthorized("Event source disabled.".into()));
         }
         if !allowed_types.contains(&source.source_type.as_str()) {
             return Err(TrackingError::Unauthorized(format!(
-                "Event source `{source_id}` is of type `{}`; this route accepts only {}",
+                "Event source `{shown}` is of type `{}`; this route accepts only {}",
                 source.source_type,
                 allowed_types.join(", ")
             )));
@@ -1198,6 +1201,15 @@ fn finish_times(events: &mut [Event], started: Instant) {
     let secs = started.elapsed().as_secs_f64();
     for e in events {
         e.metadata.time.process_time = Some(secs);
+    }
+}
+
+/// An id as quoted in an error answer: at most 100 characters, then `…`.
+pub fn shown_id(id: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 100;
+    match id.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &id[..cut]).into(),
+        None => id.into(),
     }
 }
 

@@ -398,6 +398,12 @@ async fn track_rejections_have_tracardis_codes() {
             "context",
         ),
         (json!([1, 2]), 422, "body"),
+        // A long unknown id is quoted cut short, not echoed whole.
+        (
+            payload(&"k".repeat(10_000), None, None, &["a"]),
+            401,
+            "Invalid event source `kkkk",
+        ),
     ];
     for (body, status, needle) in cases {
         let (got, resp) = s.track(&body).await;
@@ -407,6 +413,7 @@ async fn track_rejections_have_tracardis_codes() {
             detail.contains(needle),
             "{detail:?} should mention {needle:?}"
         );
+        assert!(detail.len() < 1000, "{}", detail.len());
         assert_eq!(resp["message"], resp["detail"]);
         assert!(resp["code"].as_str().is_some());
     }
@@ -476,6 +483,24 @@ async fn oversize_body_is_413() {
     let (status, resp) = s.track(&body).await;
     assert_eq!(status, 413);
     assert_eq!(resp["code"], "payload_too_large");
+
+    // A declared length over the limit is refused at once, without waiting for a body
+    // that may never come (it used to end in a 408 at the request timeout).
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    conn.write_all(
+        b"POST /track HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10000000000\r\n\r\n{}",
+    )
+    .await
+    .unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut answer))
+        .await
+        .expect("answered before any timeout")
+        .unwrap();
+    let head = String::from_utf8_lossy(&answer[..n]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -765,6 +790,15 @@ async fn hygiene_headers_cors_and_unknown_routes() {
         r.headers()["access-control-allow-origin"],
         "https://shop.example"
     );
+
+    // HEAD of a webhook URL answers and collects nothing.
+    let r = client()
+        .head(format!("{}/collect/probe/{}?a=1", s.url, sources::WEBHOOK))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(s.store.counts(&s.scope).await.unwrap().events, 0);
 
     for (method, path, status) in [
         (reqwest::Method::GET, "/nothing", 404),

@@ -603,10 +603,17 @@ pub fn corrected_time(
         .and_then(parse_time)
         .or_else(|| message.get("timestamp").and_then(parse_time));
     let sent = message.get("sentAt").and_then(parse_time).or(batch_sent_at);
-    match (client, sent) {
-        (Some(t), Some(sent)) => received - (sent - t),
-        (Some(t), None) => t,
-        (None, _) => received,
+    let corrected = match (client, sent) {
+        (Some(t), Some(sent)) => received.checked_sub_signed(sent - t),
+        (Some(t), None) => Some(t),
+        (None, _) => None,
+    };
+    // Not before 1970 nor more than a day after it arrived: outside that the sender's
+    // clocks are wrong, not merely skewed, and such dates break most consumers.
+    let earliest = DateTime::<Utc>::UNIX_EPOCH;
+    match corrected {
+        Some(t) if t >= earliest && t <= received + chrono::Duration::days(1) => t,
+        _ => received,
     }
 }
 
@@ -821,10 +828,20 @@ async fn settings(
     if let Err(e) = tracker.check_source(&write_key, &[SOURCE_TYPE]).await {
         return SegmentError::from(e).into_response();
     }
-    let host = header(&headers, "x-forwarded-host")
-        .or_else(|| header(&headers, "host"))
+    // A proxy chain lists hosts and protocols comma-separated, the client's first.
+    let first = |name: &str| {
+        header(&headers, name)
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let host = first("x-forwarded-host")
+        .or_else(|| first("host"))
         .unwrap_or("localhost");
-    let protocol = header(&headers, "x-forwarded-proto").unwrap_or("http");
+    let protocol = match first("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
     let doc = json!({
         "integrations": {
             "Segment.io": {
@@ -887,6 +904,19 @@ mod tests {
             corrected_time(&obj(json!({"timestamp": "garbage"})), None, received),
             received
         );
+        // Clocks that are wrong, not skewed: the time it arrived.
+        for m in [
+            json!({"originalTimestamp": "0001-01-01T00:00:00Z", "sentAt": "9999-12-31T23:59:59Z"}),
+            json!({"originalTimestamp": "9999-12-31T23:59:59Z", "sentAt": "0001-01-01T00:00:00Z"}),
+            json!({"timestamp": "1969-12-31T23:59:59Z"}),
+            json!({"timestamp": "2024-01-03T12:00:00Z"}),
+        ] {
+            assert_eq!(
+                corrected_time(&obj(m.clone()), None, received),
+                received,
+                "{m}"
+            );
+        }
     }
 
     #[test]
