@@ -409,6 +409,8 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a long-lived API key for scripts; prints the key once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the API keys and login tokens of this tenant (never their secrets)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke an API key or login token by the id `token list` shows')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -425,12 +427,42 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tracardictl;token;list' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tracardictl;token;revoke' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tracardictl;token;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a long-lived API key for scripts; prints the key once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the API keys and login tokens of this tenant (never their secrets)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke an API key or login token by the id `token list` shows')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tracardictl;token;help;create' {
+            break
+        }
+        'tracardictl;token;help;list' {
+            break
+        }
+        'tracardictl;token;help;revoke' {
             break
         }
         'tracardictl;token;help;help' {
@@ -1171,9 +1203,17 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         }
         'tracardictl;help;token' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a long-lived API key for scripts; prints the key once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the API keys and login tokens of this tenant (never their secrets)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke an API key or login token by the id `token list` shows')
             break
         }
         'tracardictl;help;token;create' {
+            break
+        }
+        'tracardictl;help;token;list' {
+            break
+        }
+        'tracardictl;help;token;revoke' {
             break
         }
         'tracardictl;help;apm' {

@@ -436,6 +436,12 @@ _tracardictl() {
             tracardictl__subcmd__help__subcmd__token,create)
                 cmd="tracardictl__subcmd__help__subcmd__token__subcmd__create"
                 ;;
+            tracardictl__subcmd__help__subcmd__token,list)
+                cmd="tracardictl__subcmd__help__subcmd__token__subcmd__list"
+                ;;
+            tracardictl__subcmd__help__subcmd__token,revoke)
+                cmd="tracardictl__subcmd__help__subcmd__token__subcmd__revoke"
+                ;;
             tracardictl__subcmd__help__subcmd__tql,check)
                 cmd="tracardictl__subcmd__help__subcmd__tql__subcmd__check"
                 ;;
@@ -562,11 +568,23 @@ _tracardictl() {
             tracardictl__subcmd__token,help)
                 cmd="tracardictl__subcmd__token__subcmd__help"
                 ;;
+            tracardictl__subcmd__token,list)
+                cmd="tracardictl__subcmd__token__subcmd__list"
+                ;;
+            tracardictl__subcmd__token,revoke)
+                cmd="tracardictl__subcmd__token__subcmd__revoke"
+                ;;
             tracardictl__subcmd__token__subcmd__help,create)
                 cmd="tracardictl__subcmd__token__subcmd__help__subcmd__create"
                 ;;
             tracardictl__subcmd__token__subcmd__help,help)
                 cmd="tracardictl__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            tracardictl__subcmd__token__subcmd__help,list)
+                cmd="tracardictl__subcmd__token__subcmd__help__subcmd__list"
+                ;;
+            tracardictl__subcmd__token__subcmd__help,revoke)
+                cmd="tracardictl__subcmd__token__subcmd__help__subcmd__revoke"
                 ;;
             tracardictl__subcmd__tql,check)
                 cmd="tracardictl__subcmd__tql__subcmd__check"
@@ -2993,7 +3011,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help__subcmd__token)
-            opts="create"
+            opts="create list revoke"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3007,6 +3025,34 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help__subcmd__token__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__token__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__token__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4423,7 +4469,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__token)
-            opts="-h --config --data-dir --log-format --help create help"
+            opts="-h --config --data-dir --log-format --help create list revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4495,7 +4541,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__token__subcmd__help)
-            opts="create help"
+            opts="create list revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4529,6 +4575,110 @@ _tracardictl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__token__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__token__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__token__subcmd__list)
+            opts="-o -h --output --context --connection --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__token__subcmd__revoke)
+            opts="-h --context --connection --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

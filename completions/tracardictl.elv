@@ -369,6 +369,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand create 'Create a long-lived API key for scripts; prints the key once'
+            cand list 'List the API keys and login tokens of this tenant (never their secrets)'
+            cand revoke 'Revoke an API key or login token by the id `token list` shows'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tracardictl;token;create'= {
@@ -383,11 +385,37 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'tracardictl;token;list'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tracardictl;token;revoke'= {
+            cand --context 'Context to work on [default: the connection''s, else staging]'
+            cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tracardictl;token;help'= {
             cand create 'Create a long-lived API key for scripts; prints the key once'
+            cand list 'List the API keys and login tokens of this tenant (never their secrets)'
+            cand revoke 'Revoke an API key or login token by the id `token list` shows'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tracardictl;token;help;create'= {
+        }
+        &'tracardictl;token;help;list'= {
+        }
+        &'tracardictl;token;help;revoke'= {
         }
         &'tracardictl;token;help;help'= {
         }
@@ -1018,8 +1046,14 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;help;token'= {
             cand create 'Create a long-lived API key for scripts; prints the key once'
+            cand list 'List the API keys and login tokens of this tenant (never their secrets)'
+            cand revoke 'Revoke an API key or login token by the id `token list` shows'
         }
         &'tracardictl;help;token;create'= {
+        }
+        &'tracardictl;help;token;list'= {
+        }
+        &'tracardictl;help;token;revoke'= {
         }
         &'tracardictl;help;apm'= {
             cand scan 'Scan every profile for duplicates sharing a merge key and merge them'

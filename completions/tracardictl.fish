@@ -303,13 +303,15 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l log-f
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -l dry-run -d 'Show what would be copied and change nothing'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand deploy" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -s h -l help -d 'Print help'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List the API keys and login tokens of this tenant (never their secrets)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke an API key or login token by the id `token list` shows'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'Role of the key (repeat for several): admin, developer, marketer, maintainer' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l name -d 'Name shown when listing keys [default: who created it]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-days -d 'Days until the key expires, 1 to 36500 [default: never]' -r
@@ -320,7 +322,28 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fis
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from list" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from list" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from list" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from list" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l context -d 'Context to work on [default: the connection\'s, else staging]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
+json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the API keys and login tokens of this tenant (never their secrets)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke an API key or login token by the id `token list` shows'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and not __fish_seen_subcommand_from scan help" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand apm; and not __fish_seen_subcommand_from scan help" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
@@ -743,6 +766,8 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "up" -d 'Apply pending schema migrations (creates a fresh PostgreSQL schema)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "copy" -d 'Copy every scope\'s profiles, sessions, events and configuration to another store'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a long-lived API key for scripts; prints the key once'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "list" -d 'List the API keys and login tokens of this tenant (never their secrets)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke an API key or login token by the id `token list` shows'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from apm" -f -a "scan" -d 'Scan every profile for duplicates sharing a merge key and merge them'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "explain" -d 'Why a profile is what it is: its merge keys, other ids, merges and counts'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "merge" -d 'Merge profiles now, or preview the result with --dry-run'

@@ -50,10 +50,25 @@ fn store_uri(cli: &Cli, store: &Option<String>) -> Result<String, Failure> {
     })
 }
 
+/// `FILE.partial`, where a backup is written until it is complete. A directory is not a
+/// backup file: refused before anything is written.
+fn partial_path(file: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    if file.is_dir() {
+        anyhow::bail!(
+            "{} is a directory; name the backup file (for example {})",
+            file.display(),
+            file.join("tracardictl.tcbk").display()
+        );
+    }
+    let mut name = file.as_os_str().to_os_string();
+    name.push(".partial");
+    Ok(name.into())
+}
+
 fn run_online(args: &BackupArgs) -> Result<(), Failure> {
     let client = args.target.client()?;
     let runtime = super::runtime()?;
-    let tmp = args.file.with_extension("partial");
+    let tmp = partial_path(&args.file)?;
     let mut out = BufWriter::new(
         std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
     );
@@ -100,7 +115,7 @@ pub fn run_backup(cli: &Cli, args: &BackupArgs) -> Result<(), Failure> {
     runtime.block_on(async {
         let store = open(&uri, Missing::Refuse).await?;
         let total = copy::total_records(store.as_ref()).await?;
-        let tmp = args.file.with_extension("partial");
+        let tmp = partial_path(&args.file)?;
         let file = std::fs::File::create(&tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
         let mut out =

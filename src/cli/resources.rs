@@ -177,7 +177,7 @@ pub struct DeployArgs {
 /// Manage API keys
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tracardictl token create --role maintainer --name nightly-export\n  tracardictl get tokens"
+    after_help = "Examples:\n  tracardictl token create --role maintainer --name nightly-export\n  tracardictl token list\n  tracardictl token revoke 8d021257ddc8"
 )]
 pub struct TokenArgs {
     #[command(subcommand)]
@@ -200,6 +200,23 @@ pub enum TokenCommand {
         /// Days until the key expires, 1 to 36500 [default: never]
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::daemon::private_api::auth::MAX_KEY_DAYS)))]
         expires_days: Option<u32>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// List the API keys and login tokens of this tenant (never their secrets)
+    #[command(after_help = "Examples:\n  tracardictl token list\n  tracardictl token list -o json")]
+    List {
+        /// Output format
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
+        output: Output,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Revoke an API key or login token by the id `token list` shows
+    #[command(after_help = "Examples:\n  tracardictl token revoke 8d021257ddc8")]
+    Revoke {
+        /// The token's id (the first 12 characters of its hash)
+        id: String,
         #[command(flatten)]
         target: Target,
     },
@@ -769,7 +786,78 @@ pub fn token(args: &TokenArgs) -> Result<(), Failure> {
             );
             Ok(())
         }
+        TokenCommand::List { output, target } => {
+            let c = target.client()?;
+            let items = super::runtime()?.block_on(c.all("/tokens", 1000))?;
+            match output {
+                Output::Json => println!("{}", serde_json::to_string_pretty(&items)?),
+                Output::Yaml => print!("{}", serde_yaml::to_string(&items)?),
+                Output::Name => {
+                    for t in &items {
+                        println!("token/{}", s(t, "id"));
+                    }
+                }
+                Output::Table | Output::Wide => {
+                    if items.is_empty() {
+                        eprintln!("No resources found.");
+                        return Ok(());
+                    }
+                    let rows: Vec<[String; 5]> = items
+                        .iter()
+                        .map(|t| {
+                            let expires = match t.get("expires") {
+                                Some(Value::String(e)) => e.clone(),
+                                _ => "never".into(),
+                            };
+                            [
+                                s(t, "id"),
+                                s(t, "kind"),
+                                s(t, "roles"),
+                                expires,
+                                s(t, "name"),
+                            ]
+                        })
+                        .collect();
+                    let head = ["ID", "KIND", "ROLES", "EXPIRES", "NAME"];
+                    let width = |i: usize| {
+                        rows.iter()
+                            .map(|r| r[i].chars().count())
+                            .chain([head[i].len()])
+                            .max()
+                            .unwrap_or(0)
+                    };
+                    let widths: Vec<usize> = (0..4).map(width).collect();
+                    let line = |cells: [&str; 5]| {
+                        let mut out = String::new();
+                        for (i, w) in widths.iter().enumerate() {
+                            out.push_str(&format!("{:<w$}   ", cells[i], w = *w));
+                        }
+                        out.push_str(cells[4]);
+                        out
+                    };
+                    println!("{}", line(head));
+                    for r in &rows {
+                        println!("{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+                    }
+                }
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id, target } => {
+            let c = target.client()?;
+            super::runtime()?.block_on(c.call(
+                reqwest::Method::DELETE,
+                &format!("/tokens/{}", enc_path(id)),
+                None,
+            ))?;
+            println!("token/{id} revoked");
+            Ok(())
+        }
     }
+}
+
+fn enc_path(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[cfg(test)]

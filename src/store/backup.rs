@@ -341,6 +341,16 @@ pub async fn restore<R: BufRead>(
             ),
         ));
     }
+    if let Some(v) = header.schema_version.filter(|v| *v > super::SCHEMA_VERSION) {
+        return Err(bad(
+            1,
+            format!(
+                "the backup's store has schema version {v}, newer than this binary's ({}); \
+                 restore it with the binary that made it, or a newer one",
+                super::SCHEMA_VERSION
+            ),
+        ));
+    }
     let mut records = 0u64;
     let mut events: Vec<Event> = Vec::new();
     let mut events_scope: Option<Scope> = None;

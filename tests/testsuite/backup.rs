@@ -378,3 +378,77 @@ fn online_backup_through_the_private_api_restores_offline() {
     });
     again.terminate();
 }
+
+#[test]
+fn a_directory_as_the_file_and_a_newer_schema_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fill(&data);
+    let d = data.to_str().unwrap();
+    // A directory is not a backup file: refused before anything is written.
+    let (code, _, err) = run(
+        dir.path(),
+        &["backup", dir.path().to_str().unwrap(), "--data-dir", d],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is a directory"), "{err}");
+    let stray: Vec<_> = std::fs::read_dir(dir.path().parent().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                == format!(
+                    "{}.partial",
+                    dir.path().file_name().unwrap().to_string_lossy()
+                )
+                .as_str()
+        })
+        .collect();
+    assert!(stray.is_empty());
+
+    // Written as FILE.partial, renamed when complete.
+    let file = dir.path().join("cdp.tcbk");
+    let (code, _, err) = run(
+        dir.path(),
+        &["backup", file.to_str().unwrap(), "--data-dir", d],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(file.exists() && !dir.path().join("cdp.tcbk.partial").exists());
+
+    // A backup of a store newer than this binary is refused before anything is written.
+    let text = {
+        use std::io::Read;
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap())
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut header: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    header["schema_version"] = serde_json::json!(SCHEMA_VERSION + 1);
+    lines[0] = header.to_string();
+    let newer = dir.path().join("newer.tcbk");
+    {
+        use std::io::Write;
+        let mut w = flate2::write::GzEncoder::new(
+            std::fs::File::create(&newer).unwrap(),
+            flate2::Compression::fast(),
+        );
+        w.write_all((lines.join("\n") + "\n").as_bytes()).unwrap();
+        w.finish().unwrap();
+    }
+    let target = dir.path().join("t");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            newer.to_str().unwrap(),
+            "--data-dir",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("newer than this binary"), "{err}");
+    assert!(!target.exists());
+}

@@ -258,6 +258,28 @@ async fn verbs_and_output_shapes() {
     ctl.ok(&["use", "local"]);
     let (code, _, _) = ctl.run(&["use", "nowhere"]);
     assert_eq!(code, 4);
+    // Keys are listed without secrets and revoked by id.
+    let listed = ctl.ok(&["token", "list"]);
+    assert!(listed.starts_with("ID "), "{listed}");
+    assert!(!listed.contains(key), "never the secret: {listed}");
+    let keys: serde_json::Value =
+        serde_json::from_str(&ctl.ok(&["token", "list", "-o", "json"])).unwrap();
+    let ci = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "ci")
+        .expect("the ci key is listed");
+    assert_eq!(ci["kind"], "api-key");
+    let id = ci["id"].as_str().unwrap();
+    assert_eq!(
+        ctl.ok(&["token", "revoke", id]),
+        format!("token/{id} revoked\n")
+    );
+    let (code, _, err) = ctl.run(&["get", "profiles", "--connection", "ci"]);
+    assert_eq!(code, 3, "a revoked key signs in no more: {err}");
+    let (code, _, _) = ctl.run(&["token", "revoke", id]);
+    assert_eq!(code, 4);
 
     // Data: profiles, events.
     let r = support::client()
