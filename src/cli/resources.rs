@@ -204,7 +204,9 @@ pub enum TokenCommand {
         target: Target,
     },
     /// List the API keys and login tokens of this tenant (never their secrets)
-    #[command(after_help = "Examples:\n  tracardictl token list\n  tracardictl token list -o json")]
+    #[command(
+        after_help = "Examples:\n  tracardictl token list\n  tracardictl token list -o json"
+    )]
     List {
         /// Output format
         #[arg(short = 'o', long, value_enum, default_value = "table")]

@@ -141,7 +141,12 @@ impl TrackerPayload {
             Err(e) => {
                 let path = e.path().to_string();
                 PayloadError {
-                    field: if path == "." { "body".into() } else { path },
+                    // `?`: the parser stopped before it knew which key it was in.
+                    field: if path == "." || path == "?" {
+                        "body".into()
+                    } else {
+                        path
+                    },
                     message: e.inner().to_string(),
                 }
             }
@@ -244,6 +249,21 @@ mod tests {
             assert_eq!(e.field, "body");
             assert!(e.message.contains("after the JSON object"), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn a_field_is_named_only_when_the_parser_knows_it() {
+        for body in [
+            &br#"{"source":{"id":"a"},"#[..],
+            br#"{"source""#,
+            b"{\"a\":1,",
+        ] {
+            let e = TrackerPayload::from_json(body).unwrap_err();
+            assert_ne!(e.field, "?", "{}", String::from_utf8_lossy(body));
+        }
+        let deep = format!("{{\"x\":{}1{}}}", "[".repeat(70), "]".repeat(70));
+        let e = TrackerPayload::from_json(deep.as_bytes()).unwrap_err();
+        assert_eq!(e.field, "body");
     }
 
     #[test]

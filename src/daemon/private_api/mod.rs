@@ -310,7 +310,7 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if path.is_empty() || path == "." {
+        if path.is_empty() || path == "." || path == "?" {
             ApiError::new(
                 ErrorCode::InvalidConfiguration,
                 format!("body: invalid JSON: {inner}"),
