@@ -25,6 +25,23 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Writes `to` as the backup `from` with its lines changed by `change`.
+fn rewrite_backup(from: &Path, to: &Path, change: impl FnOnce(&mut Vec<String>)) {
+    use std::io::{Read, Write};
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(from).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    change(&mut lines);
+    let mut w = flate2::write::GzEncoder::new(
+        std::fs::File::create(to).unwrap(),
+        flate2::Compression::fast(),
+    );
+    w.write_all((lines.join("\n") + "\n").as_bytes()).unwrap();
+    w.finish().unwrap();
+}
+
 fn scopes() -> [Scope; 3] {
     [
         Scope::default_tenant(Context::Production),
@@ -210,27 +227,11 @@ fn truncated_backup_is_refused() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    // Decompress, drop the trailer, compress again.
-    let text = {
-        use std::io::Read;
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap())
-            .read_to_string(&mut s)
-            .unwrap();
-        s
-    };
-    let cut: Vec<&str> = text.lines().collect();
-    let cut = cut[..cut.len() - 1].join("\n") + "\n";
+    // Without the trailer.
     let short = dir.path().join("short.tcbk");
-    {
-        use std::io::Write;
-        let mut w = flate2::write::GzEncoder::new(
-            std::fs::File::create(&short).unwrap(),
-            flate2::Compression::fast(),
-        );
-        w.write_all(cut.as_bytes()).unwrap();
-        w.finish().unwrap();
-    }
+    rewrite_backup(&file, &short, |lines| {
+        lines.pop();
+    });
     let target = dir.path().join("t");
     let (code, _, err) = run(
         dir.path(),
@@ -416,28 +417,12 @@ fn a_directory_as_the_file_and_a_newer_schema_are_refused() {
     assert!(file.exists() && !dir.path().join("cdp.tcbk.partial").exists());
 
     // A backup of a store newer than this binary is refused before anything is written.
-    let text = {
-        use std::io::Read;
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap())
-            .read_to_string(&mut s)
-            .unwrap();
-        s
-    };
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let mut header: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
-    header["schema_version"] = serde_json::json!(SCHEMA_VERSION + 1);
-    lines[0] = header.to_string();
     let newer = dir.path().join("newer.tcbk");
-    {
-        use std::io::Write;
-        let mut w = flate2::write::GzEncoder::new(
-            std::fs::File::create(&newer).unwrap(),
-            flate2::Compression::fast(),
-        );
-        w.write_all((lines.join("\n") + "\n").as_bytes()).unwrap();
-        w.finish().unwrap();
-    }
+    rewrite_backup(&file, &newer, |lines| {
+        let mut header: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        header["schema_version"] = serde_json::json!(SCHEMA_VERSION + 1);
+        lines[0] = header.to_string();
+    });
     let target = dir.path().join("t");
     let (code, _, err) = run(
         dir.path(),
