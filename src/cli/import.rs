@@ -291,8 +291,14 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         let mut events: Vec<Event> = Vec::new();
         for (n, line) in reader.lines().enumerate() {
             let n = n as u64 + 1;
-            let line = line.with_context(|| format!("cannot read {} at line {n}", args.file.display()))?;
+            let mut line = line.with_context(|| format!("cannot read {} at line {n}", args.file.display()))?;
             b.inc(line.len() as u64 + 1);
+            if n == 1 {
+                // A byte-order mark some editors write first.
+                if let Some(rest) = line.strip_prefix('\u{feff}') {
+                    line = rest.to_string();
+                }
+            }
             if line.trim().is_empty() {
                 continue;
             }

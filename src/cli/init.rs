@@ -962,7 +962,10 @@ fn guard_terminal() {
 }
 
 fn show_cursor() {
-    let _ = dialoguer::console::Term::stderr().show_cursor();
+    // Only a terminal has a cursor to show; elsewhere the escape sequence is noise.
+    if std::io::stderr().is_terminal() {
+        let _ = dialoguer::console::Term::stderr().show_cursor();
+    }
 }
 
 pub fn run(cli: &Cli, args: &InitArgs) -> Result<(), Failure> {

@@ -533,6 +533,8 @@ fn read_documents(files: &[PathBuf]) -> Result<Vec<(String, Value)>, Failure> {
 }
 
 fn parse_documents(name: &str, text: &str) -> Result<Vec<(String, Value)>, Failure> {
+    // Editors on some systems start files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -606,6 +608,10 @@ async fn apply_one(
 
 pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     let docs = read_documents(&args.files)?;
+    if docs.is_empty() {
+        let names: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+        return Err(anyhow!("no documents to apply in {}", names.join(", ")).into());
+    }
     // A dry run writes nothing, so documents naming a source created earlier in the same
     // batch must tell the server to take that source as existing.
     let batch_sources: Vec<String> = docs

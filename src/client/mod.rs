@@ -59,6 +59,16 @@ pub struct Page {
 
 impl Client {
     pub fn new(base: &str, token: Option<String>, context: Option<Context>) -> Result<Client> {
+        let scheme_ok = ["http://", "https://"].iter().any(|p| {
+            base.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p))
+        });
+        if !scheme_ok || reqwest::Url::parse(base).is_err() {
+            return Err(ClientError::Transport {
+                url: base.to_string(),
+                reason: "not an http:// or https:// URL of a private API".into(),
+            });
+        }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()

@@ -98,6 +98,13 @@ pub async fn index_token(store: &dyn Store, token_key: &str, tenant: &str) -> Re
     index_put(store, TOKEN_INDEX_KIND, token_key, tenant).await
 }
 
+pub async fn unindex_source(store: &dyn Store, source_id: &str) -> Result<()> {
+    store
+        .delete_config(&system_scope(), SOURCE_INDEX_KIND, source_id)
+        .await
+        .map(|_| ())
+}
+
 pub async fn unindex_token(store: &dyn Store, token_key: &str) -> Result<()> {
     store
         .delete_config(&system_scope(), TOKEN_INDEX_KIND, token_key)

@@ -258,6 +258,23 @@ async fn verbs_and_output_shapes() {
     ctl.ok(&["use", "local"]);
     let (code, _, _) = ctl.run(&["use", "nowhere"]);
     assert_eq!(code, 4);
+    // An empty file applies nothing and says so; a byte-order mark is no error; a
+    // connection URL must be http(s).
+    let empty = ctl.write("empty.yaml", "---\n");
+    let (code, _, err) = ctl.run(&["apply", "-f", empty.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no documents to apply"), "{err}");
+    let bom = ctl.write(
+        "bom.yaml",
+        "\u{feff}kind: consent-type\nid: bom\nname: BOM\ndefault_value: deny\nenabled: false\n",
+    );
+    assert_eq!(
+        ctl.ok(&["apply", "-f", bom.to_str().unwrap()]),
+        "consent-type/bom created\n"
+    );
+    let (code, _, err) = ctl.run(&["login", "not-a-url", "--token", "x"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not an http:// or https:// URL"), "{err}");
     // Keys are listed without secrets and revoked by id.
     let listed = ctl.ok(&["token", "list"]);
     assert!(listed.starts_with("ID "), "{listed}");

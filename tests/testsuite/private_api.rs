@@ -1494,3 +1494,57 @@ async fn data_filters_run_in_postgres() {
     let (s, v) = get(format!("/profiles?filter={}", q("traits.plan =="))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
+
+#[tokio::test]
+async fn a_deleted_event_source_leaves_no_tenant_index_entry() {
+    let mut server = Server::start();
+    let data = server.data_dir.clone();
+    let t = server.install().await;
+    let api = Api::new(&server);
+    for ctx in ["staging", "production"] {
+        let (s, v) = api
+            .call(
+                Method::POST,
+                "/config/event-source",
+                Some(&t),
+                Some(ctx),
+                Some(source("gone")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let indexed = || async {
+        let store = tracardictl::store::open(data.to_str().unwrap(), &Default::default()).unwrap();
+        tracardictl::store::tenants::source_tenant(store.as_ref(), "gone")
+            .await
+            .unwrap()
+    };
+    // Deleted from one context: the other still holds it, and its index entry stays.
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            "/config/event-source/gone",
+            Some(&t),
+            Some("staging"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(server.terminate(), Some(0));
+    assert!(indexed().await.is_some());
+    // Deleted from the last one: the entry goes with it.
+    let mut server = Server::start_at(&data, &[]);
+    let api = Api::new(&server);
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            "/config/event-source/gone",
+            Some(&t),
+            Some("production"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(server.terminate(), Some(0));
+    assert_eq!(indexed().await, None);
+}

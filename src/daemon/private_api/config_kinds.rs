@@ -725,6 +725,17 @@ async fn delete_one(
     if !state.store.delete_config(&scope, spec.name, &id).await? {
         return Err(not_found(spec, &id));
     }
+    if spec.name == EVENT_SOURCE {
+        // The source's tenant index entry goes with its last context.
+        let mut elsewhere = false;
+        for other in Context::ALL {
+            let other = state.scope(other);
+            elsewhere |= state.store.config(&other, spec.name, &id).await?.is_some();
+        }
+        if !elsewhere {
+            crate::store::tenants::unindex_source(state.store.as_ref(), &id).await?;
+        }
+    }
     state.store.durable().await?;
     crate::tracking::config_changed();
     Ok(Json(json!({"kind": spec.name, "id": id, "deleted": true})).into_response())
