@@ -57,17 +57,24 @@ fn refresh(cli: &Cli, target: &Target) -> Result<(), Failure> {
     if let Some(why) = store::unknown_scheme(&uri) {
         return Err(crate::config::ConfigError::Invalid(why).into());
     }
+    // No store on this host (an operator's laptop): the signed-in private API does it.
+    // Never an empty store made here and refreshed.
     if !store::exists(&uri) {
-        return Err(crate::config::ConfigError::Invalid(format!(
-            "there is no store at {}: check `--data-dir`, `--store` or `data_dir` in tracardi.toml",
-            crate::daemon::redact_uri(&uri)
-        ))
-        .into());
+        return refresh_remote(
+            target,
+            "there is no store on this host, so the refresh goes through a private API",
+        );
     }
     let opened = rt.block_on(store::open_async(&uri, &OpenOptions::default()));
     let store = match opened {
         Ok(s) => s,
-        Err(StoreError::Locked { .. }) => return refresh_remote(target),
+        Err(StoreError::Locked { .. }) => {
+            return refresh_remote(
+                target,
+                "the store is held by a running `tracardictl serve`, so the refresh goes \
+                 through its private API",
+            )
+        }
         Err(e) => {
             return Err(anyhow::Error::new(e)
                 .context(format!(
@@ -95,13 +102,12 @@ fn refresh(cli: &Cli, target: &Target) -> Result<(), Failure> {
     Ok(())
 }
 
-fn refresh_remote(target: &Target) -> Result<(), Failure> {
+/// `why`: why the refresh goes through the private API, for the error without a
+/// connection.
+fn refresh_remote(target: &Target, why: &'static str) -> Result<(), Failure> {
     let c = target.client().map_err(|f| Failure {
         code: f.code,
-        error: f.error.context(
-            "the store is held by a running `tracardictl serve`, so the refresh goes through \
-             its private API",
-        ),
+        error: f.error.context(why),
     })?;
     let rt = super::runtime()?;
     let v = rt.block_on(c.call(Method::POST, "/segments/refresh", None))?;

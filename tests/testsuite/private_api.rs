@@ -1548,3 +1548,49 @@ async fn a_deleted_event_source_leaves_no_tenant_index_entry() {
     assert_eq!(server.terminate(), Some(0));
     assert_eq!(indexed().await, None);
 }
+
+#[tokio::test]
+async fn rules_take_the_wildcard_and_plain_string_forms() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let rule = |id: &str, extra: Value| {
+        let mut r = json!({"id": id, "name": id, "type": "event-collect", "flow": {"id": "f"}, "enabled": true});
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        r
+    };
+    for (id, extra) in [
+        ("plain", json!({"event_type": "Page View"})),
+        (
+            "any-source",
+            json!({"event_type": {"id": "purchase"}, "source": {"id": "*"}}),
+        ),
+        (
+            "empty-source",
+            json!({"event_type": "*", "source": {"id": ""}}),
+        ),
+        (
+            "system",
+            json!({"event_type": {"id": "visit-ended"}, "source": {"id": "@internal"}}),
+        ),
+        (
+            "plain-source",
+            json!({"event_type": "purchase", "source": "*"}),
+        ),
+    ] {
+        let (s, v) = api.post("/config/rule", &t, rule(id, extra)).await;
+        assert_eq!(s, StatusCode::CREATED, "{id}: {v}");
+    }
+    // A source that is named must exist, in either form.
+    for extra in [json!({"source": {"id": "nope"}}), json!({"source": "nope"})] {
+        let (s, v) = api.post("/config/rule", &t, rule("bad", extra)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("nope"), "{v}");
+    }
+    let (s, v) = api
+        .post("/config/rule", &t, rule("bad", json!({"event_type": 5})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+}

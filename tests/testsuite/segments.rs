@@ -358,3 +358,43 @@ fn refresh_of_a_held_store_without_a_connection_says_so() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("private API"), "{stderr}");
 }
+
+#[test]
+fn refresh_without_a_store_here_goes_through_the_signed_in_api() {
+    let server = Server::start();
+    let token = crate::support::block(server.install());
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let run = |args: &[&str]| {
+        command(dir.path())
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("TRACARDICTL_CLIENT_CONFIG", home.join("client.toml"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Not signed in: says why it needs the private API; no store is made here.
+    let out = run(&["segment", "refresh", "--context", "production"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("no store on this host"), "{stderr}");
+    assert!(!dir.path().join("tracardi-data").exists());
+    // Signed in: the daemon refreshes.
+    let out = run(&["login", server.private_api(), "--token", &token]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["segment", "refresh", "--context", "production"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("refreshed"), "{stdout}");
+    assert!(!dir.path().join("tracardi-data").exists());
+}

@@ -115,10 +115,11 @@ pub static KINDS: &[KindSpec] = &[
             NAME,
             DESCRIPTION,
             Field("type", OneOf(&["event-collect", "segment-add"]), false),
-            Field("event_type", Obj, false),
+            // `"page-view"` or `{id, name}`; missing, empty or `*`: any (README, Rules).
+            Field("event_type", StrOrObj, false),
             Field("event_type.id", Str, false),
-            Field("source", Obj, true),
-            Field("source.id", Str, true),
+            Field("source", StrOrObj, false),
+            Field("source.id", Str, false),
             Field("segment", Obj, false),
             Field("flow", Obj, false),
             Field("flow.id", Str, false),
@@ -471,7 +472,13 @@ impl PrivateApiState {
         if !spec.checks_source {
             return Ok(());
         }
-        let Some(id) = get_path(doc, "source.id").and_then(Value::as_str) else {
+        // A wildcard (missing, empty, `*`) and the internal source (`@internal`, of
+        // system events) name no stored source.
+        let Some(id) = doc
+            .get("source")
+            .and_then(crate::workflow::rules::ref_id)
+            .filter(|id| *id != "*" && !id.starts_with('@'))
+        else {
             return Ok(());
         };
         if assumed.iter().any(|a| a == id) {
