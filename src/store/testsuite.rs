@@ -302,6 +302,25 @@ pub async fn config_documents(store: &dyn Store) {
     assert_eq!(store.list_config(&s, "rule").await.unwrap().len(), 1);
     assert_eq!(store.list_config(&s, "flow").await.unwrap().len(), 1);
     assert!(store.list_config(&s, "nothing").await.unwrap().is_empty());
+    // A document stored under another key than its `id` (an API key under the hash of
+    // its secret) is listed with that key, in key order.
+    let token = json!({"id": "short", "key": "zz-long-hash"});
+    store
+        .put_config(&s, "token", "zz-long-hash", &token)
+        .await
+        .unwrap();
+    store
+        .put_config(&s, "token", "aa", &json!({"id": "aa"}))
+        .await
+        .unwrap();
+    let keyed = store.list_config_keyed(&s, "token").await.unwrap();
+    assert_eq!(
+        keyed,
+        vec![
+            ("aa".to_string(), json!({"id": "aa"})),
+            ("zz-long-hash".to_string(), token)
+        ]
+    );
 }
 
 pub async fn scopes_are_isolated(store: &dyn Store) {
