@@ -114,7 +114,7 @@ fn fix_times(v: &mut Value, in_time: bool) {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
-    if let Some(why) = crate::domain::nesting::too_deep(line.as_bytes()) {
+    if let Some(why) = crate::domain::nesting::refused(line.as_bytes()) {
         return Err(why);
     }
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
@@ -128,7 +128,7 @@ fn parse<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
 /// A replayed event as a tracker payload: the line is a tracker event
 /// (`{"type", "properties", "profile": {"id"}, "session": {"id"}}`) or a stored event.
 fn payload_of(source: &str, line: &str) -> Result<TrackerPayload, String> {
-    if let Some(why) = crate::domain::nesting::too_deep(line.as_bytes()) {
+    if let Some(why) = crate::domain::nesting::refused(line.as_bytes()) {
         return Err(why);
     }
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
@@ -476,7 +476,7 @@ async fn import_line(
             }
         }
         ImportKind::Config => {
-            if let Some(why) = crate::domain::nesting::too_deep(line.as_bytes()) {
+            if let Some(why) = crate::domain::nesting::refused(line.as_bytes()) {
                 return Err(why);
             }
             let raw: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;

@@ -121,7 +121,11 @@ pub(crate) async fn open(uri: &str, missing: Missing) -> anyhow::Result<SharedSt
     if let Some(why) = store::unknown_scheme(uri) {
         return Err(crate::config::ConfigError::Invalid(why).into());
     }
-    if missing == Missing::Refuse && !store::exists(uri) {
+    if missing == Missing::Refuse
+        && !store::exists_async(uri)
+            .await
+            .with_context(|| format!("cannot open the store at {}", redact_uri(uri)))?
+    {
         return Err(crate::config::ConfigError::Invalid(format!(
             "there is no store at {}: check `--data-dir`, `--store` or `data_dir` in tracardi.toml (`tracardictl migrate up` creates an empty one)",
             redact_uri(uri)

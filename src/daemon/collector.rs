@@ -229,7 +229,7 @@ async fn webhook_properties(headers: &HeaderMap, body: Bytes) -> Result<Map, Api
         return Ok(Map::new());
     }
     if content_type.starts_with("application/json") || content_type.contains("+json") {
-        if let Some(why) = crate::domain::nesting::too_deep(&body) {
+        if let Some(why) = crate::domain::nesting::refused(&body) {
             return Err(ApiError::new(
                 ErrorCode::MalformedPayload,
                 format!("body: {why}"),

@@ -561,13 +561,21 @@ pub fn unknown_scheme(uri: &str) -> Option<String> {
 }
 
 /// Whether an embedded store was ever created at the URI's directory (a PostgreSQL URI
-/// counts as existing: the connection says whether it does).
+/// counts as existing here; [`exists_async`] asks the database).
 pub fn exists(uri: &str) -> bool {
     if is_postgres_uri(uri) {
         return true;
     }
     let path = uri.strip_prefix("sled:").unwrap_or(uri);
     std::path::Path::new(path).join("db").exists()
+}
+
+/// Whether a store was ever created at the URI, on either backend; creates nothing.
+pub async fn exists_async(uri: &str) -> Result<bool> {
+    if is_postgres_uri(uri) {
+        return postgres::PostgresStore::exists(uri).await;
+    }
+    Ok(exists(uri))
 }
 
 /// Opens the store named by a URI: `postgres://…` for PostgreSQL (see

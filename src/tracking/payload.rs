@@ -111,7 +111,7 @@ impl TrackerPayload {
                 })
             }
         }
-        if let Some(why) = crate::domain::nesting::too_deep(body) {
+        if let Some(why) = crate::domain::nesting::refused(body) {
             return Err(PayloadError {
                 field: "body".into(),
                 message: why,

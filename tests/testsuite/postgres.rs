@@ -844,3 +844,64 @@ fn status_and_doctor_on_postgres() {
     let (_, out) = run(&gone, &["status"]);
     assert!(out.contains("not listening there"), "{out}");
 }
+
+/// Reading commands on a schema that was never created refuse it and create nothing;
+/// schema names PostgreSQL would fold or cut are refused; a string holding U+0000 (which
+/// PostgreSQL cannot store) is a client error, not a 503.
+#[test]
+fn missing_schemas_odd_names_and_nul_characters() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestStore::create("missing_schemas")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::env::var(tracardictl::store::postgres::testing::ENV).unwrap();
+    let missing = format!("{}_nosuch", db.schema());
+    let uri = with_params(&base, &format!("schema={missing}"));
+    let run = |args: &[&str]| {
+        let out = command(dir.path()).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let file = dir.path().join("b.tcbk");
+    for args in [
+        vec!["migrate", "status", "--store", uri.as_str()],
+        vec!["backup", file.to_str().unwrap(), "--store", uri.as_str()],
+        vec!["export", "profiles", "--store", uri.as_str()],
+    ] {
+        let (code, err) = run(&args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains("there is no store at"), "{err}");
+    }
+    assert!(
+        !rt.block_on(store::exists_async(&uri)).unwrap(),
+        "the schema was not created"
+    );
+    assert!(rt.block_on(store::exists_async(&db.uri())).unwrap());
+    for schema in ["Upper", &"y".repeat(64)] {
+        let odd = with_params(&base, &format!("schema={schema}"));
+        let (code, err) = run(&["migrate", "up", "--store", &odd]);
+        assert_ne!(code, Some(0));
+        assert!(err.contains("lowercase letters"), "{err}");
+    }
+
+    let server = start_collector(dir.path(), &db.uri());
+    let source = server.default_source.clone().expect("source");
+    rt.block_on(async {
+        let body = format!(
+            r#"{{"source":{{"id":"{source}"}},"events":[{{"type":"view","properties":{{"x":"a\u0000b"}}}}]}}"#
+        );
+        let r = client()
+            .post(format!("{}/track", server.collector()))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert!(v["detail"].as_str().unwrap().contains("U+0000"), "{v}");
+    });
+}

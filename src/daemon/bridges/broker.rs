@@ -126,7 +126,7 @@ fn payload_of(
     key: &str,
     body: &[u8],
 ) -> Result<TrackerPayload, String> {
-    if let Some(why) = crate::domain::nesting::too_deep(body) {
+    if let Some(why) = crate::domain::nesting::refused(body) {
         return Err(format!("message refused: {why}"));
     }
     let mut payload = if settings.raw {

@@ -385,7 +385,7 @@ fn read(req: &Incoming<'_>, body: Result<Bytes, BytesRejection>) -> Result<Messa
         }
     })?;
     let body = decode_body(req.headers, &body, MAX_BATCH_BYTES)?;
-    if let Some(why) = crate::domain::nesting::too_deep(&body) {
+    if let Some(why) = crate::domain::nesting::refused(&body) {
         return Err(SegmentError::bad("invalid_body", why));
     }
     // JSON whatever the Content-Type says: SDKs label it text/plain or even as a form.

@@ -300,7 +300,7 @@ impl FromRequestParts<PrivateApiState> for Ctx {
 
 /// Decodes a JSON body; errors name the field that failed.
 pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    if let Some(why) = crate::domain::nesting::too_deep(body) {
+    if let Some(why) = crate::domain::nesting::refused(body) {
         return Err(ApiError::new(
             ErrorCode::InvalidConfiguration,
             format!("body: {why}"),

@@ -79,9 +79,20 @@ impl PgSettings {
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             match k.as_ref() {
                 "schema" => {
-                    if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    // PostgreSQL folds unquoted names to lower case and cuts them at 63
+                    // bytes: only names it keeps as written are accepted, so one URI
+                    // names one schema.
+                    let ok_chars = v
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                    let starts = v
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+                    if !ok_chars || !starts || v.len() > 63 {
                         return Err(StoreError::Invalid(format!(
-                            "store URI: schema `{v}` must be letters, digits and `_`"
+                            "store URI: schema `{v}` must be 1 to 63 lowercase letters, digits \
+                             and `_`, starting with a letter or `_`"
                         )));
                     }
                     schema = Some(v.into_owned());
@@ -172,8 +183,25 @@ pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
     }
 }
 
+/// A failed connection with PostgreSQL's own reason ("database \"x\" does not exist",
+/// "role \"y\" does not exist"): the pool's message alone ends in "db error".
 fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Unavailable(format!("no PostgreSQL connection: {e}"))
+    let detail = match &e {
+        deadpool_postgres::PoolError::Backend(pg) => match pg.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => {
+                let mut text = pg.to_string();
+                let mut source = std::error::Error::source(pg);
+                while let Some(s) = source {
+                    text.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                text
+            }
+        },
+        other => other.to_string(),
+    };
+    StoreError::Unavailable(format!("no PostgreSQL connection: {detail}"))
 }
 
 /// A JSON or JSONB column's bytes, decoded once by serde into the target type.
@@ -287,21 +315,7 @@ impl PostgresStore {
     /// migrations.
     pub async fn connect(uri: &str) -> Result<Self> {
         let settings = PgSettings::parse(uri)?;
-        let manager_config = ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        };
-        let manager = match &settings.tls {
-            Some(tls) => Manager::from_config(settings.config.clone(), tls.clone(), manager_config),
-            None => Manager::from_config(settings.config.clone(), NoTls, manager_config),
-        };
-        let pool = Pool::builder(manager)
-            .max_size(settings.pool_size)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(settings.op_timeout))
-            .create_timeout(Some(settings.op_timeout))
-            .recycle_timeout(Some(settings.op_timeout))
-            .build()
-            .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))?;
+        let pool = Self::pool(&settings)?;
         let store = Self {
             writer: writer::GroupWriter::start(pool.clone(), settings.op_timeout),
             _stats: stats::StatsKeeper::start(pool.clone()),
@@ -312,6 +326,42 @@ impl PostgresStore {
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Whether the URI names a store that was ever created: its schema holds the
+    /// migrations table. Creates nothing (a read-only command on a mistyped `schema=`
+    /// must not make an empty store).
+    pub async fn exists(uri: &str) -> Result<bool> {
+        let settings = PgSettings::parse(uri)?;
+        let pool = Self::pool(&settings)?;
+        let client = pool.get().await.map_err(pool_err)?;
+        let table = match &settings.schema {
+            Some(schema) => format!("\"{schema}\".schema_migrations"),
+            None => "schema_migrations".to_string(),
+        };
+        let row = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+            .await
+            .map_err(pg_err)?;
+        row.try_get::<_, bool>(0).map_err(pg_err)
+    }
+
+    fn pool(settings: &PgSettings) -> Result<Pool> {
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &settings.tls {
+            Some(tls) => Manager::from_config(settings.config.clone(), tls.clone(), manager_config),
+            None => Manager::from_config(settings.config.clone(), NoTls, manager_config),
+        };
+        Pool::builder(manager)
+            .max_size(settings.pool_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(settings.op_timeout))
+            .create_timeout(Some(settings.op_timeout))
+            .recycle_timeout(Some(settings.op_timeout))
+            .build()
+            .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))
     }
 
     /// Analyzes the tables of the schema that changed by half their size or more since
