@@ -90,9 +90,10 @@ pub fn router(state: CollectorState, opts: &CollectorOptions) -> Router {
         .method_not_allowed_fallback(http::method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(opts.body_limit))
-        .layer(axum::middleware::from_fn(http::declared_length_layer(
+        .layer(axum::middleware::from_fn_with_state(
             opts.body_limit,
-        )))
+            http::refuse_declared_length,
+        ))
         .layer(axum::middleware::from_fn(http::timeout_layer(
             opts.request_timeout,
         )))

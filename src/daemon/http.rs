@@ -182,31 +182,25 @@ pub async fn process_time(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Answers 413 at once to a request that declares a body over `limit` bytes, instead
-/// of reading (or waiting for) a body that would be refused.
-pub fn declared_length_layer(
-    limit: usize,
-) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
-       + Clone
-       + Send
-       + Sync
-       + 'static {
-    move |req: Request, next: Next| {
-        Box::pin(async move {
-            let declared = req
-                .headers()
-                .get(axum::http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            match declared {
-                Some(n) if n > limit as u64 => ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("request body of {n} bytes is larger than the {limit} bytes accepted"),
-                )
-                .into_response(),
-                _ => next.run(req).await,
-            }
-        })
+/// Answers 413 at once to a request that declares a body over `limit` bytes (the
+/// state), instead of reading (or waiting for) a body that would be refused.
+pub async fn refuse_declared_length(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit as u64 => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("request body of {n} bytes is larger than the {limit} bytes accepted"),
+        )
+        .into_response(),
+        _ => next.run(req).await,
     }
 }
 

@@ -126,10 +126,11 @@ fn payload_of(
     key: &str,
     body: &[u8],
 ) -> Result<TrackerPayload, String> {
-    if let Some(why) = crate::domain::nesting::refused(body) {
-        return Err(format!("message refused: {why}"));
-    }
     let mut payload = if settings.raw {
+        // A TrackerPayload is checked by `TrackerPayload::from_json`; raw properties here.
+        if let Some(why) = crate::domain::nesting::refused(body) {
+            return Err(format!("message refused: {why}"));
+        }
         let properties = match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => m,
             Ok(other) => one("value", other),
