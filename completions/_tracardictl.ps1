@@ -223,10 +223,11 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         }
         'tracardictl;migrate;copy' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)')
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Target store URI')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Target store URI; it must hold no data unless `--resume` is given')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish an interrupted copy into a target that already holds part of it')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -306,6 +307,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Store events as they are instead of replaying them')
             [CompletionResult]::new('--no-workflows', '--no-workflows', [CompletionResultType]::ParameterName, 'Skip workflows while replaying events')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Check every line, write nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 1 when any line is rejected (without it: only when every line is)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

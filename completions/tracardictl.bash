@@ -3137,7 +3137,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__import)
-            opts="-h --source --direct --no-workflows --dry-run --rejects --config-kind --tenant --context --store --config --data-dir --log-format --help profiles sessions events config"
+            opts="-h --source --direct --no-workflows --dry-run --strict --rejects --config-kind --tenant --context --store --config --data-dir --log-format --help profiles sessions events config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3357,7 +3357,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__migrate__subcmd__copy)
-            opts="-h --from --to --config --data-dir --log-format --help"
+            opts="-h --from --to --resume --config --data-dir --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -202,10 +202,11 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;migrate;copy'= {
             cand --from 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)'
-            cand --to 'Target store URI'
+            cand --to 'Target store URI; it must hold no data unless `--resume` is given'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
+            cand --resume 'Finish an interrupted copy into a target that already holds part of it'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -275,6 +276,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --direct 'Store events as they are instead of replaying them'
             cand --no-workflows 'Skip workflows while replaying events'
             cand --dry-run 'Check every line, write nothing'
+            cand --strict 'Exit 1 when any line is rejected (without it: only when every line is)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

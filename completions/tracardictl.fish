@@ -179,11 +179,12 @@ json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -l dry-run -d 'Scan and report what would change; write nothing'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l from -d 'Source store URI (`sled:DIR`, a directory, or `postgres://…`)' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l to -d 'Target store URI' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l to -d 'Target store URI; it must hold no data unless `--resume` is given' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l config -d 'Configuration file [default: ./tracardi.toml when it exists]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l data-dir -d 'Data directory of the embedded store [default: ./tracardi-data]' -r -F
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l log-format -d 'Log format on standard error' -r -f -a "text\t''
 json\t''"
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -l resume -d 'Finish an interrupted copy into a target that already holds part of it'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the store\'s schema version, this binary\'s, and any pending or interrupted step'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "plan" -d 'List the steps `migrate up` would run, with the records each one examines'
@@ -233,6 +234,7 @@ json\t''"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l direct -d 'Store events as they are instead of replaying them'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l no-workflows -d 'Skip workflows while replaying events'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l dry-run -d 'Check every line, write nothing'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -l strict -d 'Exit 1 when any line is rejected (without it: only when every line is)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -l name -d 'Name of this connection' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand login" -s u -l username -d 'User (email) to sign in as' -r

@@ -32,7 +32,9 @@ pub enum ImportKind {
         `--direct` they are stored as they are, ids and timestamps kept. A line may also be \
         an Elasticsearch hit (`{\"_id\": …, \"_source\": {…}}`) as dumped from Tracardi's \
         indices. A bad line is rejected with its reason (to `--rejects FILE`) and never \
-        stops the rest. The store is opened directly, so stop the daemons first.",
+        stops the rest. The store is opened directly, so stop the daemons first.\n\n\
+        Exit code 0 when at least one line was accepted, 1 when every line was rejected \
+        (with `--strict`: when any line was).",
     after_help = "Examples:\n  tracardictl import profiles tracardi-profiles.ndjson --rejects bad.ndjson\n  tracardictl import events events.ndjson --source 7d2c… --dry-run\n  tracardictl import events tracardi-events.ndjson --direct"
 )]
 pub struct ImportArgs {
@@ -52,6 +54,9 @@ pub struct ImportArgs {
     /// Check every line, write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Exit 1 when any line is rejected (without it: only when every line is)
+    #[arg(long)]
+    pub strict: bool,
     /// Write rejected lines here, one JSON object each with the line number and reason
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
@@ -225,7 +230,7 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
+    let (accepted, rejected) = runtime.block_on(async {
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -359,8 +364,18 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
                 _ => String::new(),
             }
         );
-        anyhow::Ok(())
+        anyhow::Ok((summary.accepted, summary.rejected))
     })?;
+    if rejected > 0 && (accepted == 0 || args.strict) {
+        return Err(Failure {
+            code: 1,
+            error: anyhow::anyhow!(if accepted == 0 {
+                format!("every line was rejected ({rejected})")
+            } else {
+                format!("{rejected} line(s) rejected (--strict)")
+            }),
+        });
+    }
     Ok(())
 }
 

@@ -61,18 +61,23 @@ pub enum MigrateCommand {
     /// Copy every scope's profiles, sessions, events and configuration to another store
     #[command(
         long_about = "Copy every scope's profiles, sessions, events and configuration from \
-            one store to another, then compare the record counts of each scope. Records are \
-            written by id, so an interrupted copy can be run again. Stop the daemons using \
-            the source first: an embedded store can be opened by one process only.",
-        after_help = "Examples:\n  tracardictl migrate copy --from sled:./tracardi-data --to postgres://cdp@db/cdp\n  tracardictl migrate copy --from postgres://cdp@old/cdp --to postgres://cdp@new/cdp"
+            one store to another, then compare the record counts of each scope. The target \
+            must hold no data (a new data dir, database or schema), so that the counts can \
+            match; records are written by id, so an interrupted copy is finished by running \
+            it again with `--resume`. Stop the daemons using the source first: an embedded \
+            store can be opened by one process only.",
+        after_help = "Examples:\n  tracardictl migrate copy --from sled:./tracardi-data --to postgres://cdp@db/cdp\n  tracardictl migrate copy --from sled:./tracardi-data --to postgres://cdp@db/cdp --resume\n  tracardictl migrate copy --from postgres://cdp@old/cdp --to postgres://cdp@new/cdp"
     )]
     Copy {
         /// Source store URI (`sled:DIR`, a directory, or `postgres://…`)
         #[arg(long, value_name = "URI")]
         from: String,
-        /// Target store URI
+        /// Target store URI; it must hold no data unless `--resume` is given
         #[arg(long, value_name = "URI")]
         to: String,
+        /// Finish an interrupted copy into a target that already holds part of it
+        #[arg(long)]
+        resume: bool,
     },
 }
 
@@ -102,7 +107,9 @@ pub fn run(cli: &Cli, args: &MigrateArgs) -> Result<(), Failure> {
             };
             runtime.block_on(up(&uri_of(store)?, &options))?;
         }
-        MigrateCommand::Copy { from, to } => runtime.block_on(copy_stores(from, to))?,
+        MigrateCommand::Copy { from, to, resume } => {
+            runtime.block_on(copy_stores(from, to, *resume))?
+        }
     }
     Ok(())
 }
@@ -319,14 +326,27 @@ async fn up(uri: &str, options: &migrations::RunOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn copy_stores(from_uri: &str, to_uri: &str) -> anyhow::Result<()> {
+async fn copy_stores(from_uri: &str, to_uri: &str, resume: bool) -> anyhow::Result<()> {
     let from = open(from_uri, Missing::Refuse).await?;
     let to = open(to_uri, Missing::Create).await?;
+    // Data already in the target would end in a failed count check after the whole copy
+    // (or be the source itself): refused before anything is written.
+    let held = to.scopes().await?;
+    if !held.is_empty() && !resume {
+        let names: Vec<String> = held.iter().map(ToString::to_string).collect();
+        bail!(
+            "will not copy into {}: it holds {}; copy only into a store with no data, or \
+             pass --resume to finish an interrupted copy into it",
+            redact_uri(to_uri),
+            names.join(", ")
+        );
+    }
     let total = copy::total_records(from.as_ref()).await?;
     let bar = bar(total, "records");
     let reports = copy::copy_all(from.as_ref(), to.as_ref(), &|n| bar.inc(n)).await;
     bar.finish_and_clear();
-    let reports = reports.context("copy failed; it is safe to run again")?;
+    let reports =
+        reports.context("copy failed; run the same command again with --resume to finish it")?;
     let mut bad = 0;
     println!("scope\tprofiles\tsessions\tevents\tconfiguration\tverified");
     for r in &reports {

@@ -59,7 +59,10 @@ fn refresh(cli: &Cli, target: &Target) -> Result<(), Failure> {
     }
     // No store on this host (an operator's laptop): the signed-in private API does it.
     // Never an empty store made here and refreshed.
-    if !store::exists(&uri) {
+    let exists = rt
+        .block_on(store::exists_async(&uri))
+        .map_err(|e| anyhow::Error::new(e).context("cannot tell whether the store exists"))?;
+    if !exists {
         return refresh_remote(
             target,
             "there is no store on this host, so the refresh goes through a private API",

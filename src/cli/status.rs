@@ -25,7 +25,9 @@ use std::time::Duration;
         The store is opened read-only in spirit: nothing is written. An embedded store held \
         by a running `serve` is reported as such; its numbers then come from the private API \
         when a CLI connection is configured. Bridges are read from the private API \
-        (`GET /bridges`) of the `serve` that runs them.",
+        (`GET /bridges`) of the `serve` that runs them.\n\n\
+        Exit code 0, or 1 when the store exists but cannot be opened (a PostgreSQL server \
+        that does not answer, a damaged data directory).",
     after_help = "Examples:\n  tracardictl status\n  tracardictl --config /etc/tracardi/tracardi.toml status -o json"
 )]
 pub struct StatusArgs {
@@ -137,10 +139,12 @@ fn store_absent(config: &Config) -> bool {
     !std::path::Path::new(path).exists()
 }
 
+const NOT_CREATED: &str = "not created yet";
+
 async fn store_facts(config: &Config) -> (StoreFacts, Option<SharedStore>) {
     let mut f = StoreFacts::default();
     if store_absent(config) {
-        f.error = Some("not created yet".into());
+        f.error = Some(NOT_CREATED.into());
         return (f, None);
     }
     let store = match open_quietly(config).await {
@@ -308,7 +312,7 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
             "{}",
             serde_json::to_string_pretty(&out).map_err(anyhow::Error::from)?
         );
-        return Ok(());
+        return store_outcome(&facts);
     }
     println!("tracardictl {}", crate::VERSION);
     println!(
@@ -421,7 +425,8 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
                 );
             }
         }
-        None => println!("work queue   unknown (store held by a daemon; sign in with `tracardictl login` to see it)"),
+        None if facts.held => println!("work queue   unknown (store held by a daemon; sign in with `tracardictl login` to see it)"),
+        None => println!("work queue   unknown (the store is not open)"),
     }
     match &bridges {
         Bridges::Running(items) if items.is_empty() => println!("bridges      none running"),
@@ -432,7 +437,19 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
         }
         Bridges::Unknown(why) => println!("bridges      unknown ({why})"),
     }
-    Ok(())
+    store_outcome(&facts)
+}
+
+/// Exit 1 when a store that exists cannot be opened (not merely held by a daemon, nor
+/// not created yet), so scripts and monitoring see it.
+fn store_outcome(facts: &StoreFacts) -> Result<(), Failure> {
+    match &facts.error {
+        Some(e) if !facts.opened && !facts.held && e != NOT_CREATED => Err(Failure {
+            code: 1,
+            error: anyhow!("the store cannot be opened: {e}"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// What `status` knows of the bridges: those a running daemon reports, or why not.

@@ -198,6 +198,22 @@ fn import_profiles_rejects_bad_lines_and_reads_tracardi_hits() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("2 accepted, 3 rejected"), "{out}");
+    // --strict: the same lines, exit 1 for the rejected ones (a dry run, to leave the
+    // store as the rest of this test expects).
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            file.to_str().unwrap(),
+            "--data-dir",
+            d,
+            "--dry-run",
+            "--strict",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("3 line(s) rejected (--strict)"), "{err}");
     let rejected: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
         .unwrap()
         .lines()
@@ -264,7 +280,7 @@ fn import_events_through_the_pipeline_and_directly() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("2 accepted, 1 rejected"), "{out}");
 
-    let (code, out, _) = run(
+    let (code, out, err) = run(
         dir.path(),
         &[
             "import",
@@ -276,8 +292,10 @@ fn import_events_through_the_pipeline_and_directly() {
             d,
         ],
     );
-    assert_eq!(code, 0);
+    // Nothing accepted: the summary, and exit 1 so a script notices.
+    assert_eq!(code, 1, "{err}");
     assert!(out.contains("0 accepted, 3 rejected"), "{out}");
+    assert!(err.contains("every line was rejected"), "{err}");
 
     let hits = dir.path().join("hits.ndjson");
     std::fs::write(

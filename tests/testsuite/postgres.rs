@@ -500,18 +500,28 @@ fn migrate_copy_from_sled() {
         }
         assert_eq!(db.schema_version().await.unwrap(), Some(1));
     });
-    // Running it again is harmless and still verifies.
-    let again = command(dir.path())
-        .args([
-            "migrate",
-            "copy",
-            "--from",
-            &format!("sled:{}", data.display()),
-            "--to",
-            &db.uri(),
-        ])
-        .output()
-        .unwrap();
+    // Again into the target that now holds data: refused before anything is written.
+    let copy_again = |extra: &[&str]| {
+        command(dir.path())
+            .args([
+                "migrate",
+                "copy",
+                "--from",
+                &format!("sled:{}", data.display()),
+                "--to",
+                &db.uri(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = copy_again(&[]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("will not copy into"), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    // With --resume (finishing an interrupted copy) it is harmless and still verifies.
+    let again = copy_again(&["--resume"]);
     assert!(
         again.status.success(),
         "{}",
@@ -841,8 +851,11 @@ fn status_and_doctor_on_postgres() {
     let (code, out) = run(&gone, &["doctor"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("not listening there"), "{out}");
-    let (_, out) = run(&gone, &["status"]);
+    let (code, out) = run(&gone, &["status"]);
+    assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("not listening there"), "{out}");
+    assert!(out.contains("the store is not open"), "{out}");
+    assert!(!out.contains("held by a daemon"), "{out}");
 }
 
 /// Reading commands on a schema that was never created refuse it and create nothing;
@@ -875,6 +888,17 @@ fn missing_schemas_odd_names_and_nul_characters() {
         assert_eq!(code, Some(2), "{args:?}: {err}");
         assert!(err.contains("there is no store at"), "{err}");
     }
+    // `segment refresh` with no store here goes to a private API; with no connection
+    // saved it says so, and still creates nothing.
+    let out = command(dir.path())
+        .args(["segment", "refresh"])
+        .env("TRACARDI_STORE", &uri)
+        .env("TRACARDICTL_CLIENT_CONFIG", dir.path().join("client.toml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("there is no store on this host"), "{err}");
     assert!(
         !rt.block_on(store::exists_async(&uri)).unwrap(),
         "the schema was not created"

@@ -403,6 +403,28 @@ async fn users_and_api_keys() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = api.get(&format!("/users/{id}"), &admin).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // The last admin cannot be deleted: nobody could manage users again.
+    let (_, me) = api.get("/user/me", &admin).await;
+    let me = me["id"].as_str().expect("my id").to_string();
+    let (s, v) = api
+        .call(
+            Method::DELETE,
+            &format!("/users/{me}"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("last enabled admin"),
+        "{v}"
+    );
+    let (s, _) = api.get("/users", &admin).await;
+    assert_eq!(s, 200, "the admin still signs in");
 
     let (s, v) = api
         .post(

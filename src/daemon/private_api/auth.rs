@@ -756,6 +756,24 @@ async fn delete_user(
             format!("no user `{id}`"),
         ));
     };
+    // Without an enabled admin nobody could manage users, tokens or the installation
+    // again (the installation token is spent), so the last one stays.
+    let is_admin = |u: &User| u.enabled && u.roles.contains(&Role::Admin);
+    if is_admin(&user)
+        && !state
+            .users()
+            .await?
+            .iter()
+            .any(|u| u.id != user.id && is_admin(u))
+    {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "`{}` is the last enabled admin; create another admin before deleting it",
+                user.email
+            ),
+        ));
+    }
     let scope = state.auth_scope();
     state
         .store

@@ -72,10 +72,19 @@ impl PgSettings {
         let mut lock_timeout = Duration::from_millis(10_000);
         let mut tls_mode = tls::TlsMode::Off;
         let mut root_cert: Option<String> = None;
-        let number = |k: &str, v: &str| -> Result<u64> {
-            v.parse()
-                .map_err(|_| StoreError::Invalid(format!("store URI: `{k}={v}` is not a number")))
+        // A number within `lo..=hi`; out of range is refused, never quietly moved in.
+        let number = |k: &str, v: &str, lo: u64, hi: u64| -> Result<u64> {
+            let n: u64 = v.parse().map_err(|_| {
+                StoreError::Invalid(format!("store URI: `{k}={v}` is not a number"))
+            })?;
+            if !(lo..=hi).contains(&n) {
+                return Err(StoreError::Invalid(format!(
+                    "store URI: `{k}={v}` is out of range; it must be from {lo} to {hi}"
+                )));
+            }
+            Ok(n)
         };
+        const DAY_MS: u64 = 86_400_000;
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             match k.as_ref() {
                 "schema" => {
@@ -97,9 +106,11 @@ impl PgSettings {
                     }
                     schema = Some(v.into_owned());
                 }
-                "pool_size" => pool_size = number(&k, &v)?.clamp(1, 1000) as usize,
-                "timeout_ms" => op_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
-                "lock_timeout_ms" => lock_timeout = Duration::from_millis(number(&k, &v)?.max(1)),
+                "pool_size" => pool_size = number(&k, &v, 1, 1000)? as usize,
+                "timeout_ms" => op_timeout = Duration::from_millis(number(&k, &v, 1, DAY_MS)?),
+                "lock_timeout_ms" => {
+                    lock_timeout = Duration::from_millis(number(&k, &v, 1, DAY_MS)?)
+                }
                 // Taken out: tokio-postgres knows only disable/prefer/require; TLS is
                 // set up here (see `tls`), and the driver told to require it.
                 "sslmode" => {
@@ -131,6 +142,9 @@ impl PgSettings {
         }
         // A commit must be on disk before we acknowledge, whatever the server default.
         options.push_str(" -c synchronous_commit=on");
+        // Notices ("relation … already exists, skipping" on every start) are not for the
+        // operator's log; warnings and errors still come.
+        options.push_str(" -c client_min_messages=warning");
         config.options(options.trim());
         config.connect_timeout(op_timeout);
         if config.get_application_name().is_none() {
@@ -2216,6 +2230,17 @@ mod tests {
         assert!(PgSettings::parse("postgres://u@h/db?sslmode=require&sslrootcert=/x.pem").is_err());
         assert!(PgSettings::parse("postgres://u@h/db?schema=x;drop").is_err());
         assert!(PgSettings::parse("postgres://u@h/db?pool_size=many").is_err());
+        for bad in [
+            "pool_size=0",
+            "pool_size=1001",
+            "timeout_ms=0",
+            "lock_timeout_ms=0",
+        ] {
+            let Err(e) = PgSettings::parse(&format!("postgres://u@h/db?{bad}")) else {
+                panic!("{bad} was taken");
+            };
+            assert!(e.to_string().contains("out of range"), "{bad}: {e}");
+        }
     }
 
     #[test]
