@@ -61,6 +61,8 @@ pub fn run(cli: &Cli, args: &ApmArgs) -> Result<(), Failure> {
                     .scan(&scope, &|n| bar.set_position(n))
                     .await
                     .map_err(anyhow::Error::from)?;
+                // Flushed, so the next open has no log of this pass to replay.
+                store.checkpoint().await?;
                 bar.finish_and_clear();
                 println!(
                     "scanned {} profiles in {scope}: {} merges, {} profiles merged away, {} skipped by guardrails",

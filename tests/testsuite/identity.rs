@@ -218,6 +218,27 @@ fn apm_scan_from_the_command_line() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 merges"));
+    // What the store holds afterwards: the survivor with the merged id, and the other
+    // profile; the merge is in the journal.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let st = tracardictl::store::open(data.to_str().unwrap(), &Default::default()).unwrap();
+        let scope =
+            tracardictl::domain::Scope::default_tenant(tracardictl::domain::Context::Production);
+        assert_eq!(st.counts(&scope).await.unwrap().profiles, 2);
+        let survivor = st.profile(&scope, "p1").await.unwrap().expect("survivor");
+        assert!(
+            survivor.ids.contains(&"p2".to_string()),
+            "{:?}",
+            survivor.ids
+        );
+        assert_eq!(
+            st.profile_id(&scope, "p2").await.unwrap().as_deref(),
+            Some("p1")
+        );
+        assert!(st.profile(&scope, "p3").await.unwrap().is_some());
+        assert_eq!(st.merge_records_of(&scope, "p1").await.unwrap().len(), 1);
+    });
 }
 
 #[test]

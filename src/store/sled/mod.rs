@@ -566,7 +566,10 @@ impl SledStore {
                 self.raw_put_profile(&scope, &p)?;
             }
             Op::DeleteProfile => {
-                self.raw_delete_profile(&scope, &text(2)?)?;
+                // The log names the profile's own id; never resolved as an alias, since
+                // by now the id may be one of the survivor's (a merge deletes the merged
+                // profile after the survivor took over its ids).
+                self.raw_delete_profile(&scope, &text(2)?, Resolve::Exact)?;
             }
             Op::PutSession => {
                 let s: Session = decode("session", b"wal", bytes(2)?)?;
@@ -687,6 +690,15 @@ impl SledStore {
             .map_err(io)?;
         Ok(())
     }
+}
+
+/// How a profile id given to a delete is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolve {
+    /// As any of a profile's ids (what callers of the store may give).
+    Alias,
+    /// As the profile's own id only (the log's replay).
+    Exact,
 }
 
 fn list_page<T: DeserializeOwned + Send + 'static>(
@@ -1183,11 +1195,11 @@ impl Store for SledStore {
     }
 
     async fn delete_profile(&self, scope: &Scope, id: &str) -> Result<bool> {
-        let existed = self.raw_delete_profile(scope, id)?;
-        if existed {
-            self.log(Op::DeleteProfile, scope, &[id.as_bytes()]);
+        let deleted = self.raw_delete_profile(scope, id, Resolve::Alias)?;
+        if let Some(own) = &deleted {
+            self.log(Op::DeleteProfile, scope, &[own.as_bytes()]);
         }
-        Ok(existed)
+        Ok(deleted.is_some())
     }
 
     async fn put_session(&self, scope: &Scope, session: &Session) -> Result<()> {
@@ -1731,14 +1743,20 @@ impl SledStore {
         Ok(bytes)
     }
 
-    fn raw_delete_profile(&self, scope: &Scope, id: &str) -> Result<bool> {
-        let Some(canonical) = self.canonical_profile_id(scope, id)? else {
-            return Ok(false);
+    /// Deletes a profile and its index entries; returns the own id of the profile
+    /// deleted, if there was one.
+    fn raw_delete_profile(&self, scope: &Scope, id: &str, how: Resolve) -> Result<Option<String>> {
+        let canonical = match how {
+            Resolve::Alias => match self.canonical_profile_id(scope, id)? {
+                Some(c) => c,
+                None => return Ok(None),
+            },
+            Resolve::Exact => id.to_string(),
         };
         let profiles = self.tree(scope, Kind::Profiles)?;
         let ids = self.tree(scope, Kind::ProfileIds)?;
         let Some(old) = profiles.remove(canonical.as_bytes()).map_err(io)? else {
-            return Ok(false);
+            return Ok(None);
         };
         let old: OldProfile = decode("profile", canonical.as_bytes(), &old)?;
         let members = self.tree(scope, Kind::AliasMembers)?;
@@ -1748,7 +1766,7 @@ impl SledStore {
             }
             members.remove(pair_key(alias, &canonical)).map_err(io)?;
         }
-        Ok(true)
+        Ok(Some(canonical))
     }
 
     fn raw_put_session(&self, scope: &Scope, session: &Session) -> Result<Vec<u8>> {
@@ -2287,6 +2305,46 @@ mod tests {
         std::fs::write(&conf, saved).unwrap();
         let back = SledStore::open(old_dir.path(), &opts).unwrap();
         assert!(back.profile(&s, "p2").await.unwrap().is_some());
+    }
+
+    /// A merge puts the survivor with the merged profile's ids, then deletes the merged
+    /// profile. Replaying that log over a sled that already holds both (it flushes on its
+    /// own) must delete the merged profile only, not the survivor its id now names.
+    #[tokio::test]
+    async fn replaying_a_merge_keeps_the_survivor() {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = Scope::default_tenant(Context::Production);
+        {
+            let store = SledStore::open(dir.path(), &OpenOptions::default()).unwrap();
+            let mut a = Profile::new("a".into(), Utc::now());
+            a.ids = vec!["a".into(), "emm-k".into()];
+            let mut b = Profile::new("b".into(), Utc::now());
+            b.ids = vec!["b".into(), "emm-k".into()];
+            store.put_profile(&scope, &a).await.unwrap();
+            store.put_profile(&scope, &b).await.unwrap();
+            // The profiles were there before (an import ends with a checkpoint): the log
+            // holds the merge only.
+            store.checkpoint().await.unwrap();
+            a.ids.push("b".into());
+            store.put_profile(&scope, &a).await.unwrap();
+            assert!(store.delete_profile(&scope, "b").await.unwrap());
+            store.durable().await.unwrap();
+            // sled has it all; the log is not truncated (no checkpoint), as after a
+            // command that ends without one.
+            store.db.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path(), &OpenOptions::default()).unwrap();
+        let a = store
+            .profile(&scope, "a")
+            .await
+            .unwrap()
+            .expect("the survivor");
+        assert_eq!(a.id, "a");
+        assert_eq!(
+            store.profile_id(&scope, "b").await.unwrap().as_deref(),
+            Some("a")
+        );
+        assert_eq!(store.counts(&scope).await.unwrap().profiles, 1);
     }
 
     /// What a daemon does when it stops cleanly: the next start has no log to replay, and
