@@ -693,18 +693,45 @@ fn redact(v: &mut toml::Value, key: &str) {
         toml::Value::String(s) if is_secret_key(key) && !s.is_empty() => {
             *s = "<redacted>".into();
         }
-        toml::Value::String(s) => {
-            // Passwords inside connection URLs: scheme://user:password@host
-            if let Some((scheme, rest)) = s.split_once("://") {
-                if let Some((cred, host)) = rest.split_once('@') {
-                    if let Some((user, _)) = cred.split_once(':') {
-                        *s = format!("{scheme}://{user}:<redacted>@{host}");
-                    }
-                }
-            }
-        }
+        toml::Value::String(s) => *s = redact_uri_with(s, "<redacted>"),
         _ => {}
     }
+}
+
+/// A connection URI with its secrets replaced by `mask`: the password of
+/// `scheme://user:password@host/…` and the value of every query parameter whose name
+/// holds a secret (`?password=…`, `sslpassword`, `token`, …). Anything that is not such
+/// a URI is returned as it is.
+pub fn redact_uri_with(uri: &str, mask: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return uri.to_string();
+    };
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) = match before_query.find('/') {
+        Some(i) => before_query.split_at(i),
+        None => (before_query, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:{mask}@{host}"),
+            None => authority.to_string(),
+        },
+        None => authority.to_string(),
+    };
+    let query = query.map(|q| {
+        let pairs: Vec<String> = q
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if is_secret_key(k) => format!("{k}={mask}"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        format!("?{}", pairs.join("&"))
+    });
+    format!("{scheme}://{authority}{path}{}", query.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -790,6 +817,24 @@ mod tests {
         let shown = c.to_redacted_toml();
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://app:<redacted>@db/cdp"));
+        for (uri, want) in [
+            (
+                "postgres://u@h:5432/db?password=pw",
+                "postgres://u@h:5432/db?password=***",
+            ),
+            (
+                "postgresql://x:envpw@h/db?schema=s&password=qs&sslpassword=k",
+                "postgresql://x:***@h/db?schema=s&password=***&sslpassword=***",
+            ),
+            (
+                "amqps://user:p@ss@host/vhost",
+                "amqps://user:***@host/vhost",
+            ),
+            ("mqtt://host:1883", "mqtt://host:1883"),
+            ("./tracardi-data", "./tracardi-data"),
+        ] {
+            assert_eq!(redact_uri_with(uri, "***"), want);
+        }
         let mut v: toml::Value = toml::from_str("[a]\ninstallation_token = \"abc\"\n").unwrap();
         redact(&mut v, "");
         assert_eq!(v["a"]["installation_token"].as_str(), Some("<redacted>"));

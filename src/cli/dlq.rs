@@ -10,6 +10,10 @@ use serde_json::Value;
 /// Inspect and re-deliver work that failed every retry
 #[derive(Debug, Args)]
 #[command(
+    long_about = "Inspect and re-deliver work that failed every retry. The dead-letter queue \
+        holds the failures of every context; with `--context` (or a connection's default \
+        context) each command sees only that context's dead letters, without one every \
+        context's of the tenant.",
     after_help = "Examples:\n  tracardictl dlq list\n  tracardictl dlq show 1732752000000123\n  tracardictl dlq replay 1732752000000123\n  tracardictl dlq purge --all"
 )]
 pub struct DlqArgs {

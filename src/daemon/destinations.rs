@@ -455,7 +455,21 @@ pub async fn send(store: &SharedStore, http: &reqwest::Client, item: &QueueItem)
         Ok(r) => {
             let status = r.status();
             let latency = started.elapsed();
-            let error = (!status.is_success()).then(|| format!("{} answered {status}", p.url));
+            let error = (!status.is_success()).then(|| {
+                let moved = status
+                    .is_redirection()
+                    .then(|| r.headers().get(reqwest::header::LOCATION))
+                    .flatten()
+                    .and_then(|l| l.to_str().ok())
+                    .map(|l| {
+                        format!(
+                            " (Location: {l}; deliveries do not follow redirects: point the \
+                             resource at the new address)"
+                        )
+                    })
+                    .unwrap_or_default();
+                format!("{} answered {status}{moved}", p.url)
+            });
             Attempt {
                 status: Some(status.as_u16()),
                 latency,
@@ -468,10 +482,29 @@ pub async fn send(store: &SharedStore, http: &reqwest::Client, item: &QueueItem)
             error: Some(if e.is_timeout() {
                 format!("{}: timed out after {:?}", p.url, p.timeout)
             } else {
-                format!("{}: {e}", p.url)
+                format!("{}: {}", p.url, causes(&e))
             }),
         },
     }
+}
+
+/// An error with its chain of causes ("error sending request: connection refused"),
+/// each cause once (reqwest repeats the URL in its own text: dropped, the caller names it).
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        let text = match text.split_once(" for url (") {
+            Some((head, _)) => head.to_string(),
+            None => text,
+        };
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }
 
 /// Records an attempt in the destination's log; failures to log are only warned about.

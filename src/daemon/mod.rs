@@ -95,20 +95,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<SharedStore> {
 
 /// A store URI with any password replaced by `***`, for messages and logs.
 pub fn redact_uri(uri: &str) -> String {
-    let Some((scheme, rest)) = uri.split_once("://") else {
-        return uri.to_string();
-    };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => uri.to_string(),
-        },
-        None => uri.to_string(),
-    }
+    crate::config::redact_uri_with(uri, "***")
 }
 
 /// The merge-key salt: the configured one, which must match the one recorded at install,

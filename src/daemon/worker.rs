@@ -61,6 +61,9 @@ pub async fn run(
 ) {
     let http = reqwest::Client::builder()
         .user_agent(concat!("tracardictl/", env!("CARGO_PKG_VERSION")))
+        // A redirect would turn a POST into a body-less GET (301/302/303) elsewhere and
+        // count it delivered: a 3xx is a failed attempt that names the new address.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
     let mut tasks = tokio::task::JoinSet::new();
@@ -178,47 +181,36 @@ async fn consume<H, HF, E, F, FF, D, DF>(
     let handle = Arc::new(handle);
     let on_failure = Arc::new(on_failure);
     let max = options.concurrency.max(1);
+    // Jobs run in a rolling window of `max`: a slow job (a destination that hangs until
+    // its timeout) holds one slot, never the others' next leases. The lease of an item
+    // blocks later items of its key, so one key's items still run one at a time, in order.
+    let mut running = tokio::task::JoinSet::new();
+    // Whether the last wait ended without a job finishing (nothing to lease, or the
+    // window nearly full for a whole idle period): lease whatever room there is.
+    let mut waited = true;
     loop {
         if *stop.borrow() {
             break;
         }
-        let now = chrono::Utc::now();
-        let leased = match store
-            .lease_batch(
-                topic,
-                max,
-                options.visibility,
-                options.retry.max_attempts,
-                now,
-            )
-            .await
-        {
-            Ok(batch) => {
-                for item in batch.dead {
-                    tracing::warn!(
-                        seq = item.seq,
-                        topic,
-                        attempts = item.attempts,
-                        error = item.last_error.as_deref().unwrap_or(""),
-                        "moved to the dead-letter queue"
-                    );
-                    on_expired_dead(item).await;
-                }
-                batch.leased
-            }
-            Err(e) => {
-                tracing::error!(topic, error = %e, "worker cannot lease from the queue");
-                Vec::new()
-            }
+        while running.try_join_next().is_some() {}
+        let room = max - running.len().min(max);
+        // Leasing syncs the store: with a busy window, wait until half of it is free
+        // (or an idle period passed) instead of leasing one item at a time.
+        let worth = room > 0 && (running.is_empty() || room * 2 >= max || waited);
+        let leased = if worth {
+            lease_some(&store, topic, room, &options, &on_expired_dead).await
+        } else {
+            Vec::new()
         };
         if leased.is_empty() {
-            tokio::select! {
-                _ = tokio::time::sleep(options.idle) => {}
-                _ = stop.changed() => {}
-            }
+            waited = tokio::select! {
+                Some(_) = running.join_next(), if !running.is_empty() => false,
+                _ = tokio::time::sleep(options.idle) => true,
+                _ = stop.changed() => false,
+            };
             continue;
         }
-        let mut running = tokio::task::JoinSet::new();
+        waited = false;
         for lease in leased {
             let store = store.clone();
             let retry = options.retry;
@@ -251,7 +243,51 @@ async fn consume<H, HF, E, F, FF, D, DF>(
                 }
             });
         }
-        while running.join_next().await.is_some() {}
+    }
+    // Stopping: the jobs in flight are finished first.
+    while running.join_next().await.is_some() {}
+}
+
+/// Leases up to `room` items of a topic; items out of attempts go to `on_expired_dead`.
+async fn lease_some<D, DF>(
+    store: &SharedStore,
+    topic: &'static str,
+    room: usize,
+    options: &WorkerOptions,
+    on_expired_dead: &D,
+) -> Vec<Leased>
+where
+    D: Fn(QueueItem) -> DF,
+    DF: std::future::Future<Output = ()>,
+{
+    let now = chrono::Utc::now();
+    match store
+        .lease_batch(
+            topic,
+            room,
+            options.visibility,
+            options.retry.max_attempts,
+            now,
+        )
+        .await
+    {
+        Ok(batch) => {
+            for item in batch.dead {
+                tracing::warn!(
+                    seq = item.seq,
+                    topic,
+                    attempts = item.attempts,
+                    error = item.last_error.as_deref().unwrap_or(""),
+                    "moved to the dead-letter queue"
+                );
+                on_expired_dead(item).await;
+            }
+            batch.leased
+        }
+        Err(e) => {
+            tracing::error!(topic, error = %e, "worker cannot lease from the queue");
+            Vec::new()
+        }
     }
 }
 

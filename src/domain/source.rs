@@ -12,31 +12,31 @@ pub const SOURCE_TYPES: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventSource {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
     #[serde(rename = "type")]
     pub source_type: String,
     #[serde(default)]
     pub bridge: Option<EntityRef>,
-    #[serde(default = "Utc::now")]
+    #[serde(default = "Utc::now", deserialize_with = "null_as_now")]
     pub timestamp: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub channel: String,
-    #[serde(default = "yes")]
+    #[serde(default = "yes", deserialize_with = "null_as_yes")]
     pub enabled: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub transitional: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub tags: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub groups: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub config: Map,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub requires_consent: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub synchronize_profiles: bool,
     /// (ours) run workflows inside the request; default true for `rest`.
     #[serde(default)]
@@ -47,6 +47,23 @@ pub struct EventSource {
 
 fn yes() -> bool {
     true
+}
+
+/// Tracardi writes an optional field it has no value for as `null`: read as not set.
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn null_as_now<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    Ok(Option::<DateTime<Utc>>::deserialize(d)?.unwrap_or_else(Utc::now))
+}
+
+fn null_as_yes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(true))
 }
 
 impl EventSource {
@@ -88,5 +105,25 @@ impl EventSource {
             .get(key)
             .and_then(|v| v.as_str())
             .filter(|s| !s.trim().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Tracardi dump holds `null` for every optional field it has no value for.
+    #[test]
+    fn nulls_of_a_tracardi_dump_read_as_not_set() {
+        let v = serde_json::json!({"id": "web", "type": "rest", "name": null,
+            "description": null, "timestamp": null, "channel": null, "enabled": null,
+            "transitional": null, "tags": null, "groups": null, "config": null,
+            "requires_consent": null, "synchronize_profiles": null, "bridge": null});
+        let s: EventSource = serde_json::from_value(v).unwrap();
+        assert!(s.enabled);
+        assert!(s.tags.is_empty() && s.config.is_empty() && s.description.is_empty());
+        // Wrong types are still refused.
+        let bad = serde_json::json!({"id": "web", "type": "rest", "tags": "a"});
+        assert!(serde_json::from_value::<EventSource>(bad).is_err());
     }
 }

@@ -85,11 +85,7 @@ impl SegmentDef {
             return Ok(None);
         }
         let name = text("name").unwrap_or("").to_string();
-        let machine_name = match text("machine_name").filter(|s| !s.is_empty()) {
-            Some(m) => m.to_string(),
-            None if !name.is_empty() => crate::domain::event_type_slug(&name),
-            None => id.clone(),
-        };
+        let machine_name = machine_name_of(doc, &id);
         let condition_text = text("condition")
             .filter(|s| !s.is_empty())
             .ok_or_else(|| format!("segment `{id}` has no condition"))?;
@@ -117,6 +113,22 @@ impl SegmentDef {
             || types
                 .iter()
                 .any(|t| self.event_types.iter().any(|e| e == t))
+    }
+}
+
+/// The name a segment is recorded under in `profile.segments`: `machine_name`, else the
+/// slug of `name`, else the id. Two segments of one context must not share it.
+pub fn machine_name_of(doc: &Value, id: &str) -> String {
+    let text = |k: &str| {
+        doc.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    match (text("machine_name"), text("name")) {
+        (Some(m), _) => m.to_string(),
+        (None, Some(name)) => crate::domain::event_type_slug(name),
+        (None, None) => id.to_string(),
     }
 }
 

@@ -580,6 +580,20 @@ fn dead_letters_over_http_and_cli() {
     assert!(out.starts_with("ID\tTOPIC"), "{out}");
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(out.contains("boom"), "{out}");
+    // Both dead letters are production's: a named context sees only its own.
+    let out = ctl.ok(&["dlq", "list", "--context", "staging"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let out = ctl.ok(&["dlq", "list", "--context", "production"]);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let (code, _, err) = ctl.run(&["dlq", "show", &seqs[1].to_string(), "--context", "staging"]);
+    assert_ne!(code, 0, "{err}");
+    let (code, _, err) = ctl.run(&["dlq", "purge", "--all", "--context", "staging"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        ctl.ok(&["dlq", "list"]).lines().count(),
+        3,
+        "staging's purge left them"
+    );
     let out = ctl.ok(&["dlq", "show", &seqs[1].to_string()]);
     assert!(out.contains("\"n\": 2"), "{out}");
     let (code, _, err) = ctl.run(&["dlq", "show", "12345"]);

@@ -768,3 +768,153 @@ fn a_delivery_whose_worker_is_killed_every_time_ends_dead_and_logged() {
     assert_eq!(accepted.load(Ordering::SeqCst), 2, "no third attempt");
     server.kill();
 }
+
+/// A destination that hangs holds one of the worker's slots, not the others: a delivery
+/// to a healthy destination, for another profile, goes out while the hanging one waits
+/// for its timeout.
+#[test]
+fn a_hanging_destination_does_not_hold_up_the_others() {
+    let (hang_url, accepted) = hanging_receiver();
+    let ok = Receiver::start(0);
+    let (_dir, data) = setup("visit_idle_seconds = 0");
+    let mut app = EventSource::new_rest("app", "App");
+    app.synchronous = Some(false);
+    let mut hang_hook = hook(&hang_url);
+    hang_hook["id"] = json!("hang-hook");
+    let hanging = json!({
+        "id": "hangs", "name": "Hangs", "enabled": true,
+        "destination": {"package": "webhook", "init": {"timeout": 120}},
+        "event_type": "stuck",
+        "resource": {"id": "hang-hook"}
+    });
+    let healthy = json!({
+        "id": "healthy", "name": "Healthy", "enabled": true,
+        "destination": {"package": "webhook", "init": {"timeout": 5}},
+        "event_type": "purchase",
+        "resource": {"id": "hook"}
+    });
+    configure(
+        &data,
+        &[app],
+        &[
+            ("resource", hang_hook),
+            ("resource", hook(&ok.url)),
+            ("destination", hanging),
+            ("destination", healthy),
+        ],
+    );
+    let server = Server::start_at(&data, &[]);
+    block(server.install());
+    track(
+        &server,
+        json!({"source": {"id": "app"}, "session": {"id": "slow"},
+            "events": [{"type": "stuck", "properties": {}}]}),
+    );
+    wait_for_connections(&accepted, 1);
+    track(
+        &server,
+        json!({"source": {"id": "app"}, "session": {"id": "fast"},
+            "events": [{"type": "purchase", "properties": {"sku": "A1"}}]}),
+    );
+    // Well within the hanging delivery's 120 s.
+    let got = ok.wait_for_successes(1, Duration::from_secs(20));
+    assert_eq!(
+        got.len(),
+        1,
+        "the healthy destination waited for the hanging one"
+    );
+}
+
+/// A receiver that answers every request `302 Found` to another address.
+fn redirecting_receiver() -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 302 Found\r\nLocation: /moved\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    url
+}
+
+/// A 302 is not a delivery: the POST would become a body-less GET elsewhere. The attempt
+/// fails and its error names the new address; a webhook address that is not an http(s)
+/// URL is refused when it is configured.
+#[test]
+fn redirects_are_failed_attempts_and_bad_addresses_are_refused() {
+    let url = redirecting_receiver();
+    let (_dir, data) = setup("max_attempts = 1\nvisit_idle_seconds = 0");
+    let mut app = EventSource::new_rest("app", "App");
+    app.synchronous = Some(false);
+    let destination = json!({
+        "id": "moved", "name": "Moved", "enabled": true,
+        "destination": {"package": "webhook", "init": {"timeout": 5}},
+        "event_type": "purchase",
+        "resource": {"id": "hook"}
+    });
+    configure(
+        &data,
+        &[app],
+        &[("resource", hook(&url)), ("destination", destination)],
+    );
+    let server = Server::start_at(&data, &[]);
+    let token = block(server.install());
+    track(
+        &server,
+        json!({"source": {"id": "app"}, "session": {"id": "s1"},
+            "events": [{"type": "purchase", "properties": {}}]}),
+    );
+    let start = Instant::now();
+    let log = loop {
+        let (s, log) = api(
+            &server,
+            &token,
+            reqwest::Method::GET,
+            "/destinations/moved/log",
+        );
+        assert_eq!(s, 200, "{log}");
+        if log["entries"].as_array().is_some_and(|e| !e.is_empty()) {
+            break log;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no attempt: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let entry = &log["entries"][0];
+    assert_eq!(entry["status"], 302, "{log}");
+    assert_ne!(entry["outcome"], "delivered", "{log}");
+    let error = entry["error"].as_str().unwrap_or("");
+    assert!(error.contains("Location: /moved"), "{log}");
+
+    let bad = json!({"id": "bad", "name": "Bad", "enabled": true,
+        "destination": {"package": "webhook", "init": {"url": "not a url at all"}},
+        "resource": {"id": "hook"}});
+    let url = format!("{}/config/destination", server.private_api());
+    let (s, v) = block(async move {
+        let r = client()
+            .post(url)
+            .bearer_auth(token)
+            .header("x-context", PROD)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    });
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`destination.init.url`"),
+        "{v}"
+    );
+}

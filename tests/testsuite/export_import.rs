@@ -359,6 +359,8 @@ fn import_tracardi_configuration_hits() {
             r#"{"_index":"prod.tracardi-rule","_id":"tr-rule","_source":{"name":"On purchase","type":"event-collect","event_type":{"id":"purchase","name":"Purchase"},"source":{"id":"tr-src","name":"Web"},"flow":{"id":"f1","name":"F"},"enabled":true}}"#,
             r#"{"kind":"flow","id":"bad-flow"}"#,
             r#"{"_index":"prod.tracardi-unknown-thing","_id":"x","_source":{}}"#,
+            // Tracardi writes optional fields it has no value for as null.
+            r#"{"_index":"prod.tracardi-event-source","_id":"tr-null","_source":{"name":"App","type":"rest","description":null,"enabled":true,"tags":null,"groups":[],"config":null,"manual":null,"timestamp":"2024-01-01T00:00:00"}}"#,
         ]
         .join("\n"),
     )
@@ -368,10 +370,11 @@ fn import_tracardi_configuration_hits() {
         &["import", "config", file.to_str().unwrap(), "--data-dir", d],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("2 accepted, 2 rejected"), "{out}");
+    assert!(out.contains("3 accepted, 2 rejected"), "{out}");
     let (code, out, err) = run(dir.path(), &["export", "config", "--data-dir", d]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"id\":\"tr-src\""), "{out}");
+    assert!(out.contains("\"id\":\"tr-null\""), "{out}");
     assert!(out.contains("\"id\":\"tr-rule\""), "{out}");
     assert!(out.contains("\"_kind\":\"rule\""), "{out}");
 }

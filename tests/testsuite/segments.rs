@@ -245,6 +245,24 @@ fn refresh_after_a_segment_is_created_matches_existing_profiles() {
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let (s, v) = call("/config/rule", Some(segment_add_rule(SOURCE)), true).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
+        // A condition that does not parse would never match: refused, naming it.
+        let mut bad = big_buyers(2);
+        bad["id"] = json!("bad");
+        bad["name"] = json!("Bad");
+        bad["condition"] = json!("profile@traits.plan ==");
+        let (s, v) = call("/config/segment", Some(bad), true).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(
+            v["message"].as_str().unwrap().starts_with("`condition`"),
+            "{v}"
+        );
+        // Another segment under the same machine name ("Big Buyers" → big-buyers)
+        // would undo this one's membership on every evaluation: refused.
+        let mut twin = big_buyers(5);
+        twin["id"] = json!("twin");
+        let (s, v) = call("/config/segment", Some(twin), true).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("big-buyers"), "{v}");
 
         // Failure path: no credentials.
         let (s, v) = call("/segments/refresh", None, false).await;

@@ -410,10 +410,48 @@ pub fn validate(spec: &KindSpec, doc: &Value) -> Result<(), ApiError> {
             )
         })?;
     }
+    // Conditions of segments and destinations are parsed when they are used; one that
+    // does not parse would never match, so it is refused here.
+    if spec.name == crate::workflow::segmentation::SEGMENT_KIND || spec.name == "destination" {
+        if let Some(cond) = doc
+            .get("condition")
+            .and_then(Value::as_str)
+            .filter(|c| !c.trim().is_empty())
+        {
+            crate::workflow::tql::parse(cond)
+                .map_err(|e| invalid("condition", format!("invalid condition: {e}")))?;
+        }
+    }
+    // Webhook addresses: an address that is not an absolute http(s) URL could never
+    // deliver; it is refused here instead of dying in the dead-letter queue.
+    let urls: &[&str] = match spec.name {
+        "destination" => &["destination.init.url"],
+        "resource" => &["credentials.production.url", "credentials.test.url"],
+        _ => &[],
+    };
+    for path in urls {
+        if let Some(url) = get_path(doc, path).and_then(Value::as_str) {
+            if url != WRITE_ONLY {
+                check_http_url(url).map_err(|why| invalid(path, why))?;
+            }
+        }
+    }
     // Pipeline stages compile here exactly as the collector compiles them: a bad JSON
     // Schema, dot path or condition is refused naming its field.
     crate::tracking::stages::check(spec.name, doc).map_err(|e| invalid(&e.field, e.message))?;
     Ok(())
+}
+
+/// Whether a text is an absolute `http`/`https` URL with a host.
+fn check_http_url(text: &str) -> Result<(), String> {
+    match url::Url::parse(text.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        Ok(u) => Err(format!(
+            "`{text}` is not an http(s) address (scheme `{}`)",
+            u.scheme()
+        )),
+        Err(e) => Err(format!("`{text}` is not an absolute http(s) URL: {e}")),
+    }
 }
 
 /// The value at a dot path of an object.
@@ -541,6 +579,9 @@ impl PrivateApiState {
         validate(spec, &doc)?;
         let assumed = if dry_run { assumed } else { &[] };
         self.check_source_ref(spec, scope, &doc, assumed).await?;
+        if spec.name == crate::workflow::segmentation::SEGMENT_KIND {
+            self.check_segment_name_free(scope, &id, &doc).await?;
+        }
         let outcome = match &stored {
             None => Outcome::Created,
             Some(s) if *s == doc => Outcome::Unchanged,
@@ -557,6 +598,32 @@ impl PrivateApiState {
             crate::tracking::config_changed();
         }
         Ok((outcome, stored, doc))
+    }
+
+    /// A segment's machine name is what profiles record membership under: two segments
+    /// of one context sharing it would undo each other on every evaluation.
+    async fn check_segment_name_free(
+        &self,
+        scope: &Scope,
+        id: &str,
+        doc: &Value,
+    ) -> Result<(), ApiError> {
+        use crate::workflow::segmentation::{machine_name_of, SEGMENT_KIND};
+        let name = machine_name_of(doc, id);
+        for other in self.store.list_config(scope, SEGMENT_KIND).await? {
+            let other_id = other.get("id").and_then(Value::as_str).unwrap_or_default();
+            if other_id != id && machine_name_of(&other, other_id) == name {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "segment `{other_id}` already has the machine name `{name}` in {}; \
+                         give this one another `name` or `machine_name`",
+                        scope.context
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Event source ids are unique across tenants: the collector routes by them.

@@ -298,6 +298,31 @@ impl FromRequestParts<PrivateApiState> for Ctx {
     }
 }
 
+/// The context a request names in `x-context`, if it names one (the install-wide
+/// dead-letter queue answers for every context of the tenant without it).
+pub struct NamedCtx(pub Option<Context>);
+
+impl FromRequestParts<PrivateApiState> for NamedCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &PrivateApiState,
+    ) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("x-context") {
+            None => Ok(NamedCtx(None)),
+            Some(v) => v
+                .to_str()
+                .unwrap_or("")
+                .parse::<Context>()
+                .map(|c| NamedCtx(Some(c)))
+                .map_err(|e| {
+                    ApiError::new(ErrorCode::BadRequest, format!("header `x-context`: {e}"))
+                }),
+        }
+    }
+}
+
 /// Decodes a JSON body; errors name the field that failed.
 pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if let Some(why) = crate::domain::nesting::refused(body) {

@@ -1,8 +1,9 @@
 //! The work queue's health and its dead-letter queue: inspect, replay, purge.
 
-use super::{roles, Access, Ctx, PrivateApiState, Routes};
+use super::{roles, Access, Ctx, NamedCtx, PrivateApiState, Routes};
 use crate::daemon::destinations;
 use crate::daemon::http::{ApiError, ErrorCode};
+use crate::domain::Context;
 use crate::store::QueueItem;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
@@ -121,8 +122,15 @@ async fn delivery_log(
     Ok(super::ok_json(destinations::log_json(&id, &log)))
 }
 
+/// Whether a dead letter is the request's: its tenant's, and of the context the request
+/// names, if it names one.
+fn mine(s: &PrivateApiState, ctx: Option<Context>, item: &QueueItem) -> bool {
+    item.scope.tenant == s.tenant() && ctx.is_none_or(|c| item.scope.context == c)
+}
+
 async fn list(
     State(s): State<PrivateApiState>,
+    NamedCtx(ctx): NamedCtx,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: std::collections::HashMap<String, String> =
@@ -132,7 +140,6 @@ async fn list(
     let query = super::ListQuery::parse(&params)?;
     let mut after = query.after.as_deref().map(seq).transpose()?;
     // The queue is install-wide: a tenant sees only its own dead letters.
-    let tenant = s.tenant();
     let mut items = Vec::new();
     let mut next = None;
     loop {
@@ -140,7 +147,7 @@ async fn list(
         let full = page.len() == query.limit;
         for item in page {
             after = Some(item.seq);
-            if item.scope.tenant == tenant {
+            if mine(&s, ctx, &item) {
                 items.push(item);
                 if items.len() == query.limit {
                     break;
@@ -163,26 +170,28 @@ async fn list(
 
 async fn show(
     State(s): State<PrivateApiState>,
+    NamedCtx(ctx): NamedCtx,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = seq(&id)?;
-    Ok(super::ok_json(describe(&own(&s, id).await?)))
+    Ok(super::ok_json(describe(&own(&s, ctx, id).await?)))
 }
 
-/// A dead letter of the request's tenant; another tenant's is not found.
-async fn own(s: &PrivateApiState, id: u64) -> Result<QueueItem, ApiError> {
+/// A dead letter of the request's tenant (and named context); another's is not found.
+async fn own(s: &PrivateApiState, ctx: Option<Context>, id: u64) -> Result<QueueItem, ApiError> {
     match s.store.dead_letter(id).await? {
-        Some(item) if item.scope.tenant == s.tenant() => Ok(item),
+        Some(item) if mine(s, ctx, &item) => Ok(item),
         _ => Err(not_found(id)),
     }
 }
 
 async fn replay(
     State(s): State<PrivateApiState>,
+    NamedCtx(ctx): NamedCtx,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = seq(&id)?;
-    own(&s, id).await?;
+    own(&s, ctx, id).await?;
     let new = s
         .store
         .replay_dead_letter(id, chrono::Utc::now())
@@ -194,10 +203,11 @@ async fn replay(
 
 async fn purge_one(
     State(s): State<PrivateApiState>,
+    NamedCtx(ctx): NamedCtx,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = seq(&id)?;
-    own(&s, id).await?;
+    own(&s, ctx, id).await?;
     if s.store.purge_dead_letters(Some(id)).await? == 0 {
         return Err(not_found(id));
     }
@@ -205,15 +215,17 @@ async fn purge_one(
     Ok(super::ok_json(json!({"deleted": 1})))
 }
 
-async fn purge_all(State(s): State<PrivateApiState>) -> Result<Response, ApiError> {
-    let tenant = s.tenant();
+async fn purge_all(
+    State(s): State<PrivateApiState>,
+    NamedCtx(ctx): NamedCtx,
+) -> Result<Response, ApiError> {
     let mut n = 0;
     let mut after = None;
     loop {
         let page = s.store.dead_letters(after, 500).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.seq);
-        for item in page.iter().filter(|i| i.scope.tenant == tenant) {
+        for item in page.iter().filter(|i| mine(&s, ctx, i)) {
             n += s.store.purge_dead_letters(Some(item.seq)).await?;
         }
     }
