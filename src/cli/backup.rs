@@ -152,10 +152,59 @@ pub fn run_backup(cli: &Cli, args: &BackupArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// What became of the part of a backup a failed restore wrote: a store the restore
-/// created is removed; one that was there (empty) keeps it, and the user is told to clear
-/// it, since the next restore refuses a store that is not empty.
-fn partial_restore(uri: &str, created: bool) -> String {
+/// What a restore found at an embedded store's path before it began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// Nothing: the restore creates the directory, and removes it if it fails.
+    New,
+    /// An empty directory (or a mount point holding only `lost+found`): kept, with its
+    /// owner and mode; only what the restore wrote in it is removed if it fails.
+    EmptyDir,
+    /// A store, or a PostgreSQL database: refused when it holds data.
+    Store,
+}
+
+/// Entries of a directory other than `lost+found`.
+fn entries_besides_lost_found(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name() != "lost+found" {
+            out.push(entry.path());
+        }
+    }
+    Ok(out)
+}
+
+/// Where an embedded restore would write, and what is there; a directory holding files
+/// that are not a store is refused, since a failed restore must be able to clear what it
+/// wrote without touching anything else.
+fn restore_target(uri: &str) -> anyhow::Result<Target> {
+    if crate::store::is_postgres_uri(uri) || crate::store::exists(uri) {
+        return Ok(Target::Store);
+    }
+    let dir = std::path::Path::new(uri.strip_prefix("sled:").unwrap_or(uri));
+    if !dir.exists() {
+        return Ok(Target::New);
+    }
+    let others = entries_besides_lost_found(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?;
+    if let Some(first) = others.first() {
+        bail!(
+            "will not restore into {}: it holds files that are not a store ({}{}); restore into a new or empty directory",
+            dir.display(),
+            first.display(),
+            if others.len() > 1 { ", …" } else { "" }
+        );
+    }
+    Ok(Target::EmptyDir)
+}
+
+/// What became of the part of a backup a failed restore wrote: a directory the restore
+/// created is removed; in an empty directory that was there, what the restore wrote is
+/// removed and the directory kept. A store or database that was there (empty) keeps it,
+/// and the user is told to clear it, since the next restore refuses a store with data.
+fn partial_restore(uri: &str, target: Target) -> String {
     if crate::store::is_postgres_uri(uri) {
         return format!(
             "{} now holds part of the backup: drop its schema before restoring again",
@@ -163,19 +212,36 @@ fn partial_restore(uri: &str, created: bool) -> String {
         );
     }
     let dir = std::path::Path::new(uri.strip_prefix("sled:").unwrap_or(uri));
-    if created {
-        match std::fs::remove_dir_all(dir) {
-            Ok(()) => format!("the partial store it had begun at {} was removed", dir.display()),
-            Err(e) => format!(
-                "{} holds part of the backup and could not be removed ({e}): remove it before restoring again",
+    let removed = match target {
+        Target::New => std::fs::remove_dir_all(dir),
+        Target::EmptyDir => entries_besides_lost_found(dir).and_then(|written| {
+            written.iter().try_for_each(|p| {
+                if p.is_dir() {
+                    std::fs::remove_dir_all(p)
+                } else {
+                    std::fs::remove_file(p)
+                }
+            })
+        }),
+        Target::Store => {
+            return format!(
+                "{} now holds part of the backup: remove it before restoring again",
                 dir.display()
-            ),
+            )
         }
-    } else {
-        format!(
-            "{} now holds part of the backup: remove it before restoring again",
+    };
+    match (removed, target) {
+        (Ok(()), Target::New) => {
+            format!("the partial store it had begun at {} was removed", dir.display())
+        }
+        (Ok(()), _) => format!(
+            "the partial store it had begun in {} was removed (the directory was kept)",
             dir.display()
-        )
+        ),
+        (Err(e), _) => format!(
+            "{} holds part of the backup and could not be removed ({e}): remove it before restoring again",
+            dir.display()
+        ),
     }
 }
 
@@ -187,7 +253,7 @@ pub fn run_restore(cli: &Cli, args: &RestoreArgs) -> Result<(), Failure> {
     runtime.block_on(async {
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let created = !crate::store::exists(&uri);
+        let target = restore_target(&uri)?;
         let store = open(&uri, Missing::Create).await?;
         if let Some(why) = backup::is_empty(store.as_ref()).await? {
             bail!(
@@ -203,7 +269,7 @@ pub fn run_restore(cli: &Cli, args: &RestoreArgs) -> Result<(), Failure> {
             Ok(t) => t,
             Err(e) => {
                 drop(store);
-                let left = partial_restore(&uri, created);
+                let left = partial_restore(&uri, target);
                 return Err(anyhow::Error::new(e)
                     .context(format!("restore of {} failed; {left}", args.file.display())));
             }

@@ -411,7 +411,14 @@ pub struct Attempt {
 }
 
 /// Sends one delivery. `Ok` when the receiver answered 2xx.
-pub async fn send(store: &SharedStore, http: &reqwest::Client, item: &QueueItem) -> Attempt {
+/// Sends one delivery; `longest` caps its timeout (the worker's lease, so that no
+/// attempt outlives it and runs twice at once).
+pub async fn send(
+    store: &SharedStore,
+    http: &reqwest::Client,
+    item: &QueueItem,
+    longest: Duration,
+) -> Attempt {
     let started = Instant::now();
     let fail = |error: String| Attempt {
         status: None,
@@ -428,6 +435,11 @@ pub async fn send(store: &SharedStore, http: &reqwest::Client, item: &QueueItem)
         Ok(None) => return fail(format!("destination `{}` no longer exists", d.destination)),
         Err(e) => return fail(e.to_string()),
     };
+    if !enabled(&dest) {
+        // Held back: it fails until the destination is enabled again, then goes to the
+        // dead-letter queue, from which `dlq replay` sends it once it is.
+        return fail(format!("destination `{}` is disabled", d.destination));
+    }
     let Some(resource_id) = ref_id(dest.get("resource")) else {
         return fail("the destination names no resource".into());
     };
@@ -441,9 +453,10 @@ pub async fn send(store: &SharedStore, http: &reqwest::Client, item: &QueueItem)
         Err(e) => return fail(e),
     };
     let started = Instant::now();
+    let timeout = p.timeout.min(longest);
     let mut req = http
         .request(p.method.clone(), &p.url)
-        .timeout(p.timeout)
+        .timeout(timeout)
         .header("content-type", "application/json");
     for (k, v) in &p.headers {
         req = req.header(k.as_str(), v.as_str());
@@ -480,7 +493,7 @@ pub async fn send(store: &SharedStore, http: &reqwest::Client, item: &QueueItem)
             status: None,
             latency: started.elapsed(),
             error: Some(if e.is_timeout() {
-                format!("{}: timed out after {:?}", p.url, p.timeout)
+                format!("{}: timed out after {timeout:?}", p.url)
             } else {
                 format!("{}: {}", p.url, causes(&e))
             }),

@@ -94,6 +94,15 @@ pub async fn run(
         let store = tracker.store().clone();
         let log_store = store.clone();
         let dead_store = store.clone();
+        // An attempt ends before its lease does (a tenth of it, at most 5 s, to spare),
+        // so an item is never sent twice at once.
+        let lease = options
+            .visibility
+            .to_std()
+            .unwrap_or(Duration::from_secs(30));
+        let longest = lease
+            .saturating_sub((lease / 10).min(Duration::from_secs(5)))
+            .max(Duration::from_millis(100));
         tasks.spawn(consume(
             store.clone(),
             DESTINATION_TOPIC,
@@ -103,7 +112,7 @@ pub async fn run(
                 let store = store.clone();
                 let http = http.clone();
                 async move {
-                    let attempt = destinations::send(&store, &http, &lease.item).await;
+                    let attempt = destinations::send(&store, &http, &lease.item, longest).await;
                     match &attempt.error {
                         None => {
                             destinations::record(&store, &lease.item, &attempt, "delivered").await;

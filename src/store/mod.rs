@@ -277,6 +277,9 @@ pub trait Store: Send + Sync + 'static {
     async fn merge_record(&self, scope: &Scope, id: &str) -> Result<Option<MergeRecord>>;
     /// The journal records naming a profile (as survivor or merged), oldest first.
     async fn merge_records_of(&self, scope: &Scope, profile_id: &str) -> Result<Vec<MergeRecord>>;
+    /// Deletes a journal record and its index entries (erasing a profile erases the
+    /// snapshots its merges kept); false when there was none.
+    async fn delete_merge_record(&self, scope: &Scope, id: &str) -> Result<bool>;
 
     /// Marks a profile for automatic merging (its merge keys changed).
     async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()>;

@@ -707,6 +707,19 @@ pub async fn merge_journal_by_profile(store: &dyn Store) {
     assert_eq!(of_a, ["m1", "m2"], "oldest first");
     assert_eq!(store.merge_records_of(&s, "b").await.unwrap(), vec![m1]);
     assert!(store.merge_records_of(&s, "z").await.unwrap().is_empty());
+    // Deleting a record takes it out of every profile's list.
+    assert!(store.delete_merge_record(&s, "m1").await.unwrap());
+    assert!(!store.delete_merge_record(&s, "m1").await.unwrap());
+    assert!(store.merge_record(&s, "m1").await.unwrap().is_none());
+    assert!(store.merge_records_of(&s, "b").await.unwrap().is_empty());
+    let of_a: Vec<String> = store
+        .merge_records_of(&s, "a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(of_a, ["m2"]);
 }
 
 pub async fn merge_marks(store: &dyn Store) {

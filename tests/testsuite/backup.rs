@@ -247,6 +247,46 @@ fn truncated_backup_is_refused() {
     // The store the restore began is gone, so the next restore is not refused.
     assert!(err.contains("was removed"), "{err}");
     assert!(!target.exists());
+
+    // Into an empty directory that was there: what the restore wrote goes, the
+    // directory (its owner and mode) stays.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            short.to_str().unwrap(),
+            "--data-dir",
+            empty.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("the directory was kept"), "{err}");
+    assert!(empty.is_dir());
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+
+    // A directory holding other files is refused before anything is written, and
+    // nothing of it is touched.
+    let busy = dir.path().join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    std::fs::write(busy.join("notes.txt"), "precious").unwrap();
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--data-dir",
+            busy.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("holds files that are not a store"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(busy.join("notes.txt")).unwrap(),
+        "precious"
+    );
+    assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1);
 }
 
 #[test]

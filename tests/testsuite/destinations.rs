@@ -894,27 +894,72 @@ fn redirects_are_failed_attempts_and_bad_addresses_are_refused() {
     let error = entry["error"].as_str().unwrap_or("");
     assert!(error.contains("Location: /moved"), "{log}");
 
-    let bad = json!({"id": "bad", "name": "Bad", "enabled": true,
-        "destination": {"package": "webhook", "init": {"url": "not a url at all"}},
-        "resource": {"id": "hook"}});
-    let url = format!("{}/config/destination", server.private_api());
-    let (s, v) = block(async move {
-        let r = client()
-            .post(url)
-            .bearer_auth(token)
-            .header("x-context", PROD)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json::<Value>().await.unwrap())
-    });
-    assert_eq!(s, 422, "{v}");
-    assert!(
-        v["message"]
+    let post = |path: &str, doc: Value| {
+        let url = format!("{}{path}", server.private_api());
+        let token = token.clone();
+        block(async move {
+            let r = client()
+                .post(url)
+                .bearer_auth(token)
+                .header("x-context", PROD)
+                .json(&doc)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        })
+    };
+    for (init, field) in [
+        (json!({"url": "not a url at all"}), "`destination.init.url`"),
+        (
+            json!({"url": "ftp://example.com/x"}),
+            "`destination.init.url`",
+        ),
+        (json!({"timeout": 0}), "`destination.init.timeout`"),
+        (json!({"timeout": "abc"}), "`destination.init.timeout`"),
+        (json!({"timeout": 1e9}), "`destination.init.timeout`"),
+        (json!({"method": "teleport"}), "`destination.init.method`"),
+    ] {
+        let bad = json!({"id": "bad", "name": "Bad", "enabled": true,
+            "destination": {"package": "webhook", "init": init},
+            "resource": {"id": "hook"}});
+        let (s, v) = post("/config/destination", bad);
+        assert_eq!(s, 422, "{init}: {v}");
+        assert!(v["message"].as_str().unwrap().starts_with(field), "{v}");
+    }
+
+    // A disabled destination sends nothing, even a dead letter replayed by hand.
+    let dead = log["entries"][0]["item"].as_u64().expect("item");
+    let disabled = json!({"id": "moved", "name": "Moved", "enabled": false,
+        "destination": {"package": "webhook", "init": {"timeout": 5}},
+        "event_type": "purchase", "resource": {"id": "hook"}});
+    let (s, v) = post("/config/destination", disabled);
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = post(&format!("/dlq/{dead}/replay"), json!({}));
+    assert_eq!(s, 200, "{v}");
+    let start = Instant::now();
+    loop {
+        let (_, log) = api(
+            &server,
+            &token,
+            reqwest::Method::GET,
+            "/destinations/moved/log",
+        );
+        let newest = &log["entries"][0];
+        if newest["error"]
             .as_str()
-            .unwrap()
-            .starts_with("`destination.init.url`"),
-        "{v}"
-    );
+            .is_some_and(|e| e.contains("is disabled"))
+        {
+            assert!(newest["status"].is_null(), "nothing was sent: {log}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "sent anyway: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

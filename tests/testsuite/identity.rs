@@ -241,6 +241,61 @@ fn apm_scan_from_the_command_line() {
     });
 }
 
+/// Deleting a profile erases the merge journal's snapshots of it too: its merge record
+/// is gone from `GET /merges/{id}`.
+#[test]
+fn deleting_a_profile_deletes_its_merge_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    store_with_duplicates(&data);
+    let out = crate::support::command(dir.path())
+        .args(["apm", "scan", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let scope =
+        tracardictl::domain::Scope::default_tenant(tracardictl::domain::Context::Production);
+    let merge_id = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let st = tracardictl::store::open(data.to_str().unwrap(), &Default::default()).unwrap();
+        let records = st.merge_records_of(&scope, "p1").await.unwrap();
+        assert_eq!(records.len(), 1);
+        records[0].id.clone()
+    });
+    let server = crate::support::Server::start_at(&data, &["private-api"]);
+    let token = crate::support::block(server.install());
+    let api = server.private_api().to_string();
+    let call = |method: reqwest::Method, path: String| {
+        let (api, token) = (api.clone(), token.clone());
+        crate::support::block(async move {
+            let r = client()
+                .request(method, format!("{api}{path}"))
+                .bearer_auth(token)
+                .header("x-context", "production")
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        })
+    };
+    let (s, v) = call(reqwest::Method::GET, format!("/merges/{merge_id}"));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(reqwest::Method::DELETE, "/profiles/p2".into());
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["deleted"]["profile"], "p1",
+        "the merged id names the survivor: {v}"
+    );
+    assert_eq!(v["deleted"]["merges"], 1, "{v}");
+    let (s, v) = call(reqwest::Method::GET, format!("/merges/{merge_id}"));
+    assert_eq!(s, 404, "{v}");
+    let (s, _) = call(reqwest::Method::GET, "/profiles/p1".into());
+    assert_eq!(s, 404);
+}
+
 #[test]
 fn a_changed_salt_is_refused() {
     let dir = tempfile::tempdir().unwrap();

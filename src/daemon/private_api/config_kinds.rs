@@ -436,6 +436,28 @@ pub fn validate(spec: &KindSpec, doc: &Value) -> Result<(), ApiError> {
             }
         }
     }
+    if spec.name == "destination" {
+        if let Some(t) = get_path(doc, "destination.init.timeout") {
+            if !t.as_f64().is_some_and(|t| t > 0.0 && t <= 600.0) {
+                return Err(invalid(
+                    "destination.init.timeout",
+                    format!("must be a number of seconds above 0 and at most 600, not {t}"),
+                ));
+            }
+        }
+        if let Some(m) = get_path(doc, "destination.init.method") {
+            let known = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+            if !m
+                .as_str()
+                .is_some_and(|m| known.contains(&m.to_uppercase().as_str()))
+            {
+                return Err(invalid(
+                    "destination.init.method",
+                    format!("must be one of get, post, put, patch, delete, not {m}"),
+                ));
+            }
+        }
+    }
     // Pipeline stages compile here exactly as the collector compiles them: a bad JSON
     // Schema, dot path or condition is refused naming its field.
     crate::tracking::stages::check(spec.name, doc).map_err(|e| invalid(&e.field, e.message))?;

@@ -601,10 +601,20 @@ async fn delete_profile(
             }
         }
     }
+    // The merge journal keeps snapshots of the profiles a merge joined: erasing the
+    // person erases them too.
+    let mut merges = 0u64;
+    for pid in &ids {
+        for record in store.merge_records_of(&sc, pid).await? {
+            if store.delete_merge_record(&sc, &record.id).await? {
+                merges += 1;
+            }
+        }
+    }
     store.delete_profile(&sc, &profile.id).await?;
     store.durable().await?;
     Ok(Json(json!({
-        "deleted": {"profile": profile.id, "sessions": sessions, "events": events},
+        "deleted": {"profile": profile.id, "sessions": sessions, "events": events, "merges": merges},
     }))
     .into_response())
 }
@@ -753,7 +763,18 @@ async fn stream_events(
             }
         },
     );
-    Ok(Sse::new(stream)
+    // The stream ends when the daemon stops: an open one would hold the graceful
+    // shutdown until its deadline.
+    let mut stop = state.options.stop.clone();
+    let stopping = async move {
+        match &mut stop {
+            Some(rx) => {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    Ok(Sse::new(futures::StreamExt::take_until(stream, stopping))
         .keep_alive(KeepAlive::default())
         .into_response())
 }

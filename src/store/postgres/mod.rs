@@ -1181,6 +1181,27 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn delete_merge_record(&self, scope: &Scope, id: &str) -> Result<bool> {
+        self.timed(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "WITH gone AS (
+                        DELETE FROM merge_profiles WHERE tenant = $1 AND context = $2 AND merge_id = $3
+                     )
+                     DELETE FROM merges WHERE tenant = $1 AND context = $2 AND id = $3",
+                )
+                .await
+                .map_err(pg_err)?;
+            let n = client
+                .execute(&stmt, &[&scope.tenant, &scope.context.as_str(), &id])
+                .await
+                .map_err(pg_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     /// A profile marked again keeps its first mark's time, so the oldest is served first.
     async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
         self.timed(async {

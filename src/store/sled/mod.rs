@@ -599,6 +599,9 @@ impl SledStore {
                 let r: MergeRecord = decode("merge record", b"wal", bytes(2)?)?;
                 self.raw_put_merge_record(&scope, &r, bytes(2)?)?;
             }
+            Op::DeleteMergeRecord => {
+                self.raw_delete_merge_record(&scope, &text(2)?)?;
+            }
             Op::Mark => self.raw_mark_for_merge(&scope, &text(2)?)?,
             Op::Unmark => self.raw_unmark_for_merge(&scope, &text(2)?)?,
             Op::SetMeta
@@ -1258,6 +1261,14 @@ impl Store for SledStore {
         self.raw_put_merge_record(scope, record, &bytes)?;
         self.log(Op::PutMergeRecord, scope, &[&bytes]);
         Ok(())
+    }
+
+    async fn delete_merge_record(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let existed = self.raw_delete_merge_record(scope, id)?;
+        if existed {
+            self.log(Op::DeleteMergeRecord, scope, &[id.as_bytes()]);
+        }
+        Ok(existed)
     }
 
     async fn mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {
@@ -1926,6 +1937,25 @@ impl SledStore {
             index.insert(k, &[]).map_err(io)?;
         }
         Ok(())
+    }
+
+    fn raw_delete_merge_record(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let Some(old) = self.tree(scope, Kind::Merges)?.remove(id).map_err(io)? else {
+            return Ok(false);
+        };
+        let record: MergeRecord = decode("merge record", id.as_bytes(), &old)?;
+        let index = self.tree(scope, Kind::MergesByProfile)?;
+        for pid in record
+            .merged
+            .iter()
+            .chain(std::iter::once(&record.survivor))
+        {
+            let mut k = by_profile_prefix(pid);
+            k.extend_from_slice(&time_key(record.time));
+            k.extend_from_slice(record.id.as_bytes());
+            index.remove(k).map_err(io)?;
+        }
+        Ok(true)
     }
 
     fn raw_mark_for_merge(&self, scope: &Scope, profile_id: &str) -> Result<()> {

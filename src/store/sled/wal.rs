@@ -41,6 +41,7 @@ pub(super) enum Op {
     DeadPut = 15,
     DeadDelete = 16,
     DropTenant = 17,
+    DeleteMergeRecord = 18,
 }
 
 impl Op {
@@ -64,6 +65,7 @@ impl Op {
             15 => DeadPut,
             16 => DeadDelete,
             17 => DropTenant,
+            18 => DeleteMergeRecord,
             _ => return None,
         })
     }
