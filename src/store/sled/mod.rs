@@ -466,12 +466,43 @@ impl SledStore {
         // Writes acknowledged before a crash may be only in the log: replay them, make
         // sled durable, and start a fresh log.
         let existing = wal::segments(&wal_dir)?;
-        let mut replayed = 0usize;
-        for n in &existing {
-            for (op, fields) in wal::decode_records(&wal::read_segment(&wal_dir, *n)?) {
-                store.replay(op, &fields)?;
-                replayed += 1;
+        // Every segment is checked before anything is replayed.
+        let mut logged = Vec::with_capacity(existing.len());
+        for (i, n) in existing.iter().enumerate() {
+            let data = wal::read_segment(&wal_dir, *n)?;
+            let (records, bad) = wal::decode_records(&data);
+            if let Some(at) = bad {
+                // A crash can cut the last segment short: the records after its last sync
+                // were never acknowledged. Anything else is damage, and replaying around it
+                // would lose acknowledged writes without a word: refused, the log kept.
+                let file = wal::segment_path(&wal_dir, *n);
+                let torn = i + 1 == existing.len() && wal::valid_record_after(&data, at).is_none();
+                if !torn {
+                    return Err(StoreError::Corrupt {
+                        kind: "write-ahead log",
+                        id: file.display().to_string(),
+                        reason: format!(
+                            "damaged at byte {at} of {}, with records after it; nothing was \
+                             replayed and the log is kept. Restore the data dir from a backup, \
+                             or move {} aside to start without the writes it holds",
+                            data.len(),
+                            file.display()
+                        ),
+                    });
+                }
+                tracing::warn!(
+                    file = %file.display(),
+                    at,
+                    bytes = data.len() - at,
+                    "the write-ahead log ends in a record cut short by a crash; it was never acknowledged and is dropped"
+                );
             }
+            logged.push(records);
+        }
+        let mut replayed = 0usize;
+        for (op, fields) in logged.into_iter().flatten() {
+            store.replay(op, &fields)?;
+            replayed += 1;
         }
         if replayed > 0 {
             tracing::info!(records = replayed, "replayed the write-ahead log");
@@ -1172,7 +1203,14 @@ impl Store for SledStore {
     }
 
     async fn disk_size(&self) -> Result<u64> {
-        self.db.size_on_disk().map_err(io)
+        // sled's files, and the write-ahead log holding what sled has not flushed yet
+        // (all of a new store's data for its first minutes).
+        let wal_dir = self.path.join("wal");
+        let mut size = self.db.size_on_disk().map_err(io)?;
+        for n in wal::segments(&wal_dir)? {
+            size += std::fs::metadata(wal::segment_path(&wal_dir, n)).map_or(0, |m| m.len());
+        }
+        Ok(size)
     }
 
     async fn durable(&self) -> Result<()> {
@@ -2375,6 +2413,56 @@ mod tests {
             Some("a")
         );
         assert_eq!(store.counts(&scope).await.unwrap().profiles, 1);
+    }
+
+    /// A log damaged in the middle is refused and kept (replaying around the damage would
+    /// drop acknowledged writes); one cut short at its end by a crash is replayed up to
+    /// the cut.
+    #[tokio::test]
+    async fn a_damaged_log_is_refused_and_a_torn_tail_is_not() {
+        let scope = Scope::default_tenant(Context::Production);
+        let write = |dir: &Path| {
+            let dir = dir.to_path_buf();
+            let scope = scope.clone();
+            async move {
+                let store = SledStore::open(&dir, &OpenOptions::default()).unwrap();
+                for i in 0..20 {
+                    let s = Session::new(format!("s-{i}"), Some("p-1"), Utc::now());
+                    store.put_session(&scope, &s).await.unwrap();
+                    store.durable().await.unwrap();
+                }
+                // Closed without a checkpoint: the log is replayed at the next open.
+                drop(store);
+            }
+        };
+        let segment = |dir: &Path| {
+            let wal_dir = dir.join("wal");
+            wal::segment_path(&wal_dir, *wal::segments(&wal_dir).unwrap().last().unwrap())
+        };
+        let damaged = tempfile::tempdir().unwrap();
+        write(damaged.path()).await;
+        let file = segment(damaged.path());
+        let mut bytes = std::fs::read(&file).unwrap();
+        let len = bytes.len();
+        bytes[len / 2] ^= 0xff;
+        std::fs::write(&file, &bytes).unwrap();
+        let Err(e) = SledStore::open(damaged.path(), &OpenOptions::default()) else {
+            panic!("a log damaged in the middle was replayed");
+        };
+        assert!(e.to_string().contains("with records after it"), "{e}");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            bytes,
+            "the log is kept as it was"
+        );
+
+        let torn = tempfile::tempdir().unwrap();
+        write(torn.path()).await;
+        let file = segment(torn.path());
+        let bytes = std::fs::read(&file).unwrap();
+        std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
+        let store = SledStore::open(torn.path(), &OpenOptions::default()).unwrap();
+        assert!(store.session(&scope, "s-18").await.unwrap().is_some());
     }
 
     /// What a daemon does when it stops cleanly: the next start has no log to replay, and

@@ -92,50 +92,60 @@ fn encode_record(buf: &mut Vec<u8>, op: Op, fields: &[&[u8]]) {
 }
 
 /// Decodes the records of one segment; stops at the first torn or corrupt record.
-pub(super) fn decode_records(data: &[u8]) -> Vec<(Op, Vec<Vec<u8>>)> {
+/// One decoded record: its operation and fields.
+pub(super) type Record = (Op, Vec<Vec<u8>>);
+
+/// The records of a segment up to the first that does not decode, and where that one
+/// starts (None when the segment decoded to its end).
+pub(super) fn decode_records(data: &[u8]) -> (Vec<Record>, Option<usize>) {
     let mut out = Vec::new();
     let mut pos = 0usize;
+    while pos < data.len() {
+        match record_at(data, pos) {
+            Some((record, next)) => {
+                out.push(record);
+                pos = next;
+            }
+            None => return (out, Some(pos)),
+        }
+    }
+    (out, None)
+}
+
+/// Whether a whole, valid record starts anywhere after `from`: a log whose bad record is
+/// followed by good ones was damaged in the middle, not cut short by a crash.
+pub(super) fn valid_record_after(data: &[u8], from: usize) -> Option<usize> {
+    (from + 1..data.len()).find(|&p| record_at(data, p).is_some())
+}
+
+/// The record at `pos` and where the next one starts, if a whole, valid one is there.
+fn record_at(data: &[u8], pos: usize) -> Option<(Record, usize)> {
     let u32_at = |p: usize| -> Option<u32> {
-        data.get(p..p + 4)
+        data.get(p..p.checked_add(4)?)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     };
-    while let (Some(len), Some(crc)) = (u32_at(pos), u32_at(pos + 4)) {
-        let body_start = pos + 8;
-        let Some(body) = data.get(body_start..body_start + len as usize) else {
-            break;
-        };
-        if crc32fast::hash(body) != crc || body.len() < 3 {
-            break;
-        }
-        let Some(op) = Op::from_u8(body[0]) else {
-            break;
-        };
-        let count = u16::from_le_bytes([body[1], body[2]]) as usize;
-        let mut fields = Vec::with_capacity(count);
-        let mut p = 3usize;
-        let mut ok = true;
-        for _ in 0..count {
-            let Some(l) = body
-                .get(p..p + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-            else {
-                ok = false;
-                break;
-            };
-            let Some(f) = body.get(p + 4..p + 4 + l) else {
-                ok = false;
-                break;
-            };
-            fields.push(f.to_vec());
-            p += 4 + l;
-        }
-        if !ok {
-            break;
-        }
-        out.push((op, fields));
-        pos = body_start + len as usize;
+    let len = u32_at(pos)? as usize;
+    let crc = u32_at(pos + 4)?;
+    let body_start = pos + 8;
+    let body = data.get(body_start..body_start.checked_add(len)?)?;
+    if body.len() < 3 {
+        return None;
     }
-    out
+    let op = Op::from_u8(body[0])?;
+    if crc32fast::hash(body) != crc {
+        return None;
+    }
+    let count = u16::from_le_bytes([body[1], body[2]]) as usize;
+    let mut fields = Vec::with_capacity(count);
+    let mut p = 3usize;
+    for _ in 0..count {
+        let l = body
+            .get(p..p + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
+        fields.push(body.get(p + 4..(p + 4).checked_add(l)?)?.to_vec());
+        p += 4 + l;
+    }
+    Some(((op, fields), body_start + len))
 }
 
 struct Pending {
@@ -335,18 +345,30 @@ mod tests {
             &[b"default", b"production", b"{\"id\":1}"],
         );
         encode_record(&mut buf, Op::SetMeta, &[b"k", b""]);
-        let full = decode_records(&buf);
+        let (full, bad) = decode_records(&buf);
+        assert_eq!(bad, None);
         assert_eq!(full.len(), 2);
         assert_eq!(full[0].0, Op::PutProfile);
         assert_eq!(full[0].1[2], b"{\"id\":1}");
         assert_eq!(full[1].1[1], b"");
         for cut in 1..buf.len() {
-            let partial = decode_records(&buf[..cut]);
+            let (partial, bad) = decode_records(&buf[..cut]);
             assert!(partial.len() < 2, "cut at {cut}");
+            // A torn tail: nothing valid follows the cut record.
+            if let Some(bad) = bad {
+                assert_eq!(valid_record_after(&buf[..cut], bad), None, "cut at {cut}");
+            }
         }
         let mut corrupt = buf.clone();
         let last = corrupt.len() - 1;
         corrupt[last] ^= 0xff;
-        assert_eq!(decode_records(&corrupt).len(), 1);
+        assert_eq!(decode_records(&corrupt).0.len(), 1);
+        // Damage in the first record, with a good one after it: found.
+        let mut middle = buf.clone();
+        middle[12] ^= 0xff;
+        let (records, bad) = decode_records(&middle);
+        assert!(records.is_empty());
+        assert_eq!(bad, Some(0));
+        assert!(valid_record_after(&middle, 0).is_some());
     }
 }
