@@ -172,6 +172,26 @@ fn quiet_on_closed_stdout() {
         if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
             std::process::exit(EXIT_BROKEN_PIPE);
         }
+        // Output that cannot be written (a full disk, a closed descriptor) is an error
+        // to report, not a crash.
+        if let Some(cause) = message
+            .strip_prefix("failed printing to stdout: ")
+            .map(|c| ("standard output", c))
+            .or_else(|| {
+                message
+                    .strip_prefix("failed printing to stderr: ")
+                    .map(|c| ("standard error", c))
+            })
+        {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "tracardictl: error: cannot write to {}: {}",
+                cause.0,
+                cause.1
+            );
+            std::process::exit(1);
+        }
         default(info);
     }));
 }

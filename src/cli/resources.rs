@@ -781,12 +781,31 @@ pub fn token(args: &TokenArgs) -> Result<(), Failure> {
             target,
         } => {
             let c = target.client()?;
-            let answer = super::runtime()?.block_on(c.create_api_key(
-                roles,
-                name.as_deref(),
-                *expires_days,
-            ))?;
-            println!("{}", s(&answer, "access_token"));
+            let rt = super::runtime()?;
+            let answer = rt.block_on(c.create_api_key(roles, name.as_deref(), *expires_days))?;
+            // The secret is shown once: if it cannot be written out, nobody holds the key,
+            // so it is revoked again rather than left working.
+            let shown = {
+                use std::io::Write as _;
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", s(&answer, "access_token")).and_then(|()| out.flush())
+            };
+            if let Err(e) = shown {
+                let id = s(&answer, "id");
+                let revoked = rt.block_on(c.call(
+                    reqwest::Method::DELETE,
+                    &format!("/tokens/{}", enc_path(&id)),
+                    None,
+                ));
+                let fate = match revoked {
+                    Ok(_) => "it was revoked again".to_string(),
+                    Err(r) => format!("revoke it with `tracardictl token revoke {id}` ({r:#})"),
+                };
+                return Err(anyhow::anyhow!(
+                    "cannot write the new API key {id} to standard output ({e}); {fate}"
+                )
+                .into());
+            }
             eprintln!(
                 "tracardictl: API key {} created (roles: {}); it is shown once",
                 s(&answer, "id"),

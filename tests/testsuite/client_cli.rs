@@ -236,6 +236,24 @@ async fn verbs_and_output_shapes() {
     let (code, _, _) = ctl.run(&["delete", "segment", "pro"]);
     assert_eq!(code, 4);
 
+    // A key whose secret cannot be written out is revoked again: nobody could hold it.
+    let mut full = support::command(ctl.dir.path());
+    let out = full
+        .args(["token", "create", "--role", "maintainer", "--name", "lost"])
+        .env("TRACARDICTL_CLIENT_CONFIG", ctl.config())
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("it was revoked again"), "{err}");
+    assert!(!ctl.ok(&["token", "list"]).contains("lost"));
+
     // API keys, and a second named connection that uses one.
     let key = ctl.ok(&["token", "create", "--role", "maintainer", "--name", "ci"]);
     let key = key.trim();
