@@ -59,7 +59,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "URL")]
     pub store_url: Option<String>,
 
-    /// Services this host runs, comma-separated [default: all of them]
+    /// Services this host runs, comma-separated [default: all of them, the single-node set]
     #[arg(long, value_enum, value_delimiter = ',')]
     pub services: Option<Vec<HostService>>,
 
@@ -148,13 +148,17 @@ pub enum HostService {
     PrivateApi,
     /// Automatic profile merging
     Apm,
+    /// The background worker: workflows of asynchronous sources, deliveries, visit end
+    Worker,
 }
 
 impl HostService {
-    const ALL: [HostService; 3] = [
+    /// Every service, in the order `serve` names them: the single-node set.
+    const ALL: [HostService; 4] = [
         HostService::Collector,
         HostService::PrivateApi,
         HostService::Apm,
+        HostService::Worker,
     ];
 
     fn name(self) -> &'static str {
@@ -162,6 +166,7 @@ impl HostService {
             HostService::Collector => "collector",
             HostService::PrivateApi => "private-api",
             HostService::Apm => "apm",
+            HostService::Worker => "worker",
         }
     }
 }
@@ -169,7 +174,7 @@ impl HostService {
 /// A part of the installation that `--force` redoes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Part {
-    /// Rewrite tracardi.toml (the salt must stay the recorded one)
+    /// Rewrite init's keys of tracardi.toml, keeping the others (old file: .bak)
     Config,
     /// Set the admin's password again (creating the user if missing)
     Admin,
@@ -243,8 +248,14 @@ pub struct Plan {
     pub systemd_dir: PathBuf,
     pub systemd_user: String,
     pub connection_name: String,
+    /// Why the connection is not the one asked for (`local` is another server's).
+    pub connection_note: Option<String>,
     /// The TMS API key written to the config, when one was given.
     pub tms_api_key: Option<String>,
+    /// The salt was generated, not given: a salt the store recorded replaces it.
+    pub salt_generated: bool,
+    /// Answers that would change a tracardi.toml that is kept: not applied.
+    pub ignored: Vec<(String, String)>,
 }
 
 /// A generated secret: 64 hexadecimal characters from the OS's randomness.
@@ -335,6 +346,66 @@ fn check_salt(salt: &str) -> Result<(), String> {
         return Err(format!("must be at least {min} characters"));
     }
     Ok(())
+}
+
+/// Whether init can create (or write to) a directory (the data directory, the config
+/// file's): the nearest directory that exists must take a new directory. The probe is
+/// removed at once.
+fn check_data_dir(d: &str) -> Result<(), String> {
+    if d.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    let dir = absolute(Path::new(d));
+    let mut base = dir.as_path();
+    loop {
+        match std::fs::metadata(base) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => return Err(format!("{} is not a directory", base.display())),
+            // Missing, or below a file: the parent tells.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                match base.parent() {
+                    Some(p) => base = p,
+                    None => return Err(format!("cannot create {}: {e}", dir.display())),
+                }
+            }
+            Err(e) => return Err(format!("cannot use {}: {e}", base.display())),
+        }
+    }
+    let probe = base.join(format!(".tracardictl-init-{}", std::process::id()));
+    match std::fs::create_dir(&probe) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir(&probe);
+            Ok(())
+        }
+        Err(e) if base == dir => Err(format!("{} is not writable: {e}", dir.display())),
+        Err(e) => Err(format!(
+            "cannot create {}: {} takes no new directory ({e})",
+            dir.display(),
+            base.display()
+        )),
+    }
+}
+
+/// Why nothing could listen on an address now, or `None` when it is free.
+fn listen_problem(addr: &SocketAddr) -> Option<String> {
+    match std::net::TcpListener::bind(addr) {
+        Ok(_) => None,
+        Err(e) => Some(match e.kind() {
+            std::io::ErrorKind::AddrInUse => format!("{addr} is in use by another program"),
+            std::io::ErrorKind::AddrNotAvailable => {
+                format!("{addr} is not an address of this host")
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                format!("listening on {addr} needs privileges this user lacks")
+            }
+            _ => format!("cannot listen on {addr}: {e}"),
+        }),
+    }
 }
 
 fn check_source_type(t: &str) -> Result<(), String> {
@@ -489,9 +560,13 @@ fn read_answers(path: &Path) -> anyhow::Result<Answers> {
 /// addresses, the installation token and the merge-key salt it was set up with, unless
 /// a flag or the answers file changes them. A config file that does not load is an
 /// error: rewriting it from defaults would point the host at a new, empty store.
-fn with_installed(mut answers: Answers, config_path: &Path) -> anyhow::Result<Answers> {
+/// Returns the installed configuration too, when there is one.
+fn with_installed(
+    mut answers: Answers,
+    config_path: &Path,
+) -> anyhow::Result<(Answers, Option<Config>)> {
     if !config_path.exists() {
-        return Ok(answers);
+        return Ok((answers, None));
     }
     let installed = Config::load(Some(config_path), &|_| None, &Overrides::default())
         .with_context(|| {
@@ -526,20 +601,57 @@ fn with_installed(mut answers: Answers, config_path: &Path) -> anyhow::Result<An
             .installation_token
             .get_or_insert(installed.private_api.installation_token.clone());
     }
-    if let Some(salt) = installed.identity.merge_key_salt {
-        answers.merge_key_salt.get_or_insert(salt);
+    if let Some(salt) = &installed.identity.merge_key_salt {
+        answers.merge_key_salt.get_or_insert(salt.clone());
     }
-    Ok(answers)
+    Ok((answers, Some(installed)))
 }
 
-fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyhow::Result<Plan> {
+fn resolve(
+    cli: &Cli,
+    args: &InitArgs,
+    mut answers: Answers,
+    asker: &Asker,
+) -> anyhow::Result<Plan> {
     let config_path = cli
         .config
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
-    let answers = with_installed(answers, &config_path)?;
+    // A store URL is a PostgreSQL deployment: it implies one, and contradicts a single
+    // node named in the same answers.
+    let url_given = args.store_url.is_some() || answers.store_url.is_some();
+    let single_named = args.deployment.or(answers.deployment) == Some(Deployment::Single);
+    if url_given && single_named {
+        return Err(InitError::Invalid {
+            flag: "--store-url",
+            reason: "a store URL needs --deployment postgres; a single node keeps its store \
+                     in the data directory (--data-dir)"
+                .into(),
+        }
+        .into());
+    }
+    if answers.store_url.is_some() {
+        answers.deployment.get_or_insert(Deployment::Postgres);
+    }
+    let (answers, installed) = with_installed(answers, &config_path)?;
+    // tracardi.toml is written last: a directory it cannot go to is said now, before
+    // anything else is set up.
+    if installed.is_none() || args.force.contains(&Part::Config) {
+        let dir = match config_path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        check_data_dir(&dir.display().to_string()).map_err(|reason| InitError::Invalid {
+            flag: "--config",
+            reason,
+        })?;
+    }
 
-    let deployment = match args.deployment.or(answers.deployment) {
+    let deployment = match args
+        .deployment
+        .or(args.store_url.as_ref().map(|_| Deployment::Postgres))
+        .or(answers.deployment)
+    {
         Some(d) => d,
         None => {
             let i = asker.select(
@@ -578,12 +690,11 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
             "Data directory",
             "--data-dir",
             "data_dir",
-            &|d| {
-                if d.trim().is_empty() {
-                    Err("must not be empty".into())
-                } else {
-                    Ok(())
-                }
+            &|d| match deployment {
+                Deployment::Single => check_data_dir(d),
+                // Nothing is stored there: the store is PostgreSQL.
+                Deployment::Postgres if d.trim().is_empty() => Err("must not be empty".into()),
+                Deployment::Postgres => Ok(()),
             },
         )?,
     );
@@ -598,7 +709,11 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
             }
             .into())
         }
-        Some(s) => s,
+        // Each once, in the order `serve` names them.
+        Some(s) => HostService::ALL
+            .into_iter()
+            .filter(|h| s.contains(h))
+            .collect(),
         None => match asker {
             Asker::Never => HostService::ALL.to_vec(),
             Asker::Terminal(theme) => loop {
@@ -606,7 +721,7 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
                 let chosen = dialoguer::MultiSelect::with_theme(theme.as_ref())
                     .with_prompt("Services this host runs (space toggles, enter accepts)")
                     .items(&names)
-                    .defaults(&[true, true, true])
+                    .defaults(&[true; HostService::ALL.len()])
                     .interact()
                     .map_err(prompt_err)?;
                 if !chosen.is_empty() {
@@ -625,19 +740,37 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
             .map(|_| ())
             .map_err(|_| "must be IP:PORT, such as 0.0.0.0:8585".to_string())
     };
-    let collector_listen = asker
-        .text(
-            args.collector_listen
-                .or(answers.collector_listen)
-                .map(|a| a.to_string()),
-            Some("0.0.0.0:8585".into()),
-            "Collector listen address (public)",
-            "--collector-listen",
-            "collector_listen",
-            &parse_addr,
-        )?
-        .parse::<SocketAddr>()
-        .map_err(|e| anyhow!("--collector-listen: {e}"))?;
+    // An address typed at a prompt is tried at once: a port in use (or an address this
+    // host does not have) is said there, and asked again unless taken anyway.
+    let usable = |a: &SocketAddr, given: bool| -> anyhow::Result<bool> {
+        if given || matches!(asker, Asker::Never) {
+            return Ok(true);
+        }
+        match listen_problem(a) {
+            None => Ok(true),
+            Some(problem) => {
+                eprintln!("warning: {problem}; the service cannot start there now");
+                asker.confirm(None, false, "Use this address anyway?")
+            }
+        }
+    };
+    let given_collector = args.collector_listen.or(answers.collector_listen);
+    let collector_listen = loop {
+        let a = asker
+            .text(
+                given_collector.map(|a| a.to_string()),
+                Some("0.0.0.0:8585".into()),
+                "Collector listen address (public)",
+                "--collector-listen",
+                "collector_listen",
+                &parse_addr,
+            )?
+            .parse::<SocketAddr>()
+            .map_err(|e| anyhow!("--collector-listen: {e}"))?;
+        if usable(&a, given_collector.is_some())? {
+            break a;
+        }
+    };
     let given_private = args.private_api_listen.or(answers.private_api_listen);
     let private_api_listen = loop {
         let a = asker
@@ -651,17 +784,19 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
             )?
             .parse::<SocketAddr>()
             .map_err(|e| anyhow!("--private-api-listen: {e}"))?;
-        if !is_public(&a) {
-            break a;
+        if is_public(&a) {
+            eprintln!(
+                "warning: the private API on {a} would be reachable from public networks; it serves \
+                 configuration and customer data and should listen on loopback or a VPN address"
+            );
+            if given_private.is_none()
+                && !matches!(asker, Asker::Never)
+                && !asker.confirm(None, false, "Listen on this public address anyway?")?
+            {
+                continue;
+            }
         }
-        eprintln!(
-            "warning: the private API on {a} would be reachable from public networks; it serves \
-             configuration and customer data and should listen on loopback or a VPN address"
-        );
-        if given_private.is_some() || matches!(asker, Asker::Never) {
-            break a;
-        }
-        if asker.confirm(None, false, "Listen on this public address anyway?")? {
+        if usable(&a, given_private.is_some())? {
             break a;
         }
     };
@@ -682,9 +817,14 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
             }
         },
     )?;
+    // A salt nobody chose gives way to the one an existing store recorded (see
+    // `setup_store`): a store first started by `serve`, or by an init that failed later.
+    let given_salt = args.merge_key_salt.clone().or(answers.merge_key_salt);
+    let salt_given = given_salt.is_some();
+    let generated_salt = generated_secret();
     let merge_key_salt = asker.text(
-        args.merge_key_salt.clone().or(answers.merge_key_salt),
-        Some(generated_secret()),
+        given_salt,
+        Some(generated_salt.clone()),
         "Merge-key salt (never change it after install)",
         "--merge-key-salt",
         "merge_key_salt",
@@ -763,6 +903,12 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
                 }
             },
         )?;
+        if !matches!(asker, Asker::Never) && system_user(&user).is_none() {
+            eprintln!(
+                "note: there is no user `{user}` on this host yet; create it before starting the \
+                 services (init prints how)"
+            );
+        }
         (PathBuf::from(dir), user)
     } else {
         (
@@ -776,11 +922,16 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
                 .unwrap_or_else(|| "tracardi".into()),
         )
     };
-    let connection_name = args
-        .connection_name
-        .clone()
-        .or(answers.connection_name)
-        .unwrap_or_else(|| "local".into());
+    // A kept tracardi.toml decides where the private API listens, whatever the answers.
+    let kept = installed
+        .as_ref()
+        .filter(|_| !args.force.contains(&Part::Config));
+    let served_at = kept.map_or(private_api_listen, |c| c.private_api.listen);
+    let (connection_name, connection_note) = connection_for(
+        args.connection_name.clone().or(answers.connection_name),
+        &local_url(&served_at),
+        args.force.contains(&Part::Connection),
+    )?;
     let tms_api_key = args
         .tms_api_key
         .clone()
@@ -794,7 +945,8 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
         }
         .into());
     }
-    Ok(Plan {
+    let salt_generated = !salt_given && merge_key_salt == generated_salt;
+    let mut plan = Plan {
         tms_api_key,
         config_path,
         deployment,
@@ -813,7 +965,105 @@ fn resolve(cli: &Cli, args: &InitArgs, answers: Answers, asker: &Asker) -> anyho
         systemd_dir,
         systemd_user,
         connection_name,
-    })
+        connection_note,
+        salt_generated,
+        ignored: Vec::new(),
+    };
+    if let Some(installed) = kept {
+        plan.ignored = plan.not_applied(installed);
+    }
+    Ok(plan)
+}
+
+/// The CLI connection init writes: the name asked for, unless a connection of that name
+/// points at another server. Then an explicit name is refused (or replaced with
+/// `--force connection`) and the default `local` becomes the first free `local-N`; the
+/// note says why.
+fn connection_for(
+    given: Option<String>,
+    url: &str,
+    replace: bool,
+) -> anyhow::Result<(String, Option<String>)> {
+    let clients = ClientConfig::load()?;
+    let elsewhere = |name: &str| {
+        clients
+            .connections
+            .get(name)
+            .map(|c| c.url.trim_end_matches('/').to_string())
+            .filter(|u| u != url.trim_end_matches('/'))
+    };
+    match given {
+        Some(name) => match elsewhere(&name) {
+            None => Ok((name, None)),
+            // `apply` says what it pointed at.
+            Some(_) if replace => Ok((name, None)),
+            Some(other) => Err(InitError::Invalid {
+                flag: "--connection-name",
+                reason: format!(
+                    "the CLI connection `{name}` in {} points at {other}, not at this host's \
+                     private API ({url}); name another connection, or add --force connection \
+                     to replace it",
+                    super::connection::config_path()?.display()
+                ),
+            }
+            .into()),
+        },
+        None => {
+            const DEFAULT: &str = "local";
+            let Some(taken) = elsewhere(DEFAULT) else {
+                return Ok((DEFAULT.into(), None));
+            };
+            let name = (2..)
+                .map(|n| format!("{DEFAULT}-{n}"))
+                .find(|n| elsewhere(n).is_none())
+                .unwrap_or_else(|| DEFAULT.into());
+            Ok((name, Some(format!("`{DEFAULT}` points at {taken}"))))
+        }
+    }
+}
+
+/// The account of a user name on this host, if there is one.
+fn system_user(name: &str) -> Option<(u32, u32)> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: getpwnam takes a NUL-terminated name and returns a pointer to static
+    // storage (or null); the fields are copied before any other call.
+    unsafe {
+        let pw = libc::getpwnam(c.as_ptr());
+        if pw.is_null() {
+            None
+        } else {
+            Some(((*pw).pw_uid, (*pw).pw_gid))
+        }
+    }
+}
+
+/// The keys of `old` that `fresh` does not set, as dotted paths (a table `fresh` lacks
+/// is named once, not key by key).
+fn kept_keys(old: &toml::Table, fresh: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+    for (k, v) in old {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match (v, fresh.get(k)) {
+            (_, None) => out.push(path),
+            (toml::Value::Table(o), Some(toml::Value::Table(f))) => kept_keys(o, f, &path, out),
+            _ => {}
+        }
+    }
+}
+
+/// Sets every key of `top` in `base`, table by table.
+fn overlay(base: &mut toml::Table, top: toml::Table) {
+    for (k, v) in top {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => overlay(b, t),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
 }
 
 fn toml_str(s: &str) -> String {
@@ -851,6 +1101,127 @@ impl Plan {
         out
     }
 
+    /// The answers that differ from a tracardi.toml that is kept, as (the flag with its
+    /// value, unless secret; what the file says).
+    fn not_applied(&self, installed: &Config) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut note = |answer: String, why: String| {
+            out.push((
+                answer,
+                format!("{why} and is kept (add --force config to apply it)"),
+            ))
+        };
+        let kind = |d: Deployment| match d {
+            Deployment::Single => "single",
+            Deployment::Postgres => "postgres",
+        };
+        let installed_deployment = if store::is_postgres_uri(&installed.store) {
+            Deployment::Postgres
+        } else {
+            Deployment::Single
+        };
+        let redact = crate::daemon::redact_uri;
+        if self.deployment != installed_deployment {
+            note(
+                format!("--deployment {}", kind(self.deployment)),
+                format!("tracardi.toml says {}", kind(installed_deployment)),
+            );
+        } else if let Some(url) = &self.store_url {
+            if url != &installed.store {
+                note(
+                    format!("--store-url {}", redact(url)),
+                    format!("tracardi.toml says {}", redact(&installed.store)),
+                );
+            }
+        } else {
+            let dir = match installed.store.trim() {
+                "" => installed.data_dir.clone(),
+                s => PathBuf::from(s.strip_prefix("sled:").unwrap_or(s)),
+            };
+            if absolute(&dir) != self.data_dir {
+                note(
+                    format!("--data-dir {}", self.data_dir.display()),
+                    format!("tracardi.toml says {}", dir.display()),
+                );
+            }
+        }
+        for (flag, now, file) in [
+            (
+                "--collector-listen",
+                self.collector_listen,
+                installed.collector.listen,
+            ),
+            (
+                "--private-api-listen",
+                self.private_api_listen,
+                installed.private_api.listen,
+            ),
+        ] {
+            if now != file {
+                note(
+                    format!("{flag} {now}"),
+                    format!("tracardi.toml says {file}"),
+                );
+            }
+        }
+        let file_token = installed.private_api.installation_token.trim();
+        if !file_token.is_empty() && file_token != self.installation_token {
+            note(
+                "--installation-token".into(),
+                "tracardi.toml has another".into(),
+            );
+        }
+        if !self.salt_generated
+            && installed.identity.merge_key_salt.as_deref() != Some(&*self.merge_key_salt)
+        {
+            note(
+                "--merge-key-salt".into(),
+                "tracardi.toml has another".into(),
+            );
+        }
+        if let Some(key) = &self.tms_api_key {
+            if key != &installed.tms.api_key {
+                note(
+                    "--tms-api-key".into(),
+                    if installed.tms.api_key.is_empty() {
+                        "tracardi.toml has none".into()
+                    } else {
+                        "tracardi.toml has another".into()
+                    },
+                );
+            }
+        }
+        out
+    }
+
+    /// The `tracardi.toml` that replaces `old` (`--force config`): init's keys from this
+    /// plan, every other key of the old file kept as it was. Returns the text and the
+    /// kept keys.
+    fn config_replacing(&self, old: &toml::Table) -> anyhow::Result<(String, Vec<String>)> {
+        let fresh: toml::Table = toml::from_str(&self.config_toml())
+            .context("the generated configuration does not load")?;
+        let mut merged = old.clone();
+        if self.store_url.is_none() {
+            // init's own key: the embedded store is the data directory.
+            merged.remove("store");
+        }
+        let mut kept = Vec::new();
+        kept_keys(&merged, &fresh, "", &mut kept);
+        if kept.is_empty() {
+            return Ok((self.config_toml(), kept));
+        }
+        overlay(&mut merged, fresh);
+        let body = toml::to_string(&merged).context("cannot encode the configuration")?;
+        Ok((
+            format!(
+                "# Written by `tracardictl init --force config`, which kept the other settings\n\
+                 # of the file it replaced. Every key: `tracardictl config keys`.\n\
+                 # Never change identity.merge_key_salt: every merge key depends on it.\n\n{body}"
+            ),
+            kept,
+        ))
+    }
+
     fn summary(&self) -> String {
         let store = match &self.store_url {
             Some(u) => crate::daemon::redact_uri(u),
@@ -860,8 +1231,8 @@ impl Plan {
         let mut s = format!(
             "  config file        {}\n  store              {store}\n  services           {}\n  \
              collector          {}\n  private API        {}{}\n  installation token <set>\n  \
-             merge-key salt     <set>\n  admin              {}\n  first event source {} ({})\n  \
-             CLI connection     {}\n",
+             merge-key salt     {}\n  admin              {}\n  first event source {} ({})\n  \
+             CLI connection     {}{}\n",
             self.config_path.display(),
             services.join(", "),
             self.collector_listen,
@@ -871,10 +1242,19 @@ impl Plan {
             } else {
                 ""
             },
+            if self.salt_generated {
+                "<generated, unless the store recorded one>"
+            } else {
+                "<set>"
+            },
             self.admin_email,
             self.source_name,
             self.source_type,
             self.connection_name,
+            match &self.connection_note {
+                Some(note) => format!(" ({note})"),
+                None => String::new(),
+            },
         );
         if self.systemd {
             s.push_str(&format!(
@@ -911,11 +1291,18 @@ struct Report {
 }
 
 impl Report {
+    fn line(&mut self, kind: &str, part: &str, what: impl std::fmt::Display) {
+        self.lines.push(format!("  {kind:<8} {part:<12} {what}"));
+    }
     fn created(&mut self, part: &str, what: impl std::fmt::Display) {
-        self.lines.push(format!("  created  {part:<12} {what}"));
+        self.line("created", part, what);
     }
     fn exists(&mut self, part: &str, what: impl std::fmt::Display) {
-        self.lines.push(format!("  exists   {part:<12} {what}"));
+        self.line("exists", part, what);
+    }
+    /// An answer (a flag and its value) that had no effect, and why.
+    fn ignored(&mut self, answer: &str, why: impl std::fmt::Display) {
+        self.lines.push(format!("  ignored  {answer}: {why}"));
     }
 }
 
@@ -1043,12 +1430,28 @@ struct Done {
     collector_url: String,
     api_key: Option<String>,
     units: Vec<String>,
+    /// The embedded store's directory; `None` on PostgreSQL.
+    store_dir: Option<PathBuf>,
 }
 
 fn apply(plan: &Plan, force: &[Part]) -> anyhow::Result<Done> {
     let forced = |p: Part| force.contains(&p);
     let mut report = Report::default();
     let keep_config = plan.config_path.exists() && !forced(Part::Config);
+    // The file `--force config` replaces: the settings init does not manage are kept.
+    let replaced = if plan.config_path.exists() && !keep_config {
+        let text = std::fs::read_to_string(&plan.config_path)
+            .with_context(|| format!("cannot read {}", plan.config_path.display()))?;
+        let table: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("{} is not valid TOML", plan.config_path.display()))?;
+        Some((text, table))
+    } else {
+        None
+    };
+    let config_text = |plan: &Plan| match &replaced {
+        Some((_, old)) => plan.config_replacing(old),
+        None => Ok((plan.config_toml(), Vec::new())),
+    };
     let config = if keep_config {
         let c = Config::load(
             Some(&plan.config_path),
@@ -1058,17 +1461,21 @@ fn apply(plan: &Plan, force: &[Part]) -> anyhow::Result<Done> {
         report.exists("config", plan.config_path.display());
         c
     } else {
-        let c: Config = toml::from_str(&plan.config_toml())
+        let c: Config = toml::from_str(&config_text(plan)?.0)
             .context("the generated configuration does not load")?;
         c.validate()?;
         c
     };
+    for (flag, why) in &plan.ignored {
+        report.ignored(flag, why);
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let (source_id, api_key) = runtime.block_on(setup_store(plan, &config, force, &mut report))?;
+    let (source_id, api_key, salt) =
+        runtime.block_on(setup_store(plan, &config, force, &mut report))?;
 
     // The connection: only a new API key can be written into it.
     let mut clients = ClientConfig::load()?;
@@ -1076,10 +1483,16 @@ fn apply(plan: &Plan, force: &[Part]) -> anyhow::Result<Done> {
     let exists = clients.connections.contains_key(&plan.connection_name);
     match &api_key {
         Some(key) => {
+            let url = local_url(&config.private_api.listen);
+            let before = clients
+                .connections
+                .get(&plan.connection_name)
+                .map(|c| c.url.clone())
+                .filter(|u| u.trim_end_matches('/') != url);
             clients.connections.insert(
                 plan.connection_name.clone(),
                 Connection {
-                    url: local_url(&config.private_api.listen),
+                    url,
                     token: key.clone(),
                     user: Some(plan.admin_email.clone()),
                     context: None,
@@ -1089,10 +1502,16 @@ fn apply(plan: &Plan, force: &[Part]) -> anyhow::Result<Done> {
                 clients.current = Some(plan.connection_name.clone());
             }
             clients.save()?;
-            report.created(
-                "connection",
-                format!("`{}` in {}", plan.connection_name, conn_path.display()),
-            );
+            let what = format!("`{}` in {}", plan.connection_name, conn_path.display());
+            match (before, &plan.connection_note) {
+                (Some(before), _) => report.line(
+                    "replaced",
+                    "connection",
+                    format!("{what} (it pointed at {before})"),
+                ),
+                (None, Some(note)) => report.created("connection", format!("{what} ({note})")),
+                (None, None) => report.created("connection", what),
+            }
         }
         None if exists && forced(Part::Connection) => {
             clients.current = Some(plan.connection_name.clone());
@@ -1114,8 +1533,28 @@ fn apply(plan: &Plan, force: &[Part]) -> anyhow::Result<Done> {
     }
 
     if !keep_config {
-        write_private(&plan.config_path, plan.config_toml().as_bytes())?;
-        report.created("config", plan.config_path.display());
+        // The salt the store holds, which may be one it recorded before.
+        let plan = Plan {
+            merge_key_salt: salt,
+            ..plan.clone()
+        };
+        let (text, kept) = config_text(&plan)?;
+        let mut what = plan.config_path.display().to_string();
+        if let Some((old, _)) = &replaced {
+            let mut backup = plan.config_path.clone().into_os_string();
+            backup.push(".bak");
+            let backup = PathBuf::from(backup);
+            write_private(&backup, old.as_bytes())?;
+            if !kept.is_empty() {
+                what.push_str(&format!(
+                    " (kept from the file it replaces: {})",
+                    kept.join(", ")
+                ));
+            }
+            what.push_str(&format!("; the replaced file is {}", backup.display()));
+        }
+        write_private(&plan.config_path, text.as_bytes())?;
+        report.created("config", what);
     }
 
     let mut units = Vec::new();
@@ -1139,17 +1578,20 @@ fn apply(plan: &Plan, force: &[Part]) -> anyhow::Result<Done> {
         collector_url: local_url(&config.collector.listen),
         api_key,
         units,
+        store_dir: (!store::is_postgres_uri(&config.store_uri()))
+            .then(|| absolute(&config.data_dir)),
     })
 }
 
 /// The store, its contexts, the admin, the first event source and the API key. Returns
-/// the source id and the API key's secret when one was issued.
+/// the source id, the API key's secret when one was issued and the store's merge-key
+/// salt.
 async fn setup_store(
     plan: &Plan,
     config: &Config,
     force: &[Part],
     report: &mut Report,
-) -> anyhow::Result<(String, Option<String>)> {
+) -> anyhow::Result<(String, Option<String>, String)> {
     let forced = |p: Part| force.contains(&p);
     let shown = crate::daemon::redact_uri(&config.store_uri());
     if !store::is_postgres_uri(&config.store_uri()) && !config.data_dir.exists() {
@@ -1165,14 +1607,25 @@ async fn setup_store(
             .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     }
     let store: SharedStore = crate::daemon::open_store(config).await?;
-    let was_new = store.meta("merge_key_salt").await?.is_none();
-    crate::daemon::resolve_salt(&store, config.identity.merge_key_salt.as_deref())
+    let recorded = store.meta("merge_key_salt").await?;
+    // A salt nobody chose never overrides the one the store was started with (by
+    // `serve`, or by an init that failed after setting up the store).
+    let adopted = recorded.clone().filter(|r| {
+        plan.salt_generated && config.identity.merge_key_salt.as_deref() != Some(r.as_str())
+    });
+    let configured = adopted
+        .clone()
+        .or_else(|| config.identity.merge_key_salt.clone());
+    let salt = crate::daemon::resolve_salt(&store, configured.as_deref())
         .await
         .with_context(|| format!("the store at {shown}"))?;
-    if was_new {
-        report.created("store", &shown);
-    } else {
-        report.exists("store", &shown);
+    match (&recorded, &adopted) {
+        (None, _) => report.created("store", &shown),
+        (Some(_), Some(_)) => report.exists(
+            "store",
+            format!("{shown} (keeping the merge-key salt it recorded)"),
+        ),
+        (Some(_), None) => report.exists("store", &shown),
     }
 
     let tenant = config.tenant.as_str();
@@ -1226,6 +1679,15 @@ async fn setup_store(
         }
     } else {
         report.exists("admin", admins.join(", "));
+        if !admins.contains(&plan.admin_email) {
+            report.ignored(
+                &format!("--admin-email {}", plan.admin_email),
+                format!(
+                    "the store's admin is {} (add --force admin to create this one too)",
+                    admins.join(", ")
+                ),
+            );
+        }
     }
 
     // The first event source, the same id in both contexts.
@@ -1284,7 +1746,7 @@ async fn setup_store(
         Some(secret)
     };
     store.durable().await?;
-    Ok((source_id, api_key))
+    Ok((source_id, api_key, salt))
 }
 
 /// Writes a file through a temporary file and a rename, so it is whole or absent.
@@ -1334,7 +1796,13 @@ pub fn systemd_units(plan: &Plan, config: &Config) -> anyhow::Result<Vec<(String
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "/usr/local/bin/tracardictl".into());
     let config_path = absolute(&plan.config_path);
-    let data_dir = absolute(&config.data_dir);
+    // The only path the services write: the embedded store's directory. A PostgreSQL
+    // host writes none (and systemd refuses to start a unit whose path is missing).
+    let writable = if store::is_postgres_uri(&config.store_uri()) {
+        String::new()
+    } else {
+        format!("ReadWritePaths={}\n", absolute(&config.data_dir).display())
+    };
     let unit = |what: &str, services: &str| {
         format!(
             "[Unit]\n\
@@ -1366,12 +1834,12 @@ pub fn systemd_units(plan: &Plan, config: &Config) -> anyhow::Result<Vec<(String
              LockPersonality=yes\n\
              RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\n\
              CapabilityBoundingSet=\n\
-             ReadWritePaths={data}\n\n\
+             {writable}\n\
              [Install]\n\
              WantedBy=multi-user.target\n",
             user = plan.systemd_user,
             config = config_path.display(),
-            data = data_dir.display(),
+            writable = writable,
         )
     };
     let names: Vec<&str> = plan.services.iter().map(|s| s.name()).collect();
@@ -1386,6 +1854,51 @@ pub fn systemd_units(plan: &Plan, config: &Config) -> anyhow::Result<Vec<(String
             .map(|n| (format!("tracardictl-{n}.service"), unit(n, n)))
             .collect())
     }
+}
+
+/// A path as one shell word.
+fn shell_word(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@=".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// What the units' user needs before the services can start: to exist, and to own the
+/// configuration (0600) and the embedded store's directory (0700).
+fn service_user_steps(plan: &Plan, done: &Done) -> Vec<String> {
+    let user = &plan.systemd_user;
+    let found = system_user(user);
+    let mut steps = Vec::new();
+    if found.is_none() {
+        steps.push(match &done.store_dir {
+            Some(dir) => format!("useradd --system --home-dir {} {user}", shell_word(dir)),
+            None => format!("useradd --system --no-create-home {user}"),
+        });
+    }
+    let config = absolute(&plan.config_path);
+    let theirs = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        match (found, std::fs::metadata(p)) {
+            (Some((uid, _)), Ok(m)) => m.uid() == uid,
+            _ => false,
+        }
+    };
+    let foreign: Vec<String> = done
+        .store_dir
+        .iter()
+        .chain(std::iter::once(&config))
+        .filter(|p| !theirs(p))
+        .map(|p| shell_word(p))
+        .collect();
+    if !foreign.is_empty() {
+        steps.push(format!("chown -R {user}: {}", foreign.join(" ")));
+    }
+    steps
 }
 
 fn print_next_steps(plan: &Plan, done: &Done) {
@@ -1406,9 +1919,26 @@ fn print_next_steps(plan: &Plan, done: &Done) {
             services.join(" ")
         );
     } else {
+        for (i, step) in service_user_steps(plan, done).iter().enumerate() {
+            let label = if i == 0 { "before start:" } else { "" };
+            println!("  {label:<13} {step}");
+        }
         println!(
             "  start:        systemctl daemon-reload && systemctl enable --now {}",
             done.units.join(" ")
+        );
+    }
+    if !plan.services.contains(&HostService::Worker) {
+        let how = match plan.deployment {
+            Deployment::Single => {
+                "add `worker` to --services (one process opens an embedded store)"
+            }
+            Deployment::Postgres => "run `tracardictl serve worker` on a host of this store",
+        };
+        println!(
+            "  note:         no worker on this host: workflows of asynchronous sources (every \
+             type but rest), deliveries to destinations and visit end wait in the work queue; \
+             {how}"
         );
     }
     println!("  source id:    {}", done.source_id);
@@ -1484,7 +2014,10 @@ mod tests {
             systemd_dir: "/tmp".into(),
             systemd_user: "tracardi".into(),
             connection_name: "local".into(),
+            connection_note: None,
             tms_api_key: Some("k".repeat(16)),
+            salt_generated: false,
+            ignored: Vec::new(),
         };
         let c: Config = toml::from_str(&plan.config_toml()).unwrap();
         assert_eq!(c.tms.api_key, "k".repeat(16));
@@ -1492,12 +2025,107 @@ mod tests {
         assert_eq!(c.identity.merge_key_salt.as_deref(), Some(&*"s".repeat(30)));
         let units = systemd_units(&plan, &c).unwrap();
         assert_eq!(units.len(), 1);
-        assert!(units[0].1.contains("serve collector private-api apm"));
+        // The single-node set, the worker included.
+        assert!(units[0]
+            .1
+            .contains("serve collector private-api apm worker\n"));
         assert!(units[0].1.contains("Restart=on-failure"));
+        assert!(units[0]
+            .1
+            .contains("ReadWritePaths=/var/lib/tracardi \"x\"\n"));
+
+        // PostgreSQL: a unit per service, the worker's too, and no data directory to
+        // write (systemd would refuse a missing ReadWritePaths= directory).
+        let url = "postgres://cdp@db/cdp";
         let pg = Plan {
             deployment: Deployment::Postgres,
+            store_url: Some(url.into()),
             ..plan
         };
-        assert_eq!(systemd_units(&pg, &c).unwrap().len(), 3);
+        let c: Config = toml::from_str(&pg.config_toml()).unwrap();
+        let units = systemd_units(&pg, &c).unwrap();
+        let names: Vec<&str> = units.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "tracardictl-collector.service",
+                "tracardictl-private-api.service",
+                "tracardictl-apm.service",
+                "tracardictl-worker.service"
+            ]
+        );
+        for (name, text) in &units {
+            assert!(!text.contains("ReadWritePaths"), "{name}: {text}");
+        }
+        assert!(units[3].1.contains(" serve worker\n"), "{}", units[3].1);
+    }
+
+    fn plan_for_merging() -> Plan {
+        Plan {
+            config_path: "t.toml".into(),
+            deployment: Deployment::Single,
+            store_url: None,
+            data_dir: "/srv/data".into(),
+            services: HostService::ALL.to_vec(),
+            collector_listen: "0.0.0.0:8585".parse().unwrap(),
+            private_api_listen: "127.0.0.1:8686".parse().unwrap(),
+            installation_token: "t".repeat(20),
+            merge_key_salt: "s".repeat(30),
+            admin_email: "a@example.com".into(),
+            admin_password: "x".into(),
+            source_name: "Website".into(),
+            source_type: "rest".into(),
+            systemd: false,
+            systemd_dir: "/tmp".into(),
+            systemd_user: "tracardi".into(),
+            connection_name: "local".into(),
+            connection_note: None,
+            tms_api_key: None,
+            salt_generated: false,
+            ignored: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_replaced_config_keeps_the_keys_init_does_not_manage() {
+        let plan = plan_for_merging();
+        let old: toml::Table = toml::from_str(
+            "log_format = \"json\"\ndata_dir = \"/old\"\nstore = \"sled:/old\"\n\
+             [collector]\nlisten = \"0.0.0.0:9\"\nmax_body_kb = 64\n\
+             [identity]\nmerge_key_salt = \"old-salt-of-enough-length\"\n\
+             [identity.strategies.email]\nfields = [\"traits.email\"]\n\
+             [worker]\nconcurrency = 8\n[tms]\napi_key = \"0123456789abcdef0123\"\n",
+        )
+        .unwrap();
+        let (text, kept) = plan.config_replacing(&old).unwrap();
+        assert_eq!(
+            kept,
+            [
+                "collector.max_body_kb",
+                "identity.strategies",
+                "log_format",
+                "tms",
+                "worker"
+            ]
+        );
+        let new: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(new["log_format"].as_str(), Some("json"));
+        assert_eq!(new["data_dir"].as_str(), Some("/srv/data"));
+        assert!(new.get("store").is_none(), "init's own key: {text}");
+        assert_eq!(new["collector"]["listen"].as_str(), Some("0.0.0.0:8585"));
+        assert_eq!(new["collector"]["max_body_kb"].as_integer(), Some(64));
+        assert_eq!(
+            new["identity"]["merge_key_salt"].as_str(),
+            Some(&*"s".repeat(30))
+        );
+        assert!(new["identity"]["strategies"]["email"].is_table());
+        assert_eq!(new["worker"]["concurrency"].as_integer(), Some(8));
+        assert_eq!(new["tms"]["api_key"].as_str(), Some("0123456789abcdef0123"));
+
+        // Nothing else in the old file: init's own text, with its comments.
+        let bare: toml::Table = toml::from_str(&plan.config_toml()).unwrap();
+        let (text, kept) = plan.config_replacing(&bare).unwrap();
+        assert!(kept.is_empty());
+        assert_eq!(text, plan.config_toml());
     }
 }

@@ -82,9 +82,15 @@ impl Host {
 
     /// `serve` from ./tracardi.toml, waiting until both APIs listen.
     fn serve(&self) -> Served {
+        self.serve_with(&["serve"])
+    }
+
+    /// The binary with these arguments (a `serve` that runs both APIs), waiting until
+    /// both listen.
+    fn serve_with(&self, args: &[&str]) -> Served {
         let mut child = self
             .cmd()
-            .arg("serve")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -113,6 +119,16 @@ impl Host {
 }
 
 struct Served(Child);
+
+impl Served {
+    /// SIGTERM, as systemd stops it, and the exit.
+    fn stop(mut self) {
+        unsafe {
+            libc::kill(self.0.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.0.wait();
+    }
+}
 
 impl Drop for Served {
     fn drop(&mut self) {
@@ -684,4 +700,406 @@ fn status_shows_the_bridges_of_a_running_serve() {
             .is_some_and(|e| e.contains("nope")),
         "{json}"
     );
+}
+
+/// The start command `init` prints (and the unit it writes) runs the worker: jobs of an
+/// asynchronous (webhook) source are taken from the work queue.
+#[test]
+fn the_printed_start_command_runs_the_worker() {
+    let host = Host::new();
+    let mut flags = host.flags();
+    flags.extend(["--source-type".to_string(), "webhook".to_string()]);
+    let (code, out, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let start = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("start:"))
+        .unwrap_or_else(|| panic!("no start command: {out}"));
+    let words: Vec<&str> = start.split_whitespace().skip(2).collect();
+    assert!(
+        words.ends_with(&["serve", "collector", "private-api", "apm", "worker"]),
+        "{start}"
+    );
+    assert!(!out.contains("no worker"), "{out}");
+    let source = source_id(&out);
+    let _served = host.serve_with(&words);
+    block(async {
+        let r = client()
+            .post(format!(
+                "http://127.0.0.1:{}/collect/purchase/{source}/s-1",
+                host.collector
+            ))
+            .json(&serde_json::json!({"a": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, json, err) = host.run(&["status", "-o", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        if v["work_queue"]["depth"] == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job was never run: {json}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // `--services` names the worker; a host without it is told what waits.
+    let other = Host::new();
+    let mut flags = other.flags();
+    flags.extend([
+        "--services".to_string(),
+        "collector,private-api".to_string(),
+    ]);
+    let (code, out, err) = other.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("no worker on this host"), "{out}");
+    let (code, out, err) = other.run(&[
+        "init",
+        "--non-interactive",
+        "--admin-email",
+        "admin@example.com",
+        "--admin-password",
+        PASSWORD,
+        "--services",
+        "worker,collector,worker",
+        "--force",
+        "systemd",
+        "--systemd",
+        "true",
+        "--systemd-dir",
+        "units",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let unit = std::fs::read_to_string(other.path().join("units/tracardictl.service")).unwrap();
+    assert!(unit.contains(" serve collector worker\n"), "{unit}");
+}
+
+/// A store first started by `serve` (which records a merge-key salt) is set up by
+/// `init`, which keeps that salt instead of failing on the one it generated.
+#[test]
+fn init_adopts_a_store_started_by_serve() {
+    let host = Host::new();
+    let collector = format!("127.0.0.1:{}", host.collector);
+    let private_api = format!("127.0.0.1:{}", host.private_api);
+    host.serve_with(&[
+        "serve",
+        "--data-dir",
+        "data",
+        "--collector-listen",
+        &collector,
+        "--private-api-listen",
+        &private_api,
+    ])
+    .stop();
+    assert!(!host.path().join("tracardi.toml").exists());
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("keeping the merge-key salt it recorded"),
+        "{out}"
+    );
+    let (code, report, err) = host.run(&["doctor"]);
+    assert!(
+        report.contains("ok    salt"),
+        "the written salt is the store's: {report}\n{err}"
+    );
+    assert!(!report.contains("FAIL"), "{code} {report}");
+    // Given explicitly, a different salt is still refused.
+    std::fs::remove_file(host.path().join("tracardi.toml")).unwrap();
+    let mut flags = host.flags();
+    flags.extend([
+        "--merge-key-salt".to_string(),
+        "a-salt-of-enough-length-but-new".to_string(),
+    ]);
+    let (code, _, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("differs from the salt"), "{err}");
+}
+
+/// `--force config` keeps the settings it does not manage, the TMS key among them,
+/// and keeps the replaced file as tracardi.toml.bak.
+#[test]
+fn force_config_keeps_the_other_settings() {
+    let host = Host::new();
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let path = host.path().join("tracardi.toml");
+    let custom = format!(
+        "log_format = \"json\"\n{}\n[worker]\nconcurrency = 8\n[tms]\napi_key = \"0123456789abcdef0123\"\n",
+        std::fs::read_to_string(&path).unwrap()
+    );
+    std::fs::write(&path, &custom).unwrap();
+    let (code, out, err) = host.run(&[
+        "init",
+        "--non-interactive",
+        "--admin-email",
+        "admin@example.com",
+        "--admin-password",
+        PASSWORD,
+        "--collector-listen",
+        "127.0.0.1:1",
+        "--force",
+        "config",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("kept from the file it replaces: log_format, tms, worker")
+            && out.contains("tracardi.toml.bak"),
+        "{out}"
+    );
+    let table: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(table["log_format"].as_str(), Some("json"));
+    assert_eq!(table["worker"]["concurrency"].as_integer(), Some(8));
+    assert_eq!(
+        table["tms"]["api_key"].as_str(),
+        Some("0123456789abcdef0123")
+    );
+    assert_eq!(table["collector"]["listen"].as_str(), Some("127.0.0.1:1"));
+    assert_eq!(
+        std::fs::read_to_string(host.path().join("tracardi.toml.bak")).unwrap(),
+        custom
+    );
+    let (code, shown, err) = host.run(&["config", "validate"]);
+    assert_eq!(code, 0, "{shown}{err}");
+}
+
+/// A second host set up with the same client file does not take over the first
+/// host's connection (and its API key).
+#[test]
+fn a_second_host_keeps_the_first_hosts_connection() {
+    let first = Host::new();
+    let (code, out, err) = first.run(&first.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let before: toml::Table =
+        toml::from_str(&std::fs::read_to_string(first.client_config()).unwrap()).unwrap();
+
+    let second = Host::new();
+    let run = |extra: &[&str]| {
+        let mut args = second.flags();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = second
+            .cmd()
+            .env("TRACARDICTL_CLIENT_CONFIG", first.client_config())
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = run(&["--connection-name", "local"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--connection-name") && err.contains("--force connection"),
+        "{err}"
+    );
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("`local-2`")
+            && out.contains(&format!(
+                "`local` points at http://127.0.0.1:{}",
+                first.private_api
+            )),
+        "{out}"
+    );
+    let after: toml::Table =
+        toml::from_str(&std::fs::read_to_string(first.client_config()).unwrap()).unwrap();
+    assert_eq!(
+        after["connections"]["local"], before["connections"]["local"],
+        "the first host's connection is kept"
+    );
+    assert_eq!(
+        after["connections"]["local-2"]["url"].as_str(),
+        Some(&*format!("http://127.0.0.1:{}", second.private_api))
+    );
+    // Run again: the same connection, nothing new.
+    let (code, again, err) = run(&[]);
+    assert_eq!(code, 0, "{again}\n{err}");
+    assert!(again.contains("exists   connection   `local-2`"), "{again}");
+}
+
+/// `--store-url` is a PostgreSQL deployment: never dropped in favour of an embedded store.
+#[test]
+fn a_store_url_is_never_silently_ignored() {
+    let host = Host::new();
+    let url = "postgres://nobody@127.0.0.1:1/cdp";
+    let mut flags = host.flags();
+    flags.extend(["--store-url", url, "--deployment", "single"].map(String::from));
+    let (code, _, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--store-url") && err.contains("--deployment postgres"),
+        "{err}"
+    );
+    // Without --deployment the URL makes it one (here: tested, and unreachable).
+    let mut flags = host.flags();
+    flags.extend(["--store-url", url].map(String::from));
+    let (code, _, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--store-url: cannot connect"), "{err}");
+    assert!(!host.path().join("tracardi.toml").exists());
+    assert!(!host.path().join("data").exists());
+}
+
+/// On an installed host, answers that would change the kept tracardi.toml (or the
+/// admin) are reported as not applied.
+#[test]
+fn a_rerun_says_which_answers_it_did_not_apply() {
+    let host = Host::new();
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let config = std::fs::read(host.path().join("tracardi.toml")).unwrap();
+    let (code, out, err) = host.run(&[
+        "init",
+        "--non-interactive",
+        "--admin-email",
+        "other@example.com",
+        "--admin-password",
+        PASSWORD,
+        "--collector-listen",
+        "127.0.0.1:1",
+        "--tms-api-key",
+        "0123456789abcdefXYZ",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for line in [
+        format!(
+            "ignored  --collector-listen 127.0.0.1:1: tracardi.toml says 127.0.0.1:{} and is kept (add --force config to apply it)",
+            host.collector
+        ),
+        "ignored  --tms-api-key: tracardi.toml has none and is kept".to_string(),
+        "ignored  --admin-email other@example.com: the store's admin is admin@example.com (add --force admin"
+            .to_string(),
+    ] {
+        assert!(out.contains(&line), "{line}: {out}");
+    }
+    assert!(
+        !out.contains("0123456789abcdefXYZ"),
+        "no secret shown: {out}"
+    );
+    assert_eq!(
+        std::fs::read(host.path().join("tracardi.toml")).unwrap(),
+        config
+    );
+    // The same answers again: nothing to say.
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!out.contains("ignored"), "{out}");
+}
+
+/// With systemd units for a user that does not exist yet, the next steps create it and
+/// give it the configuration and the data before `systemctl`.
+#[test]
+fn systemd_next_steps_prepare_the_services_user() {
+    let host = Host::new();
+    let mut flags = host.flags();
+    flags.extend(
+        [
+            "--systemd",
+            "true",
+            "--systemd-dir",
+            "units",
+            "--systemd-user",
+            "no-such-user-tcdp",
+        ]
+        .map(String::from),
+    );
+    let (code, out, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let data = host.path().join("data");
+    let config = host.path().join("tracardi.toml");
+    let steps: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Next steps"))
+        .collect();
+    let at = |needle: &str| {
+        steps
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {out}"))
+    };
+    let useradd = at(&format!(
+        "before start: useradd --system --home-dir {} no-such-user-tcdp",
+        data.display()
+    ));
+    let chown = at(&format!(
+        "chown -R no-such-user-tcdp: {} {}",
+        data.display(),
+        config.display()
+    ));
+    let start = at("systemctl daemon-reload");
+    assert!(useradd < chown && chown < start, "{out}");
+    let unit = std::fs::read_to_string(host.path().join("units/tracardictl.service")).unwrap();
+    assert!(
+        unit.contains(" serve collector private-api apm worker\n"),
+        "{unit}"
+    );
+    assert!(
+        unit.contains(&format!("ReadWritePaths={}\n", data.display())),
+        "{unit}"
+    );
+}
+
+/// A data directory or a config file that cannot be created is refused before
+/// anything is set up, naming the flag.
+#[test]
+fn an_uncreatable_directory_is_refused_up_front() {
+    let host = Host::new();
+    std::fs::write(host.path().join("file"), "").unwrap();
+    let mut flags = host.flags();
+    flags[3] = "file/data".into();
+    let (code, _, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--data-dir") && err.contains("not a directory"),
+        "{err}"
+    );
+    let mut args = vec!["--config", "file/etc/tracardi.toml"];
+    let flags = host.flags();
+    args.extend(flags.iter().map(String::as_str));
+    let (code, _, err) = host.run(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--config"), "{err}");
+    assert!(!host.path().join("data").exists());
+    assert!(!host.client_config().exists());
+}
+
+/// The wizard says at its prompt that a data directory cannot be created and that a
+/// listen address is in use, and asks again.
+#[test]
+fn wizard_checks_the_data_directory_and_the_ports_at_their_prompts() {
+    let host = Host::new();
+    std::fs::write(host.path().join("file"), "").unwrap();
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", host.collector)).unwrap();
+    let mut cmd = host.cmd();
+    cmd.args(["init", "--deployment", "single"]);
+    let mut t = Pty::spawn(cmd);
+    t.expect("Data directory");
+    t.send("file/data\r");
+    t.expect("not a directory");
+    t.expect("Data directory");
+    t.send("data\r");
+    t.expect("Services");
+    t.send("\r");
+    t.expect("Collector listen address");
+    t.send(&format!("127.0.0.1:{}\r", host.collector));
+    t.expect("in use by another program");
+    t.expect("Use this address anyway?");
+    t.send("n");
+    t.expect("Collector listen address");
+    drop(squatter);
+    t.send(&format!("127.0.0.1:{}\r", host.collector));
+    t.expect("Private API listen address");
+    t.send("\x03");
+    t.expect("nothing was written");
+    assert_eq!(t.wait(), 130, "{}", t.screen());
+    assert!(!host.path().join("data").exists());
 }
