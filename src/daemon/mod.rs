@@ -68,6 +68,8 @@ impl Service {
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.
+/// How long the final flush of a stopping daemon may take.
+const FLUSH_DEADLINE: Duration = Duration::from_secs(20);
 const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Opens the store and checks its schema version; a fresh store gets the current one.
@@ -254,6 +256,7 @@ pub async fn serve_with(
                             i64::try_from(config.private_api.token_ttl_hours).unwrap_or(12),
                         ),
                         identity: Some(identity.clone()),
+                        stop: Some(stop_rx.clone()),
                     },
                 );
                 bound.push(bind(*service, config.private_api.listen, router).await?);
@@ -461,7 +464,24 @@ pub async fn serve_with(
     {
         workers.abort_all();
     }
-    store.checkpoint().await.context("final flush failed")?;
+    // Every acknowledged write is in the write-ahead log already: a final flush that
+    // fails or never finishes (a full disk can leave sled's writers waiting for ever)
+    // only means the next start replays the log. It must not keep the process alive.
+    // After a failed write (a full disk) sled waits for ever for the write it lost, in
+    // the flush and again when the store is dropped: exit without dropping it.
+    let failed = match tokio::time::timeout(FLUSH_DEADLINE, store.checkpoint()).await {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("final flush failed: {e}")),
+        Err(_) => Some(format!(
+            "final flush did not finish in {} s",
+            FLUSH_DEADLINE.as_secs()
+        )),
+    };
+    if let Some(why) = failed {
+        tracing::error!(error = %why, "stopped without the final flush; the next start replays the write-ahead log");
+        eprintln!("tracardictl: error: {why}; the next start replays the write-ahead log");
+        std::process::exit(1);
+    }
     tracing::info!("stopped");
     Ok(())
 }
