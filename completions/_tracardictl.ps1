@@ -64,7 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Read the answers from a TOML file (keys as the flags, with `_`); implies --non-interactive')
             [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Deployment kind [default: single]')
             [CompletionResult]::new('--store-url', '--store-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of a `postgres` deployment (the connection is tested)')
-            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Services this host runs, comma-separated [default: all of them]')
+            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Services this host runs, comma-separated [default: all of them, the single-node set]')
             [CompletionResult]::new('--collector-listen', '--collector-listen', [CompletionResultType]::ParameterName, 'Listen address of the public collector [default: 0.0.0.0:8585]')
             [CompletionResult]::new('--private-api-listen', '--private-api-listen', [CompletionResultType]::ParameterName, 'Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]')
             [CompletionResult]::new('--installation-token', '--installation-token', [CompletionResultType]::ParameterName, 'Installation token of the private API''s `POST /install` [default: generated]')
@@ -1068,7 +1068,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         }
         'tracardictl;tui' {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the private API [default: the connection''s]')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token or API key [default: the connection''s]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token or API key [default: the connection''s; with --url alone, that of a saved connection to that URL]')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to start in; `c` switches [default: the connection''s, else production]')
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Where logs go while the UI runs [default: tracardictl-tui.log in the temp dir]')

@@ -3206,7 +3206,7 @@ _tracardictl() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "collector private-api apm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "collector private-api apm worker" -- "${cur}"))
                     return 0
                     ;;
                 --collector-listen)

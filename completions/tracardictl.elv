@@ -60,7 +60,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --answers 'Read the answers from a TOML file (keys as the flags, with `_`); implies --non-interactive'
             cand --deployment 'Deployment kind [default: single]'
             cand --store-url 'PostgreSQL URL of a `postgres` deployment (the connection is tested)'
-            cand --services 'Services this host runs, comma-separated [default: all of them]'
+            cand --services 'Services this host runs, comma-separated [default: all of them, the single-node set]'
             cand --collector-listen 'Listen address of the public collector [default: 0.0.0.0:8585]'
             cand --private-api-listen 'Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]'
             cand --installation-token 'Installation token of the private API''s `POST /install` [default: generated]'
@@ -939,7 +939,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;tui'= {
             cand --url 'Base URL of the private API [default: the connection''s]'
-            cand --token 'Bearer token or API key [default: the connection''s]'
+            cand --token 'Bearer token or API key [default: the connection''s; with --url alone, that of a saved connection to that URL]'
             cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --context 'Context to start in; `c` switches [default: the connection''s, else production]'
             cand --log-file 'Where logs go while the UI runs [default: tracardictl-tui.log in the temp dir]'

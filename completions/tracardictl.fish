@@ -64,9 +64,10 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l answers
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l deployment -d 'Deployment kind [default: single]' -r -f -a "single\t'One host, embedded storage in the data directory'
 postgres\t'Several hosts sharing one PostgreSQL database'"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l store-url -d 'PostgreSQL URL of a `postgres` deployment (the connection is tested)' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l services -d 'Services this host runs, comma-separated [default: all of them]' -r -f -a "collector\t'The public collector API'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l services -d 'Services this host runs, comma-separated [default: all of them, the single-node set]' -r -f -a "collector\t'The public collector API'
 private-api\t'The private API for the CLI and the TUI'
-apm\t'Automatic profile merging'"
+apm\t'Automatic profile merging'
+worker\t'The background worker: workflows of asynchronous sources, deliveries, visit end'"
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l collector-listen -d 'Listen address of the public collector [default: 0.0.0.0:8585]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l private-api-listen -d 'Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l installation-token -d 'Installation token of the private API\'s `POST /install` [default: generated]' -r
@@ -81,7 +82,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l systemd
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l systemd-user -d 'The user the services run as [default: tracardi]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l connection-name -d 'Name of the CLI connection written [default: local]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l tms-api-key -d 'API key of the tenant management service (`serve tms`), at least 16 characters, written to the config as tms.api_key [default: none, the TMS refuses every call]' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l force -d 'Redo a part that exists (repeatable)' -r -f -a "config\t'Rewrite tracardi.toml (the salt must stay the recorded one)'
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand init" -l force -d 'Redo a part that exists (repeatable)' -r -f -a "config\t'Rewrite init\'s keys of tracardi.toml, keeping the others (old file: .bak)'
 admin\t'Set the admin\'s password again (creating the user if missing)'
 source\t'Write the first event source again, same id'
 api-key\t'Revoke init\'s API key and issue a new one (rewrites the connection)'
@@ -715,7 +716,7 @@ complete -c tracardictl -n "__fish_tracardictl_using_subcommand segment; and __f
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand segment; and __fish_seen_subcommand_from help" -f -a "refresh" -d 'Evaluate every enabled segment over every profile of a context and print a summary'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand segment; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l url -d 'Base URL of the private API [default: the connection\'s]' -r
-complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l token -d 'Bearer token or API key [default: the connection\'s]' -r
+complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l token -d 'Bearer token or API key [default: the connection\'s; with --url alone, that of a saved connection to that URL]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l connection -d 'Named connection to use [default: the current one, see `tracardictl use`]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l context -d 'Context to start in; `c` switches [default: the connection\'s, else production]' -r
 complete -c tracardictl -n "__fish_tracardictl_using_subcommand tui" -l log-file -d 'Where logs go while the UI runs [default: tracardictl-tui.log in the temp dir]' -r -F

@@ -1,6 +1,6 @@
 //! `tracardictl tui` (alias `dash`): the terminal UI over the private API.
 
-use super::connection::ClientConfig;
+use super::connection::{ClientConfig, Connection};
 use super::{Failure, EXIT_AUTH, EXIT_USAGE};
 use crate::client::{Client, ClientError};
 use crate::domain::Context;
@@ -25,15 +25,11 @@ use std::path::PathBuf;
 )]
 pub struct TuiArgs {
     /// Base URL of the private API [default: the connection's]
-    #[arg(long, requires = "token", env = "TRACARDICTL_URL")]
+    #[arg(long, env = "TRACARDICTL_URL")]
     pub url: Option<String>,
-    /// Bearer token or API key [default: the connection's]
-    #[arg(
-        long,
-        requires = "url",
-        env = "TRACARDICTL_TOKEN",
-        hide_env_values = true
-    )]
+    /// Bearer token or API key [default: the connection's; with --url alone, that of a
+    /// saved connection to that URL]
+    #[arg(long, env = "TRACARDICTL_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Named connection to use [default: the current one, see `tracardictl use`]
     #[arg(long, value_name = "NAME", conflicts_with = "url")]
@@ -49,11 +45,36 @@ pub struct TuiArgs {
     pub log_file: Option<PathBuf>,
 }
 
+/// The URL, token, user and context the UI uses. Either of --url and --token alone
+/// takes the other from the saved connections; a saved token only goes to the URL it
+/// was saved for.
 fn target(args: &TuiArgs) -> Result<(String, String, Option<String>, Option<Context>), Failure> {
     if let (Some(url), Some(token)) = (&args.url, &args.token) {
         return Ok((url.clone(), token.clone(), None, None));
     }
     let cfg = ClientConfig::load()?;
+    if let Some(url) = &args.url {
+        let same = |c: &&Connection| c.url.trim_end_matches('/') == url.trim_end_matches('/');
+        let conn = cfg
+            .current
+            .as_ref()
+            .and_then(|n| cfg.connections.get(n))
+            .filter(same)
+            .or_else(|| cfg.connections.values().find(same))
+            .ok_or_else(|| Failure {
+                code: EXIT_AUTH,
+                error: anyhow!(
+                    "no saved connection to {url}, so no token for it: pass --token, or sign \
+                     in there with `tracardictl login {url}`"
+                ),
+            })?;
+        return Ok((
+            url.clone(),
+            conn.token.clone(),
+            conn.user.clone(),
+            conn.context,
+        ));
+    }
     let name = args
         .connection
         .clone()
@@ -68,12 +89,17 @@ fn target(args: &TuiArgs) -> Result<(String, String, Option<String>, Option<Cont
         code: EXIT_AUTH,
         error: anyhow!("no connection named `{name}`; `tracardictl use` lists them"),
     })?;
-    Ok((
-        conn.url.clone(),
-        conn.token.clone(),
-        conn.user.clone(),
-        conn.context,
-    ))
+    // A token given alone is used on the connection's server; whose it is, the server
+    // says (`/me`).
+    Ok(match &args.token {
+        Some(token) => (conn.url.clone(), token.clone(), None, conn.context),
+        None => (
+            conn.url.clone(),
+            conn.token.clone(),
+            conn.user.clone(),
+            conn.context,
+        ),
+    })
 }
 
 /// Why the connection check failed, and how to fix it.

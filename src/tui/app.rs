@@ -281,6 +281,12 @@ pub enum Data {
         items: Vec<Value>,
         next: Option<String>,
     },
+    /// A page of profiles could not be fetched (a bad condition, a refused token, the
+    /// API down): the search it was for, and why.
+    ProfilesFailed {
+        query: String,
+        error: String,
+    },
     Profile {
         profile: Value,
         events: Vec<Value>,
@@ -410,6 +416,8 @@ pub struct ProfilesState {
     pub back: Vec<Option<String>>,
     pub next: Option<String>,
     pub loaded: bool,
+    /// Why the last request for a page failed, until one succeeds.
+    pub failed: Option<String>,
     pub detail: Option<ProfileDetail>,
 }
 
@@ -555,8 +563,10 @@ impl App {
             Screen::Health => out.push(self.call(Request::Health)),
             Screen::Profiles => {
                 if !self.profiles.loaded {
+                    // The page shown, not the first one: its number stays right.
                     let query = self.profiles.query.clone();
-                    out.push(self.call(Request::Profiles { query, after: None }));
+                    let after = self.profiles.after.clone();
+                    out.push(self.call(Request::Profiles { query, after }));
                 }
             }
             Screen::Live => {
@@ -988,6 +998,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             if app.screen == Screen::Profiles {
                 app.profiles.loaded = false;
+                app.profiles.failed = None;
                 if let Some(d) = &app.profiles.detail {
                     let id = text(&d.profile, "id");
                     return vec![app.call(Request::Profile(id))];
@@ -997,9 +1008,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::NextPage => {
             if app.screen == Screen::Profiles && app.profiles.detail.is_none() {
+                // The page stack moves when the page arrives (see `loaded`), so a
+                // failed or repeated request leaves the page number right.
                 if let Some(next) = app.profiles.next.clone() {
-                    let here = app.profiles.after.clone();
-                    app.profiles.back.push(here);
                     let query = app.profiles.query.clone();
                     return vec![app.call(Request::Profiles {
                         query,
@@ -1012,7 +1023,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::PrevPage => {
             if app.screen == Screen::Profiles && app.profiles.detail.is_none() {
-                if let Some(after) = app.profiles.back.pop() {
+                if let Some(after) = app.profiles.back.last().cloned() {
                     let query = app.profiles.query.clone();
                     return vec![app.call(Request::Profiles { query, after })];
                 }
@@ -1449,17 +1460,34 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
                 return Vec::new();
             }
             let p = &mut app.profiles;
+            // The page before this one is on top of `back` when we went back, the page
+            // shown when we went forward; the same page again is a refresh.
+            if after != p.after {
+                if p.back.last() == Some(&after) {
+                    p.back.pop();
+                } else {
+                    p.back.push(p.after.take());
+                }
+            }
             p.after = after;
             p.items = items;
             p.next = next;
             p.selected = 0;
             p.loaded = true;
+            p.failed = None;
             let n = p.items.len();
             app.say(match (n, query.is_empty()) {
                 (0, true) => "no profiles yet: post an event to the collector".to_string(),
                 (0, false) => format!("no profile matches `{query}`"),
                 (n, _) => format!("{n} profile(s); Enter opens one"),
             });
+        }
+        Data::ProfilesFailed { query, error } => {
+            if query == app.profiles.query {
+                app.profiles.loaded = true;
+                app.profiles.failed = Some(error.clone());
+            }
+            app.fail(error);
         }
         Data::Profile {
             profile,
@@ -1876,6 +1904,97 @@ mod tests {
                 }
             )]
         );
+    }
+
+    #[test]
+    fn refresh_delete_and_return_reload_the_page_shown_with_its_number() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        let page = |after: Option<&str>, next: Option<&str>| Data::Profiles {
+            query: String::new(),
+            after: after.map(str::to_string),
+            items: vec![json!({"id": "p"})],
+            next: next.map(str::to_string),
+        };
+        let asks = |after: Option<&str>| {
+            vec![Effect::Call(
+                Context::Production,
+                Request::Profiles {
+                    query: String::new(),
+                    after: after.map(str::to_string),
+                },
+            )]
+        };
+        update(&mut a, ok(page(None, Some("c1"))));
+        update(&mut a, Action::NextPage);
+        update(&mut a, ok(page(Some("c1"), Some("c2"))));
+        assert_eq!(a.profiles.back.len() + 1, 2, "page 2");
+        // `r` asks for page 2 again, and its answer keeps the number.
+        assert_eq!(update(&mut a, Action::Refresh), asks(Some("c1")));
+        update(&mut a, ok(page(Some("c1"), Some("c2"))));
+        assert_eq!(a.profiles.back.len() + 1, 2);
+        // So do a deletion and coming back to the screen.
+        update(&mut a, ok(Data::Done("profile/p deleted".into())));
+        update(&mut a, ok(page(Some("c1"), Some("c2"))));
+        assert_eq!(a.profiles.back.len() + 1, 2);
+        update(&mut a, Action::Refresh);
+        a.screen = Screen::Dashboard;
+        assert_eq!(a.goto(Screen::Profiles), asks(Some("c1")));
+        update(&mut a, ok(page(Some("c1"), Some("c2"))));
+        assert_eq!(a.profiles.back.len() + 1, 2);
+        // A page that fails to come moves nothing; one asked twice counts once.
+        update(&mut a, Action::NextPage);
+        update(
+            &mut a,
+            ok(Data::ProfilesFailed {
+                query: String::new(),
+                error: "cannot reach".into(),
+            }),
+        );
+        assert_eq!(a.profiles.back.len() + 1, 2);
+        update(&mut a, Action::NextPage);
+        update(&mut a, Action::NextPage);
+        update(&mut a, ok(page(Some("c2"), None)));
+        update(&mut a, ok(page(Some("c2"), None)));
+        assert_eq!(a.profiles.back.len() + 1, 3);
+        assert_eq!(update(&mut a, Action::PrevPage), asks(Some("c1")));
+        update(&mut a, ok(page(Some("c1"), Some("c2"))));
+        assert_eq!(update(&mut a, Action::PrevPage), asks(None));
+        update(&mut a, ok(page(None, Some("c1"))));
+        assert!(a.profiles.back.is_empty(), "page 1");
+    }
+
+    #[test]
+    fn a_failed_search_ends_the_loading_and_says_why() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        update(&mut a, Action::StartFilter);
+        type_in(&mut a, "traits.value >");
+        update(&mut a, Action::Enter);
+        assert!(!a.profiles.loaded);
+        update(
+            &mut a,
+            ok(Data::ProfilesFailed {
+                query: "traits.value >".into(),
+                error: "invalid condition".into(),
+            }),
+        );
+        assert!(a.profiles.loaded);
+        assert_eq!(a.profiles.failed.as_deref(), Some("invalid condition"));
+        assert!(a.error);
+        // A late failure of an older search does not mark the new one.
+        update(&mut a, Action::StartFilter);
+        update(&mut a, Action::ClearInput);
+        update(&mut a, Action::Enter);
+        update(
+            &mut a,
+            ok(Data::ProfilesFailed {
+                query: "traits.value >".into(),
+                error: "invalid condition".into(),
+            }),
+        );
+        assert_eq!(a.profiles.failed, None);
+        assert!(!a.profiles.loaded);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use super::app::{text, App, TraceView, FLOW_TABS};
 use super::profiles::short_time;
 use super::ui::{muted, selected_style, table_state, title_style};
+use crate::workflow::flow::FlowDocument;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -47,8 +48,19 @@ fn plugin(n: &Value) -> String {
     String::new()
 }
 
-/// The lines of a flow's graph: nodes, then edges as a tree from each start node.
+/// The lines of a flow's graph: nodes, then edges as a tree from each start node. A
+/// flow saved in the concise form (`nodes` and `edges` at the top) is read as the
+/// daemon reads it, into Tracardi's shape, first.
 pub fn graph_lines(flow: &Value) -> Vec<Line<'static>> {
+    if flow.get("nodes").is_some() && flow.get("flowGraph").is_none() {
+        return match FlowDocument::from_value(flow) {
+            Ok(doc) => graph_lines(&doc.to_value()),
+            Err(e) => vec![Line::styled(
+                format!("cannot draw this flow: {e}"),
+                Style::default().fg(Color::Red),
+            )],
+        };
+    }
     let nodes = arr(flow, &["flowGraph", "nodes"]);
     let edges = arr(flow, &["flowGraph", "edges"]);
     let mut out = Vec::new();
@@ -285,7 +297,11 @@ fn draw_trace(f: &mut Frame, area: Rect, t: &TraceView) {
     let [list, detail] = if wide {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
     } else {
-        let h = (nodes.len() as u16 + 3).clamp(4, area.height / 2);
+        // At most half the area, at least four rows when there is room for them (a
+        // short terminal gives less than eight rows; `clamp` would panic there).
+        let h = (nodes.len() as u16 + 3)
+            .min(area.height / 2)
+            .max(4.min(area.height));
         Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(area)
     };
     let rows: Vec<Row> = nodes

@@ -57,7 +57,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
-    let ctx_height = if area.width < 120 { 6 } else { 4 };
+    let contexts = context_lines(&h.stats);
+    // Every context's line, wrapped, fits: the dead letters keep at least three rows.
+    let inner = area.width.saturating_sub(2).max(1) as usize;
+    let wanted: usize = contexts
+        .iter()
+        .map(|l| {
+            let t: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrapped_rows(&t, inner)
+        })
+        .sum();
+    let ctx_height = (wanted as u16 + 2).min(area.height.saturating_sub(7 + 3).max(4));
     let [top, bottom, dlq] = Layout::vertical([
         Constraint::Length(7),
         Constraint::Length(ctx_height),
@@ -119,9 +129,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Paragraph::new(lines).block(Block::bordered().title(" Store and queue ")),
         store,
     );
+    f.render_widget(
+        Paragraph::new(contexts)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(" Contexts ")),
+        bottom,
+    );
+    draw_dead_letters(f, dlq, app, h);
+}
+
+/// One line per context: its counts and its configuration.
+fn context_lines(stats: &Value) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for ctx in Context::ALL {
-        let c = context_of(&h.stats, ctx.as_str());
+        let c = context_of(stats, ctx.as_str());
         let mut config: Vec<String> = c
             .get("config")
             .and_then(Value::as_object)
@@ -146,13 +167,28 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             ),
         ));
     }
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" Contexts ")),
-        bottom,
-    );
-    draw_dead_letters(f, dlq, app, h);
+    lines
+}
+
+/// The rows a text takes wrapped at word boundaries to `width` columns.
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else if used == 0 {
+            // A word longer than the line is cut over several rows.
+            rows += (w - 1) / width;
+            used = (w - 1) % width + 1;
+        } else {
+            rows += 1 + w.saturating_sub(1) / width;
+            used = w.saturating_sub(1) % width + 1;
+        }
+    }
+    rows
 }
 
 fn draw_dead_letters(f: &mut Frame, area: Rect, app: &App, h: &HealthData) {
@@ -180,13 +216,28 @@ fn draw_dead_letters(f: &mut Frame, area: Rect, app: &App, h: &HealthData) {
         );
         return;
     }
-    // Narrow terminals drop the context and the time: Enter shows everything.
+    // The whole id (`tracardictl dlq show ID` takes it) and the key (what the item was
+    // for: a destination and a profile, a flow…) tell the rows apart. Narrow terminals
+    // drop the topic, the context and the time: Enter shows everything.
     let wide = area.width >= 120;
+    let width_of = |k: &str| {
+        h.dead
+            .iter()
+            .map(|d| text(d, k).chars().count())
+            .max()
+            .unwrap_or(0) as u16
+    };
+    let id_w = width_of("id").max(2);
+    let key_w = width_of("key").clamp(3, if wide { 40 } else { 24 });
     let rows: Vec<Row> = h
         .dead
         .iter()
         .map(|d| {
-            let mut cells = vec![Cell::from(text(d, "id")), Cell::from(text(d, "topic"))];
+            let mut cells = vec![Cell::from(text(d, "id"))];
+            if wide {
+                cells.push(Cell::from(text(d, "topic")));
+            }
+            cells.push(Cell::from(text(d, "key")));
             if wide {
                 cells.push(Cell::from(text(d, "context")));
             }
@@ -204,24 +255,33 @@ fn draw_dead_letters(f: &mut Frame, area: Rect, app: &App, h: &HealthData) {
     let (widths, header) = if wide {
         (
             vec![
-                Constraint::Length(6),
-                Constraint::Length(14),
+                Constraint::Length(id_w),
+                Constraint::Length(12),
+                Constraint::Length(key_w),
                 Constraint::Length(10),
                 Constraint::Length(5),
                 Constraint::Length(19),
                 Constraint::Min(10),
             ],
-            vec!["ID", "TOPIC", "CONTEXT", "TRIES", "ENQUEUED", "LAST ERROR"],
+            vec![
+                "ID",
+                "TOPIC",
+                "KEY",
+                "CONTEXT",
+                "TRIES",
+                "ENQUEUED",
+                "LAST ERROR",
+            ],
         )
     } else {
         (
             vec![
-                Constraint::Length(5),
-                Constraint::Length(12),
+                Constraint::Length(id_w),
+                Constraint::Length(key_w),
                 Constraint::Length(5),
                 Constraint::Min(10),
             ],
-            vec!["ID", "TOPIC", "TRIES", "LAST ERROR"],
+            vec!["ID", "KEY", "TRIES", "LAST ERROR"],
         )
     };
     let table = Table::new(rows, widths)

@@ -5,7 +5,7 @@
 use super::app::{text, App, ProfileDetail, PROFILE_TABS};
 use super::ui::{flatten, kv, muted, selected_style, table_state};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Tabs, Wrap};
 use ratatui::Frame;
@@ -82,6 +82,22 @@ fn draw_list(f: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     let block = Block::bordered().title(title).title_bottom(page);
+    if let (true, Some(why)) = (rows.is_empty(), &p.failed) {
+        let lines = vec![
+            Line::styled(
+                "The profiles could not be fetched:",
+                Style::default().fg(Color::Red),
+            ),
+            Line::styled(why.clone(), Style::default().fg(Color::Red)),
+            Line::raw(""),
+            Line::styled("Press / to edit the search, r to try again.", muted()),
+        ];
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+            area,
+        );
+        return;
+    }
     if rows.is_empty() {
         let msg = if !p.loaded {
             "loading…".to_string()

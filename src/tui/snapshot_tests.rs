@@ -553,3 +553,171 @@ fn help_command_line_and_error() {
     a.mode = Mode::Normal;
     both("error_status", &a);
 }
+
+/// Every kind of screen state, drawn at many small and odd sizes: nothing panics (a
+/// trace on a short terminal once did, in a layout `clamp`).
+#[test]
+fn small_terminals_never_panic() {
+    let mut states = Vec::new();
+    let mut a = app_on(Screen::Dashboard);
+    load(&mut a, Data::Dashboard(Box::new(dash())));
+    states.push(a.clone());
+    update(&mut a, Action::Help);
+    states.push(a);
+    let mut a = app_on(Screen::Profiles);
+    load(
+        &mut a,
+        Data::Profiles {
+            query: String::new(),
+            after: None,
+            items: vec![profile()],
+            next: Some("c1".into()),
+        },
+    );
+    states.push(a.clone());
+    update(&mut a, Action::Enter);
+    load(
+        &mut a,
+        Data::Profile {
+            profile: profile(),
+            events: (0..5).map(|i| event(i, "page-view")).collect(),
+            sessions: vec![json!({"id": "sess-01"})],
+            explain: Ok(explain()),
+        },
+    );
+    for _ in 0..5 {
+        states.push(a.clone());
+        update(&mut a, Action::NextTab);
+    }
+    let mut a = app_on(Screen::Health);
+    load(
+        &mut a,
+        Data::Health(Box::new(HealthData {
+            alive: true,
+            stats: stats(),
+            dead: vec![json!({"id": 1_795_914_840_076_541_u64, "topic": "destination"})],
+            ..HealthData::default()
+        })),
+    );
+    states.push(a);
+    let mut a = app_on(Screen::Config(Kind::Flows));
+    load(&mut a, Data::Config(Kind::Flows, vec![flow()]));
+    states.push(a.clone());
+    update(&mut a, Action::Enter);
+    states.push(a.clone());
+    update(&mut a, Action::NextTab);
+    load(&mut a, Data::Traces("welcome-flow".into(), vec![trace()]));
+    states.push(a.clone());
+    update(&mut a, Action::Enter);
+    states.push(a.clone());
+    update(&mut a, Action::Back);
+    load(
+        &mut a,
+        Data::DryRun("welcome-flow".into(), json!({"result": trace()})),
+    );
+    states.push(a.clone());
+    update(&mut a, Action::Enter);
+    states.push(a);
+    for (i, s) in states.iter().enumerate() {
+        for w in [1, 10, 40, 80, 119, 120] {
+            for h in [1, 2, 3, 5, 8, 10, 11, 12, 16, 24] {
+                let drawn = std::panic::catch_unwind(|| frame(s, w, h));
+                assert!(drawn.is_ok(), "state {i} panicked at {w}×{h}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_failed_profile_search_is_drawn_as_failed() {
+    let mut a = app_on(Screen::Profiles);
+    a.mode = Mode::Filter("traits.value >".into());
+    update(&mut a, Action::Enter);
+    load(
+        &mut a,
+        Data::ProfilesFailed {
+            query: "traits.value >".into(),
+            error: "query parameter `filter`: invalid condition".into(),
+        },
+    );
+    let drawn = frame(&a, 80, 24);
+    assert!(!drawn.contains("loading…"), "{drawn}");
+    assert!(drawn.contains("could not be fetched"), "{drawn}");
+    assert!(drawn.contains("invalid condition"), "{drawn}");
+}
+
+/// A flow applied in the concise YAML form is drawn with its nodes and edges, as one in
+/// Tracardi's shape is.
+#[test]
+fn flow_graph_of_a_concise_flow() {
+    let concise = json!({
+        "kind": "flow", "id": "main-flow", "name": "Main flow", "trace": true,
+        "nodes": [
+            {"id": "start", "plugin": "start"},
+            {"id": "merge", "plugin": "merge-properties"},
+            {"id": "tag", "plugin": "add-segment", "init": {"segment": "buyers"}}
+        ],
+        "edges": ["start -> merge", "merge -> tag"]
+    });
+    let mut a = app_on(Screen::Config(Kind::Flows));
+    load(&mut a, Data::Config(Kind::Flows, vec![concise]));
+    update(&mut a, Action::Enter);
+    let drawn = frame(&a, 100, 24);
+    assert!(drawn.contains("Nodes (3)"), "{drawn}");
+    assert!(drawn.contains("Edges (2)"), "{drawn}");
+    assert!(!drawn.contains("no edges"), "{drawn}");
+    assert!(drawn.contains("→ [payload] "), "{drawn}");
+    // One that cannot be read says why instead of looking empty.
+    let broken =
+        json!({"id": "bad", "nodes": [{"id": "a", "plugin": "no-such-plugin"}], "edges": []});
+    let mut a = app_on(Screen::Config(Kind::Flows));
+    load(&mut a, Data::Config(Kind::Flows, vec![broken]));
+    update(&mut a, Action::Enter);
+    let drawn = frame(&a, 100, 24);
+    assert!(drawn.contains("cannot draw this flow"), "{drawn}");
+}
+
+/// Dead letters with real (16-digit) ids and keys, and a staging line long enough to
+/// wrap: every id is whole, the keys tell the rows apart, and both contexts show.
+#[test]
+fn health_shows_whole_dead_letter_ids_and_every_context() {
+    let mut stats = stats();
+    stats["contexts"]["staging"]["config"] = json!({
+        "event-source": 2, "resource": 1, "flow": 1, "rule": 1, "segment": 1,
+        "consent-type": 1, "destination": 1
+    });
+    stats["contexts"]["production"]["config"] = stats["contexts"]["staging"]["config"].clone();
+    let dead: Vec<Value> = (1..=6_u64)
+        .map(|i| {
+            json!({
+                "id": 1_795_914_840_076_540_u64 + i, "context": "production",
+                "topic": "destination", "key": format!("crm-hook:profile-{i}"),
+                "attempts": 8, "enqueued_at": "2026-11-29T01:14:12Z",
+                "last_error": "http://127.0.0.1:19199/hook: error sending request"
+            })
+        })
+        .collect();
+    let mut a = app_on(Screen::Health);
+    load(
+        &mut a,
+        Data::Health(Box::new(HealthData {
+            alive: true,
+            stats,
+            dead,
+            ..HealthData::default()
+        })),
+    );
+    for (w, h) in [(80, 30), (120, 40), (200, 40)] {
+        let drawn = frame(&a, w, h);
+        for i in 1..=6_u64 {
+            let id = (1_795_914_840_076_540_u64 + i).to_string();
+            assert!(drawn.contains(&id), "{w}×{h}: {id}\n{drawn}");
+            assert!(drawn.contains(&format!("profile-{i}")), "{w}×{h}\n{drawn}");
+        }
+        assert!(drawn.contains("staging:"), "{w}×{h}\n{drawn}");
+        assert!(
+            drawn.contains("production: 1284 profiles"),
+            "{w}×{h}\n{drawn}"
+        );
+    }
+}

@@ -83,10 +83,22 @@ impl Worker {
                             }
                             continue;
                         }
+                        // A failed search is told to the profile list, which would
+                        // otherwise wait for its page.
+                        let search = match &req {
+                            Request::Profiles { query, .. } => Some(query.clone()),
+                            _ => None,
+                        };
                         tokio::spawn(async move {
-                            let data = handle(&client, req, started).await.map_err(explain);
+                            let mut data = handle(&client, req, started).await.map_err(explain);
                             if let Err(e) = &data {
                                 warn!(error = %e, "request failed");
+                            }
+                            if let (Err(error), Some(query)) = (&data, search) {
+                                data = Ok(Data::ProfilesFailed {
+                                    query,
+                                    error: error.clone(),
+                                });
                             }
                             let _ = answers.send(Action::Loaded(Loaded { context: ctx, data }));
                         });

@@ -969,7 +969,7 @@ async fn data_access() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(
         v["deleted"],
-        json!({"profile": profile, "sessions": 1, "events": 4})
+        json!({"profile": profile, "sessions": 1, "events": 4, "merges": 0})
     );
     let (s, _) = del(format!("/profiles/{profile}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

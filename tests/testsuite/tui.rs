@@ -435,3 +435,116 @@ fn tui_explains_what_is_wrong_before_starting() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("needs a terminal"), "{err}");
 }
+
+/// `tui` with a client config holding one connection; (exit code, stderr).
+fn run_tui_saved(config: &str, args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("client.toml");
+    std::fs::write(&path, config).unwrap();
+    let out = support::command(dir.path())
+        .arg("tui")
+        .args(args)
+        .env("TRACARDICTL_CLIENT_CONFIG", &path)
+        .env_remove("TRACARDICTL_URL")
+        .env_remove("TRACARDICTL_TOKEN")
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn tui_takes_the_url_or_the_token_alone_from_the_saved_connection() {
+    let server = Server::start();
+    let token = support::block(server.install());
+    let url = server.private_api();
+    let config = format!(
+        "current = \"default\"\n\n[connections.default]\nurl = \"{url}\"\ntoken = \"{token}\"\n"
+    );
+    // --token alone goes to the saved connection's URL: a good key gets as far as the
+    // terminal check, a bad one is refused by that server.
+    let (code, err) = run_tui_saved(&config, &["--token", &token], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+    let (code, err) = run_tui_saved(&config, &["--token", "wrong"], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("token was refused"), "{err}");
+    let (code, err) = run_tui_saved(&config, &[], &[("TRACARDICTL_TOKEN", "wrong")]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("token was refused"), "{err}");
+    // --url alone uses the token saved for that URL, and no other URL gets it.
+    let (code, err) = run_tui_saved(&config, &["--url", &format!("{url}/")], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+    let (code, err) = run_tui_saved(&config, &["--url", "http://127.0.0.1:9"], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("no saved connection to http://127.0.0.1:9") && err.contains("--token"),
+        "{err}"
+    );
+    // Without any saved connection, a token alone says what is missing.
+    let (code, err) = run_tui_saved("", &["--token", &token], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("tracardictl login"), "{err}");
+}
+
+/// A client of the live stream (as the TUI's live screen and dashboard are) does not
+/// hold a stopping daemon until its drain deadline: the stream ends at once.
+#[test]
+fn an_open_event_stream_does_not_hold_the_daemon_stop() {
+    use std::io::{Read as _, Write as _};
+    let mut server = Server::start();
+    let token = support::block(server.install());
+    let addr = server
+        .private_api()
+        .trim_start_matches("http://")
+        .to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "GET /events/stream HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         X-Context: production\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "{}", String::from_utf8_lossy(&head));
+    let started = Instant::now();
+    assert_eq!(server.terminate(), Some(0));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(6), "stopping took {took:?}");
+    // The stream was ended by the server, not cut by the drain deadline.
+    let mut rest = Vec::new();
+    let _ = conn.read_to_end(&mut rest);
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(rest.ends_with("0\r\n\r\n"), "{rest}");
+}
+
+/// The store size the dashboard and the health screen show (`/stats` `disk_bytes`)
+/// counts the write-ahead log, where a new store's data is for its first minutes.
+#[test]
+fn the_store_size_shown_counts_the_write_ahead_log() {
+    let server = Server::start();
+    let token = support::block(server.install());
+    let body = payload(server.source(), Some("s-size"), None, &["page-view"; 20]);
+    support::block(async {
+        for _ in 0..10 {
+            let r = client()
+                .post(format!("{}/track", server.collector()))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+    });
+    let stats = support::block(api(&server, &token, reqwest::Method::GET, "/stats", None));
+    let disk = stats["disk_bytes"].as_u64().unwrap_or(0);
+    assert!(disk > 20_000, "200 events stored, yet disk_bytes is {disk}");
+}

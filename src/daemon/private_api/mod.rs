@@ -152,6 +152,9 @@ pub struct PrivateApiOptions {
     pub token_ttl: chrono::Duration,
     /// Merge settings for the merge, explain and unmerge routes; None: they answer 409.
     pub identity: Option<Arc<crate::identity::IdentitySettings>>,
+    /// Turns true when the daemon stops: live streams (`/events/stream`) end then, so
+    /// they do not hold the graceful shutdown until its deadline.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 pub struct Inner {

@@ -413,8 +413,16 @@ async fn small_here_else_blocking<T: Send + 'static>(
 
 impl SledStore {
     pub fn open(path: &Path, options: &OpenOptions) -> Result<Self> {
-        std::fs::create_dir_all(path)
-            .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", path.display())))?;
+        // A new data dir is the owner's only (it holds customer data); one that exists
+        // keeps the mode its operator gave it.
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(path)
+                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", path.display())))?;
+        }
         // A store closed a moment ago may still be releasing its lock: retry briefly.
         // No periodic flush of its own: the write-ahead log makes writes durable, and
         // checkpoints flush sled when the log grows. Fewer flushes let repeated updates
@@ -2413,6 +2421,17 @@ mod tests {
             Some("a")
         );
         assert_eq!(store.counts(&scope).await.unwrap().profiles, 1);
+    }
+
+    /// A data dir the store creates is its owner's only.
+    #[test]
+    fn a_new_data_dir_is_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("nested").join("data");
+        drop(SledStore::open(&data, &OpenOptions::default()).unwrap());
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
     }
 
     /// A log damaged in the middle is refused and kept (replaying around the damage would
