@@ -21,7 +21,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const META_KEYS: &[&str] = &["merge_key_salt"];
 const PAGE: usize = 500;
 /// More merge marks than this in one scope are not kept (the APM re-marks on change).
-const MAX_MARKS: usize = 1_000_000;
+pub const MAX_MARKS: usize = 1_000_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Header {

@@ -1,5 +1,6 @@
 //! Copies everything of every scope from one store to another (`tracardictl migrate
-//! copy`), then verifies the counts.
+//! copy`): install metadata (the merge-key salt), configuration, profiles with their
+//! merge journal and merge marks, sessions and events; then verifies the counts.
 
 use super::{Counts, Result, Store, TimeRange};
 use crate::domain::Scope;
@@ -47,6 +48,21 @@ pub async fn copy_all(
     if let Some(v) = from.schema_version().await? {
         to.set_schema_version(v).await?;
     }
+    // Install-wide metadata: without the merge-key salt every profile would get new
+    // merge keys on the target and stop merging with what it holds.
+    for key in super::backup::META_KEYS {
+        if let Some(value) = from.meta(key).await? {
+            match to.meta(key).await? {
+                Some(theirs) if theirs != value => {
+                    return Err(super::StoreError::Invalid(format!(
+                        "the target's `{key}` differs from the source's; copy into a store made \
+                         by this copy or a new one"
+                    )))
+                }
+                _ => to.set_meta(key, &value).await?,
+            }
+        }
+    }
     let mut reports = Vec::new();
     for scope in from.scopes().await? {
         let mut config_docs = 0u64;
@@ -58,11 +74,19 @@ pub async fn copy_all(
             config_docs += docs.len() as u64;
             progress(docs.len() as u64);
         }
+        // The merge journal (what `profile explain` and `unmerge` read) is found through
+        // the profiles it names; each record once.
+        let mut merges = std::collections::HashSet::new();
         let mut cursor: Option<String> = None;
         loop {
             let page = from.list_profiles(&scope, cursor.as_deref(), BATCH).await?;
             for p in &page.items {
                 to.put_profile(&scope, p).await?;
+                for m in from.merge_records_of(&scope, &p.id).await? {
+                    if merges.insert(m.id.clone()) {
+                        to.put_merge_record(&scope, &m).await?;
+                    }
+                }
             }
             progress(page.items.len() as u64);
             match page.next {
@@ -93,6 +117,13 @@ pub async fn copy_all(
                 Some(n) => cursor = Some(n),
                 None => break,
             }
+        }
+        // Profiles waiting for the automatic merge still wait on the target.
+        for profile_id in from
+            .marked_for_merge(&scope, super::backup::MAX_MARKS)
+            .await?
+        {
+            to.mark_for_merge(&scope, &profile_id).await?;
         }
         to.durable().await?;
         let mut target_config_docs = 0u64;

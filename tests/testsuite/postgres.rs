@@ -458,7 +458,19 @@ fn migrate_copy_from_sled() {
             sled.put_config(s, "rule", "r1", &serde_json::json!({"id": "r1"}))
                 .await
                 .unwrap();
+            // A merge in the journal, and a profile waiting for the automatic merge.
+            let record: tracardictl::domain::MergeRecord =
+                serde_json::from_value(serde_json::json!({
+                "id": "m1", "time": t0, "action": "merge",
+                "trigger": {"kind": "key", "detail": "emm-1", "keys": ["emm-1"]},
+                "survivor": "p1", "merged": ["gone"]}))
+                .unwrap();
+            sled.put_merge_record(s, &record).await.unwrap();
+            sled.mark_for_merge(s, "p2").await.unwrap();
         }
+        sled.set_meta("merge_key_salt", "a-salt-of-more-than-twenty-characters")
+            .await
+            .unwrap();
         sled.durable().await.unwrap();
     });
     let out = command(dir.path())
@@ -497,7 +509,16 @@ fn migrate_copy_from_sled() {
                 5
             );
             assert_eq!(db.list_config(s, "rule").await.unwrap().len(), 1);
+            let journal = db.merge_records_of(s, "p1").await.unwrap();
+            assert_eq!(journal.len(), 1, "the merge journal is copied");
+            assert_eq!(journal[0].merged, ["gone"]);
+            assert_eq!(db.marked_for_merge(s, 10).await.unwrap(), ["p2"]);
         }
+        assert_eq!(
+            db.meta("merge_key_salt").await.unwrap().as_deref(),
+            Some("a-salt-of-more-than-twenty-characters"),
+            "the merge-key salt is copied"
+        );
         assert_eq!(db.schema_version().await.unwrap(), Some(1));
     });
     // Again into the target that now holds data: refused before anything is written.
