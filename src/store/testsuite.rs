@@ -121,6 +121,17 @@ pub async fn profile_delete_removes_aliases(store: &dyn Store) {
     assert!(store.profile(&s, "p1").await.unwrap().is_none());
     assert!(store.profile(&s, "alias").await.unwrap().is_none());
     assert!(!store.delete_profile(&s, "p1").await.unwrap());
+    // An id two profiles hold (a merge key before the merge) still finds the one left
+    // when the other, which wrote it last, is deleted.
+    let mut a = Profile::new("pa".into(), t(0));
+    a.ids.push("shared-key".into());
+    let mut b = Profile::new("pb".into(), t(1));
+    b.ids.push("shared-key".into());
+    store.put_profile(&s, &a).await.unwrap();
+    store.put_profile(&s, &b).await.unwrap();
+    assert!(store.delete_profile(&s, "pb").await.unwrap());
+    let left = store.profile(&s, "shared-key").await.unwrap();
+    assert_eq!(left.map(|p| p.id).as_deref(), Some("pa"));
 }
 
 pub async fn profile_paging(store: &dyn Store) {

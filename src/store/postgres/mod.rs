@@ -996,9 +996,27 @@ impl Store for PostgresStore {
                         DELETE FROM profiles p USING canonical c
                         WHERE p.tenant = $1 AND p.context = $2 AND p.id = c.id
                         RETURNING 1
+                     ), heirs AS (
+                        -- Another profile holding an id (a merge key shared until the
+                        -- APM merges them) inherits its entry.
+                        SELECT m.alias, min(m.profile_id) AS profile_id
+                        FROM alias_members m, canonical c
+                        WHERE m.tenant = $1 AND m.context = $2 AND m.profile_id <> c.id
+                          AND m.alias IN (SELECT o.alias FROM alias_members o
+                                          WHERE o.tenant = $1 AND o.context = $2 AND o.profile_id = c.id)
+                          AND EXISTS (SELECT 1 FROM profiles p
+                                      WHERE p.tenant = $1 AND p.context = $2 AND p.id = m.profile_id)
+                        GROUP BY m.alias
+                     ), repointed AS (
+                        UPDATE profile_ids i SET profile_id = h.profile_id
+                        FROM canonical c, heirs h
+                        WHERE i.tenant = $1 AND i.context = $2 AND i.profile_id = c.id
+                          AND h.alias = i.alias
+                        RETURNING 1
                      ), aliases AS (
                         DELETE FROM profile_ids i USING canonical c
                         WHERE i.tenant = $1 AND i.context = $2 AND i.profile_id = c.id
+                          AND NOT EXISTS (SELECT 1 FROM heirs h WHERE h.alias = i.alias)
                         RETURNING 1
                      ), members AS (
                         DELETE FROM alias_members m USING canonical c

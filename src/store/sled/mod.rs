@@ -1818,10 +1818,25 @@ impl SledStore {
         let old: OldProfile = decode("profile", canonical.as_bytes(), &old)?;
         let members = self.tree(scope, Kind::AliasMembers)?;
         for alias in old.ids.iter().chain(std::iter::once(&canonical)) {
-            if ids.get(alias).map_err(io)?.as_deref() == Some(canonical.as_bytes()) {
-                ids.remove(alias.as_bytes()).map_err(io)?;
-            }
             members.remove(pair_key(alias, &canonical)).map_err(io)?;
+            if ids.get(alias).map_err(io)?.as_deref() == Some(canonical.as_bytes()) {
+                // An id another profile also holds (a merge key shared until the APM
+                // merges them) goes on resolving, to that profile.
+                let prefix = by_profile_prefix(alias);
+                let mut other = None;
+                for kv in members.scan_prefix(&prefix) {
+                    let (k, _) = kv.map_err(io)?;
+                    let pid = &k[prefix.len()..];
+                    if profiles.contains_key(pid).map_err(io)? {
+                        other = Some(pid.to_vec());
+                        break;
+                    }
+                }
+                match other {
+                    Some(pid) => ids.insert(alias.as_bytes(), pid).map_err(io)?,
+                    None => ids.remove(alias.as_bytes()).map_err(io)?,
+                };
+            }
         }
         Ok(Some(canonical))
     }
