@@ -82,6 +82,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<SharedStore> {
     let store = store::open_async(&uri, &opts)
         .await
         .with_context(|| format!("cannot open the store at {shown}"))?;
+    if store::backup::unfinished_restore(store.as_ref()).await? {
+        bail!(
+            "the store at {shown} holds a restore that did not finish (the process was stopped \
+             while it ran), so it holds part of a backup only; remove it and run the restore again"
+        );
+    }
     match store.schema_version().await? {
         None => store.set_schema_version(SCHEMA_VERSION).await?,
         Some(v) if v == SCHEMA_VERSION => {}

@@ -315,6 +315,10 @@ pub async fn restore<R: BufRead>(
     if let Some(why) = is_empty(store).await? {
         return Err(BackupError::NotEmpty(why));
     }
+    // Until the backup is loaded and verified, the store says so: a daemon refuses to
+    // serve what a killed restore left (it would look like a store of its own).
+    store.set_meta(RESTORING, "1").await?;
+    store.durable().await?;
     let mut lines = input.lines();
     let next_line =
         |lines: &mut std::io::Lines<R>| -> std::result::Result<Option<String>, BackupError> {
@@ -456,5 +460,15 @@ pub async fn restore<R: BufRead>(
             "record counts or checksums differ from the backup's".into(),
         ));
     }
+    store.set_meta(RESTORING, "").await?;
+    store.durable().await?;
     Ok(trailer)
+}
+
+/// Install metadata set while a restore runs (non-empty until it finished).
+pub const RESTORING: &str = "restore_unfinished";
+
+/// Why a store may not be served: a restore into it that never finished.
+pub async fn unfinished_restore(store: &dyn Store) -> Result<bool> {
+    Ok(store.meta(RESTORING).await?.is_some_and(|v| !v.is_empty()))
 }

@@ -477,3 +477,32 @@ fn a_directory_as_the_file_and_a_newer_schema_are_refused() {
     assert!(err.contains("newer than this binary"), "{err}");
     assert!(!target.exists());
 }
+
+/// What a restore killed part-way leaves is not served as a store of its own: `serve`
+/// refuses it and says why.
+#[test]
+fn a_store_left_by_an_unfinished_restore_is_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fill(&data);
+    // As a restore marks the store before it loads anything.
+    runtime().block_on(async {
+        let s = store::open(data.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        s.set_meta(store::backup::RESTORING, "1").await.unwrap();
+        s.checkpoint().await.unwrap();
+    });
+    let out = command(dir.path())
+        .args([
+            "serve",
+            "collector",
+            "--collector-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("holds a restore that did not finish"), "{err}");
+}
