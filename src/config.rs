@@ -588,6 +588,26 @@ impl Config {
                 "storage.cache_mb must be at least 1".into(),
             ));
         }
+        // Two services on one port: the second could never listen (port 0 asks the
+        // system for a free one each).
+        let (c, p) = (self.collector.listen, self.private_api.listen);
+        if c.port() == p.port()
+            && c.port() != 0
+            && (c.ip() == p.ip() || c.ip().is_unspecified() || p.ip().is_unspecified())
+        {
+            return Err(ConfigError::Invalid(format!(
+                "private_api.listen ({p}) and collector.listen ({c}) take the same port; give each service its own"
+            )));
+        }
+        // The store URI is checked as `serve` will open it, so a typo is found here.
+        let uri = self.store_uri();
+        if let Some(why) = crate::store::unknown_scheme(&uri) {
+            return Err(ConfigError::Invalid(format!("store: {why}")));
+        }
+        if crate::store::is_postgres_uri(&uri) {
+            crate::store::postgres::PgSettings::parse(&uri)
+                .map_err(|e| ConfigError::Invalid(format!("store: {e}")))?;
+        }
         let host = &self.collector.tenant_host;
         if !host.is_empty() && host.matches("{tenant}").count() != 1 {
             return Err(ConfigError::Invalid(
@@ -602,7 +622,9 @@ impl Config {
                     .into(),
             ));
         }
+        crate::daemon::bridges::mqtt::check_config(mqtt).map_err(ConfigError::Invalid)?;
         let amqp = &self.bridges.amqp;
+        crate::daemon::bridges::amqp::check_config(amqp).map_err(ConfigError::Invalid)?;
         if amqp.enabled && amqp.source.trim().is_empty() {
             return Err(ConfigError::Invalid(
                 "bridges.amqp.source must name an event source when the AMQP bridge is enabled"

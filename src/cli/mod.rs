@@ -140,12 +140,9 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
         let code = if error.downcast_ref::<crate::config::ConfigError>().is_some() {
             EXIT_USAGE
         } else {
-            match error
-                .downcast_ref::<crate::client::ClientError>()
-                .and_then(|e| e.status())
-            {
-                Some(401 | 403) => EXIT_AUTH,
-                Some(404) => EXIT_NOT_FOUND,
+            match error.downcast_ref::<crate::client::ClientError>() {
+                Some(e) if e.is_auth() => EXIT_AUTH,
+                Some(e) if e.status() == Some(404) => EXIT_NOT_FOUND,
                 _ => 1,
             }
         };

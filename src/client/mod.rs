@@ -29,9 +29,39 @@ impl ClientError {
             _ => None,
         }
     }
+
+    /// Not signed in or not allowed: 401/403, or credentials the server refused.
+    pub fn is_auth(&self) -> bool {
+        match self {
+            ClientError::Api { status, code, .. } => {
+                matches!(status, 401 | 403) || code == "bad_credentials"
+            }
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// An error with its chain of causes ("error sending request: client error (Connect):
+/// tcp connect error: Connection refused"), each once; reqwest's own text repeats the
+/// URL, which the caller names already, so that part is dropped.
+pub fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        let text = match text.split_once(" for url (") {
+            Some((head, _)) => head.to_string(),
+            None => text,
+        };
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
 
 /// The answer to a sign-in.
 #[derive(Debug, Clone, Deserialize)]
@@ -103,18 +133,29 @@ impl Client {
     async fn send(&self, url: String, req: reqwest::RequestBuilder) -> Result<Value> {
         let resp = req.send().await.map_err(|e| ClientError::Transport {
             url: url.clone(),
-            reason: e.to_string(),
+            reason: causes(&e),
         })?;
         let status = resp.status();
         let text = resp.text().await.map_err(|e| ClientError::Transport {
             url: url.clone(),
-            reason: e.to_string(),
+            reason: causes(&e),
         })?;
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if status.is_success() {
             return Ok(body);
         }
         let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+        if field("code").is_none() && field("message").is_none() && field("detail").is_none() {
+            // Not an error of ours (a web server's HTML page, a proxy): say so once,
+            // instead of echoing the page.
+            return Err(ClientError::Decode {
+                url,
+                reason: format!(
+                    "HTTP {status} without a tracardictl error body; is {} a tracardictl private API?",
+                    self.base
+                ),
+            });
+        }
         Err(ClientError::Api {
             status: status.as_u16(),
             code: field("code").unwrap_or_else(|| "unknown".into()),
@@ -135,12 +176,12 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| transport(e.to_string()))?;
+            .map_err(|e| transport(causes(&e)))?;
         let mut req = http.get(&url);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let mut resp = req.send().await.map_err(|e| transport(e.to_string()))?;
+        let mut resp = req.send().await.map_err(|e| transport(causes(&e)))?;
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let body: Value = resp.json().await.unwrap_or(Value::Null);
@@ -152,9 +193,8 @@ impl Client {
             });
         }
         let mut written = 0u64;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(e.to_string()))? {
-            out.write_all(&chunk)
-                .map_err(|e| transport(e.to_string()))?;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(causes(&e)))? {
+            out.write_all(&chunk).map_err(|e| transport(causes(&e)))?;
             written += chunk.len() as u64;
         }
         Ok(written)
@@ -177,7 +217,7 @@ impl Client {
         let req = req.timeout(Duration::from_secs(7 * 24 * 3600));
         let transport = |e: reqwest::Error| ClientError::Transport {
             url: url.clone(),
-            reason: e.to_string(),
+            reason: causes(&e),
         };
         let mut resp = req.send().await.map_err(transport)?;
         if !resp.status().is_success() {

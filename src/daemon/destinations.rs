@@ -495,29 +495,10 @@ pub async fn send(
             error: Some(if e.is_timeout() {
                 format!("{}: timed out after {timeout:?}", p.url)
             } else {
-                format!("{}: {}", p.url, causes(&e))
+                format!("{}: {}", p.url, crate::client::causes(&e))
             }),
         },
     }
-}
-
-/// An error with its chain of causes ("error sending request: connection refused"),
-/// each cause once (reqwest repeats the URL in its own text: dropped, the caller names it).
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let text = err.to_string();
-        let text = match text.split_once(" for url (") {
-            Some((head, _)) => head.to_string(),
-            None => text,
-        };
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = err.source();
-    }
-    parts.join(": ")
 }
 
 /// Records an attempt in the destination's log; failures to log are only warned about.

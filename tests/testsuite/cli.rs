@@ -120,6 +120,30 @@ lisen = \"x\"\n",
     );
     assert_eq!(code, 2);
     assert!(err.contains("TRACARDI_COLLECTOR_REQUEST_TIMEOUT"), "{err}");
+    // Two services on one port, and store URIs `serve` could not open, are found here.
+    let fresh = tempfile::tempdir().unwrap();
+    for (env, want) in [
+        (
+            vec![
+                ("TRACARDI_COLLECTOR_LISTEN", "0.0.0.0:19999"),
+                ("TRACARDI_PRIVATE_API_LISTEN", "127.0.0.1:19999"),
+            ],
+            "take the same port",
+        ),
+        (vec![("TRACARDI_STORE", "mysql://x")], "unknown scheme"),
+        (
+            vec![("TRACARDI_STORE", "postgres://u@h/db?pool_size=0")],
+            "out of range",
+        ),
+        (
+            vec![("TRACARDI_STORE", "postgres://u@h/db?schema=Bad-Name")],
+            "lowercase",
+        ),
+    ] {
+        let (code, _, err) = run(fresh.path(), &["config", "validate"], &env);
+        assert_eq!(code, 2, "{env:?}: {err}");
+        assert!(err.contains(want), "{env:?}: {err}");
+    }
 }
 
 #[test]

@@ -134,7 +134,8 @@ async fn verbs_and_output_shapes() {
         Some("wrong\n"),
         &[],
     );
-    assert_eq!(code, 1, "{err}");
+    // Refused credentials are "not signed in" (3), as a refused token is.
+    assert_eq!(code, 3, "{err}");
     assert!(err.contains("Incorrect username or password"), "{err}");
     ctl.login(&server, "local");
     let saved = std::fs::read_to_string(ctl.config()).unwrap();
@@ -293,6 +294,35 @@ async fn verbs_and_output_shapes() {
     let (code, _, err) = ctl.run(&["login", "not-a-url", "--token", "x"]);
     assert_ne!(code, 0);
     assert!(err.contains("not an http:// or https:// URL"), "{err}");
+    // A server that is not ours: one line saying so, not its page; exit 1.
+    let foreign = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let foreign_url = format!("http://{}", foreign.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for stream in foreign.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf);
+            let page = "<!DOCTYPE HTML><html><body>Error code: 404</body></html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    let (code, _, err) = ctl.run(&["login", &foreign_url, "--token", "x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("a tracardictl private API?"), "{err}");
+    assert!(!err.contains("DOCTYPE"), "{err}");
+    // Nothing listening: the cause is named.
+    let gone = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let (code, _, err) = ctl.run(&["login", &gone, "--token", "x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.to_lowercase().contains("connection refused"), "{err}");
     // Keys are listed without secrets and revoked by id.
     let listed = ctl.ok(&["token", "list"]);
     assert!(listed.starts_with("ID "), "{listed}");

@@ -322,6 +322,13 @@ impl AuthStore<'_> {
         let mut user = user.clone();
         user.password = hash_password(password).await?;
         self.put_user(&user).await?;
+        // A new password signs out whoever held a session of the old one (a leaked
+        // password is the usual reason to set one); API keys are kept.
+        for (key, record) in self.tokens().await? {
+            if record.kind == "login" && record.user_id.as_deref() == Some(user.id.as_str()) {
+                self.revoke(&key).await?;
+            }
+        }
         self.store.durable().await?;
         Ok(())
     }
@@ -988,4 +995,53 @@ fn install_answer(outcome: &InstallOutcome) -> Response {
         "contexts_created": contexts_created,
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Setting a user's password again (`init --force admin`) signs out the sessions of
+    /// the old one; the user's API keys are kept.
+    #[tokio::test]
+    async fn a_new_password_revokes_the_users_login_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::open(dir.path().to_str().unwrap(), &Default::default()).unwrap();
+        let auth = AuthStore {
+            store: store.as_ref(),
+            tenant: "default".into(),
+        };
+        let user = auth
+            .create_user(NewUser {
+                email: "ops@example.com".into(),
+                password: "first-password-1".into(),
+                name: None,
+                roles: vec![Role::Admin],
+                expiration_timestamp: None,
+            })
+            .await
+            .unwrap();
+        let login = |kind: &'static str| {
+            auth.issue_token(
+                kind,
+                "t".into(),
+                Some(user.id.clone()),
+                vec![Role::Admin],
+                None,
+            )
+        };
+        login("login").await.unwrap();
+        login("api-key").await.unwrap();
+        auth.set_password(&user, "second-password-2".into())
+            .await
+            .unwrap();
+        let kinds: Vec<String> = auth
+            .tokens()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r.kind)
+            .collect();
+        assert_eq!(kinds, ["api-key"]);
+    }
 }
