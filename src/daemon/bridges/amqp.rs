@@ -4,22 +4,31 @@
 //! dead-letter exchange with the reason in the `x-tracardi-reason` header, then acked.
 
 use super::broker::{
-    self, sleep_or_stop, Backoff, BridgeState, BridgeStats, MessageSettings, Outcome,
+    self, sleep_or_stop, Backoff, BridgeState, BridgeStats, Keyed, MessageSettings, Outcome,
+    Redeliveries,
 };
 use crate::config::AmqpBridgeConfig;
 use crate::tracking::Tracker;
+use amqprs::callbacks::ChannelCallback;
 use amqprs::channel::{
     BasicAckArguments, BasicConsumeArguments, BasicPublishArguments, BasicQosArguments, Channel,
     ExchangeDeclareArguments, QueueBindArguments, QueueDeclareArguments,
 };
 use amqprs::connection::{Connection, OpenConnectionArguments};
-use amqprs::{BasicProperties, FieldTable, FieldValue};
+use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, FieldTable, FieldValue, Nack, Return};
 use anyhow::Context as _;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 pub const REASON_HEADER: &str = "x-tracardi-reason";
+
+/// Checks the AMQP bridge settings `config validate` and `serve` refuse: the error
+/// names the key and why.
+pub fn check_config(config: &AmqpBridgeConfig) -> Result<(), String> {
+    connection_args(&config.url).map_err(|e| format!("bridges.amqp.url: {e:#}"))?;
+    Ok(())
+}
 
 /// Runs until `stop` turns true, reconnecting with backoff.
 pub async fn run(
@@ -28,6 +37,8 @@ pub async fn run(
     stats: Arc<BridgeStats>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    // A URL that cannot be parsed does not get better by retrying.
+    check_config(&config).map_err(anyhow::Error::msg)?;
     broker::check_source(&tracker, &config.source).await?;
     let settings = MessageSettings {
         source: config.source.trim().to_string(),
@@ -36,11 +47,11 @@ pub async fn run(
         channel: "amqp",
     };
     let mut backoff = Backoff::default();
+    stats.set_state(BridgeState::Connecting);
     loop {
         if *stop.borrow() {
             break;
         }
-        stats.set_state(BridgeState::Connecting);
         match session(
             &tracker,
             &config,
@@ -56,6 +67,7 @@ pub async fn run(
                 let msg = format!("{e:#}");
                 tracing::warn!(bridge = "amqp", error = %msg, "AMQP bridge disconnected");
                 stats.set_error(msg);
+                // The state stays `reconnecting` until a connection is made again.
                 stats.set_state(BridgeState::Backoff);
                 if sleep_or_stop(backoff.next_delay(), &mut stop).await {
                     break;
@@ -84,6 +96,117 @@ pub fn connection_args(url: &str) -> anyhow::Result<OpenConnectionArguments> {
         }
     }
     Ok(args)
+}
+
+/// What the broker said when it closed the channel or cancelled the consumer: the
+/// client library reports either only as a closed channel.
+#[derive(Debug, Clone, Default)]
+struct BrokerNotes(Arc<Mutex<Option<String>>>);
+
+impl BrokerNotes {
+    fn note(&self, what: String) {
+        if let Ok(mut n) = self.0.lock() {
+            n.get_or_insert(what);
+        }
+    }
+
+    fn take(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|mut n| n.take())
+    }
+
+    /// `error`, with what the broker said about it (instead of the library's "channel
+    /// closed"), if anything.
+    fn explain(&self, error: anyhow::Error) -> anyhow::Error {
+        match self.take() {
+            Some(said) => anyhow::anyhow!("{error}: {said}"),
+            None => error,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ChannelCallback for BrokerNotes {
+    async fn close(
+        &mut self,
+        _channel: &Channel,
+        close: CloseChannel,
+    ) -> Result<(), amqprs::error::Error> {
+        self.note(format!(
+            "the broker closed the channel: {} ({})",
+            close.reply_text(),
+            close.reply_code()
+        ));
+        Ok(())
+    }
+
+    async fn cancel(
+        &mut self,
+        _channel: &Channel,
+        cancel: Cancel,
+    ) -> Result<(), amqprs::error::Error> {
+        // Accepting the cancel closes the consumer's stream, which ends the session.
+        self.note(format!(
+            "the broker cancelled the consumer `{}` (the queue was deleted?)",
+            cancel.consumer_tag()
+        ));
+        Ok(())
+    }
+
+    async fn flow(
+        &mut self,
+        _channel: &Channel,
+        _active: bool,
+    ) -> Result<bool, amqprs::error::Error> {
+        Ok(true)
+    }
+
+    async fn publish_ack(&mut self, _channel: &Channel, _ack: Ack) {}
+
+    async fn publish_nack(&mut self, _channel: &Channel, _nack: Nack) {}
+
+    async fn publish_return(
+        &mut self,
+        _channel: &Channel,
+        _ret: Return,
+        _basic_properties: BasicProperties,
+        _content: Vec<u8>,
+    ) {
+    }
+}
+
+/// An operator's reading of a failure to open the connection as `user`.
+fn open_error(error: amqprs::error::Error, user: &str) -> anyhow::Error {
+    use amqprs::error::Error;
+    match &error {
+        // RabbitMQ drops the socket of a client whose login it refuses.
+        Error::NetworkError(msg)
+            if msg.contains("reset by peer")
+                || msg.contains("end of file")
+                || msg.contains("unexpected eof")
+                || msg.contains("closed") =>
+        {
+            anyhow::anyhow!(
+                "the broker closed the connection during the login of user `{user}` \
+                 (wrong user name or password?): {error}"
+            )
+        }
+        Error::ConnectionOpenError(msg) => match broker_refusal(msg) {
+            Some(said) => anyhow::anyhow!("the broker refused the connection: {said}"),
+            None => anyhow::anyhow!("cannot connect to the AMQP broker: {error}"),
+        },
+        _ => anyhow::anyhow!("cannot connect to the AMQP broker: {error}"),
+    }
+}
+
+/// `TEXT (CODE)` from the library's rendering of a broker's `Close`:
+/// `… reply_code: 530, reply_text: ShortStr(41, "NOT_ALLOWED - …"), …`.
+fn broker_refusal(msg: &str) -> Option<String> {
+    let code = msg.split("reply_code: ").nth(1)?;
+    let code: String = code.chars().take_while(char::is_ascii_digit).collect();
+    let text = msg.split("reply_text: ShortStr(").nth(1)?;
+    let text = text.split_once(", \"")?.1;
+    let text = text.split("\")").next()?;
+    Some(format!("{text} ({code})"))
 }
 
 async fn declare(channel: &Channel, config: &AmqpBridgeConfig) -> anyhow::Result<()> {
@@ -121,18 +244,52 @@ async fn session(
     let args = connection_args(&config.url)?;
     let connection = Connection::open(&args)
         .await
-        .context("cannot connect to the AMQP broker")?;
+        .map_err(|e| open_error(e, user_of(&config.url)))?;
+    let consumed = consume(tracker, config, settings, stats, stop, backoff, &connection).await;
+    // Unacked deliveries go back to the queue when the connection closes.
+    let _ = connection.close().await;
+    consumed
+}
+
+/// The user name of an `amqp://user:password@host` URL (`guest` without one).
+fn user_of(url: &str) -> &str {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    match authority.rsplit_once('@') {
+        Some((creds, _)) => creds.split(':').next().unwrap_or_default(),
+        None => "guest",
+    }
+}
+
+async fn consume(
+    tracker: &Arc<Tracker>,
+    config: &AmqpBridgeConfig,
+    settings: &MessageSettings,
+    stats: &BridgeStats,
+    stop: &mut watch::Receiver<bool>,
+    backoff: &mut Backoff,
+    connection: &Connection,
+) -> anyhow::Result<()> {
     let channel = connection.open_channel(None).await?;
-    declare(&channel, config).await?;
+    let notes = BrokerNotes::default();
+    channel.register_callback(notes.clone()).await?;
+    declare(&channel, config)
+        .await
+        .map_err(|e| notes.explain(e))?;
     channel
         .basic_qos(BasicQosArguments::new(0, config.prefetch, false))
-        .await?;
+        .await
+        .map_err(|e| notes.explain(e.into()))?;
     let mut consume = BasicConsumeArguments::new(&config.queue, "tracardictl-bridge");
     consume.manual_ack(true);
-    let (_tag, mut rx) = channel.basic_consume_rx(consume.finish()).await?;
+    let (_tag, mut rx) = channel
+        .basic_consume_rx(consume.finish())
+        .await
+        .map_err(|e| notes.explain(e.into()))?;
     stats.set_state(BridgeState::Connected);
-    backoff.reset();
+    backoff.connected();
     tracing::info!(bridge = "amqp", queue = %config.queue, "consuming");
+    let mut redeliveries = Redeliveries::default();
 
     let max_batch = usize::from(config.prefetch).max(1);
     loop {
@@ -141,12 +298,13 @@ async fn session(
             _ = stop.wait_for(|s| *s) => None,
         };
         let Some(first) = first else {
-            // Unacked deliveries go back to the queue when the connection closes.
-            let _ = connection.close().await;
             return Ok(());
         };
         let Some(first) = first else {
-            anyhow::bail!("the broker closed the channel");
+            match notes.take() {
+                Some(said) => anyhow::bail!("{said}"),
+                None => anyhow::bail!("the broker closed the channel"),
+            }
         };
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -156,7 +314,9 @@ async fn session(
             }
         }
         let mut last_tag = None;
-        let mut window: Vec<(String, &[u8], &str)> = Vec::with_capacity(batch.len());
+        // Each message with its key, or its outcome when it is a resend.
+        let mut window: Vec<(Result<String, Outcome>, &[u8], &str)> =
+            Vec::with_capacity(batch.len());
         for msg in &batch {
             let Some(deliver) = &msg.deliver else {
                 continue;
@@ -164,18 +324,45 @@ async fn session(
             last_tag = Some(deliver.delivery_tag());
             stats.received.fetch_add(1, Ordering::Relaxed);
             let body = msg.content.as_deref().unwrap_or_default();
-            let key = msg
-                .basic_properties
-                .as_ref()
-                .and_then(|p| p.message_id())
-                .map(|id| format!("id:{id}"))
-                .unwrap_or_else(|| broker::content_key(deliver.routing_key(), body));
+            let id = msg.basic_properties.as_ref().and_then(|p| p.message_id());
+            let key = match id {
+                Some(id) => Ok(format!("id:{id}")),
+                None => match redeliveries
+                    .key(
+                        tracker,
+                        &settings.source,
+                        deliver.routing_key(),
+                        body,
+                        deliver.redelivered(),
+                    )
+                    .await?
+                {
+                    Keyed::Key(key) => Ok(key),
+                    Keyed::Resend => Err(Outcome::Duplicate),
+                },
+            };
             window.push((key, body, deliver.routing_key().as_str()));
         }
-        let messages: Vec<(String, &[u8])> =
-            window.iter().map(|(k, b, _)| (k.clone(), *b)).collect();
+        let messages: Vec<(String, &[u8])> = window
+            .iter()
+            .filter_map(|(k, b, _)| k.as_ref().ok().map(|k| (k.clone(), *b)))
+            .collect();
         // A storage fault leaves the batch unacknowledged: redelivered on reconnect.
-        let outcomes = broker::process_batch(tracker, settings, &messages).await?;
+        let mut processed = broker::process_batch(tracker, settings, &messages)
+            .await?
+            .into_iter();
+        let outcomes: Vec<Outcome> = window
+            .iter()
+            .map(|(key, _, _)| match key {
+                Ok(_) => processed.next().unwrap_or(Outcome::Duplicate),
+                Err(resend) => resend.clone(),
+            })
+            .collect();
+        for ((key, _, _), outcome) in window.iter().zip(&outcomes).rev() {
+            if let (Ok(key), false) = (key, *outcome == Outcome::Stored) {
+                redeliveries.release(key);
+            }
+        }
         for ((_, body, routing_key), outcome) in window.iter().zip(&outcomes) {
             if let Outcome::DeadLetter(reason) = outcome {
                 tracing::warn!(bridge = "amqp", %reason, "message dead-lettered");
@@ -197,11 +384,41 @@ async fn session(
             stats.count(outcome);
         }
         tracker.store().durable().await?;
+        redeliveries.end_batch();
         if let Some(tag) = last_tag {
             channel
                 .basic_ack(BasicAckArguments::new(tag, true))
                 .await
                 .context("cannot acknowledge")?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_refusals_read_plainly() {
+        let msg = r#"failed to open connection, reason: Close(MethodHeader { class_id: 10, method_id: 50 }, Close { reply_code: 530, reply_text: ShortStr(41, "NOT_ALLOWED - vhost nosuchvhost not found"), class_id: 10, method_id: 40 })"#;
+        assert_eq!(
+            broker_refusal(msg).as_deref(),
+            Some("NOT_ALLOWED - vhost nosuchvhost not found (530)")
+        );
+        assert_eq!(broker_refusal("something else"), None);
+        assert_eq!(user_of("amqp://bob:pw@h:5672/%2f"), "bob");
+        assert_eq!(user_of("amqp://h/%2f"), "guest");
+    }
+
+    #[test]
+    fn urls_checked() {
+        assert!(check_config(&AmqpBridgeConfig::default()).is_ok());
+        let c = AmqpBridgeConfig {
+            url: "http://x".into(),
+            ..Default::default()
+        };
+        assert!(check_config(&c)
+            .unwrap_err()
+            .starts_with("bridges.amqp.url"));
     }
 }

@@ -10,9 +10,10 @@ use crate::tracking::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Source types a broker bridge may feed.
 pub const BROKER_SOURCE_TYPES: &[&str] = &["mqtt", "queue"];
@@ -164,6 +165,23 @@ fn payload_of(
             Ok(_) => return Err("message is not a JSON object (a TrackerPayload)".into()),
             Err(e) => return Err(format!("message is not valid JSON: {e}")),
         };
+        match doc.get("source") {
+            None | Some(Value::Null) => {}
+            Some(given) => {
+                let named = given.get("id").and_then(Value::as_str).map(str::trim);
+                if named != Some(settings.source.as_str()) {
+                    let shown = match named {
+                        Some(id) => format!("`{}`", cut(id, 200)),
+                        None => cut(&given.to_string(), 200),
+                    };
+                    return Err(format!(
+                        "message names event source {shown}, but this bridge collects for \
+                         `{}` (omit `source` or name that one)",
+                        settings.source
+                    ));
+                }
+            }
+        }
         doc.insert("source".into(), serde_json::json!({"id": settings.source}));
         let bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
         TrackerPayload::from_json(&bytes).map_err(|e| e.to_string())?
@@ -185,6 +203,18 @@ fn payload_of(
     Ok(payload)
 }
 
+/// At most `max` bytes of `s` (cut at a character boundary, `…` marking the cut).
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 fn one(key: &str, v: Value) -> Map {
     let mut m = Map::new();
     m.insert(key.into(), v);
@@ -199,6 +229,147 @@ pub fn content_key(origin: &str, body: &[u8]) -> String {
     ctx.consume([0x1f]);
     ctx.consume(body);
     format!("{:x}", ctx.compute())
+}
+
+/// Seconds of one redelivery bucket: a message the broker flags as redelivered is
+/// recognised when the same content was stored in this bucket or the one before.
+const BUCKET_SECONDS: u64 = 3600;
+
+/// What a message without a broker message id is processed as.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Keyed {
+    /// Process it under this key (event ids are derived from it).
+    Key(String),
+    /// The broker flags it as redelivered and the same content was stored within the
+    /// redelivery window: a resend of a message already stored.
+    Resend,
+}
+
+/// Keys for messages without a broker message id. Only a message the broker flags as
+/// possibly redelivered (AMQP `redelivered`, MQTT DUP) can be a resend: it is one when
+/// the same origin and body were stored in the current or the previous hour. Every
+/// other message is new, even with the same bytes as an earlier one: it gets the next
+/// unused occurrence of its content in the current hour, so a resend of it after a crash
+/// finds it stored.
+#[derive(Debug, Default)]
+pub struct Redeliveries {
+    /// The next occurrence to try per content hash, in `bucket`.
+    next: HashMap<String, u64>,
+    bucket: u64,
+}
+
+/// Content hashes remembered at most (the map is only a cache of what the store holds).
+const MAX_REMEMBERED: usize = 100_000;
+
+impl Redeliveries {
+    /// The key of a message from `origin` holding `body`.
+    pub async fn key(
+        &mut self,
+        tracker: &Tracker,
+        source: &str,
+        origin: &str,
+        body: &[u8],
+        redelivered: bool,
+    ) -> Result<Keyed, StoreError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        self.key_in(
+            tracker,
+            source,
+            origin,
+            body,
+            redelivered,
+            now / BUCKET_SECONDS,
+        )
+        .await
+    }
+
+    async fn key_in(
+        &mut self,
+        tracker: &Tracker,
+        source: &str,
+        origin: &str,
+        body: &[u8],
+        redelivered: bool,
+        bucket: u64,
+    ) -> Result<Keyed, StoreError> {
+        let hash = content_key(origin, body);
+        if redelivered {
+            for b in [bucket, bucket.saturating_sub(1)] {
+                if occurrence_stored(tracker, source, &occurrence(&hash, b, 0)).await? {
+                    return Ok(Keyed::Resend);
+                }
+            }
+        }
+        if bucket != self.bucket {
+            self.next.clear();
+            self.bucket = bucket;
+        }
+        let stored = |i: u64| {
+            let key = occurrence(&hash, bucket, i);
+            async move { occurrence_stored(tracker, source, &key).await }
+        };
+        let mut i = self.next.get(&hash).copied().unwrap_or(0);
+        if stored(i).await? {
+            // Occurrences are used in order: gallop to a free one, then search back
+            // for the first free one after the last used.
+            let (mut used, mut step) = (i, 1u64);
+            let mut free = loop {
+                let candidate = used.saturating_add(step);
+                if !stored(candidate).await? {
+                    break candidate;
+                }
+                used = candidate;
+                step = step.saturating_mul(2);
+            };
+            while free - used > 1 {
+                let mid = used + (free - used) / 2;
+                if stored(mid).await? {
+                    used = mid;
+                } else {
+                    free = mid;
+                }
+            }
+            i = free;
+        }
+        self.next.insert(hash.clone(), i + 1);
+        Ok(Keyed::Key(occurrence(&hash, bucket, i)))
+    }
+
+    /// The message processed under `key` stored nothing (dead-lettered, or found
+    /// stored): its occurrence is free again when it was the last one handed out.
+    pub fn release(&mut self, key: &str) {
+        let mut parts = key.rsplitn(3, '.');
+        let (Some(i), Some(bucket), Some(hash)) = (parts.next(), parts.next(), parts.next()) else {
+            return;
+        };
+        let (Ok(i), Ok(bucket)) = (i.parse::<u64>(), bucket.parse::<u64>()) else {
+            return;
+        };
+        if bucket == self.bucket && self.next.get(hash) == Some(&(i + 1)) {
+            self.next.insert(hash.to_string(), i);
+        }
+    }
+
+    /// Between batches: forgets the cache when it has grown large (the store still
+    /// holds what it caches).
+    pub fn end_batch(&mut self) {
+        if self.next.len() > MAX_REMEMBERED {
+            self.next.clear();
+        }
+    }
+}
+
+fn occurrence(hash: &str, bucket: u64, i: u64) -> String {
+    format!("{hash}.{bucket}.{i}")
+}
+
+/// Whether the first event of a message keyed `key` is stored.
+async fn occurrence_stored(tracker: &Tracker, source: &str, key: &str) -> Result<bool, StoreError> {
+    let id = derived_id(&["bridge-event", source, key, "0"]);
+    Ok(tracker.store().event(tracker.scope(), &id).await?.is_some())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -302,29 +473,43 @@ impl BridgeStats {
     }
 }
 
-/// Exponential backoff between connection attempts: 0.5 s doubling up to 30 s.
+/// How long a connection must have lasted for its loss to restart the backoff at 0.5 s.
+pub const HEALTHY_CONNECTION: Duration = Duration::from_secs(30);
+
+/// Exponential backoff between connection attempts: 0.5 s doubling up to 30 s. It starts
+/// over only after a connection that stayed up for [`HEALTHY_CONNECTION`]: a broker
+/// that drops the bridge right after accepting it is not hammered every 0.5 s.
 #[derive(Debug, Clone)]
 pub struct Backoff {
     next: Duration,
+    connected_at: Option<Instant>,
 }
 
 impl Default for Backoff {
     fn default() -> Self {
         Self {
             next: Duration::from_millis(500),
+            connected_at: None,
         }
     }
 }
 
 impl Backoff {
+    /// The wait before the next attempt, after a failed attempt or a lost connection.
     pub fn next_delay(&mut self) -> Duration {
+        if let Some(at) = self.connected_at.take() {
+            if at.elapsed() >= HEALTHY_CONNECTION {
+                self.next = Self::default().next;
+            }
+        }
         let d = self.next;
         self.next = (self.next * 2).min(Duration::from_secs(30));
         d
     }
 
-    pub fn reset(&mut self) {
-        *self = Self::default();
+    /// A connection was established (the backoff restarts if it stays up).
+    pub fn connected(&mut self) {
+        self.connected_at = Some(Instant::now());
     }
 }
 
@@ -403,6 +588,69 @@ mod tests {
             b.next_delay();
         }
         assert_eq!(b.next_delay(), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn backoff_restarts_only_after_a_healthy_connection() {
+        let mut b = Backoff::default();
+        b.next_delay();
+        // Dropped right after connecting: the delay keeps growing.
+        b.connected();
+        assert_eq!(b.next_delay(), Duration::from_secs(1));
+        b.connected();
+        assert_eq!(b.next_delay(), Duration::from_secs(2));
+        // Up for longer than HEALTHY_CONNECTION: it starts over.
+        b.connected_at = Instant::now().checked_sub(HEALTHY_CONNECTION);
+        assert_eq!(b.next_delay(), Duration::from_millis(500));
+        assert_eq!(b.next_delay(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_message_naming_another_source_is_refused() {
+        let ok = payload_of(
+            &settings(false),
+            "k",
+            br#"{"source":{"id":"q"},"events":[{"type":"a"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.source.id, "q");
+        let ok = payload_of(
+            &settings(false),
+            "k",
+            br#"{"source":null,"events":[{"type":"a"}]}"#,
+        );
+        assert_eq!(ok.unwrap().source.id, "q");
+        for body in [
+            &br#"{"source":{"id":"nope"},"events":[{"type":"a"}]}"#[..],
+            br#"{"source":"q","events":[{"type":"a"}]}"#,
+            br#"{"source":{},"events":[{"type":"a"}]}"#,
+        ] {
+            let e = payload_of(&settings(false), "k", body).unwrap_err();
+            assert!(e.contains("collects for `q`"), "{e}");
+        }
+        let e = payload_of(
+            &settings(false),
+            "k",
+            br#"{"source":{"id":"nope"},"events":[{"type":"a"}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("`nope`"), "{e}");
+    }
+
+    #[test]
+    fn released_occurrences_are_handed_out_again() {
+        let mut r = Redeliveries {
+            bucket: 7,
+            ..Default::default()
+        };
+        r.next.insert("h".into(), 3);
+        r.release(&occurrence("h", 7, 1));
+        assert_eq!(r.next["h"], 3, "not the last one handed out");
+        r.release(&occurrence("h", 7, 2));
+        assert_eq!(r.next["h"], 2);
+        r.release(&occurrence("h", 6, 1));
+        r.release("id:x");
+        assert_eq!(r.next["h"], 2);
     }
 
     #[test]
