@@ -114,6 +114,40 @@ impl Target {
     }
 }
 
+/// Whether a connection URL reaches a private API listening on `listen` on this host.
+fn reaches(url: &str, listen: &std::net::SocketAddr) -> bool {
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
+    if u.port_or_known_default() != Some(listen.port()) {
+        return false;
+    }
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback() || listen.ip().is_unspecified() || listen.ip() == ip
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || listen.ip().is_unspecified() || listen.ip() == ip
+        }
+        None => false,
+    }
+}
+
+/// A client of this host's private API (listening on `listen`): the current connection
+/// if it points there, else the first saved one that does; None when none does (the
+/// numbers of another installation must never pass for this host's).
+pub fn client_for_local(listen: &std::net::SocketAddr) -> Option<Client> {
+    let cfg = ClientConfig::load().ok()?;
+    let current = cfg
+        .current
+        .as_ref()
+        .and_then(|name| cfg.connections.get(name))
+        .filter(|c| reaches(&c.url, listen));
+    let conn = current.or_else(|| cfg.connections.values().find(|c| reaches(&c.url, listen)))?;
+    Client::new(&conn.url, Some(conn.token.clone()), None).ok()
+}
+
 fn path_shown() -> String {
     config_path()
         .map(|p| p.display().to_string())

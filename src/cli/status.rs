@@ -23,8 +23,8 @@ use std::time::Duration;
         reconnecting, stopped), messages received, stored, duplicates, rejected and \
         dead-lettered, and its last error.\n\n\
         The store is opened read-only in spirit: nothing is written. An embedded store held \
-        by a running `serve` is reported as such; its numbers then come from the private API \
-        when a CLI connection is configured. Bridges are read from the private API \
+        by a running `serve` is reported as such; its numbers then come from that private API \
+        when a saved CLI connection points at it (never from another installation's). Bridges are read from the private API \
         (`GET /bridges`) of the `serve` that runs them.\n\n\
         Exit code 0, or 1 when the store exists but cannot be opened (a PostgreSQL server \
         that does not answer, a damaged data directory).",
@@ -236,12 +236,7 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
     // A held store's numbers, and the bridges of a running daemon, come from the
     // private API, if this host can sign in.
     let client = if facts.held || matches!(private_api, Probe::Up(_)) {
-        super::connection::Target {
-            context: None,
-            connection: None,
-        }
-        .client()
-        .ok()
+        super::connection::client_for_local(&config.private_api.listen)
     } else {
         None
     };
@@ -259,9 +254,10 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
             ),
             Err(e) => Bridges::Unknown(format!("{e:#}")),
         },
-        None if matches!(private_api, Probe::Up(_)) => {
-            Bridges::Unknown("sign in with `tracardictl login` to see them".into())
-        }
+        None if matches!(private_api, Probe::Up(_)) => Bridges::Unknown(format!(
+            "sign in to this host's private API ({}) with `tracardictl login` to see them",
+            super::init::local_url(&config.private_api.listen)
+        )),
         None if facts.held => Bridges::Unknown("the private API is down".into()),
         None => Bridges::Running(vec![]),
     };

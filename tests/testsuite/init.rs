@@ -687,6 +687,35 @@ fn status_shows_the_bridges_of_a_running_serve() {
         ),
         "{status}"
     );
+    // The current connection pointing at another installation is not asked for this
+    // host's numbers: the saved one that reaches this host is; with none, status says so.
+    let saved = std::fs::read_to_string(host.client_config()).unwrap();
+    let mut cfg: toml::Table = toml::from_str(&saved).unwrap();
+    let other: toml::Table =
+        toml::from_str("url = \"http://127.0.0.1:1\"\ntoken = \"tct_other\"").unwrap();
+    cfg["connections"]
+        .as_table_mut()
+        .unwrap()
+        .insert("other".into(), toml::Value::Table(other.clone()));
+    cfg.insert("current".into(), "other".into());
+    std::fs::write(host.client_config(), toml::to_string(&cfg).unwrap()).unwrap();
+    let (code, status, err) = host.run(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("bridge       segment  serving"), "{status}");
+    let mut only_other = toml::Table::new();
+    only_other.insert("current".into(), "other".into());
+    let mut conns = toml::Table::new();
+    conns.insert("other".into(), toml::Value::Table(other));
+    only_other.insert("connections".into(), toml::Value::Table(conns));
+    std::fs::write(host.client_config(), toml::to_string(&only_other).unwrap()).unwrap();
+    let (code, status, err) = host.run(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        status.contains("sign in to this host's private API"),
+        "{status}"
+    );
+    std::fs::write(host.client_config(), saved).unwrap();
+
     let (code, json, err) = host.run(&["status", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
