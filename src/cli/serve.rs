@@ -88,6 +88,13 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
         .enable_all()
         .build()?;
     let worker = daemon::worker::WorkerOptions::from_config(&config.worker);
-    runtime.block_on(daemon::serve_with(config, args.services.clone(), worker))?;
+    // A service named twice runs once (a second collector could not listen anyway).
+    let mut services: Vec<Service> = Vec::with_capacity(args.services.len());
+    for s in &args.services {
+        if !services.contains(s) {
+            services.push(*s);
+        }
+    }
+    runtime.block_on(daemon::serve_with(config, services, worker))?;
     Ok(())
 }

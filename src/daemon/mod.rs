@@ -512,7 +512,12 @@ fn bridges_to_run(config: &Config, services: &[Service]) -> anyhow::Result<Vec<S
                     Service::Mqtt => "mqtt",
                     _ => "amqp",
                 };
-                bail!("{} needs an event source: set bridges.{key}.source (TRACARDI_BRIDGES_{}_SOURCE)", s.name(), key.to_uppercase());
+                return Err(crate::config::ConfigError::Invalid(format!(
+                    "{} needs an event source: set bridges.{key}.source (TRACARDI_BRIDGES_{}_SOURCE)",
+                    s.name(),
+                    key.to_uppercase()
+                ))
+                .into());
             }
             if !out.contains(&s) {
                 out.push(s);

@@ -240,3 +240,63 @@ fn a_full_standard_output_is_an_error_not_a_panic() {
     assert!(err.contains("cannot write to standard output"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A service named twice runs once; a bridge without its event source is a
+/// configuration error (exit 2), as the same setting is everywhere else.
+#[test]
+fn serve_takes_a_service_named_twice_and_refuses_a_bridge_without_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = command(dir.path())
+        .args([
+            "serve",
+            "collector",
+            "collector",
+            "--collector-listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader is kept to the end: the daemon writes to it as it stops.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("collector listening on") {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        assert!(n > 0, "the collector did not start");
+    }
+    // It answers, so its signal handler is in place.
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    crate::support::block(async move {
+        let r = crate::support::client()
+            .get(format!("{url}/healthcheck"))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    drop(stdout);
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "serve",
+            "bridge",
+            "mqtt",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bridges.mqtt.source"), "{err}");
+}
