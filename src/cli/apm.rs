@@ -46,7 +46,17 @@ pub fn run(cli: &Cli, args: &ApmArgs) -> Result<(), Failure> {
     runtime.block_on(async {
         match &args.command {
             ApmCommand::Scan { context, tenant } => {
+                let uri = config.store_uri();
+                if !crate::store::exists_async(&uri).await? {
+                    return Err(crate::config::ConfigError::Invalid(format!(
+                        "there is no store at {}: check `--data-dir`, `--store` or `data_dir` in tracardi.toml",
+                        daemon::redact_uri(&uri)
+                    ))
+                    .into());
+                }
                 let store = daemon::open_store(&config).await?;
+                let scope = Scope::new(tenant.clone().unwrap_or_else(|| config.tenant.clone()), *context);
+                require_held(&store, &scope, false).await?;
                 let salt = daemon::resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
                 let settings = Arc::new(daemon::identity_settings(&config, salt));
                 let apm = crate::identity::Apm::new(
@@ -54,7 +64,6 @@ pub fn run(cli: &Cli, args: &ApmArgs) -> Result<(), Failure> {
                     Arc::new(crate::tracking::locks::KeyedLocks::new(64)),
                     settings,
                 );
-                let scope = Scope::new(tenant.clone().unwrap_or_else(|| config.tenant.clone()), *context);
                 let total = store.counts(&scope).await?.profiles;
                 let bar = progress_bar(total, "profiles");
                 let stats = apm
@@ -72,6 +81,43 @@ pub fn run(cli: &Cli, args: &ApmArgs) -> Result<(), Failure> {
             }
         }
     })
+}
+
+/// Refuses a scope the store holds nothing for (with `tenant_only`: a tenant it holds
+/// nothing for), naming what it holds: a typo in `--tenant` or `--context` is a usage
+/// error, not an empty run.
+pub(crate) async fn require_held(
+    store: &crate::store::SharedStore,
+    scope: &Scope,
+    tenant_only: bool,
+) -> Result<(), crate::config::ConfigError> {
+    let scopes = store.scopes().await.map_err(|e| {
+        crate::config::ConfigError::Invalid(format!("cannot list the store's scopes: {e}"))
+    })?;
+    let held = scopes
+        .iter()
+        .any(|s| s.tenant == scope.tenant && (tenant_only || s == scope));
+    if held {
+        return Ok(());
+    }
+    let names: Vec<String> = scopes
+        .iter()
+        .filter(|s| s.tenant != crate::domain::SYSTEM_TENANT)
+        .map(ToString::to_string)
+        .collect();
+    let what = if tenant_only {
+        format!("tenant `{}`", scope.tenant)
+    } else {
+        scope.to_string()
+    };
+    Err(crate::config::ConfigError::Invalid(format!(
+        "the store holds nothing for {what} (it holds: {})",
+        if names.is_empty() {
+            "nothing".to_string()
+        } else {
+            names.join(", ")
+        }
+    )))
 }
 
 /// A progress bar on standard error with rate and ETA, hidden when it is not a terminal.

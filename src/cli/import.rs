@@ -118,11 +118,55 @@ fn fix_times(v: &mut Value, in_time: bool) {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
+/// Why a line is not a `kind` (`profile`, `session`, `event`) but a record of another
+/// kind: a hit from another Tracardi index, or a document with the fields only another
+/// kind has (an event's `type`, a session's `profile`, a profile's `ids`).
+fn foreign(kind: &str, raw: &Value) -> Option<String> {
+    if let Some(index) = raw.get("_index").and_then(Value::as_str) {
+        // `<prefix>tracardi-<kind>`, maybe with a date part (`tracardi-event-2024-01`).
+        let tail = index.rsplit("tracardi-").next().unwrap_or(index);
+        let ours = tail.strip_prefix(kind).is_some_and(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('-')
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        });
+        if !ours {
+            return Some(format!(
+                "the line is a hit of index `{index}`, not a {kind}"
+            ));
+        }
+    }
+    let doc = raw.get("_source").unwrap_or(raw);
+    let has = |k: &str| doc.get(k).is_some_and(|v| !v.is_null());
+    match kind {
+        "profile" if has("type") && (has("source") || has("session")) => Some(
+            "the line looks like an event (it has `type` and `source`/`session`), not a profile"
+                .into(),
+        ),
+        "profile" if has("profile") => Some(
+            "the line looks like a session or an event (it names a `profile`), not a profile"
+                .into(),
+        ),
+        "session" if has("type") => {
+            Some("the line looks like an event (it has a `type`), not a session".into())
+        }
+        "session" if has("ids") && !has("profile") => {
+            Some("the line looks like a profile (it has `ids`), not a session".into())
+        }
+        _ => None,
+    }
+}
+
+/// Reads a line as a record of `kind` (`profile`, `session`, `event`).
+fn parse<T: serde::de::DeserializeOwned>(line: &str, kind: &str) -> Result<T, String> {
     if let Some(why) = crate::domain::nesting::refused(line.as_bytes()) {
         return Err(why);
     }
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(why) = foreign(kind, &v) {
+        return Err(why);
+    }
     let v = unwrap_hit(v);
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
@@ -137,6 +181,9 @@ fn payload_of(source: &str, line: &str) -> Result<TrackerPayload, String> {
         return Err(why);
     }
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(why) = foreign("event", &v) {
+        return Err(why);
+    }
     let v = unwrap_hit(v);
     let Value::Object(m) = &v else {
         return Err("not a JSON object".into());
@@ -196,6 +243,8 @@ fn payload_of(source: &str, line: &str) -> Result<TrackerPayload, String> {
 struct Summary {
     accepted: u64,
     rejected: u64,
+    /// Accepted lines that deserve a look (an id another profile holds too).
+    warnings: u64,
     rejects: Option<Box<dyn Write>>,
 }
 
@@ -210,6 +259,9 @@ impl Summary {
         Ok(())
     }
 }
+
+/// Warnings printed one by one; the rest are counted.
+const SHOWN_WARNINGS: u64 = 20;
 
 /// Lines imported between two `durable()` calls.
 const SYNC_EVERY_LINES: u64 = 5000;
@@ -234,7 +286,36 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let store = open(&uri, Missing::Create).await?;
+        let exists = crate::store::exists_async(&uri)
+            .await
+            .with_context(|| format!("cannot open the store at {}", daemon::redact_uri(&uri)))?;
+        // Another tenant than the configured one must be in the store already: a typo
+        // would otherwise make a scope that nothing serves.
+        let other_tenant = args.tenant.as_deref().filter(|t| *t != config.tenant);
+        if let (Some(tenant), false) = (other_tenant, exists) {
+            return Err(crate::config::ConfigError::Invalid(format!(
+                "there is no store at {} to hold tenant `{tenant}` (tenants are created with `tracardictl tenant create`)",
+                daemon::redact_uri(&uri)
+            ))
+            .into());
+        }
+        // A dry run creates nothing: without a store it checks the lines on their own.
+        let store = if args.dry_run && !exists {
+            eprintln!(
+                "tracardictl: there is no store at {}; the dry run checks the lines on their own and creates none",
+                daemon::redact_uri(&uri)
+            );
+            None
+        } else {
+            Some(open(&uri, Missing::Create).await?)
+        };
+        if let (Some(tenant), Some(store)) = (other_tenant, &store) {
+            crate::cli::apm::require_held(store, &scope, true).await.map_err(|e| {
+                anyhow::Error::from(e).context(format!(
+                    "will not import into tenant `{tenant}` (tenants are created with `tracardictl tenant create`)"
+                ))
+            })?;
+        }
         let rejects: Option<Box<dyn Write>> = match &args.rejects {
             Some(p) => Some(Box::new(std::io::BufWriter::new(
                 std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -244,17 +325,22 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         let mut summary = Summary {
             accepted: 0,
             rejected: 0,
+            warnings: 0,
             rejects,
         };
         // One tracker per lane: each lane's counters are its own; the store's locks
         // still serialise two lanes meeting on one profile.
         let trackers: Vec<Tracker> = match (&args.source, args.kind) {
-            (Some(_), ImportKind::Events) => {
+            // A dry run only reads the lines: no tracker, no salt written.
+            (Some(_), ImportKind::Events) if !args.dry_run => {
+                let Some(store) = &store else {
+                    bail!("no store to replay the events into");
+                };
                 let v = store.schema_version().await?;
                 if v.is_some_and(|v| v != crate::store::SCHEMA_VERSION) {
                     bail!("the store's schema version is not this binary's; run `tracardictl migrate up` first");
                 }
-                let salt = daemon::resolve_salt(&store, config.identity.merge_key_salt.as_deref()).await?;
+                let salt = daemon::resolve_salt(store, config.identity.merge_key_salt.as_deref()).await?;
                 let identity = daemon::identity_settings(&config, salt);
                 let policy = Arc::new(identity.policy.clone());
                 (0..lanes())
@@ -316,27 +402,36 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
                     }
                     Err(reason) => summary.reject(n, &reason, &line)?,
                 }
-                if n % SYNC_EVERY_LINES == 0 {
+                if let (0, Some(store)) = (n % SYNC_EVERY_LINES, &store) {
                     store.durable().await?;
                 }
                 continue;
             }
-            let outcome = import_line(&store, &scope, args, tracker.as_deref(), &line, &mut events).await;
+            let mut warnings = Vec::new();
+            let outcome = import_line(store.as_ref(), &scope, args, tracker.as_deref(), &line, &mut events, &mut warnings).await;
             match outcome {
                 Ok(()) => summary.accepted += 1,
                 Err(reason) => summary.reject(n, &reason, &line)?,
             }
-            if events.len() >= 500 {
-                store.put_events(&scope, &events).await?;
-                events.clear();
+            for w in warnings {
+                summary.warnings += 1;
+                if summary.warnings <= SHOWN_WARNINGS {
+                    eprintln!("warning: line {n}: {w}");
+                }
             }
-            // Many lines per sync: bounds what the store holds unsynced (its log) and
-            // lets it checkpoint, at one sync per batch instead of per line.
-            if n % SYNC_EVERY_LINES == 0 && !args.dry_run {
-                store.durable().await?;
+            if let Some(store) = &store {
+                if events.len() >= 500 {
+                    store.put_events(&scope, &events).await?;
+                    events.clear();
+                }
+                // Many lines per sync: bounds what the store holds unsynced (its log) and
+                // lets it checkpoint, at one sync per batch instead of per line.
+                if n % SYNC_EVERY_LINES == 0 && !args.dry_run {
+                    store.durable().await?;
+                }
             }
         }
-        if !events.is_empty() {
+        if let (false, Some(store)) = (events.is_empty(), &store) {
             store.put_events(&scope, &events).await?;
         }
         let mut rejected = Vec::new();
@@ -349,19 +444,28 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         for (n, reason, line) in rejected {
             summary.reject(n, &reason, &line)?;
         }
-        store.checkpoint().await?;
+        if let Some(store) = &store {
+            store.checkpoint().await?;
+        }
         b.finish_and_clear();
         if let Some(w) = &mut summary.rejects {
             w.flush()?;
         }
+        if summary.warnings > SHOWN_WARNINGS {
+            eprintln!("warning: … and {} more", summary.warnings - SHOWN_WARNINGS);
+        }
         println!(
-            "{}{} accepted, {} rejected{}",
+            "{}{} accepted, {} rejected{}{}",
             if args.dry_run { "dry run: " } else { "" },
             summary.accepted,
             summary.rejected,
             match (&args.rejects, summary.rejected) {
                 (Some(p), r) if r > 0 => format!(" (see {})", p.display()),
                 _ => String::new(),
+            },
+            match summary.warnings {
+                0 => String::new(),
+                w => format!(", {w} warning(s): ids held by more than one profile (lookups by such an id find only one of them)"),
             }
         );
         anyhow::Ok((summary.accepted, summary.rejected))
@@ -457,34 +561,59 @@ async fn replay(t: &Tracker, payload: TrackerPayload) -> Result<(), String> {
 }
 
 async fn import_line(
-    store: &SharedStore,
+    store: Option<&SharedStore>,
     scope: &Scope,
     args: &ImportArgs,
     tracker: Option<&Tracker>,
     line: &str,
     events: &mut Vec<Event>,
+    warnings: &mut Vec<String>,
 ) -> Result<(), String> {
     match args.kind {
         ImportKind::Profiles => {
-            let mut p: Profile = parse(line)?;
+            let mut p: Profile = parse(line, "profile")?;
             if p.id.trim().is_empty() {
                 return Err("empty profile `id`".into());
             }
             p.normalize_ids();
+            // An id (its own or in `ids`) another profile holds already: lookups by it
+            // will find one of the two only. Merge keys are shared on purpose (APM).
+            if let Some(store) = store {
+                let mut own: Vec<&String> = std::iter::once(&p.id).chain(p.ids.iter()).collect();
+                own.sort();
+                own.dedup();
+                for id in own
+                    .into_iter()
+                    .filter(|i| !crate::identity::keys::is_merge_key(i))
+                {
+                    let holder = store
+                        .profile_id(scope, id)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if let Some(holder) = holder.filter(|h| *h != p.id) {
+                        warnings.push(format!(
+                            "profile `{}` holds id `{id}`, which profile `{holder}` holds too",
+                            p.id
+                        ));
+                    }
+                }
+            }
             if !args.dry_run {
                 store
+                    .ok_or("no store to write to")?
                     .put_profile(scope, &p)
                     .await
                     .map_err(|e| e.to_string())?;
             }
         }
         ImportKind::Sessions => {
-            let s: Session = parse(line)?;
+            let s: Session = parse(line, "session")?;
             if s.id.trim().is_empty() {
                 return Err("empty session `id`".into());
             }
             if !args.dry_run {
                 store
+                    .ok_or("no store to write to")?
                     .put_session(scope, &s)
                     .await
                     .map_err(|e| e.to_string())?;
@@ -510,21 +639,22 @@ async fn import_line(
                 .to_string();
             if !args.dry_run {
                 store
+                    .ok_or("no store to write to")?
                     .put_config(scope, kind.name, &id, &doc)
                     .await
                     .map_err(|e| e.to_string())?;
             }
         }
         ImportKind::Events => match (tracker, &args.source) {
+            (_, Some(source)) if args.dry_run => {
+                payload_of(source, line)?;
+            }
             (Some(t), Some(source)) => {
                 let payload = payload_of(source, line)?;
-                if args.dry_run {
-                    return Ok(());
-                }
                 replay(t, payload).await?;
             }
             _ => {
-                let e: Event = parse(line)?;
+                let e: Event = parse(line, "event")?;
                 if e.id.trim().is_empty() {
                     return Err("empty event `id`".into());
                 }
@@ -603,10 +733,57 @@ mod tests {
     }
 
     #[test]
+    fn lines_of_another_kind_are_refused() {
+        let hit = |index: &str, doc: Value| serde_json::json!({"_index": index, "_id": "x", "_source": doc});
+        let event = serde_json::json!({"id": "e-1", "type": "page-view", "source": {"id": "web"},
+            "session": {"id": "s-1"}, "profile": {"id": "p-1"}, "metadata": {"time": {"insert": "2024-01-10T10:00:01"}}});
+        let session = serde_json::json!({"id": "s-1", "profile": {"id": "p-1"},
+            "metadata": {"time": {"insert": "2024-01-10T10:00:00"}}});
+        let profile = serde_json::json!({"id": "p-1", "ids": ["p-1"],
+            "metadata": {"time": {"insert": "2024-01-10T10:00:00"}}});
+        let ev_hit = hit("prod.tracardi-event-2024-01", event.clone());
+        for (kind, line) in [
+            ("profile", &ev_hit),
+            ("session", &ev_hit),
+            ("profile", &event),
+            ("session", &event),
+            ("profile", &session),
+            ("session", &profile),
+            ("event", &hit("tracardi-event-source", event.clone())),
+            ("profile", &hit("tracardi-session-2024-q1", profile.clone())),
+        ] {
+            let why = foreign(kind, line);
+            assert!(
+                why.as_deref()
+                    .is_some_and(|w| w.ends_with(&format!("not a {kind}"))),
+                "{kind} {line}: {why:?}"
+            );
+        }
+        for (kind, line) in [
+            ("event", &ev_hit),
+            ("event", &event),
+            ("session", &session),
+            ("profile", &profile),
+            ("profile", &hit("prod.tracardi-profile", profile.clone())),
+            ("profile", &hit("tracardi-profile-2024-q1", profile.clone())),
+            ("session", &hit("tracardi-session-2024-01", session.clone())),
+        ] {
+            assert_eq!(foreign(kind, line), None, "{kind} {line}");
+        }
+        let text = serde_json::to_string(&ev_hit).unwrap_or_default();
+        let e = parse::<Profile>(&text, "profile").err().unwrap_or_default();
+        assert!(e.contains("tracardi-event-2024-01"), "{e}");
+    }
+
+    #[test]
     fn bad_lines_say_why() {
-        let e = parse::<Profile>("{\"id\": 3}").err().unwrap_or_default();
+        let e = parse::<Profile>("{\"id\": 3}", "profile")
+            .err()
+            .unwrap_or_default();
         assert!(e.contains("id"), "{e}");
-        let e = parse::<Profile>("not json").err().unwrap_or_default();
+        let e = parse::<Profile>("not json", "profile")
+            .err()
+            .unwrap_or_default();
         assert!(e.contains("not JSON"), "{e}");
         let e = payload_of("src", "{\"properties\": {}}")
             .err()

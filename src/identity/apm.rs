@@ -2,12 +2,13 @@
 //! under the per-profile locks, journaling every merge so it can be explained and undone.
 
 use super::keys::{is_merge_key, KeyPolicy, MERGE_KEY_FIELDS};
-use super::merge::{merge_profiles, MergeError, MergeOptions};
+use super::merge::{merge_profiles, merged_count, MergeError, MergeOptions};
 use crate::domain::{new_id, MergeAction, MergeRecord, MergeTrigger, Profile, Scope};
 use crate::store::{SharedStore, StoreError};
 use crate::tracking::locks::KeyedLocks;
 use chrono::Utc;
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -389,10 +390,21 @@ impl Apm {
         let now = Utc::now();
         let ids_of = |ps: &[Profile]| ps.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
         let mut reason = None;
-        if profiles.len() > self.settings.max_profiles_per_merge {
+        // Profiles merged into these earlier count too: a shared identifier that
+        // arrives one customer at a time stops merging at the same limit as a burst.
+        let earlier: u64 = profiles.iter().map(merged_count).sum();
+        let total = profiles.len() as u64 + earlier;
+        if total > self.settings.max_profiles_per_merge as u64 {
+            let counted = if earlier == 0 {
+                String::new()
+            } else {
+                format!(
+                    " ({} now, {earlier} merged into them earlier)",
+                    profiles.len()
+                )
+            };
             reason = Some(format!(
-                "{} profiles share these keys, more than the limit of {}; nothing merged",
-                profiles.len(),
+                "{total} profiles share these keys{counted}, more than the limit of {}; nothing merged",
                 self.settings.max_profiles_per_merge
             ));
         } else if self.settings.never_merge_different_identifier {
@@ -456,8 +468,11 @@ impl Apm {
             moved_events: BTreeMap::new(),
             moved_sessions: BTreeMap::new(),
             related: None,
-            message: None,
+            message: (!merged.notes.is_empty()).then(|| merged.notes.join("; ")),
         };
+        if let Some(note) = &record.message {
+            tracing::warn!(scope = %scope, survivor = %record.survivor, %note, "merge left values out");
+        }
         if dry_run {
             return Ok(MergeOutcome::Merged {
                 record: Box::new(record),
@@ -512,6 +527,37 @@ impl Apm {
         let mut lock_ids = merge.merged.clone();
         lock_ids.push(merge.survivor.clone());
         let _guards = self.lock_profiles(scope, &lock_ids).await?;
+        // A later merge onto the same survivor was computed from this merge's result:
+        // undoing this one first would leave what came from either in two profiles.
+        let later: Vec<String> = self
+            .store
+            .merge_records_of(scope, &merge.survivor)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.action == MergeAction::Merge
+                    && r.related.is_none()
+                    && r.id != merge.id
+                    && r.survivor == merge.survivor
+                    && (r.time, &r.id) > (merge.time, &merge.id)
+            })
+            .map(|r| r.id)
+            .collect();
+        if !later.is_empty() {
+            return Err(ApmError::CannotUndo(
+                merge_id.into(),
+                format!(
+                    "later merge(s) onto `{}` build on it ({}); undo {} first",
+                    merge.survivor,
+                    later.join(", "),
+                    if later.len() == 1 {
+                        "it"
+                    } else {
+                        "them, newest first"
+                    }
+                ),
+            ));
+        }
         let before = merge
             .inputs
             .iter()
@@ -526,7 +572,14 @@ impl Apm {
         let current = self.store.profile(scope, &merge.survivor).await?;
         let survivor = match current {
             Some(cur) if Some(&cur) == merge.result.as_ref() => before.clone(),
-            Some(mut cur) if cur.id == merge.survivor => {
+            Some(cur) if cur.id == merge.survivor => {
+                // Changed since (tracked further): back to the state before the merge,
+                // with the changes made since the merge on top.
+                let mut cur = match &merge.result {
+                    Some(result) => rebase_profile(&before, result, &cur)
+                        .map_err(|e| ApmError::CannotUndo(merge_id.into(), e))?,
+                    None => cur,
+                };
                 let taken: Vec<String> = merge
                     .inputs
                     .iter()
@@ -618,7 +671,21 @@ impl Apm {
             .filter(|i| **i != profile.id && !keys.iter().any(|k| &k.key == *i))
             .cloned()
             .collect();
-        let merges = self.store.merge_records_of(scope, &profile.id).await?;
+        // Every merge whose ids the profile now holds, those that reached it through
+        // another survivor (merged into it later) included.
+        let mut merges = self.store.merge_records_of(scope, &profile.id).await?;
+        for other in profile
+            .ids
+            .iter()
+            .filter(|i| **i != profile.id && !is_merge_key(i))
+        {
+            for r in self.store.merge_records_of(scope, other).await? {
+                if !merges.iter().any(|m| m.id == r.id) {
+                    merges.push(r);
+                }
+            }
+        }
+        merges.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
         let mut events = 0u64;
         let mut cursor: Option<String> = None;
         loop {
@@ -647,6 +714,72 @@ impl Apm {
             sessions,
         })
     }
+}
+
+/// Paths whose values add up (a merge sums them): undoing a merge takes off what it added.
+fn is_counter(path: &str) -> bool {
+    matches!(
+        path,
+        "stats.visits" | "stats.views" | "metadata.time.visit.count"
+    ) || path.starts_with("stats.counters.")
+        || path.starts_with("interests.")
+}
+
+/// Three-way: `before` a merge, its `result`, and `cur` now. Where `cur` still equals the
+/// result, the value before the merge comes back; where it changed since, the change is
+/// kept (for counters, the difference is added to the value before).
+fn rebase(
+    path: &str,
+    before: Option<&Value>,
+    result: Option<&Value>,
+    cur: Option<&Value>,
+) -> Option<Value> {
+    if cur == result {
+        return before.cloned();
+    }
+    match (result, cur) {
+        (Some(Value::Object(r)), Some(Value::Object(c))) => {
+            let empty = serde_json::Map::new();
+            let b = match before {
+                Some(Value::Object(b)) => b,
+                _ => &empty,
+            };
+            let mut out = serde_json::Map::new();
+            for k in c.keys().chain(b.keys()).chain(r.keys()) {
+                if out.contains_key(k) {
+                    continue;
+                }
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if let Some(v) = rebase(&child, b.get(k), r.get(k), c.get(k)) {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Some(Value::Object(out))
+        }
+        (Some(Value::Number(r)), Some(Value::Number(c))) if is_counter(path) => {
+            let b = before.and_then(Value::as_f64).unwrap_or(0.0);
+            let x = b + c.as_f64().unwrap_or(0.0) - r.as_f64().unwrap_or(0.0);
+            let ints = before.is_none_or(|v| v.is_u64() || v.is_i64()) && r.is_u64() && c.is_u64();
+            if ints {
+                Some(Value::from(x.max(0.0) as u64))
+            } else {
+                serde_json::Number::from_f64(x).map(Value::Number)
+            }
+        }
+        _ => cur.cloned(),
+    }
+}
+
+fn rebase_profile(before: &Profile, result: &Profile, cur: &Profile) -> Result<Profile, String> {
+    let json = |p: &Profile| serde_json::to_value(p).map_err(|e| e.to_string());
+    let (b, r, c) = (json(before)?, json(result)?, json(cur)?);
+    let merged = rebase("", Some(&b), Some(&r), Some(&c)).unwrap_or(c);
+    serde_json::from_value(merged)
+        .map_err(|e| format!("the survivor's state before the merge does not apply: {e}"))
 }
 
 /// The merge-key field names, for documentation and help text.

@@ -84,6 +84,8 @@ pub enum MergeError {
 pub struct Merged {
     pub survivor: Profile,
     pub merged_ids: Vec<String>,
+    /// What the merge had to leave out, for the journal (a value a `sum` could not add).
+    pub notes: Vec<String>,
 }
 
 /// The profile that survives by default: the oldest (then the smallest id).
@@ -177,8 +179,55 @@ fn oldest(cands: &[Cand]) -> Value {
     best.value.clone()
 }
 
-fn numbers(cands: &[Cand]) -> Option<Vec<f64>> {
-    cands.iter().map(|c| c.value.as_f64()).collect()
+/// A value a numeric strategy can use: a number, or a string holding one (`"5"`, as
+/// trackers often send amounts). With whether it is a whole number.
+fn numeric(v: &Value) -> Option<(f64, bool)> {
+    match v {
+        Value::Number(n) => n.as_f64().map(|x| (x, n.is_i64() || n.is_u64())),
+        Value::String(s) => {
+            let s = s.trim();
+            if let Ok(i) = s.parse::<i64>() {
+                return Some((i as f64, true));
+            }
+            s.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(|x| (x, false))
+        }
+        _ => None,
+    }
+}
+
+/// The numbers among the candidates for `min`, `max` or `sum`, and whether all are whole.
+/// A value that is no number is left out and noted; with no number at all, `None`.
+fn numbers(
+    path: &str,
+    name: &str,
+    cands: &[Cand],
+    notes: &mut Vec<String>,
+) -> Option<(Vec<f64>, bool)> {
+    let mut out = Vec::new();
+    let mut all_ints = true;
+    let mut skipped = Vec::new();
+    for c in cands {
+        match numeric(c.value) {
+            Some((x, int)) => {
+                out.push(x);
+                all_ints &= int;
+            }
+            None => skipped.push(c.value.to_string()),
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    if !skipped.is_empty() {
+        notes.push(format!(
+            "`{path}` ({name}): left out {} (not a number)",
+            skipped.join(", ")
+        ));
+    }
+    Some((out, all_ints))
 }
 
 fn number(x: f64, all_ints: bool) -> Value {
@@ -200,7 +249,7 @@ fn holds_list(v: &Value) -> bool {
     }
 }
 
-fn merge_at(path: &str, cands: &[Cand], opts: &MergeOptions) -> Value {
+fn merge_at(path: &str, cands: &[Cand], opts: &MergeOptions, notes: &mut Vec<String>) -> Value {
     let present: Vec<Cand> = cands
         .iter()
         .copied()
@@ -218,20 +267,19 @@ fn merge_at(path: &str, cands: &[Cand], opts: &MergeOptions) -> Value {
     {
         return present[0].value.clone();
     }
-    let all_ints = present.iter().all(|c| c.value.is_i64() || c.value.is_u64());
     if let Some(strategy) = opts.strategy_for(path) {
         return match strategy {
             Strategy::Newest => newest(&present),
             Strategy::Oldest => oldest(&present),
             Strategy::First => present[0].value.clone(),
-            Strategy::Min => numbers(&present)
-                .map(|n| number(n.into_iter().fold(f64::INFINITY, f64::min), all_ints))
+            Strategy::Min => numbers(path, "min", &present, notes)
+                .map(|(n, ints)| number(n.into_iter().fold(f64::INFINITY, f64::min), ints))
                 .unwrap_or_else(|| newest(&present)),
-            Strategy::Max => numbers(&present)
-                .map(|n| number(n.into_iter().fold(f64::NEG_INFINITY, f64::max), all_ints))
+            Strategy::Max => numbers(path, "max", &present, notes)
+                .map(|(n, ints)| number(n.into_iter().fold(f64::NEG_INFINITY, f64::max), ints))
                 .unwrap_or_else(|| newest(&present)),
-            Strategy::Sum => numbers(&present)
-                .map(|n| number(n.into_iter().sum(), all_ints))
+            Strategy::Sum => numbers(path, "sum", &present, notes)
+                .map(|(n, ints)| number(n.into_iter().sum(), ints))
                 .unwrap_or_else(|| newest(&present)),
             Strategy::Union => {
                 if present.iter().all(|c| c.value.is_array()) {
@@ -267,7 +315,7 @@ fn merge_at(path: &str, cands: &[Cand], opts: &MergeOptions) -> Value {
                     })
                 })
                 .collect();
-            out.insert(k.clone(), merge_at(&child_path, &children, opts));
+            out.insert(k.clone(), merge_at(&child_path, &children, opts, notes));
         }
         return Value::Object(out);
     }
@@ -282,6 +330,7 @@ fn merge_section(
     profiles: &[&Profile],
     get: impl Fn(&Profile) -> Value,
     opts: &MergeOptions,
+    notes: &mut Vec<String>,
 ) -> Value {
     let values: Vec<Value> = profiles.iter().map(|p| get(p)).collect();
     let cands: Vec<Cand> = profiles
@@ -293,7 +342,7 @@ fn merge_section(
             profile: p,
         })
         .collect();
-    merge_at(path, &cands, opts)
+    merge_at(path, &cands, opts, notes)
 }
 
 /// One section of `data` (`data.<name>`) merged as JSON. A section at its default in
@@ -305,6 +354,7 @@ fn data_section<T>(
     parts: &[&Profile],
     get: impl Fn(&ProfileData) -> &T,
     opts: &MergeOptions,
+    notes: &mut Vec<String>,
 ) -> Result<T, MergeError>
 where
     T: Serialize + DeserializeOwned + Default + PartialEq,
@@ -329,7 +379,7 @@ where
             profile: p,
         })
         .collect();
-    serde_json::from_value(merge_at(&path, &cands, opts)).map_err(|e| MergeError::Shape {
+    serde_json::from_value(merge_at(&path, &cands, opts, notes)).map_err(|e| MergeError::Shape {
         field: path,
         reason: e.to_string(),
     })
@@ -338,13 +388,18 @@ where
 /// `data`, merged as one JSON object would be (key by key, the field times of
 /// `data.<key>` or else of `data`), a section at a time: most sections of most profiles
 /// are empty. A strategy for the whole of `data` takes the one-object path.
-fn merge_data(parts: &[&Profile], opts: &MergeOptions) -> Result<ProfileData, MergeError> {
+fn merge_data(
+    parts: &[&Profile],
+    opts: &MergeOptions,
+    notes: &mut Vec<String>,
+) -> Result<ProfileData, MergeError> {
     if opts.strategy_for("data").is_some() {
         let data = merge_section(
             "data",
             parts,
             |p| serde_json::to_value(&p.data).unwrap_or(Value::Null),
             opts,
+            notes,
         );
         return serde_json::from_value(data).map_err(|e| MergeError::Shape {
             field: "data".into(),
@@ -360,19 +415,20 @@ fn merge_data(parts: &[&Profile], opts: &MergeOptions) -> Result<ProfileData, Me
             parts,
             |p| Value::Object(p.data.extra.clone()),
             opts,
+            notes,
         ))
     };
     Ok(ProfileData {
-        anonymous: data_section("anonymous", parts, |d| &d.anonymous, opts)?,
-        pii: data_section("pii", parts, |d| &d.pii, opts)?,
-        contact: data_section("contact", parts, |d| &d.contact, opts)?,
-        identifier: data_section("identifier", parts, |d| &d.identifier, opts)?,
-        devices: data_section("devices", parts, |d| &d.devices, opts)?,
-        media: data_section("media", parts, |d| &d.media, opts)?,
-        preferences: data_section("preferences", parts, |d| &d.preferences, opts)?,
-        job: data_section("job", parts, |d| &d.job, opts)?,
-        metrics: data_section("metrics", parts, |d| &d.metrics, opts)?,
-        loyalty: data_section("loyalty", parts, |d| &d.loyalty, opts)?,
+        anonymous: data_section("anonymous", parts, |d| &d.anonymous, opts, notes)?,
+        pii: data_section("pii", parts, |d| &d.pii, opts, notes)?,
+        contact: data_section("contact", parts, |d| &d.contact, opts, notes)?,
+        identifier: data_section("identifier", parts, |d| &d.identifier, opts, notes)?,
+        devices: data_section("devices", parts, |d| &d.devices, opts, notes)?,
+        media: data_section("media", parts, |d| &d.media, opts, notes)?,
+        preferences: data_section("preferences", parts, |d| &d.preferences, opts, notes)?,
+        job: data_section("job", parts, |d| &d.job, opts, notes)?,
+        metrics: data_section("metrics", parts, |d| &d.metrics, opts, notes)?,
+        loyalty: data_section("loyalty", parts, |d| &d.loyalty, opts, notes)?,
         extra,
     })
 }
@@ -381,6 +437,35 @@ fn as_map(v: Value) -> Map {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
+    }
+}
+
+/// Where a profile records how many profiles were merged into it over time (nested
+/// merges included), so the `max_profiles_per_merge` guardrail counts them too.
+const MERGED_PROFILES: &str = "merged_profiles";
+
+/// How many profiles were merged into this one over time (0 when none, or when merged
+/// before the count was kept).
+pub fn merged_count(p: &Profile) -> u64 {
+    p.metadata
+        .system
+        .aux
+        .extra
+        .get(MERGED_PROFILES)
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+}
+
+/// Sets [`merged_count`]; a count of 0 leaves no trace.
+pub fn set_merged_count(p: &mut Profile, n: u64) {
+    if n == 0 {
+        p.metadata.system.aux.extra.remove(MERGED_PROFILES);
+    } else {
+        p.metadata
+            .system
+            .aux
+            .extra
+            .insert(MERGED_PROFILES.into(), Value::from(n));
     }
 }
 
@@ -433,28 +518,33 @@ pub fn merge_profiles(
         return Ok(Merged {
             survivor: out,
             merged_ids,
+            notes: Vec::new(),
         });
     }
 
+    let mut notes = Vec::new();
     out.traits = as_map(merge_section(
         "traits",
         &parts,
         |p| Value::Object(p.traits.clone()),
         opts,
+        &mut notes,
     ));
     out.aux = as_map(merge_section(
         "aux",
         &parts,
         |p| Value::Object(p.aux.clone()),
         opts,
+        &mut notes,
     ));
     out.extra = as_map(merge_section(
         "",
         &parts,
         |p| Value::Object(p.extra.clone()),
         opts,
+        &mut notes,
     ));
-    out.data = merge_data(&parts, opts)?;
+    out.data = merge_data(&parts, opts, &mut notes)?;
 
     // Stats, counters and interests add up.
     out.stats.visits = parts.iter().map(|p| p.stats.visits).sum();
@@ -516,6 +606,9 @@ pub fn merge_profiles(
     }
     out.metadata.fields = fields;
     out.metadata.system.aux.auto_merge.clear();
+    // Every profile merged in counts, with those merged into it before.
+    let absorbed: u64 = parts[1..].iter().map(|p| 1 + merged_count(p)).sum();
+    set_merged_count(&mut out, merged_count(survivor) + absorbed);
 
     // Segments: the union.
     let mut segments: Vec<String> = Vec::new();
@@ -546,6 +639,7 @@ pub fn merge_profiles(
     Ok(Merged {
         survivor: out,
         merged_ids,
+        notes,
     })
 }
 
@@ -568,6 +662,7 @@ mod tests {
             parts,
             |p| serde_json::to_value(&p.data).unwrap_or(Value::Null),
             opts,
+            &mut Vec::new(),
         );
         serde_json::from_value(v).unwrap()
     }
@@ -623,13 +718,13 @@ mod tests {
                 vec![&c, &b, &a],
                 vec![&c, &c],
             ] {
-                let got = merge_data(&parts, &opts).unwrap();
+                let got = merge_data(&parts, &opts, &mut Vec::new()).unwrap();
                 assert_eq!(got, whole(&parts, &opts), "{opts:?}");
             }
         }
         // And the merge did merge: newest scalars, the later field time of a section,
         // lists rid of duplicates, unknown keys kept.
-        let m = merge_data(&[&a, &b], &MergeOptions::default()).unwrap();
+        let m = merge_data(&[&a, &b], &MergeOptions::default(), &mut Vec::new()).unwrap();
         assert_eq!(m.pii.firstname.as_deref(), Some("Adele"));
         assert_eq!(m.contact.email.main.as_deref(), Some("ada@example.com"));
         assert_eq!(m.contact.email.business.as_deref(), Some("b@x"));

@@ -590,3 +590,179 @@ async fn apm_waits_for_a_profile_locked_by_another_process() {
     assert_eq!(a.id, "a", "b resolves to the survivor");
     assert_eq!(a.traits.get("plan"), Some(&json!("pro")), "{a:?}");
 }
+
+#[test]
+fn sum_reads_numeric_strings_and_never_drops_the_total() {
+    let mut a = profile("a", 0, 1);
+    a.traits.insert("ltv".into(), json!(17));
+    a.traits.insert("best".into(), json!(3.5));
+    let mut b = profile("b", 2, 8);
+    b.traits.insert("ltv".into(), json!("5"));
+    b.traits.insert("best".into(), json!(" 4.5 "));
+    let opts = MergeOptions {
+        strategies: vec![
+            ("traits.ltv".into(), Strategy::Sum),
+            ("traits.best".into(), Strategy::Max),
+        ],
+    };
+    let m = merge_profiles(&[a.clone(), b.clone()], None, &opts, t(100)).unwrap();
+    assert_eq!(m.survivor.traits["ltv"], json!(22), "\"5\" is read as 5");
+    assert_eq!(m.survivor.traits["best"], json!(4.5));
+    assert!(m.notes.is_empty(), "{:?}", m.notes);
+    // A value that is no number is left out of the sum and said so.
+    b.traits.insert("ltv".into(), json!("lots"));
+    let m = merge_profiles(&[a, b], None, &opts, t(100)).unwrap();
+    assert_eq!(m.survivor.traits["ltv"], json!(17), "the total is kept");
+    assert_eq!(m.notes.len(), 1, "{:?}", m.notes);
+    assert!(m.notes[0].contains("traits.ltv") && m.notes[0].contains("\"lots\""));
+}
+
+#[tokio::test]
+async fn guardrail_counts_profiles_merged_earlier() {
+    let f = fixture(settings(3, false));
+    // One customer at a time shares the key: each pass sees only two profiles.
+    for (i, id) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+        f.add(id, i as i64, "shared@example.com").await;
+        f.apm.run_marked(&f.scope, 100).await.unwrap();
+    }
+    let a = f.store.profile(&f.scope, "a").await.unwrap().unwrap();
+    assert_eq!(merge::merged_count(&a), 2, "b and c, and no more");
+    assert_eq!(f.store.counts(&f.scope).await.unwrap().profiles, 3);
+    assert_eq!(
+        f.store.profile(&f.scope, "d").await.unwrap().unwrap().id,
+        "d"
+    );
+    let journal = f.store.merge_records_of(&f.scope, "d").await.unwrap();
+    let skipped = journal
+        .iter()
+        .find(|r| r.action == MergeAction::Skipped)
+        .expect("a skipped record");
+    let message = skipped.message.as_deref().unwrap();
+    assert!(
+        message.contains("4 profiles") && message.contains("2 merged into them earlier"),
+        "{message}"
+    );
+    // Undoing a merge gives its profiles back to the count.
+    let merged_c = f
+        .store
+        .merge_records_of(&f.scope, "c")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.action == MergeAction::Merge)
+        .unwrap();
+    f.apm.unmerge(&f.scope, &merged_c.id, "t").await.unwrap();
+    let a = f.store.profile(&f.scope, "a").await.unwrap().unwrap();
+    assert_eq!(merge::merged_count(&a), 1);
+}
+
+async fn merge_pair(f: &Fixture, a: &str, b: &str) -> crate::domain::MergeRecord {
+    let outcome = f
+        .apm
+        .merge_group(
+            &f.scope,
+            &[a.into(), b.into()],
+            MergeTrigger {
+                kind: "operator".into(),
+                detail: "test".into(),
+                keys: vec![],
+            },
+            Some(a),
+            false,
+        )
+        .await
+        .unwrap();
+    let MergeOutcome::Merged { record, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    *record
+}
+
+#[tokio::test]
+async fn unmerge_out_of_order_is_refused_and_in_order_restores_the_survivor() {
+    let f = fixture(settings(50, false));
+    let mut a = f.add("a", 0, "m@example.com").await;
+    a.traits.insert("mx".into(), json!(5));
+    f.store.put_profile(&f.scope, &a).await.unwrap();
+    let mut b = f.add("b", 1, "m@example.com").await;
+    b.traits.insert("mx".into(), json!(9));
+    b.traits.insert("obj".into(), json!({"b": 2}));
+    f.store.put_profile(&f.scope, &b).await.unwrap();
+    f.add("c", 2, "m@example.com").await;
+    let original = f.store.profile(&f.scope, "a").await.unwrap().unwrap();
+    let m1 = merge_pair(&f, "a", "b").await;
+    let m2 = merge_pair(&f, "a", "c").await;
+    let err = f.apm.unmerge(&f.scope, &m1.id, "t").await.unwrap_err();
+    assert!(
+        err.to_string().contains(&m2.id) && err.to_string().contains("first"),
+        "{err}"
+    );
+    assert_eq!(
+        f.store.profile(&f.scope, "b").await.unwrap().unwrap().id,
+        "a"
+    );
+    f.apm.unmerge(&f.scope, &m2.id, "t").await.unwrap();
+    f.apm.unmerge(&f.scope, &m1.id, "t").await.unwrap();
+    let a = f.store.profile(&f.scope, "a").await.unwrap().unwrap();
+    assert_eq!(a, original, "the survivor as it was before both merges");
+    assert_eq!(f.store.counts(&f.scope).await.unwrap().profiles, 3);
+}
+
+#[tokio::test]
+async fn unmerge_after_tracking_keeps_the_changes_and_gives_back_the_rest() {
+    let f = fixture(settings(50, false));
+    let mut a = f.add("a", 0, "m@example.com").await;
+    a.traits.insert("mx".into(), json!(5));
+    f.store.put_profile(&f.scope, &a).await.unwrap();
+    let mut b = f.add("b", 1, "m@example.com").await;
+    b.traits.insert("mx".into(), json!(9));
+    b.traits.insert("obj".into(), json!({"b": 2}));
+    b.stats.counters.insert("clicks".into(), 4.0);
+    f.store.put_profile(&f.scope, &b).await.unwrap();
+    let m1 = merge_pair(&f, "a", "b").await;
+    // The survivor is tracked further after the merge.
+    let mut cur = f.store.profile(&f.scope, "a").await.unwrap().unwrap();
+    assert_eq!(cur.traits["mx"], json!(9));
+    assert_eq!(cur.metadata.time.visit.count, 2);
+    cur.metadata.time.visit.count += 1;
+    cur.traits.insert("plan".into(), json!("pro"));
+    *cur.stats.counters.entry("clicks".into()).or_default() += 1.0;
+    f.store.put_profile(&f.scope, &cur).await.unwrap();
+    f.apm.unmerge(&f.scope, &m1.id, "t").await.unwrap();
+    let a = f.store.profile(&f.scope, "a").await.unwrap().unwrap();
+    assert_eq!(
+        a.traits.get("mx"),
+        Some(&json!(5)),
+        "b's value went back to b"
+    );
+    assert_eq!(a.traits.get("obj"), None);
+    assert_eq!(
+        a.traits.get("plan"),
+        Some(&json!("pro")),
+        "the change since stays"
+    );
+    assert_eq!(
+        a.metadata.time.visit.count, 2,
+        "its own visit and the new one"
+    );
+    assert_eq!(a.stats.counters.get("clicks"), Some(&1.0));
+    assert!(!a.ids.contains(&"b".to_string()));
+    let b = f.store.profile(&f.scope, "b").await.unwrap().unwrap();
+    assert_eq!(b.traits["mx"], json!(9));
+}
+
+#[tokio::test]
+async fn explain_lists_merges_that_reached_the_profile_through_another() {
+    let f = fixture(settings(50, false));
+    f.add("a", 0, "one@example.com").await;
+    f.add("b", 1, "two@example.com").await;
+    f.add("c", 2, "two@example.com").await;
+    let bc = merge_pair(&f, "b", "c").await;
+    let ab = merge_pair(&f, "a", "b").await;
+    for asked in ["a", "b", "c"] {
+        let explained = f.apm.explain(&f.scope, asked).await.unwrap();
+        assert_eq!(explained.profile.id, "a");
+        let ids: Vec<&str> = explained.merges.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, [bc.id.as_str(), ab.id.as_str()], "asked for {asked}");
+    }
+}

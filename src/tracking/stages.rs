@@ -842,18 +842,37 @@ impl Stages {
                     continue;
                 }
                 let kept = checked.then(|| ctx.profile.clone());
+                // A number or boolean for a text field (a numeric customer id or phone)
+                // is written as its text, so it makes the same merge key as the string.
+                let as_text = match &new {
+                    Value::Number(n) => Some(Value::String(n.to_string())),
+                    Value::Bool(b) => Some(Value::String(b.to_string())),
+                    _ => None,
+                };
+                let fits = |ctx: &DotContext| {
+                    serde_json::from_value::<Profile>(ctx.profile.clone()).is_ok()
+                };
                 match ctx.set(&op.to, new) {
-                    Ok(())
-                        if kept.is_some()
-                            && serde_json::from_value::<Profile>(ctx.profile.clone()).is_err() =>
-                    {
+                    Ok(()) if kept.is_some() && !fits(ctx) => {
                         if let Some(k) = kept {
                             ctx.profile = k;
                         }
-                        applied.warnings.push(format!(
-                            "event-to-profile `{}`: `{}` does not fit the profile model; not written",
-                            m.id, op.field
-                        ));
+                        let saved = ctx.profile.clone();
+                        let written = match as_text {
+                            Some(text) => ctx.set(&op.to, text).is_ok() && fits(ctx),
+                            None => false,
+                        };
+                        if written {
+                            if !touched.contains(&op.field) {
+                                touched.push(op.field.clone());
+                            }
+                        } else {
+                            ctx.profile = saved;
+                            applied.warnings.push(format!(
+                                "event-to-profile `{}`: `{}` does not fit the profile model; not written",
+                                m.id, op.field
+                            ));
+                        }
                     }
                     Ok(()) => {
                         if !touched.contains(&op.field) {

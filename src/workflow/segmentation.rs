@@ -27,11 +27,11 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::engine::WorkflowEngine;
-use super::notation::DotContext;
+use super::notation::{DotContext, DotSource};
 use super::plugins::{ProfileUpdate, RunState};
 use super::rules::{ref_id, Rule};
 use super::runtime::{run_flow, RunOptions};
-use super::tql::{self, Expr};
+use super::tql::{self, Expr, Operand};
 use crate::domain::{Profile, Scope, Session};
 use crate::store::cache::ScopedCache;
 use crate::store::{Store, StoreError};
@@ -55,6 +55,33 @@ pub struct SegmentDef {
     pub condition: Expr,
     /// Event types that trigger live evaluation; empty: every event.
     pub event_types: Vec<String>,
+    /// The condition reads `session@…`: only live evaluation, which has the session,
+    /// can decide it; a batch refresh leaves its members as they are.
+    pub reads_session: bool,
+}
+
+/// Whether a condition reads the session anywhere.
+fn reads_session(expr: &Expr) -> bool {
+    fn operand(o: &Operand) -> bool {
+        match o {
+            Operand::Field(p) => p.source == DotSource::Session,
+            Operand::Call(_, args) => args.iter().any(operand),
+            Operand::Literal(_) | Operand::Duration(_) => false,
+        }
+    }
+    match expr {
+        Expr::And(all) | Expr::Or(all) => all.iter().any(reads_session),
+        Expr::Not(e) => reads_session(e),
+        Expr::Compare { left, right, .. } | Expr::Match { left, right, .. } => {
+            operand(left) || operand(right)
+        }
+        Expr::Check { operand: o, .. } => operand(o),
+        Expr::Between {
+            operand: o,
+            low,
+            high,
+        } => operand(o) || operand(low) || operand(high),
+    }
 }
 
 /// A segment as named in results and in the `segment-add` event.
@@ -102,6 +129,7 @@ impl SegmentDef {
             id,
             name,
             machine_name,
+            reads_session: reads_session(&condition),
             condition,
             event_types,
         }))
@@ -472,15 +500,24 @@ pub async fn refresh(
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<RefreshSummary, StoreError> {
     let store = engine.store();
-    let (defs, problems) = load(store, scope).await?;
+    let (defs, mut problems) = load(store, scope).await?;
+    // Without a session a `session@…` condition would read as false and empty the
+    // segment, for the next event to fill it again: such segments are left to live
+    // evaluation.
+    for d in defs.iter().filter(|d| d.reads_session) {
+        problems.push(format!(
+            "segment `{}`: its condition reads session@…, which only live evaluation has; members left as they are",
+            d.id
+        ));
+    }
     let mut summary = RefreshSummary {
         segments: defs.len(),
         errors: problems,
         ..RefreshSummary::default()
     };
     let total = store.counts(scope).await?.profiles;
-    let all: Vec<&SegmentDef> = defs.iter().collect();
-    let rules = if defs.is_empty() {
+    let all: Vec<&SegmentDef> = defs.iter().filter(|d| !d.reads_session).collect();
+    let rules = if all.is_empty() {
         Vec::new()
     } else {
         engine.rules(scope).await?

@@ -459,3 +459,226 @@ fn export_config_imports_again_and_a_missing_tenant_is_an_error() {
         assert!(tenants.iter().all(|t| t == "default"), "{tenants:?}");
     });
 }
+
+/// Moving from Tracardi with three dumps: an event dump given to `import profiles` or
+/// `import sessions` is refused line by line, naming the index, and writes nothing.
+#[test]
+fn import_refuses_lines_of_another_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let events = dir.path().join("events.ndjson");
+    let hit = r#"{"_index":"prod.tracardi-event-2024-01","_id":"e-1","_source":{"id":"e-1","type":"page-view","metadata":{"time":{"insert":"2024-01-10T10:00:01.5"}},"source":{"id":"web-src"},"session":{"id":"sess-1"},"profile":{"id":"p-1"},"properties":{"url":"/"}}}"#;
+    let bare = r#"{"id":"e-2","type":"page-view","metadata":{"time":{"insert":"2024-01-10T10:00:01Z"}},"source":{"id":"web-src"},"session":{"id":"sess-1"}}"#;
+    std::fs::write(&events, format!("{hit}\n{bare}\n")).unwrap();
+    let rejects = dir.path().join("r.ndjson");
+    for kind in ["profiles", "sessions"] {
+        let (code, out, err) = run(
+            dir.path(),
+            &[
+                "import",
+                kind,
+                events.to_str().unwrap(),
+                "--data-dir",
+                d,
+                "--rejects",
+                rejects.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 1, "{kind}: {out} {err}");
+        assert!(out.contains("0 accepted, 2 rejected"), "{kind}: {out}");
+        let why = std::fs::read_to_string(&rejects).unwrap();
+        assert!(why.contains("prod.tracardi-event-2024-01"), "{why}");
+        assert!(why.contains("looks like an event"), "{why}");
+    }
+    runtime().block_on(async {
+        let s = store::open(d, &OpenOptions::default()).unwrap();
+        assert!(s.profile(&prod(), "e-1").await.unwrap().is_none());
+        assert!(s.session(&prod(), "e-1").await.unwrap().is_none());
+    });
+}
+
+/// `--dry-run` creates no store; a tenant the store does not hold is refused (exit 2,
+/// naming what it holds) instead of making a scope nothing serves.
+#[test]
+fn import_dry_run_creates_nothing_and_an_unknown_tenant_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("q.ndjson");
+    std::fs::write(
+        &file,
+        r#"{"id":"q1","metadata":{"time":{"insert":"2024-01-01T00:00:00Z"}}}"#,
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let missing = dir.path().join("misspelt");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            f,
+            "--dry-run",
+            "--data-dir",
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("dry run: 1 accepted, 0 rejected"), "{out}");
+    assert!(err.contains("there is no store at"), "{err}");
+    assert!(!missing.exists(), "a dry run made {}", missing.display());
+
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    for extra in [&["--dry-run"][..], &[][..]] {
+        let mut args = vec![
+            "import",
+            "profiles",
+            f,
+            "--data-dir",
+            d,
+            "--tenant",
+            "typo-tenant",
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, err) = run(dir.path(), &args);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("typo-tenant") && err.contains("default/production"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "profiles",
+            "--data-dir",
+            d,
+            "--tenant",
+            "typo-tenant",
+        ],
+    );
+    assert_eq!(code, 2, "no scope was made: {err}");
+    // Nor into a store that does not exist.
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            f,
+            "--data-dir",
+            missing.to_str().unwrap(),
+            "--tenant",
+            "acme",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!missing.exists());
+    // The configured tenant needs no flag and no earlier data.
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            f,
+            "--data-dir",
+            d,
+            "--tenant",
+            "default",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 accepted"), "{out}");
+}
+
+/// `apm scan` on a misspelt data dir or an unknown tenant is a usage error, not a clean
+/// scan of nothing (and creates no store).
+#[test]
+fn apm_scan_refuses_a_missing_store_and_an_unknown_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexist");
+    let (code, out, err) = run(
+        dir.path(),
+        &["apm", "scan", "--data-dir", missing.to_str().unwrap()],
+    );
+    assert_eq!(code, 2, "{out} {err}");
+    assert!(err.contains("there is no store at"), "{err}");
+    assert!(!missing.exists());
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &["apm", "scan", "--data-dir", d, "--tenant", "nope"],
+    );
+    assert_eq!(code, 2, "{out} {err}");
+    assert!(
+        err.contains("nope/production") && err.contains("default/production"),
+        "{err}"
+    );
+    let (code, out, err) = run(dir.path(), &["apm", "scan", "--data-dir", d]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("scanned 10 profiles"), "{out}");
+}
+
+/// Two imported profiles claiming the same alias (or one claiming another's id) are
+/// accepted, with a warning naming both: lookups by that id find one of them only.
+#[test]
+fn import_warns_about_ids_held_by_more_than_one_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fresh_store(&data);
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("sa.ndjson");
+    std::fs::write(
+        &file,
+        [
+            r#"{"id":"p-1","ids":["p-1","shared-alias"],"metadata":{"time":{"insert":"2024-01-01T00:00:00"}},"traits":{"who":"one"}}"#,
+            r#"{"id":"p-2","ids":["p-2","shared-alias"],"metadata":{"time":{"insert":"2024-01-02T00:00:00"}},"traits":{"who":"two"}}"#,
+            r#"{"id":"p-9","ids":["alias-8"],"metadata":{"time":{"insert":"2024-01-02T00:00:00"}}}"#,
+            r#"{"id":"alias-8","metadata":{"time":{"insert":"2024-01-02T00:00:00"}}}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            file.to_str().unwrap(),
+            "--data-dir",
+            d,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("4 accepted, 0 rejected, 2 warning(s)"),
+        "{out}"
+    );
+    assert!(
+        err.contains(
+            "line 2: profile `p-2` holds id `shared-alias`, which profile `p-1` holds too"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 4: profile `alias-8` holds id `alias-8`, which profile `p-9` holds too"),
+        "{err}"
+    );
+    // A dry run checks against the store too.
+    let (_, out, _) = run(
+        dir.path(),
+        &[
+            "import",
+            "profiles",
+            file.to_str().unwrap(),
+            "--data-dir",
+            d,
+            "--dry-run",
+        ],
+    );
+    assert!(out.contains("warning(s)"), "{out}");
+}

@@ -324,3 +324,121 @@ fn a_changed_salt_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 20 characters"));
 }
+
+/// A customer id or phone sent as a JSON number is stored as its text, so it makes the
+/// same merge key as the string form (and is not dropped with a warning).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numeric_identifiers_are_stored_as_text_and_become_merge_keys() {
+    let s = in_process(InProcOptions::default()).await;
+    let doc = json!({"id": "ids", "event_type": "set", "enabled": true, "event_to_profile": [
+        {"event": "properties.cid", "op": "equals", "profile": "data.identifier.id"},
+        {"event": "properties.phone", "op": "equals", "profile": "data.contact.phone.main"},
+        {"event": "properties.plan", "op": "equals", "profile": "traits.plan"}]});
+    s.store
+        .put_config(&s.scope, "event-to-profile", "ids", &doc)
+        .await
+        .unwrap();
+    tracardictl::tracking::config_changed();
+    let track = |session: &str, props: Value| {
+        json!({"source": {"id": sources::REST}, "session": {"id": session},
+               "events": [{"type": "set", "properties": props}]})
+    };
+    let (status, num) = s
+        .track(&track(
+            "num1",
+            json!({"cid": 12345, "phone": 48111222333u64, "plan": 3}),
+        ))
+        .await;
+    assert_eq!(status, 200, "{num}");
+    assert!(
+        num.get("warnings")
+            .is_none_or(|w| w.as_array().is_some_and(|w| w.is_empty())),
+        "{num}"
+    );
+    let (_, text) = s.track(&track("num2", json!({"cid": "12345"}))).await;
+    let a = s
+        .store
+        .profile(&s.scope, num["profile"]["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let b = s
+        .store
+        .profile(&s.scope, text["profile"]["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.data.identifier.id.as_deref(), Some("12345"));
+    assert_eq!(a.data.contact.phone.main.as_deref(), Some("48111222333"));
+    assert_eq!(
+        a.traits["plan"],
+        json!(3),
+        "a free-form trait keeps its number"
+    );
+    let key =
+        |p: &tracardictl::domain::Profile| p.ids.iter().find(|i| i.starts_with("iid-")).cloned();
+    assert!(key(&a).is_some(), "{:?}", a.ids);
+    assert_eq!(key(&a), key(&b), "the same merge key as the string form");
+}
+
+/// An erasure request handled in the wrong context is told which context was searched,
+/// and where the profile is.
+#[test]
+fn a_profile_not_found_names_the_context_and_where_it_is() {
+    use crate::support::{block, Server};
+    let server = Server::start();
+    block(async {
+        let token = server.install().await;
+        let c = client();
+        let body = json!({"source": {"id": server.source()}, "session": {"id": "ctx-1"},
+                          "events": [{"type": "page-view", "properties": {}}]});
+        let v: Value = c
+            .post(format!("{}/track", server.collector()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let pid = v["profile"]["id"].as_str().unwrap().to_string();
+        let call = |method: reqwest::Method, path: String, ctx: &'static str| {
+            c.request(method, format!("{}{path}", server.private_api()))
+                .bearer_auth(&token)
+                .header("x-context", ctx)
+                .send()
+        };
+        let r = call(
+            reqwest::Method::DELETE,
+            format!("/profiles/{pid}"),
+            "staging",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 404);
+        let v: Value = r.json().await.unwrap();
+        let message = v["message"].as_str().unwrap();
+        assert!(
+            message.contains("in staging") && message.contains("it is in production"),
+            "{message}"
+        );
+        let r = call(
+            reqwest::Method::GET,
+            "/profiles/nobody".into(),
+            "production",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 404);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["message"], "no profile `nobody` in production");
+        let r = call(
+            reqwest::Method::GET,
+            format!("/profiles/{pid}"),
+            "production",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200, "still there");
+    });
+}

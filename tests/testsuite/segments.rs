@@ -243,7 +243,10 @@ fn refresh_after_a_segment_is_created_matches_existing_profiles() {
         // The segment and its rule are created while profiles already exist.
         let (s, v) = call("/config/segment", Some(big_buyers(2)), true).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        let (s, v) = call("/config/rule", Some(segment_add_rule(SOURCE)), true).await;
+        // The rule names its segment by a plain string, as the README allows.
+        let mut on_big = segment_add_rule(SOURCE);
+        on_big["segment"] = json!("big");
+        let (s, v) = call("/config/rule", Some(on_big), true).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         // A condition that does not parse would never match: refused, naming it.
         let mut bad = big_buyers(2);
@@ -415,4 +418,60 @@ fn refresh_without_a_store_here_goes_through_the_signed_in_api() {
     );
     assert!(stdout.contains("refreshed"), "{stdout}");
     assert!(!dir.path().join("tracardi-data").exists());
+}
+
+/// A `session@…` condition can only be decided live: a batch refresh, which has no
+/// session, leaves its members alone instead of emptying the segment (and refilling it,
+/// with a new entry, on the next event).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_leaves_session_segments_to_live_evaluation() {
+    use tracardictl::workflow::engine::{EngineOptions, WorkflowEngine};
+    let s = in_process(InProcOptions::default()).await;
+    put(
+        &s,
+        SEGMENT_KIND,
+        json!({"id": "sess-seg", "name": "Sess Seg", "enabled": true,
+               "condition": "session@id EXISTS AND profile@id EXISTS"}),
+    )
+    .await;
+    put(&s, SEGMENT_KIND, big_buyers(0)).await;
+    let body = json!({"source": {"id": sources::REST}, "session": {"id": "xa"},
+                      "events": [{"type": "page-view", "properties": {}}]});
+    let (status, v) = s.track(&body).await;
+    assert_eq!(status, 200, "{v}");
+    let pid = v["profile"]["id"].as_str().unwrap().to_string();
+    let p = s.store.profile(&s.scope, &pid).await.unwrap().unwrap();
+    assert!(
+        p.segments.contains(&"sess-seg".to_string()),
+        "{:?}",
+        p.segments
+    );
+    let engine = WorkflowEngine::new(s.store.clone(), EngineOptions::default());
+    for _ in 0..2 {
+        let summary = tracardictl::workflow::segmentation::refresh(
+            &engine,
+            Some(&s.locks),
+            &s.scope,
+            &|_, _| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.left, 0, "{summary:?}");
+        assert!(
+            summary
+                .errors
+                .iter()
+                .any(|e| e.contains("sess-seg") && e.contains("live")),
+            "{summary:?}"
+        );
+    }
+    let p = s.store.profile(&s.scope, &pid).await.unwrap().unwrap();
+    assert!(
+        p.segments.contains(&"sess-seg".to_string()),
+        "{:?}",
+        p.segments
+    );
+    let history = p.aux["segmentation"].as_array().unwrap();
+    let sess_entries = history.iter().filter(|h| h["id"] == "sess-seg").count();
+    assert_eq!(sess_entries, 1, "{history:?}");
 }

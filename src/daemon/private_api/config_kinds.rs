@@ -120,7 +120,9 @@ pub static KINDS: &[KindSpec] = &[
             Field("event_type.id", Str, false),
             Field("source", StrOrObj, false),
             Field("source.id", Str, false),
-            Field("segment", Obj, false),
+            // `"big-buyers"` or `{id, name}`: id, name or machine name (README, Segmentation).
+            Field("segment", StrOrObj, false),
+            Field("segment.id", Str, false),
             Field("flow", Obj, false),
             Field("flow.id", Str, false),
             ENABLED,
@@ -609,6 +611,19 @@ impl PrivateApiState {
             Some(s) if *s == doc => Outcome::Unchanged,
             Some(_) => Outcome::Configured,
         };
+        // A locked flow refuses changes here as its draft does, unless the change
+        // itself says `lock: false`; a missing `lock` does not unlock it.
+        let locked = |d: &Value| d.get("lock").and_then(Value::as_bool);
+        if spec.name == crate::workflow::engine::kinds::FLOW
+            && outcome == Outcome::Configured
+            && stored.as_ref().and_then(locked) == Some(true)
+            && locked(&doc) != Some(false)
+        {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!("flow `{id}` is locked; unlock it before editing"),
+            ));
+        }
         if !dry_run && outcome != Outcome::Unchanged {
             self.store.put_config(scope, spec.name, &id, &doc).await?;
             if spec.name == EVENT_SOURCE {

@@ -532,8 +532,25 @@ where
     }
 }
 
-fn not_found(what: &str, id: &str) -> ApiError {
-    ApiError::new(ErrorCode::NotFound, format!("no {what} `{id}`"))
+/// Names the context searched: data commands default to staging, the collector writes
+/// to production.
+fn not_found(what: &str, id: &str, ctx: Context) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("no {what} `{id}` in {ctx}"))
+}
+
+/// A profile missing from `ctx`; says where it is when the other context holds it.
+async fn profile_not_found(state: &PrivateApiState, ctx: Context, id: &str) -> ApiError {
+    for other in Context::ALL.into_iter().filter(|c| *c != ctx) {
+        if let Ok(Some(_)) = state.store.profile(&scope(state, other), id).await {
+            return ApiError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "no profile `{id}` in {ctx}; it is in {other} (`--context {other}`, header `x-context: {other}`)"
+                ),
+            );
+        }
+    }
+    not_found("profile", id, ctx)
 }
 
 fn scope(state: &PrivateApiState, ctx: Context) -> Scope {
@@ -547,7 +564,7 @@ async fn get_profile(
 ) -> Result<Response, ApiError> {
     match state.store.profile(&scope(&state, ctx), &id).await? {
         Some(p) => Ok(Json(p).into_response()),
-        None => Err(not_found("profile", &id)),
+        None => Err(profile_not_found(&state, ctx, &id).await),
     }
 }
 
@@ -559,7 +576,7 @@ async fn delete_profile(
     let sc = scope(&state, ctx);
     let store = &state.store;
     let Some(profile) = store.profile(&sc, &id).await? else {
-        return Err(not_found("profile", &id));
+        return Err(profile_not_found(&state, ctx, &id).await);
     };
     let mut ids: HashSet<String> = profile.ids.iter().cloned().collect();
     ids.insert(profile.id.clone());
@@ -629,7 +646,7 @@ async fn profile_events(
     let filter = Filter::parse_for(q.filter.as_deref(), Some(DotSource::Event))?;
     let sc = scope(&state, ctx);
     let Some(profile) = state.store.profile(&sc, &id).await? else {
-        return Err(not_found("profile", &id));
+        return Err(profile_not_found(&state, ctx, &id).await);
     };
     let store = state.store.clone();
     let pid = profile.id.clone();
@@ -657,7 +674,7 @@ async fn get_session(
 ) -> Result<Response, ApiError> {
     match state.store.session(&scope(&state, ctx), &id).await? {
         Some(s) => Ok(Json(s).into_response()),
-        None => Err(not_found("session", &id)),
+        None => Err(not_found("session", &id, ctx)),
     }
 }
 
@@ -667,7 +684,7 @@ async fn delete_session(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     if !state.store.delete_session(&scope(&state, ctx), &id).await? {
-        return Err(not_found("session", &id));
+        return Err(not_found("session", &id, ctx));
     }
     state.store.durable().await?;
     Ok(
@@ -697,7 +714,7 @@ async fn get_event(
 ) -> Result<Response, ApiError> {
     match state.store.event(&scope(&state, ctx), &id).await? {
         Some(e) => Ok(Json(e).into_response()),
-        None => Err(not_found("event", &id)),
+        None => Err(not_found("event", &id, ctx)),
     }
 }
 
@@ -707,7 +724,7 @@ async fn delete_event(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     if !state.store.delete_event(&scope(&state, ctx), &id).await? {
-        return Err(not_found("event", &id));
+        return Err(not_found("event", &id, ctx));
     }
     state.store.durable().await?;
     Ok(Json(json!({"deleted": {"event": id}})).into_response())
