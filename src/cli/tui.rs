@@ -126,11 +126,27 @@ fn unusable(url: &str, e: ClientError) -> Failure {
     }
 }
 
+/// How long the start-up check waits for the API to answer: an interactive start
+/// should not look hung for a minute.
+const STARTUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub fn run(args: &TuiArgs) -> Result<(), Failure> {
     let (url, token, user, conn_ctx) = target(args)?;
     let client = Client::new(&url, Some(token.clone()), None)?;
+    if std::io::stderr().is_terminal() {
+        eprintln!("connecting to {url}…");
+    }
     let me = super::runtime()?
-        .block_on(client.me())
+        .block_on(async { tokio::time::timeout(STARTUP_TIMEOUT, client.me()).await })
+        .map_err(|_| Failure {
+            code: 1,
+            error: anyhow!(
+                "no answer from {url} within {} s: it accepts connections but does not \
+                 answer\n  fix: is {url} the private API of a running `tracardictl serve` \
+                 (not another service, or one stuck)? check --url",
+                STARTUP_TIMEOUT.as_secs()
+            ),
+        })?
         .map_err(|e| unusable(&url, e))?;
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         return Err(Failure {
@@ -161,8 +177,20 @@ pub fn run(args: &TuiArgs) -> Result<(), Failure> {
         readonly: args.readonly,
         log_file,
     })
-    .map_err(|e| Failure {
-        code: 1,
-        error: e.context(format!("the terminal UI stopped (logs: {shown})")),
+    .map_err(|e| {
+        if let Some(sig) = e.downcast_ref::<crate::tui::Signalled>() {
+            // The terminal is restored; end as a tool the signal ended, 128 + its
+            // number. The terminal may be gone (SIGHUP): a failed write is no error.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "tracardictl: the terminal UI was {sig} (logs: {shown})"
+            );
+            std::process::exit(128 + sig.0);
+        }
+        Failure {
+            code: 1,
+            error: e.context(format!("the terminal UI stopped (logs: {shown})")),
+        }
     })
 }

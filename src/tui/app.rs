@@ -126,6 +126,26 @@ impl Screen {
         hits.all(|(_, sc)| *sc == first).then_some(first)
     }
 
+    /// The screens a `:` prefix could mean, by their first name.
+    pub fn candidates(s: &str) -> Vec<&'static str> {
+        let s = s.trim().to_ascii_lowercase();
+        let mut out: Vec<&'static str> = Vec::new();
+        if s.is_empty() {
+            return out;
+        }
+        let mut seen = Vec::new();
+        for (n, sc) in Screen::NAMES {
+            if n.starts_with(&s) && !seen.contains(sc) {
+                seen.push(*sc);
+                // The screen's first (shown) name, not the alias that matched.
+                if let Some((first, _)) = Screen::NAMES.iter().find(|(_, x)| x == sc) {
+                    out.push(first);
+                }
+            }
+        }
+        out
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Screen::Dashboard => "Dashboard",
@@ -158,6 +178,14 @@ pub enum Action {
     Backspace,
     /// Ctrl-U while typing: clear the line.
     ClearInput,
+    /// Line editing while typing: ← →, Home / Ctrl-A, End / Ctrl-E, Delete, Ctrl-W
+    /// (the word before the cursor).
+    InputLeft,
+    InputRight,
+    InputHome,
+    InputEnd,
+    InputDelete,
+    InputDeleteWord,
     Help,
     /// `y` — the selection as raw JSON, then YAML.
     Raw,
@@ -194,6 +222,8 @@ pub enum Action {
     Paste(String),
     /// Time passed; screens that poll ask again.
     Tick,
+    /// The terminal's size (columns, rows), at the start and on every resize.
+    Resize(u16, u16),
     /// An answer from the API worker.
     Loaded(Loaded),
     /// The editor closed: the text saved, or why there is none.
@@ -205,9 +235,62 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum EditOutcome {
-    Saved(Value),
+    /// The document saved, and the text it was read from.
+    Saved {
+        doc: Value,
+        text: String,
+    },
     Unchanged,
+    /// Closed without a change after an error: the text stays in this file.
+    Kept(String),
+    /// The saved text is not a YAML document; the text, and why.
+    Invalid {
+        text: String,
+        error: String,
+    },
     Failed(String),
+}
+
+/// A document being edited in `$EDITOR`, from the moment it is opened until the API has
+/// taken it: what to reopen when the API refuses it, and what to check it against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditSession {
+    pub kind: Kind,
+    /// The document as it was fetched to be edited (None when creating one): if the
+    /// server's copy no longer matches it at saving time, someone else changed it.
+    pub base: Option<Value>,
+    /// The text last saved in the editor.
+    pub text: String,
+}
+
+/// The first line of the comment put above a document reopened after an error.
+const EDIT_HEADER: &str = "# tracardictl: this change was NOT applied:";
+
+/// The user's text with the error above it as comments (YAML ignores them), for the
+/// editor to reopen on: as `kubectl edit` does, nothing typed is thrown away.
+pub fn annotate(text: &str, error: &str) -> String {
+    let mut out = format!("{EDIT_HEADER}\n");
+    for l in error.lines() {
+        out.push_str(&format!("#   {l}\n"));
+    }
+    out.push_str(
+        "# Fix the document below and save to try again, or quit without saving to cancel\n\
+         # (your text is then kept in a file). These # lines are ignored.\n#\n",
+    );
+    out.push_str(strip_annotation(text));
+    out
+}
+
+/// `text` without the comment block [`annotate`] put above it.
+fn strip_annotation(text: &str) -> &str {
+    if !text.starts_with(EDIT_HEADER) {
+        return text;
+    }
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = rest.split_once('\n').map_or("", |(_, r)| r);
+    }
+    rest
 }
 
 /// A call for the API worker. Every one names the context it is for.
@@ -222,6 +305,12 @@ pub enum Request {
     },
     /// A profile with its events, sessions and merge history.
     Profile(String),
+    /// The next page of a profile's events (or sessions).
+    MoreOfProfile {
+        id: String,
+        sessions: bool,
+        after: String,
+    },
     /// A flow's stored run traces, newest first.
     Traces(String),
     /// A dry run of a flow (its draft) against an event: an event id, the event as
@@ -236,7 +325,13 @@ pub enum Request {
     Config(Kind),
     /// One document, fetched to be edited.
     ForEdit(Kind, String),
-    Apply(Kind, Value),
+    /// Write a document; with `base`, only if the server's copy still is `base` (the
+    /// document as it was opened in the editor).
+    Apply {
+        kind: Kind,
+        doc: Value,
+        base: Option<Value>,
+    },
     /// Flip a document's `enabled`.
     Toggle(Kind, String),
     DeleteConfig(Kind, String),
@@ -256,10 +351,12 @@ pub enum Request {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Call(Context, Request),
-    /// Suspend the UI and open `$EDITOR` on this YAML.
+    /// Suspend the UI and open `$EDITOR` on this YAML. With `keep`, closing it without
+    /// a change keeps the file (the text of an edit the API refused).
     Edit {
         kind: Kind,
         yaml: String,
+        keep: bool,
     },
     Quit,
 }
@@ -291,8 +388,18 @@ pub enum Data {
         profile: Value,
         events: Vec<Value>,
         sessions: Vec<Value>,
+        /// Cursors of the next page of events and of sessions, when there are more.
+        more: [Option<String>; 2],
         /// `/profiles/{id}/explain`, or why it is not there.
         explain: Result<Value, String>,
+    },
+    /// A further page of a profile's events or sessions, and the cursor after it.
+    MoreOfProfile {
+        id: String,
+        sessions: bool,
+        after: String,
+        items: Vec<Value>,
+        next: Option<String>,
     },
     /// A flow's traces: (flow id, traces).
     Traces(String, Vec<Value>),
@@ -300,8 +407,20 @@ pub enum Data {
     DryRun(String, Value),
     Config(Kind, Vec<Value>),
     ForEdit(Kind, Value),
+    /// An edited document was not applied: why, and when someone else changed it
+    /// meanwhile, the server's copy now (Null: deleted), the new base of the edit.
+    ApplyFailed {
+        error: String,
+        current: Option<Value>,
+    },
     /// A change went through; the message says what it did.
     Done(String),
+    /// The dashboard or health figures could not be fetched because the API cannot be
+    /// reached: why, and the time of day it was tried.
+    Unreachable {
+        error: String,
+        at: String,
+    },
     DeployPlan(Value),
     /// A unified diff to show, with its title.
     Diff(String, String),
@@ -312,6 +431,14 @@ pub enum Data {
     StreamState(bool),
     /// The stream failed or ended; the worker reconnects.
     StreamDown(String),
+}
+
+/// The API stopped answering: the figures shown are from before `since`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Down {
+    pub error: String,
+    /// Time of day of the first failed attempt.
+    pub since: String,
 }
 
 /// A question waiting for y/n.
@@ -346,6 +473,8 @@ pub struct ProfileDetail {
     pub profile: Value,
     pub events: Vec<Value>,
     pub sessions: Vec<Value>,
+    /// Where the next page of events and of sessions starts, while there is one.
+    pub more: [Option<String>; 2],
     /// The merge history (`explain`): None while loading, else it or why it is missing.
     pub explain: Option<Result<Value, String>>,
     /// Section shown below the summary: 0 traits, 1 data, 2 events, 3 sessions,
@@ -355,6 +484,25 @@ pub struct ProfileDetail {
 }
 
 impl ProfileDetail {
+    /// The tab's title count: the rows loaded, and the profile's total when more are
+    /// still to load (the total from `explain`, or `+` without it).
+    pub fn count(&self, sessions: bool) -> String {
+        let (loaded, more, key) = if sessions {
+            (self.sessions.len(), &self.more[1], "sessions")
+        } else {
+            (self.events.len(), &self.more[0], "events")
+        };
+        let total = match &self.explain {
+            Some(Ok(e)) => e.get(key).and_then(Value::as_u64),
+            _ => None,
+        };
+        match (more, total) {
+            (None, _) => loaded.to_string(),
+            (Some(_), Some(t)) if t as usize > loaded => format!("{loaded} of {t}"),
+            (Some(_), _) => format!("{loaded}+"),
+        }
+    }
+
     /// The merge journal records of the profile, newest last as the API gives them.
     pub fn merges(&self) -> Vec<Value> {
         match &self.explain {
@@ -402,6 +550,8 @@ pub struct FlowView {
     pub selected: usize,
     /// A trace or dry run opened node by node.
     pub trace: Option<TraceView>,
+    /// The first line of the graph shown.
+    pub graph_scroll: u16,
 }
 
 pub const FLOW_TABS: [&str; 2] = ["Graph", "Traces"];
@@ -475,6 +625,15 @@ pub struct App {
     /// The dead letter selected on the health screen.
     pub dead_selected: usize,
     pub deploy: DeployState,
+    /// The document open in the editor or being applied.
+    pub editing: Option<EditSession>,
+    /// Set while the API cannot be reached (polled screens find out); cleared by the
+    /// next answer.
+    pub down: Option<Down>,
+    /// The terminal's size (columns, rows): how far the text views may scroll.
+    pub size: (u16, u16),
+    /// Where the cursor is in the line being typed, in characters; None: at its end.
+    pub input_cursor: Option<usize>,
 }
 
 impl App {
@@ -499,6 +658,10 @@ impl App {
             flow: FlowView::default(),
             dead_selected: 0,
             deploy: DeployState::default(),
+            editing: None,
+            down: None,
+            size: (80, 24),
+            input_cursor: None,
         }
     }
 
@@ -588,6 +751,8 @@ impl App {
                 self.history.remove(0);
             }
             self.screen = s;
+            // The status line belongs to the screen it was said on.
+            self.say("");
         }
         self.raw = None;
         self.enter_screen()
@@ -662,9 +827,54 @@ impl App {
         }
     }
 
+    /// The rows (wrapped) of the raw view, and how many of them fit on the screen:
+    /// the frame takes a header, a status line, a key bar and the borders.
+    pub fn raw_view_rows(&self, raw: &RawView) -> (usize, usize) {
+        let (w, h) = self.size;
+        let rows = super::ui::raw_lines(raw, w.saturating_sub(2).max(1) as usize).len();
+        (rows, h.saturating_sub(5).max(1) as usize)
+    }
+
+    /// How far the flow graph may scroll: its lines less those that fit (the flow's
+    /// tab line takes a row more than the raw view).
+    pub fn graph_max_scroll(&self) -> u16 {
+        let Some(flow) = self.flow_open() else {
+            return 0;
+        };
+        let lines = super::flows::graph_lines(flow).len();
+        let fit = self.size.1.saturating_sub(6).max(1) as usize;
+        lines.saturating_sub(fit).min(u16::MAX as usize) as u16
+    }
+
+    /// Keeps the text views' scroll within their text (after a resize or a change).
+    fn clamp_scrolls(&mut self) {
+        if let Some(raw) = &self.raw {
+            let (rows, fit) = self.raw_view_rows(raw);
+            let max = rows.saturating_sub(fit).min(u16::MAX as usize) as u16;
+            if let Some(r) = &mut self.raw {
+                r.scroll = r.scroll.min(max);
+            }
+        }
+        self.flow.graph_scroll = self.flow.graph_scroll.min(self.graph_max_scroll());
+    }
+
     fn move_cursor(&mut self, delta: isize) {
-        if let Some(raw) = &mut self.raw {
-            raw.scroll = (raw.scroll as isize + delta).clamp(0, u16::MAX as isize) as u16;
+        if let Some(raw) = &self.raw {
+            // Scrolling stops where the last line is at the bottom.
+            let (rows, fit) = self.raw_view_rows(raw);
+            let max = rows.saturating_sub(fit).min(u16::MAX as usize) as isize;
+            if let Some(r) = &mut self.raw {
+                r.scroll = (r.scroll as isize + delta).clamp(0, max) as u16;
+            }
+            return;
+        }
+        if self.screen == Screen::Config(Kind::Flows)
+            && self.flow_open().is_some()
+            && self.flow.trace.is_none()
+            && self.flow.tab == 0
+        {
+            let max = self.graph_max_scroll() as isize;
+            self.flow.graph_scroll = (self.flow.graph_scroll as isize + delta).clamp(0, max) as u16;
             return;
         }
         let rows = self.rows();
@@ -788,17 +998,33 @@ fn live_matches(e: &Value, f: &str) -> bool {
         .any(|p| text(e, p).to_ascii_lowercase().contains(f))
 }
 
-/// A YAML template for a new document of a kind.
-fn template(k: Kind) -> String {
+/// A YAML template for a new document of a kind: the fields the kind needs, with
+/// comments saying what to fill in. Saved as it is (once the id is changed) it is
+/// accepted; a rule starts disabled, as it names no source or flow yet.
+pub fn template(k: Kind) -> String {
     let extra = match k {
         Kind::Sources => "type: rest\n",
-        Kind::Rules => "source:\n  id: \"\"\nevent_type:\n  id: page-view\nflow:\n  id: \"\"\n",
+        Kind::Rules => {
+            "# The events this rule runs a flow on: fill in source.id (an event source) and\n\
+             # flow.id, then set enabled: true.\n\
+             source:\n  id: \"\"\nevent_type:\n  id: page-view\nflow:\n  id: \"\"\n"
+        }
         Kind::Segments => "condition: 'profile@stats.visits > 1'\n",
-        Kind::Resources | Kind::Destinations => "type: \"\"\n",
+        Kind::Resources => {
+            "# Where a destination sends: the URL per context (production, test).\n\
+             type: webhook\ncredentials:\n  production:\n    url: https://example.com/hook\n  \
+             test:\n    url: https://example.com/hook-test\n"
+        }
+        Kind::Destinations => {
+            "# What to send (event_type, condition, mapping) and through which resource.\n\
+             destination:\n  package: webhook\n  init:\n    method: post\n    timeout: 10\n\
+             event_type:\n  id: purchase\nresource:\n  id: new-resource\n"
+        }
         _ => "",
     };
+    let enabled = if k == Kind::Rules { "false" } else { "true" };
     format!(
-        "kind: {}\nid: new-{}\nname: New {}\n{extra}enabled: true\n",
+        "kind: {}\nid: new-{}\nname: New {}\n{extra}enabled: {enabled}\n",
         k.api(),
         k.api(),
         k.api()
@@ -807,26 +1033,64 @@ fn template(k: Kind) -> String {
 
 /// Applies an action to the state and says what must happen outside.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    // Typing into the command or filter line.
-    match (&mut app.mode, &action) {
-        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::Input(c)) => {
-            s.push(*c);
+    // Typing into the command or filter line, at the cursor.
+    if let Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s) = &mut app.mode {
+        let len = s.chars().count();
+        let at = app.input_cursor.unwrap_or(len).min(len);
+        let byte = |s: &str, i: usize| s.char_indices().nth(i).map_or(s.len(), |(b, _)| b);
+        let moved = match &action {
+            Action::Input(c) => {
+                s.insert(byte(s, at), *c);
+                at + 1
+            }
+            Action::Paste(t) => {
+                // One line: a pasted JSON document keeps its meaning without newlines.
+                let t: String = t
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                s.insert_str(byte(s, at), &t);
+                at + t.chars().count()
+            }
+            Action::Backspace if at > 0 => {
+                s.remove(byte(s, at - 1));
+                at - 1
+            }
+            Action::Backspace => at,
+            Action::InputDelete => {
+                if at < len {
+                    s.remove(byte(s, at));
+                }
+                at
+            }
+            Action::InputDeleteWord => {
+                let chars: Vec<char> = s.chars().collect();
+                let mut from = at;
+                while from > 0 && chars[from - 1].is_whitespace() {
+                    from -= 1;
+                }
+                while from > 0 && !chars[from - 1].is_whitespace() {
+                    from -= 1;
+                }
+                let (b0, b1) = (byte(s, from), byte(s, at));
+                s.replace_range(b0..b1, "");
+                from
+            }
+            Action::ClearInput => {
+                s.clear();
+                0
+            }
+            Action::InputLeft => at.saturating_sub(1),
+            Action::InputRight => (at + 1).min(len),
+            Action::InputHome => 0,
+            Action::InputEnd => len,
+            _ => usize::MAX,
+        };
+        if moved != usize::MAX {
+            let len = s.chars().count();
+            app.input_cursor = (moved < len).then_some(moved);
             return Vec::new();
         }
-        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::Backspace) => {
-            s.pop();
-            return Vec::new();
-        }
-        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::ClearInput) => {
-            s.clear();
-            return Vec::new();
-        }
-        (Mode::Command(s) | Mode::Filter(s) | Mode::RunInput(s), Action::Paste(t)) => {
-            // One line: a pasted JSON document keeps its meaning without newlines.
-            s.extend(t.chars().map(|c| if c.is_control() { ' ' } else { c }));
-            return Vec::new();
-        }
-        _ => {}
     }
     match action {
         Action::Quit => match app.mode {
@@ -845,6 +1109,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::StartCommand => {
+            app.input_cursor = None;
             app.mode = Mode::Command(String::new());
             Vec::new()
         }
@@ -855,10 +1120,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Screen::Config(k) => app.list(k).filter.clone(),
                 _ => String::new(),
             };
+            app.input_cursor = None;
             app.mode = Mode::Filter(current);
             Vec::new()
         }
-        Action::Input(_) | Action::Backspace | Action::ClearInput | Action::Paste(_) => Vec::new(),
+        Action::Input(_)
+        | Action::Backspace
+        | Action::ClearInput
+        | Action::Paste(_)
+        | Action::InputLeft
+        | Action::InputRight
+        | Action::InputHome
+        | Action::InputEnd
+        | Action::InputDelete
+        | Action::InputDeleteWord => Vec::new(),
         Action::Up => {
             app.move_cursor(-1);
             Vec::new()
@@ -887,7 +1162,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Back => back(app),
         Action::Raw => {
             match &mut app.raw {
-                Some(r) if !r.yaml => r.yaml = true,
+                Some(r) if !r.yaml => {
+                    // Another text: from its top.
+                    r.yaml = true;
+                    r.scroll = 0;
+                }
                 Some(_) => app.raw = None,
                 None => {
                     if let Some((title, value)) = app.selection() {
@@ -909,10 +1188,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             match app.screen {
-                Screen::Config(k) if k.editable() => vec![Effect::Edit {
-                    kind: k,
-                    yaml: template(k),
-                }],
+                Screen::Config(k) if k.editable() => {
+                    app.editing = Some(EditSession {
+                        kind: k,
+                        base: None,
+                        text: String::new(),
+                    });
+                    vec![Effect::Edit {
+                        kind: k,
+                        yaml: template(k),
+                        keep: false,
+                    }]
+                }
                 _ => Vec::new(),
             }
         }
@@ -1007,6 +1294,30 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.enter_screen()
         }
         Action::NextPage => {
+            if let (Screen::Profiles, Some(d)) = (app.screen, &app.profiles.detail) {
+                // The events and sessions tabs load their next page below the rows.
+                let sessions = match d.tab {
+                    2 => false,
+                    3 => true,
+                    _ => return Vec::new(),
+                };
+                let what = if sessions { "sessions" } else { "events" };
+                match d.more[usize::from(sessions)].clone() {
+                    Some(after) => {
+                        let id = text(&d.profile, "id");
+                        app.say(format!("loading more {what}…"));
+                        return vec![app.call(Request::MoreOfProfile {
+                            id,
+                            sessions,
+                            after,
+                        })];
+                    }
+                    None => {
+                        app.say(format!("all the profile's {what} are shown"));
+                        return Vec::new();
+                    }
+                }
+            }
             if app.screen == Screen::Profiles && app.profiles.detail.is_none() {
                 // The page stack moves when the page arrives (see `loaded`), so a
                 // failed or repeated request leaves the page number right.
@@ -1049,6 +1360,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::DryRun => {
             match (app.screen, app.flow_open()) {
                 (Screen::Config(Kind::Flows), Some(_)) => {
+                    app.input_cursor = None;
                     app.mode = Mode::RunInput(String::new());
                 }
                 (Screen::Config(Kind::Flows), None) => {
@@ -1101,6 +1413,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            app.clamp_scrolls();
+            Vec::new()
+        }
         Action::Tick => match (app.screen, &app.mode, app.pending) {
             (Screen::Dashboard, Mode::Normal, 0) => vec![app.call(Request::Dashboard)],
             (Screen::Health, Mode::Normal, 0) => vec![app.call(Request::Health)],
@@ -1108,15 +1425,49 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         },
         Action::Loaded(l) => loaded(app, l),
         Action::Edited { kind, outcome } => match outcome {
-            EditOutcome::Saved(doc) => {
+            EditOutcome::Saved { doc, text } => {
                 app.say(format!("applying {}…", kind.api()));
-                vec![app.call(Request::Apply(kind, doc))]
+                let base = match &mut app.editing {
+                    Some(e) if e.kind == kind => {
+                        e.text = text;
+                        e.base.clone()
+                    }
+                    _ => {
+                        app.editing = Some(EditSession {
+                            kind,
+                            base: None,
+                            text,
+                        });
+                        None
+                    }
+                };
+                vec![app.call(Request::Apply { kind, doc, base })]
             }
             EditOutcome::Unchanged => {
+                app.editing = None;
                 app.say("edit cancelled, no changes made");
                 Vec::new()
             }
+            EditOutcome::Kept(path) => {
+                app.editing = None;
+                app.say(format!(
+                    "edit cancelled, nothing applied; your text is kept in {path}"
+                ));
+                Vec::new()
+            }
+            EditOutcome::Invalid { text, error } => {
+                if let Some(e) = &mut app.editing {
+                    e.text = text.clone();
+                }
+                app.fail(format!("{error} — reopened in the editor"));
+                vec![Effect::Edit {
+                    kind,
+                    yaml: annotate(&text, &error),
+                    keep: true,
+                }]
+            }
             EditOutcome::Failed(why) => {
+                app.editing = None;
                 app.fail(why);
                 Vec::new()
             }
@@ -1132,6 +1483,14 @@ fn enter(app: &mut App) -> Vec<Effect> {
             }
             match Screen::parse(&s) {
                 Some(sc) => app.goto(sc),
+                None if !Screen::candidates(&s).is_empty() => {
+                    app.fail(format!(
+                        "`:{}` could be any of: {}; type more of the name",
+                        s.trim(),
+                        Screen::candidates(&s).join(", ")
+                    ));
+                    Vec::new()
+                }
                 None => {
                     let names: Vec<&str> = Screen::NAMES.iter().map(|(n, _)| *n).collect();
                     app.fail(format!(
@@ -1325,6 +1684,7 @@ fn back(app: &mut App) -> Vec<Effect> {
     match app.history.pop() {
         Some(prev) => {
             app.screen = prev;
+            app.say("");
             app.enter_screen()
         }
         None => Vec::new(),
@@ -1362,10 +1722,13 @@ fn delete(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     let request = match app.screen {
-        Screen::Profiles => app
-            .selection()
-            .filter(|(t, _)| t.starts_with("profile/"))
-            .map(|(_, p)| Request::DeleteProfile(text(&p, "id"))),
+        // From every tab of its detail, the profile shown (not the event selected).
+        Screen::Profiles => match &app.profiles.detail {
+            Some(d) => Some(Request::DeleteProfile(text(&d.profile, "id"))),
+            None => app
+                .selection()
+                .map(|(_, p)| Request::DeleteProfile(text(&p, "id"))),
+        },
         Screen::Config(Kind::Flows) if app.flow_open().is_some() => {
             app.fail("Esc closes the flow; Ctrl-D in the list deletes it");
             return Vec::new();
@@ -1436,7 +1799,27 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
             return Vec::new();
         }
     };
+    if !stream_item && !matches!(data, Data::Unreachable { .. }) {
+        // It answered.
+        app.down = None;
+    }
+    let failed = matches!(
+        data,
+        Data::Unreachable { .. } | Data::ProfilesFailed { .. } | Data::ApplyFailed { .. }
+    );
+    if app.error && !failed && (!stream_item || data == Data::StreamState(true)) {
+        // A request went through since the error: it is over.
+        app.say("");
+    }
     match data {
+        Data::Unreachable { error, at } => {
+            let since = match app.down.take() {
+                Some(d) => d.since,
+                None => at,
+            };
+            app.fail(format!("API unreachable since {since}: {error}"));
+            app.down = Some(Down { error, since });
+        }
         Data::Dashboard(mut d) => {
             if let Some(prev) = &app.dashboard {
                 d.carry_history(prev);
@@ -1493,6 +1876,7 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
             profile,
             events,
             sessions,
+            more,
             explain,
         } => {
             let keep = app.profiles.detail.as_ref().map(|d| (d.tab, d.selected));
@@ -1501,10 +1885,37 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
                 profile,
                 events,
                 sessions,
+                more,
                 explain: Some(explain),
                 tab,
                 selected,
             });
+        }
+        Data::MoreOfProfile {
+            id,
+            sessions,
+            after,
+            items,
+            next,
+        } => {
+            let Some(d) = &mut app.profiles.detail else {
+                return Vec::new();
+            };
+            let slot = usize::from(sessions);
+            // Another profile's page, or one already added (asked twice): ignored.
+            if text(&d.profile, "id") != id || d.more[slot].as_deref() != Some(after.as_str()) {
+                return Vec::new();
+            }
+            let what = if sessions { "session" } else { "event" };
+            let list = if sessions {
+                &mut d.sessions
+            } else {
+                &mut d.events
+            };
+            list.extend(items);
+            d.more[slot] = next;
+            let shown = d.count(sessions);
+            app.say(format!("{shown} {what}(s) loaded"));
         }
         Data::Traces(flow, items) => {
             if app.flow_open().map(|f| text(f, "id")) == Some(flow) {
@@ -1557,6 +1968,7 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
             l.selected = l.selected.min(l.items.len().saturating_sub(1));
         }
         Data::ForEdit(k, doc) => {
+            let doc_before = doc.clone();
             let mut m = serde_json::Map::new();
             m.insert("kind".into(), Value::String(k.api().into()));
             if let Value::Object(o) = doc {
@@ -1567,11 +1979,41 @@ fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
                 }
             }
             match serde_yaml::to_string(&Value::Object(m)) {
-                Ok(yaml) => return vec![Effect::Edit { kind: k, yaml }],
+                Ok(yaml) => {
+                    app.editing = Some(EditSession {
+                        kind: k,
+                        base: Some(doc_before),
+                        text: yaml.clone(),
+                    });
+                    return vec![Effect::Edit {
+                        kind: k,
+                        yaml,
+                        keep: false,
+                    }];
+                }
                 Err(e) => app.fail(format!("cannot render YAML: {e}")),
             }
         }
+        Data::ApplyFailed { error, current } => {
+            let Some(e) = &mut app.editing else {
+                app.fail(error);
+                return Vec::new();
+            };
+            if let Some(now) = current {
+                // Saving again means: over those changes.
+                e.base = (!now.is_null()).then_some(now);
+            }
+            let (kind, yaml) = (e.kind, annotate(&e.text, &error));
+            let first = error.lines().next().unwrap_or_default();
+            app.fail(format!("{first} — reopened in the editor"));
+            return vec![Effect::Edit {
+                kind,
+                yaml,
+                keep: true,
+            }];
+        }
         Data::Done(msg) => {
+            app.editing = None;
             app.say(msg);
             app.raw = None;
             if app.screen == Screen::Profiles {
@@ -1803,7 +2245,8 @@ mod tests {
             fx,
             vec![Effect::Edit {
                 kind: Kind::Sources,
-                yaml: "kind: event-source\nid: web\nname: Web\n".into()
+                yaml: "kind: event-source\nid: web\nname: Web\n".into(),
+                keep: false,
             }]
         );
         let doc = json!({"kind": "event-source", "id": "web", "name": "Site"});
@@ -1811,16 +2254,139 @@ mod tests {
             &mut a,
             Action::Edited {
                 kind: Kind::Sources,
-                outcome: EditOutcome::Saved(doc.clone()),
+                outcome: EditOutcome::Saved {
+                    doc: doc.clone(),
+                    text: "kind: event-source\nid: web\nname: Site\n".into(),
+                },
+            },
+        );
+        // Applied only over the document as it was opened.
+        assert_eq!(
+            fx,
+            vec![Effect::Call(
+                Context::Production,
+                Request::Apply {
+                    kind: Kind::Sources,
+                    doc,
+                    base: Some(json!({"id": "web", "name": "Web"})),
+                }
+            )]
+        );
+    }
+
+    /// An edit the API refuses (or that is not YAML) reopens the editor on the user's
+    /// text with the error above it; someone else's change since opening is shown, and
+    /// saving again applies over it.
+    #[test]
+    fn a_refused_edit_reopens_the_editor_on_the_text_typed() {
+        let mut a = app();
+        a.screen = Screen::Config(Kind::Rules);
+        update(
+            &mut a,
+            ok(Data::ForEdit(
+                Kind::Rules,
+                json!({"id": "r1", "enabled": true}),
+            )),
+        );
+        let typed = "kind: rule\nid: r1\nenabled: true\nname: [oops\n";
+        let fx = update(
+            &mut a,
+            Action::Edited {
+                kind: Kind::Rules,
+                outcome: EditOutcome::Invalid {
+                    text: typed.into(),
+                    error: "the edited file is not valid YAML: did not find ']'".into(),
+                },
+            },
+        );
+        let reopened = match fx.as_slice() {
+            [Effect::Edit {
+                yaml, keep: true, ..
+            }] => yaml.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(reopened.starts_with(EDIT_HEADER), "{reopened}");
+        assert!(
+            reopened.contains("#   the edited file is not valid YAML"),
+            "{reopened}"
+        );
+        assert!(
+            reopened.ends_with(typed),
+            "the text is kept whole:\n{reopened}"
+        );
+        assert!(a.error);
+
+        // Fixed and saved: applied; refused by the API: reopened once more, with only
+        // the new error above the text.
+        let fixed = reopened.replace("[oops", "ok");
+        let doc = json!({"kind": "rule", "id": "r1", "enabled": true, "name": "ok"});
+        let fx = update(
+            &mut a,
+            Action::Edited {
+                kind: Kind::Rules,
+                outcome: EditOutcome::Saved {
+                    doc: doc.clone(),
+                    text: fixed.clone(),
+                },
+            },
+        );
+        assert!(matches!(
+            fx.as_slice(),
+            [Effect::Call(_, Request::Apply { .. })]
+        ));
+        let now = json!({"id": "r1", "enabled": false});
+        let fx = update(
+            &mut a,
+            ok(Data::ApplyFailed {
+                error: "rule/r1 was changed by someone else since you opened it:\n-enabled: true\n+enabled: false".into(),
+                current: Some(now.clone()),
+            }),
+        );
+        let reopened = match fx.as_slice() {
+            [Effect::Edit {
+                yaml, keep: true, ..
+            }] => yaml.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reopened.matches(EDIT_HEADER).count(), 1, "{reopened}");
+        assert!(reopened.contains("#   +enabled: false"), "{reopened}");
+        assert!(!reopened.contains("not valid YAML"), "{reopened}");
+        assert!(reopened.ends_with("kind: rule\nid: r1\nenabled: true\nname: ok\n"));
+        // Saving again goes over the change now seen.
+        let fx = update(
+            &mut a,
+            Action::Edited {
+                kind: Kind::Rules,
+                outcome: EditOutcome::Saved {
+                    doc: doc.clone(),
+                    text: "kind: rule\nid: r1\n".into(),
+                },
             },
         );
         assert_eq!(
             fx,
             vec![Effect::Call(
                 Context::Production,
-                Request::Apply(Kind::Sources, doc)
+                Request::Apply {
+                    kind: Kind::Rules,
+                    doc,
+                    base: Some(now)
+                }
             )]
         );
+        update(&mut a, ok(Data::Done("rule/r1 configured".into())));
+        assert_eq!(a.editing, None);
+        // Closed without a change after an error: the text is kept in a file.
+        update(&mut a, ok(Data::ForEdit(Kind::Rules, json!({"id": "r1"}))));
+        update(
+            &mut a,
+            Action::Edited {
+                kind: Kind::Rules,
+                outcome: EditOutcome::Kept("/tmp/x.yaml".into()),
+            },
+        );
+        assert!(a.status.contains("kept in /tmp/x.yaml"), "{}", a.status);
+        assert_eq!(a.editing, None);
     }
 
     #[test]
@@ -2070,6 +2636,7 @@ mod tests {
                 profile: json!({"id": "p1"}),
                 events: Vec::new(),
                 sessions: Vec::new(),
+                more: Default::default(),
                 explain: Ok(json!({"merges": [{"id": "m1"}, {"id": "m2"}]})),
             }),
         );
@@ -2089,11 +2656,275 @@ mod tests {
                 profile: json!({"id": "p1"}),
                 events: Vec::new(),
                 sessions: Vec::new(),
+                more: Default::default(),
                 explain: Err("not configured".into()),
             }),
         );
         assert_eq!(a.rows(), 0);
         assert_eq!(a.selection().map(|s| s.0), Some("profile/p1".into()));
+    }
+
+    /// A profile with more events or sessions than one page: `]` on their tab loads the
+    /// next page below, the tab counts say how many there are, and Ctrl-D deletes the
+    /// profile from every tab.
+    #[test]
+    fn profile_detail_reaches_every_event_and_session() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        update(
+            &mut a,
+            ok(Data::Profiles {
+                query: String::new(),
+                after: None,
+                items: vec![json!({"id": "p1"})],
+                next: None,
+            }),
+        );
+        update(&mut a, Action::Enter);
+        let events: Vec<Value> = (0..200).map(|i| json!({"id": format!("e{i}")})).collect();
+        update(
+            &mut a,
+            ok(Data::Profile {
+                profile: json!({"id": "p1"}),
+                events,
+                sessions: vec![json!({"id": "s1"})],
+                more: [Some("c200".into()), None],
+                explain: Ok(json!({"events": 303, "sessions": 1})),
+            }),
+        );
+        let d = a.profiles.detail.clone().unwrap_or_default();
+        assert_eq!(
+            (d.count(false), d.count(true)),
+            ("200 of 303".into(), "1".into())
+        );
+        update(&mut a, Action::NextTab);
+        update(&mut a, Action::NextTab);
+        let ask = vec![Effect::Call(
+            Context::Production,
+            Request::MoreOfProfile {
+                id: "p1".into(),
+                sessions: false,
+                after: "c200".into(),
+            },
+        )];
+        assert_eq!(update(&mut a, Action::NextPage), ask);
+        let more = |after: &str| {
+            ok(Data::MoreOfProfile {
+                id: "p1".into(),
+                sessions: false,
+                after: after.into(),
+                items: (200..303).map(|i| json!({"id": format!("e{i}")})).collect(),
+                next: None,
+            })
+        };
+        update(&mut a, more("c200"));
+        update(&mut a, more("c200"));
+        assert_eq!(a.rows(), 303, "a page answered twice is added once");
+        update(&mut a, Action::Bottom);
+        assert_eq!(a.selection().map(|s| s.0), Some("event/e302".into()));
+        assert!(update(&mut a, Action::NextPage).is_empty());
+        assert!(
+            a.status.contains("all the profile's events"),
+            "{}",
+            a.status
+        );
+        // Ctrl-D on the events tab deletes the profile, not "nothing".
+        update(&mut a, Action::Delete);
+        assert!(
+            matches!(&a.mode, Mode::Confirm(c) if c.request == Request::DeleteProfile("p1".into())),
+            "{:?}",
+            a.mode
+        );
+        update(&mut a, Action::ConfirmNo);
+        update(&mut a, Action::NextTab);
+        update(&mut a, Action::Delete);
+        assert!(
+            matches!(&a.mode, Mode::Confirm(c) if c.request == Request::DeleteProfile("p1".into()))
+        );
+    }
+
+    /// `G` in the JSON/YAML view shows the last page, not a blank one; scrolling stops
+    /// at the last line; `y` to YAML starts at the top; long lines and wide characters
+    /// wrap onto rows marked `↪` instead of ending at the border.
+    #[test]
+    fn the_raw_view_wraps_long_lines_and_scrolls_no_further_than_its_end() {
+        let mut a = app();
+        a.size = (80, 24);
+        a.screen = Screen::Live;
+        let long = "L".repeat(500);
+        let wide = "北京".repeat(60);
+        let mut props = serde_json::Map::new();
+        for i in 0..60 {
+            props.insert(format!("k{i:02}"), json!(i));
+        }
+        props.insert("long".into(), json!(long));
+        props.insert("wide".into(), json!(wide));
+        update(
+            &mut a,
+            ok(Data::Event(json!({"id": "e1", "properties": props}))),
+        );
+        update(&mut a, Action::Enter);
+        let raw = a.raw.clone().unwrap_or_else(|| panic!("no raw view"));
+        let lines = crate::tui::ui::raw_lines(&raw, 78);
+        let texts: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert!(lines.iter().all(|l| l.width() <= 78));
+        let joined: String = texts.join("").replace('↪', "");
+        assert!(
+            joined.contains(&long) && joined.contains(&wide),
+            "nothing is lost"
+        );
+        assert!(texts.iter().any(|t| t.starts_with("↪LLL")), "{texts:?}");
+        let (rows, fit) = a.raw_view_rows(&raw);
+        assert_eq!(fit, 19);
+        update(&mut a, Action::Bottom);
+        assert_eq!(a.raw.as_ref().map(|r| r.scroll as usize), Some(rows - fit));
+        update(&mut a, Action::PageDown);
+        assert_eq!(a.raw.as_ref().map(|r| r.scroll as usize), Some(rows - fit));
+        update(&mut a, Action::Up);
+        assert_eq!(
+            a.raw.as_ref().map(|r| r.scroll as usize),
+            Some(rows - fit - 1)
+        );
+        update(&mut a, Action::Raw);
+        assert_eq!(a.raw.as_ref().map(|r| (r.yaml, r.scroll)), Some((true, 0)));
+        // A taller terminal shows more: the offset follows.
+        update(&mut a, Action::Bottom);
+        update(&mut a, Action::Resize(80, 200));
+        assert_eq!(a.raw.as_ref().map(|r| r.scroll), Some(0));
+    }
+
+    /// A flow too long for the screen scrolls like the text views.
+    #[test]
+    fn a_long_flow_graph_scrolls() {
+        let mut a = app();
+        update(&mut a, Action::Resize(120, 40));
+        a.screen = Screen::Config(Kind::Flows);
+        let mut nodes = vec![json!({"id": "start", "plugin": "start"})];
+        let mut edges = Vec::new();
+        for i in 0..60 {
+            nodes.push(json!({"id": format!("n{i}"), "plugin": "increase-views",
+                "name": format!("Step {i} with a rather long node name")}));
+            let from = if i == 0 {
+                "start".to_string()
+            } else {
+                format!("n{}", i - 1)
+            };
+            edges.push(json!(format!("{from} -> n{i}")));
+        }
+        let flow = json!({"id": "long", "name": "Long", "nodes": nodes, "edges": edges});
+        update(&mut a, ok(Data::Config(Kind::Flows, vec![flow.clone()])));
+        update(&mut a, Action::Enter);
+        let lines = crate::tui::flows::graph_lines(&flow);
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert!(
+            text.iter().any(|t| t.contains("Step 0 with a rather lo… ")),
+            "{text:?}"
+        );
+        update(&mut a, Action::Down);
+        assert_eq!(a.flow.graph_scroll, 1);
+        update(&mut a, Action::Bottom);
+        assert_eq!(a.flow.graph_scroll as usize, lines.len() - 34);
+        update(&mut a, Action::PageDown);
+        assert_eq!(a.flow.graph_scroll as usize, lines.len() - 34);
+        update(&mut a, Action::Top);
+        assert_eq!(a.flow.graph_scroll, 0);
+    }
+
+    /// The `/` and `:` lines edit at a cursor: ← →, Home/End (^a ^e), Delete, ^w, and
+    /// typing or pasting in the middle; multi-byte characters count as one.
+    #[test]
+    fn input_lines_edit_at_the_cursor() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        update(&mut a, Action::StartFilter);
+        type_in(&mut a, "żółć北京🎉");
+        let line = |a: &App| match &a.mode {
+            Mode::Filter(s) => s.clone(),
+            other => panic!("{other:?}"),
+        };
+        update(&mut a, Action::Backspace);
+        assert_eq!(line(&a), "żółć北京");
+        update(&mut a, Action::InputLeft);
+        update(&mut a, Action::InputLeft);
+        update(&mut a, Action::Backspace);
+        assert_eq!(line(&a), "żół北京");
+        update(&mut a, Action::InputHome);
+        update(&mut a, Action::InputDelete);
+        assert_eq!(line(&a), "ół北京");
+        type_in(&mut a, "x");
+        assert_eq!(line(&a), "xół北京");
+        update(&mut a, Action::InputEnd);
+        type_in(&mut a, " and y");
+        update(&mut a, Action::InputDeleteWord);
+        assert_eq!(line(&a), "xół北京 and ");
+        update(&mut a, Action::InputHome);
+        update(&mut a, Action::InputRight);
+        update(&mut a, Action::Paste("Y".into()));
+        assert_eq!(line(&a), "xYół北京 and ");
+        // A new line starts with the cursor at its end.
+        update(&mut a, Action::Back);
+        update(&mut a, Action::StartCommand);
+        type_in(&mut a, "ab");
+        assert_eq!(a.mode, Mode::Command("ab".into()));
+    }
+
+    /// The status line belongs to the screen it was said on, and an error goes once a
+    /// request goes through; an ambiguous `:` prefix names its candidates.
+    #[test]
+    fn the_status_line_follows_the_screen_and_clears_errors() {
+        let mut a = app();
+        a.screen = Screen::Profiles;
+        update(
+            &mut a,
+            ok(Data::Profiles {
+                query: String::new(),
+                after: None,
+                items: vec![json!({"id": "p1"})],
+                next: None,
+            }),
+        );
+        update(&mut a, Action::Enter);
+        assert!(a.status.starts_with("Tab: traits"));
+        update(&mut a, Action::Back);
+        update(&mut a, Action::StartCommand);
+        type_in(&mut a, "live");
+        update(&mut a, Action::Enter);
+        assert_eq!(a.status, "");
+        update(
+            &mut a,
+            Action::Loaded(Loaded {
+                context: Context::Production,
+                data: Err("cannot reach http://x".into()),
+            }),
+        );
+        assert!(a.error);
+        update(&mut a, ok(Data::StreamState(true)));
+        assert!(!a.error && a.status.is_empty(), "{}", a.status);
+        update(
+            &mut a,
+            Action::Loaded(Loaded {
+                context: Context::Production,
+                data: Err("cannot reach http://x".into()),
+            }),
+        );
+        update(&mut a, ok(Data::Config(Kind::Rules, Vec::new())));
+        assert!(!a.error);
+        update(&mut a, Action::StartCommand);
+        type_in(&mut a, "d");
+        update(&mut a, Action::Enter);
+        assert!(a.error);
+        assert!(
+            a.status
+                .contains("could be any of: dashboard, destinations, deploy"),
+            "{}",
+            a.status
+        );
     }
 
     fn flow_open(a: &mut App) {

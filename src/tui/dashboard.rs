@@ -178,9 +178,15 @@ fn latency(p99: Option<f64>) -> String {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let area = super::ui::stale_banner(f, area, app);
     let Some(d) = &app.dashboard else {
+        let what = if app.down.is_some() {
+            "no figures: the API cannot be reached"
+        } else {
+            "loading…"
+        };
         f.render_widget(
-            Paragraph::new("loading…").block(Block::bordered().title(" Dashboard ")),
+            Paragraph::new(what).block(Block::bordered().title(" Dashboard ")),
             area,
         );
         return;
@@ -215,7 +221,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         kv("APM merges", m.apm_merges.to_string()),
     ];
     f.render_widget(
-        Paragraph::new(traffic).block(Block::bordered().title(" Traffic (collector) ")),
+        Paragraph::new(traffic).block(Block::bordered().title(" Traffic (all tenants) ")),
         left,
     );
     let health = vec![

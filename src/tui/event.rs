@@ -27,6 +27,14 @@ pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Backspace => Some(Action::Backspace),
             KeyCode::Char('u') if ctrl => Some(Action::ClearInput),
+            KeyCode::Char('w') if ctrl => Some(Action::InputDeleteWord),
+            KeyCode::Char('a') if ctrl => Some(Action::InputHome),
+            KeyCode::Char('e') if ctrl => Some(Action::InputEnd),
+            KeyCode::Left => Some(Action::InputLeft),
+            KeyCode::Right => Some(Action::InputRight),
+            KeyCode::Home => Some(Action::InputHome),
+            KeyCode::End => Some(Action::InputEnd),
+            KeyCode::Delete => Some(Action::InputDelete),
             KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
             _ => None,
         },
@@ -89,8 +97,10 @@ pub trait Suspend {
     fn resume(&mut self) -> std::io::Result<()>;
 }
 
-/// Opens `$VISUAL`, else `$EDITOR`, else `vi` on `yaml`; the edited document.
-pub fn run_editor(yaml: &str) -> EditOutcome {
+/// Opens `$VISUAL`, else `$EDITOR`, else `vi` on `yaml`; the edited document. With
+/// `keep`, a file closed without a change is kept (it holds the text of an edit the API
+/// refused) and its path is the outcome.
+pub fn run_editor(yaml: &str, keep: bool) -> EditOutcome {
     let path = std::env::temp_dir().join(format!("tracardictl-tui-{}.yaml", uuid::Uuid::new_v4()));
     if let Err(e) = std::fs::write(&path, yaml) {
         return EditOutcome::Failed(format!("cannot write {}: {e}", path.display()));
@@ -107,6 +117,9 @@ pub fn run_editor(yaml: &str) -> EditOutcome {
         .arg(&path)
         .status();
     let edited = std::fs::read_to_string(&path);
+    if keep && matches!(&edited, Ok(text) if text == yaml) {
+        return EditOutcome::Kept(path.display().to_string());
+    }
     let _ = std::fs::remove_file(&path);
     match (status, edited) {
         (Err(e), _) => EditOutcome::Failed(format!("cannot run the editor `{editor}`: {e}")),
@@ -117,8 +130,11 @@ pub fn run_editor(yaml: &str) -> EditOutcome {
         (_, Ok(text)) if text == yaml => EditOutcome::Unchanged,
         (_, Ok(text)) => match serde_yaml::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Null) => EditOutcome::Unchanged,
-            Ok(v) => EditOutcome::Saved(v),
-            Err(e) => EditOutcome::Failed(format!("the edited file is not valid YAML: {e}")),
+            Ok(doc) => EditOutcome::Saved { doc, text },
+            Err(e) => EditOutcome::Invalid {
+                text,
+                error: format!("the edited file is not valid YAML: {e}"),
+            },
         },
     }
 }
@@ -134,16 +150,23 @@ pub fn run<B: Backend, S: Suspend>(
 where
     B::Error: Send + Sync + 'static,
 {
+    if let Ok(size) = terminal.size() {
+        update(app, Action::Resize(size.width, size.height));
+    }
     let mut effects = app.start();
     let mut dirty = true;
     let mut last_poll = Instant::now();
     loop {
+        if super::stop_signal().is_some() {
+            // A signal asked us to stop: leave like `q`, so the terminal is restored.
+            return Ok(());
+        }
         for fx in std::mem::take(&mut effects) {
             match fx {
                 Effect::Quit => return Ok(()),
                 Effect::Call(ctx, req) => worker.send(ctx, req),
-                Effect::Edit { kind, yaml } => {
-                    let outcome = edit(screen, &yaml);
+                Effect::Edit { kind, yaml, keep } => {
+                    let outcome = edit(screen, &yaml, keep);
                     terminal.clear()?;
                     effects.extend(update(app, Action::Edited { kind, outcome }));
                     dirty = true;
@@ -165,7 +188,10 @@ where
                         dirty = true;
                     }
                 }
-                Event::Resize(_, _) => dirty = true,
+                Event::Resize(w, h) => {
+                    effects.extend(update(app, Action::Resize(w, h)));
+                    dirty = true;
+                }
                 Event::Paste(text) => {
                     effects.extend(update(app, Action::Paste(text)));
                     dirty = true;
@@ -185,11 +211,11 @@ where
     }
 }
 
-fn edit<S: Suspend>(screen: &mut S, yaml: &str) -> EditOutcome {
+fn edit<S: Suspend>(screen: &mut S, yaml: &str, keep: bool) -> EditOutcome {
     if let Err(e) = screen.suspend() {
         return EditOutcome::Failed(format!("cannot leave the screen for the editor: {e}"));
     }
-    let outcome = run_editor(yaml);
+    let outcome = run_editor(yaml, keep);
     if let Err(e) = screen.resume() {
         return EditOutcome::Failed(format!("cannot return from the editor: {e}"));
     }
@@ -238,6 +264,14 @@ mod tests {
         assert_eq!(
             key_action(&a, press(KeyCode::Char('q'), none)),
             Some(Action::Input('q'))
+        );
+        assert_eq!(
+            key_action(&a, press(KeyCode::Left, none)),
+            Some(Action::InputLeft)
+        );
+        assert_eq!(
+            key_action(&a, press(KeyCode::Char('w'), KeyModifiers::CONTROL)),
+            Some(Action::InputDeleteWord)
         );
         assert_eq!(
             key_action(&a, press(KeyCode::Esc, none)),

@@ -81,8 +81,15 @@ pub fn graph_lines(flow: &Value) -> Vec<Line<'static>> {
             .iter()
             .filter_map(|p| p.as_str().map(str::to_string))
             .collect();
+        // A long name is cut before the plugin column, never run into it.
+        let name = node_name(n);
+        let name = if name.chars().count() > 24 {
+            format!("{}…", name.chars().take(23).collect::<String>())
+        } else {
+            name
+        };
         out.push(Line::from(vec![
-            Span::raw(format!("  ● {:<24}", node_name(n))),
+            Span::raw(format!("  ● {name:<24} ")),
             Span::styled(plugin(n), muted()),
             Span::raw(format!("  in [{}] out [{}]", ins.join(","), outs.join(","))),
         ]));
@@ -184,12 +191,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let lines = graph_lines(flow);
+    let fit = body.height.saturating_sub(2) as usize;
+    let max = lines.len().saturating_sub(fit).min(u16::MAX as usize) as u16;
+    let shown = app.flow.graph_scroll.min(max);
+    let keys = if lines.len() > fit {
+        format!(
+            " tab traces · x dry run · lines {}–{} of {}, j k PgUp PgDn g G ",
+            shown as usize + 1,
+            (shown as usize + fit).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        " tab traces · x dry run ".to_string()
+    };
     f.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(title)
-                .title_bottom(" tab traces · x dry run "),
-        ),
+        Paragraph::new(lines)
+            .scroll((shown, 0))
+            .block(Block::bordered().title(title).title_bottom(keys)),
         body,
     );
 }

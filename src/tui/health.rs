@@ -50,9 +50,15 @@ fn n(v: &Value, k: &str) -> String {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let area = super::ui::stale_banner(f, area, app);
     let Some(h) = &app.health else {
+        let what = if app.down.is_some() {
+            "no figures: the API cannot be reached"
+        } else {
+            "loading…"
+        };
         f.render_widget(
-            Paragraph::new("loading…").block(Block::bordered().title(" Health ")),
+            Paragraph::new(what).block(Block::bordered().title(" Health ")),
             area,
         );
         return;
@@ -77,14 +83,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let [services, store] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let lines = vec![
-        kv(
-            "private API",
-            if h.alive {
-                "ok".to_string()
-            } else {
-                "not answering".to_string()
-            },
-        ),
+        match &app.down {
+            Some(d) => Line::from(vec![
+                Span::styled("private API: ", Style::default().fg(Color::Cyan)),
+                Span::styled(
+                    format!("DOWN since {} ({})", d.since, d.error),
+                    Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ),
+            ]),
+            None => kv(
+                "private API",
+                if h.alive {
+                    "ok".to_string()
+                } else {
+                    "not answering".to_string()
+                },
+            ),
+        },
         kv("version", h.version.clone()),
         kv(
             "collector errors",

@@ -28,8 +28,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(title);
     if visible.is_empty() {
         let msg = if l.events.is_empty() {
-            "Waiting for events. The stream shows what the collector stores from now on; \
-             it writes one context, so press c if nothing comes."
+            "Waiting for events. The stream shows what the collector stores from now on, \
+             in the one context it writes (press c if nothing comes), and only for the \
+             tenant the server is configured for: another tenant's stream stays empty."
         } else {
             "No event matches the filter. Esc clears it."
         };

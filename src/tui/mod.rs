@@ -30,6 +30,7 @@ use ratatui::Terminal;
 use std::collections::HashMap;
 use std::io::Stdout;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 pub struct Options {
     pub url: String,
@@ -54,17 +55,103 @@ struct Screen;
 
 impl event::Suspend for Screen {
     fn suspend(&mut self) -> std::io::Result<()> {
+        EDITING.store(true, Ordering::SeqCst);
         disable_raw_mode()?;
         std::io::stdout().execute(DisableBracketedPaste)?;
         std::io::stdout().execute(LeaveAlternateScreen)?;
         Ok(())
     }
     fn resume(&mut self) -> std::io::Result<()> {
+        EDITING.store(false, Ordering::SeqCst);
         std::io::stdout().execute(EnterAlternateScreen)?;
         // A pasted event arrives whole (dry runs), not as keys that would submit it.
         std::io::stdout().execute(EnableBracketedPaste)?;
         enable_raw_mode()
     }
+}
+
+/// The signal that asked the UI to stop (SIGTERM, SIGINT, SIGHUP, SIGQUIT); 0 while
+/// none did. The event loop looks at it between keys and leaves like `q` does, so the
+/// terminal is restored before the process ends.
+static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// Set while the editor runs: Ctrl-C there is the editor's (vi passes it on as SIGINT
+/// to the whole foreground group), not a request to leave the UI.
+static EDITING: AtomicBool = AtomicBool::new(false);
+
+/// The signal that stopped the UI, if one did.
+pub fn stop_signal() -> Option<i32> {
+    match STOP_SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        n => Some(n),
+    }
+}
+
+/// The UI ended because a signal asked it to; the process should exit with
+/// 128 + the signal's number, as a shell reports it.
+#[derive(Debug)]
+pub struct Signalled(pub i32);
+
+impl Signalled {
+    pub fn name(&self) -> &'static str {
+        match self.0 {
+            libc::SIGTERM => "SIGTERM",
+            libc::SIGINT => "SIGINT",
+            libc::SIGHUP => "SIGHUP",
+            libc::SIGQUIT => "SIGQUIT",
+            _ => "a signal",
+        }
+    }
+}
+
+impl std::fmt::Display for Signalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stopped by {}", self.name())
+    }
+}
+
+impl std::error::Error for Signalled {}
+
+/// Catches the signals that would end the process with the terminal still raw and on
+/// the alternate screen; a thread of its own records them for the event loop.
+fn catch_stop_signals() -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .context("cannot start the signal watcher")?;
+    let mut streams = Vec::new();
+    for (kind, n) in [
+        (SignalKind::terminate(), libc::SIGTERM),
+        (SignalKind::interrupt(), libc::SIGINT),
+        (SignalKind::hangup(), libc::SIGHUP),
+        (SignalKind::quit(), libc::SIGQUIT),
+    ] {
+        // Registering needs the runtime's signal driver.
+        let s = rt
+            .block_on(async { signal(kind) })
+            .context("cannot catch the stop signals")?;
+        streams.push((s, n));
+    }
+    std::thread::Builder::new()
+        .name("tui-signals".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let waits = streams.into_iter().map(|(mut s, n)| {
+                    Box::pin(async move {
+                        loop {
+                            s.recv().await;
+                            if !(n == libc::SIGINT && EDITING.load(Ordering::SeqCst)) {
+                                return n;
+                            }
+                        }
+                    })
+                });
+                let (n, _, _) = futures::future::select_all(waits).await;
+                STOP_SIGNAL.store(n, Ordering::SeqCst);
+            });
+        })
+        .context("cannot start the signal watcher")?;
+    Ok(())
 }
 
 /// Restores the terminal when dropped, on every way out of `run`.
@@ -113,6 +200,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         restore();
         previous(info);
     }));
+    catch_stop_signals()?;
     enable_raw_mode().context("cannot put the terminal in raw mode")?;
     let _guard = Guard;
     std::io::stdout()
@@ -124,8 +212,13 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
     let result = event::run(&mut terminal, &mut app, &worker, &rx, &mut Screen);
-    tracing::info!(ok = result.is_ok(), "tui stopped");
-    result
+    tracing::info!(ok = result.is_ok(), signal = stop_signal(), "tui stopped");
+    drop(terminal);
+    drop(_guard);
+    match stop_signal() {
+        Some(n) if result.is_ok() => Err(Signalled(n).into()),
+        _ => result,
+    }
 }
 
 #[cfg(test)]

@@ -218,8 +218,8 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
         .iter()
         .enumerate()
         .map(|(i, t)| match i {
-            2 => format!("{t} ({})", d.events.len()),
-            3 => format!("{t} ({})", d.sessions.len()),
+            2 => format!("{t} ({})", d.count(false)),
+            3 => format!("{t} ({})", d.count(true)),
             4 => format!("{t} ({})", d.merges().len()),
             _ => t.to_string(),
         })
@@ -240,7 +240,13 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
             } else {
                 lines.into_iter().map(|(k, v)| kv(&k, v)).collect()
             };
-            f.render_widget(Paragraph::new(body_lines).block(Block::bordered()), body);
+            // Long values wrap instead of ending at the border (`y` shows them whole).
+            f.render_widget(
+                Paragraph::new(body_lines)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered()),
+                body,
+            );
         }
         2 => {
             let rows: Vec<Row> = d
@@ -269,7 +275,11 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
                     .style(Style::default().add_modifier(Modifier::BOLD)),
             )
             .row_highlight_style(selected_style())
-            .block(Block::bordered().title(" oldest first · Enter shows JSON "));
+            .block(Block::bordered().title(if d.more[0].is_some() {
+                " oldest first · ] loads more · Enter shows JSON "
+            } else {
+                " oldest first · Enter shows JSON "
+            }));
             f.render_stateful_widget(t, body, &mut table_state(d.selected));
         }
         4 => draw_merges(f, body, d),
@@ -300,7 +310,11 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
                     .style(Style::default().add_modifier(Modifier::BOLD)),
             )
             .row_highlight_style(selected_style())
-            .block(Block::bordered());
+            .block(Block::bordered().title(if d.more[1].is_some() {
+                " ] loads more · Enter shows JSON "
+            } else {
+                " Enter shows JSON "
+            }));
             f.render_stateful_widget(t, body, &mut table_state(d.selected));
         }
     }

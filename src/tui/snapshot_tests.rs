@@ -189,6 +189,7 @@ fn profile_detail_tabs() {
             sessions: vec![
                 json!({"id": "sess-01", "metadata": {"time": {"insert": "2026-11-27T21:40:00Z"}}, "os": {"name": "Linux"}, "app": {"name": "Firefox"}}),
             ],
+            more: Default::default(),
             explain: Ok(explain()),
         },
     );
@@ -255,6 +256,7 @@ fn profile_merges_empty_and_unavailable() {
             profile: profile(),
             events: Vec::new(),
             sessions: Vec::new(),
+            more: Default::default(),
             explain: Ok(never),
         },
     );
@@ -268,6 +270,7 @@ fn profile_merges_empty_and_unavailable() {
             profile: profile(),
             events: Vec::new(),
             sessions: Vec::new(),
+            more: Default::default(),
             explain: Err("profile merging is not configured on this server".into()),
         },
     );
@@ -582,6 +585,7 @@ fn small_terminals_never_panic() {
             profile: profile(),
             events: (0..5).map(|i| event(i, "page-view")).collect(),
             sessions: vec![json!({"id": "sess-01"})],
+            more: Default::default(),
             explain: Ok(explain()),
         },
     );
@@ -720,4 +724,56 @@ fn health_shows_whole_dead_letter_ids_and_every_context() {
             "{w}×{h}\n{drawn}"
         );
     }
+}
+
+/// With the API gone, Health says it is down (not "ok") and since when, and both polled
+/// screens mark their figures as from before; the next answer clears it.
+#[test]
+fn an_unreachable_api_is_shown_down_and_the_figures_stale() {
+    let unreachable = || Data::Unreachable {
+        error: "connection refused".into(),
+        at: "01:38:10".into(),
+    };
+    let mut a = app_on(Screen::Health);
+    load(
+        &mut a,
+        Data::Health(Box::new(HealthData {
+            alive: true,
+            version: "0.1.0".into(),
+            stats: stats(),
+            ..HealthData::default()
+        })),
+    );
+    load(&mut a, unreachable());
+    load(
+        &mut a,
+        Data::Unreachable {
+            error: "connection refused".into(),
+            at: "01:38:12".into(),
+        },
+    );
+    both("health_api_down", &a);
+    let s = frame(&a, 120, 30);
+    assert!(s.contains("private API: DOWN since 01:38:10"), "{s}");
+    assert!(!s.contains("private API: ok"), "{s}");
+    let mut d = app_on(Screen::Dashboard);
+    load(&mut d, Data::Dashboard(Box::new(dash())));
+    load(&mut d, unreachable());
+    let s = frame(&d, 120, 30);
+    assert!(s.contains("API unreachable since 01:38:10"), "{s}");
+    load(&mut d, Data::Dashboard(Box::new(dash())));
+    assert_eq!(d.down, None);
+    assert!(!frame(&d, 120, 30).contains("unreachable"));
+}
+
+/// An empty live screen says which events can come (this context, the configured
+/// tenant), and the dashboard's collector counters say they are the whole install's.
+#[test]
+fn live_and_dashboard_say_whose_events_they_show() {
+    let a = app_on(Screen::Live);
+    let s = frame(&a, 300, 30);
+    assert!(s.contains("stream stays empty"), "{s}");
+    let mut d = app_on(Screen::Dashboard);
+    load(&mut d, Data::Dashboard(Box::new(dash())));
+    assert!(frame(&d, 120, 30).contains("Traffic (all tenants)"));
 }

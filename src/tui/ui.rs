@@ -2,7 +2,7 @@
 //! bar) and the overlays (help, raw JSON/YAML, confirmation). Reads the state, never
 //! changes it.
 
-use super::app::{App, Kind, Mode, Screen};
+use super::app::{App, Kind, Mode, RawView, Screen};
 use crate::domain::Context;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -25,6 +25,26 @@ pub fn selected_style() -> Style {
 
 pub fn table_state(selected: usize) -> TableState {
     TableState::default().with_selected(Some(selected))
+}
+
+/// Splits off a red line over a polled screen while the API cannot be reached: its
+/// figures are from before. The area left for the screen.
+pub fn stale_banner(f: &mut Frame, area: Rect, app: &App) -> Rect {
+    let Some(d) = &app.down else {
+        return area;
+    };
+    let [banner, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    f.render_widget(
+        Paragraph::new(Line::styled(
+            format!(
+                "API unreachable since {}: the figures below are from before (r retries) · {}",
+                d.since, d.error
+            ),
+            Style::default().fg(Color::White).bg(Color::Red),
+        )),
+        banner,
+    );
+    rest
 }
 
 /// A `key: value` line with the key dimmed.
@@ -76,8 +96,11 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.screen {
         Screen::Dashboard => k.push(("⏎", "profiles")),
         Screen::Profiles => {
-            if app.profiles.detail.is_some() {
+            if let Some(d) = &app.profiles.detail {
                 k.extend([("tab", "section"), ("⏎", "json")]);
+                if matches!(d.tab, 2 | 3) && d.more[d.tab - 2].is_some() {
+                    k.push(("]", "more"));
+                }
             } else {
                 k.extend([("/", "search"), ("⏎", "open"), ("]/[", "page")]);
             }
@@ -179,41 +202,133 @@ fn help_bar(app: &App, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The line being typed, split at the cursor, with the cursor drawn there.
+fn typed(app: &App, s: &str) -> Vec<Span<'static>> {
+    let len = s.chars().count();
+    let at = app.input_cursor.unwrap_or(len).min(len);
+    let before: String = s.chars().take(at).collect();
+    let mut rest = s.chars().skip(at);
+    match rest.next() {
+        None => vec![Span::raw(before), Span::raw("▏")],
+        Some(c) => vec![
+            Span::raw(before),
+            Span::styled(c.to_string(), selected_style()),
+            Span::raw(rest.collect::<String>()),
+            Span::raw(" "),
+        ],
+    }
+}
+
 fn status_line(app: &App) -> Line<'static> {
-    match &app.mode {
-        Mode::Command(s) => Line::from(vec![
-            Span::styled(":", title_style()),
-            Span::raw(s.clone()),
-            Span::styled("▏  screens: dashboard profiles live sources rules flows segments consents destinations resources users deploy health", muted()),
-        ]),
-        Mode::RunInput(s) => Line::from(vec![
-            Span::styled("dry run against: ", title_style()),
-            Span::raw(s.clone()),
-            Span::styled(
-                "▏  event id, or paste the event JSON; empty: an empty event",
-                muted(),
-            ),
-        ]),
-        Mode::Filter(s) => {
-            let hint = match app.screen {
+    let (prompt, s, hint) = match &app.mode {
+        Mode::Command(s) => (
+            ":",
+            s,
+            "  screens: dashboard profiles live sources rules flows segments consents destinations resources users deploy health",
+        ),
+        Mode::RunInput(s) => (
+            "dry run against: ",
+            s,
+            "  event id, or paste the event JSON; empty: an empty event",
+        ),
+        Mode::Filter(s) => (
+            "/",
+            s,
+            match app.screen {
                 Screen::Profiles => "  id, e-mail, phone or a condition like traits.plan == \"pro\" (^u clears)",
                 _ => "  text to match; ⏎ applies, ^u clears, esc cancels",
-            };
-            Line::from(vec![
-                Span::styled("/", title_style()),
-                Span::raw(s.clone()),
-                Span::styled(format!("▏{hint}"), muted()),
-            ])
-        }
+            },
+        ),
         _ => {
             let style = if app.error {
                 Style::default().fg(Color::Red)
             } else {
                 Style::default()
             };
-            Line::styled(app.status.clone(), style)
+            return Line::styled(app.status.clone(), style);
+        }
+    };
+    let mut spans = vec![Span::styled(prompt, title_style())];
+    spans.extend(typed(app, s));
+    spans.push(Span::styled(hint, muted()));
+    Line::from(spans)
+}
+
+/// Rows the status line takes: an error wraps onto up to a quarter of the screen so
+/// that its cause is not cut at the right border.
+fn status_rows(app: &App, width: u16, height: u16) -> u16 {
+    if app.mode != Mode::Normal || !app.error || width == 0 {
+        return 1;
+    }
+    let cols: usize = app
+        .status
+        .lines()
+        .map(|l| Span::raw(l).width().div_ceil(width as usize).max(1))
+        .sum();
+    (cols as u16).clamp(1, (height / 4).max(1))
+}
+
+/// The text of the raw view, each line cut into rows of at most `width` columns so that
+/// nothing is lost at the right border (a wrapped row starts with `↪`). A string (a
+/// diff) is shown as it is, coloured by line.
+pub fn raw_lines(raw: &RawView, width: usize) -> Vec<Line<'static>> {
+    let (text, diff) = match &raw.value {
+        Value::String(s) => (s.clone(), true),
+        v if raw.yaml => (
+            serde_yaml::to_string(v).unwrap_or_else(|e| e.to_string()),
+            false,
+        ),
+        v => (
+            serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string()),
+            false,
+        ),
+    };
+    let mut out = Vec::new();
+    for l in text.lines() {
+        let style = if !diff {
+            Style::default()
+        } else if l.starts_with('+') && !l.starts_with("+++") {
+            Style::default().fg(Color::Green)
+        } else if l.starts_with('-') && !l.starts_with("---") {
+            Style::default().fg(Color::Red)
+        } else {
+            Style::default()
+        };
+        for (i, piece) in cut_to_width(l, width).into_iter().enumerate() {
+            if i == 0 {
+                out.push(Line::styled(piece, style));
+            } else {
+                out.push(Line::from(vec![
+                    Span::styled("↪", muted()),
+                    Span::styled(piece, style),
+                ]));
+            }
         }
     }
+    out
+}
+
+/// `line` in pieces of at most `width` display columns (the first), then `width - 1`
+/// (the rest, after their `↪`); a wide character is never split.
+fn cut_to_width(line: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut used = 0usize;
+    let mut room = width.max(2);
+    for (i, c) in line.char_indices() {
+        let w = Span::raw(&line[i..i + c.len_utf8()]).width();
+        if used + w > room && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+            used = 0;
+            room = width.saturating_sub(1).max(2);
+        }
+        cur.push(c);
+        used += w;
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
@@ -229,13 +344,14 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
     let [top, body, status, bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(status_rows(app, area.width, area.height)),
         Constraint::Length(1),
     ])
-    .areas(f.area());
+    .areas(area);
     f.render_widget(Paragraph::new(header(app)), top);
     match app.screen {
         Screen::Dashboard => super::dashboard::draw(f, body, app),
@@ -245,48 +361,45 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::Deploy => super::deploy::draw(f, body, app),
         Screen::Health => super::health::draw(f, body, app),
     }
-    f.render_widget(Paragraph::new(status_line(app)), status);
+    let line = Paragraph::new(status_line(app));
+    let line = if status.height > 1 {
+        line.wrap(Wrap { trim: false })
+    } else {
+        line
+    };
+    f.render_widget(line, status);
     f.render_widget(Paragraph::new(help_bar(app, bar.width)), bar);
     if let Some(raw) = &app.raw {
-        // A string is shown as it is (a diff), coloured by line.
-        let (text, title) = match &raw.value {
-            Value::String(s) => (
-                s.lines()
-                    .map(|l| {
-                        let style = if l.starts_with('+') && !l.starts_with("+++") {
-                            Style::default().fg(Color::Green)
-                        } else if l.starts_with('-') && !l.starts_with("---") {
-                            Style::default().fg(Color::Red)
-                        } else {
-                            Style::default()
-                        };
-                        Line::styled(l.to_string(), style)
-                    })
-                    .collect::<Vec<_>>(),
-                format!(" {} · esc closes ", raw.title),
+        let title = match &raw.value {
+            Value::String(_) => format!(" {} · esc closes ", raw.title),
+            _ => format!(
+                " {} · {} · y {} · esc closes ",
+                raw.title,
+                if raw.yaml { "YAML" } else { "JSON" },
+                if raw.yaml { "closes" } else { "YAML" }
             ),
-            v => {
-                let t = if raw.yaml {
-                    serde_yaml::to_string(v).unwrap_or_else(|e| e.to_string())
-                } else {
-                    serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string())
-                };
-                (
-                    t.lines().map(|l| Line::raw(l.to_string())).collect(),
-                    format!(
-                        " {} · {} · y {} · esc closes ",
-                        raw.title,
-                        if raw.yaml { "YAML" } else { "JSON" },
-                        if raw.yaml { "closes" } else { "YAML" }
-                    ),
-                )
-            }
+        };
+        let lines = raw_lines(raw, body.width.saturating_sub(2).max(1) as usize);
+        let fit = body.height.saturating_sub(2) as usize;
+        let max = lines.len().saturating_sub(fit).min(u16::MAX as usize) as u16;
+        let shown = raw.scroll.min(max);
+        let title_bottom = if lines.len() > fit {
+            format!(
+                " lines {}–{} of {} · j k PgUp PgDn g G ",
+                shown as usize + 1,
+                (shown as usize + fit).min(lines.len()),
+                lines.len()
+            )
+        } else {
+            String::new()
         };
         f.render_widget(Clear, body);
         f.render_widget(
-            Paragraph::new(text)
-                .scroll((raw.scroll, 0))
-                .block(Block::bordered().title(title)),
+            Paragraph::new(lines).scroll((shown, 0)).block(
+                Block::bordered()
+                    .title(title)
+                    .title_bottom(Line::styled(title_bottom, muted())),
+            ),
             body,
         );
     }

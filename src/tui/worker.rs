@@ -23,6 +23,8 @@ pub const ACTIVE_MINUTES: i64 = 30;
 const DEAD_LETTERS: usize = 100;
 /// Stored traces listed for a flow.
 const TRACES: usize = 50;
+/// A profile's events or sessions fetched at a time; `]` fetches the next ones.
+const DETAIL_PAGE: usize = 200;
 
 /// Where requests go; dropping it stops the worker.
 pub struct Worker {
@@ -89,8 +91,21 @@ impl Worker {
                             Request::Profiles { query, .. } => Some(query.clone()),
                             _ => None,
                         };
+                        // So is a refused edit, which the editor reopens.
+                        let applying = matches!(req, Request::Apply { .. });
+                        // The polled screens mark their figures as stale when the API
+                        // cannot be reached.
+                        let polled = matches!(req, Request::Dashboard | Request::Health);
                         tokio::spawn(async move {
-                            let mut data = handle(&client, req, started).await.map_err(explain);
+                            let mut data = match handle(&client, req, started).await {
+                                Err(ClientError::Transport { reason, .. }) if polled => {
+                                    Ok(Data::Unreachable {
+                                        error: reason,
+                                        at: chrono::Local::now().format("%H:%M:%S").to_string(),
+                                    })
+                                }
+                                other => other.map_err(explain),
+                            };
                             if let Err(e) = &data {
                                 warn!(error = %e, "request failed");
                             }
@@ -98,6 +113,11 @@ impl Worker {
                                 data = Ok(Data::ProfilesFailed {
                                     query,
                                     error: error.clone(),
+                                });
+                            } else if let (Err(error), true) = (&data, applying) {
+                                data = Ok(Data::ApplyFailed {
+                                    error: error.clone(),
+                                    current: None,
                                 });
                             }
                             let _ = answers.send(Action::Loaded(Loaded { context: ctx, data }));
@@ -158,8 +178,11 @@ pub fn is_condition(s: &str) -> bool {
         && !(s.contains('@') && !s.contains(' ') && !s.contains("=="))
 }
 
-/// A condition matching a merge key (e-mail, phone) in the usual places.
+/// A condition matching a merge key (e-mail, phone) in the usual places, trimmed and
+/// whatever its case, as identity matches it (merge keys are built from the trimmed,
+/// lower-cased value).
 pub fn merge_key_condition(key: &str) -> String {
+    let key = key.trim().to_lowercase();
     let k = key.replace('\\', "\\\\").replace('"', "\\\"");
     [
         "traits.email",
@@ -171,7 +194,8 @@ pub fn merge_key_condition(key: &str) -> String {
         "data.contact.phone.mobile",
     ]
     .iter()
-    .map(|p| format!("{p} == \"{k}\""))
+    // `lowercase` of a missing path fails the whole condition: each is checked first.
+    .map(|p| format!("({p} exists and lowercase({p}) == \"{k}\")"))
     .collect::<Vec<_>>()
     .join(" or ")
 }
@@ -313,6 +337,16 @@ async fn dry_run(c: &Client, flow: &str, input: &str) -> Result<Data, String> {
     Ok(Data::DryRun(flow.to_string(), answer))
 }
 
+/// Where a profile's events (or sessions) are listed.
+fn profile_list(id: &str, sessions: bool) -> String {
+    if sessions {
+        let cond = format!("profile.id == \"{}\"", id.replace('"', "\\\""));
+        format!("/sessions?{}", q(&[("filter", &cond)]))
+    } else {
+        format!("/profiles/{}/events", enc(id))
+    }
+}
+
 fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
@@ -406,14 +440,9 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
                 .to_string();
             let enc: String = form_urlencoded::byte_serialize(pid.as_bytes()).collect();
             let events = c
-                .page(&format!("/profiles/{enc}/events"), 200, None)
-                .await?
-                .items;
-            let cond = format!("profile.id == \"{}\"", pid.replace('"', "\\\""));
-            let sessions = c
-                .page(&format!("/sessions?{}", q(&[("filter", &cond)])), 50, None)
-                .await?
-                .items;
+                .page(&profile_list(&pid, false), DETAIL_PAGE, None)
+                .await?;
+            let sessions = c.page(&profile_list(&pid, true), DETAIL_PAGE, None).await?;
             let explain = match c
                 .call(Method::GET, &format!("/profiles/{enc}/explain"), None)
                 .await
@@ -426,15 +455,39 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
             };
             Data::Profile {
                 profile,
-                events,
-                sessions,
+                events: events.items,
+                sessions: sessions.items,
+                more: [events.next, sessions.next],
                 explain,
+            }
+        }
+        Request::MoreOfProfile {
+            id,
+            sessions,
+            after,
+        } => {
+            let page = c
+                .page(&profile_list(&id, sessions), DETAIL_PAGE, Some(&after))
+                .await?;
+            Data::MoreOfProfile {
+                id,
+                sessions,
+                after,
+                items: page.items,
+                next: page.next,
             }
         }
         Request::Config(Kind::Users) => Data::Config(Kind::Users, c.all("/users", 1000).await?),
         Request::Config(k) => Data::Config(k, c.list_config(k.api()).await?),
         Request::ForEdit(k, id) => Data::ForEdit(k, c.get_config(k.api(), &id).await?),
-        Request::Apply(k, mut doc) => {
+        Request::Apply {
+            kind: k,
+            mut doc,
+            base,
+        } => {
+            if let Some(conflict) = changed_since(c, k, &doc, base.as_ref()).await? {
+                return Ok(conflict);
+            }
             let kind = doc
                 .get("kind")
                 .and_then(Value::as_str)
@@ -514,6 +567,53 @@ async fn handle(c: &Client, req: Request, started: Instant) -> Result<Data, Clie
     })
 }
 
+/// Whether the server's copy of an edited document is still the one the editor was
+/// opened on; if not, the refusal that shows what changed, with the copy now.
+async fn changed_since(
+    c: &Client,
+    k: Kind,
+    doc: &Value,
+    base: Option<&Value>,
+) -> Result<Option<Data>, ClientError> {
+    let Some(base) = base else {
+        return Ok(None);
+    };
+    let id = doc.get("id").and_then(Value::as_str).unwrap_or_default();
+    // Saved under another id, it is another document.
+    if base.get("id").and_then(Value::as_str) != Some(id) {
+        return Ok(None);
+    }
+    let what = format!("{}/{id}", k.api());
+    let now = match c.get_config(k.api(), id).await {
+        Ok(now) if now == *base => return Ok(None),
+        Ok(now) => now,
+        Err(ClientError::Api { status: 404, .. }) => {
+            return Ok(Some(Data::ApplyFailed {
+                error: format!(
+                    "{what} was deleted by someone else since you opened it. To create it \
+                     again from your text, delete these # lines and save."
+                ),
+                current: Some(Value::Null),
+            }))
+        }
+        Err(e) => return Err(e),
+    };
+    let yaml = |v: &Value| serde_yaml::to_string(v).unwrap_or_else(|e| e.to_string());
+    let (a, b) = (yaml(base), yaml(&now));
+    let diff = similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .header("as you opened it", "as it is now")
+        .to_string();
+    Ok(Some(Data::ApplyFailed {
+        error: format!(
+            "{what} was changed by someone else since you opened it:\n{}\nTo apply your \
+             text over those changes, delete these # lines and save.",
+            diff.trim_end()
+        ),
+        current: Some(now),
+    }))
+}
+
 /// Production's version of a document against staging's, as a unified YAML diff.
 async fn deploy_diff(
     staging: &Client,
@@ -590,7 +690,28 @@ mod tests {
         assert!(!is_condition("0a1b2c"));
         assert_eq!(
             merge_key_condition("a\"b").split(" or ").next(),
-            Some("traits.email == \"a\\\"b\"")
+            Some("(traits.email exists and lowercase(traits.email) == \"a\\\"b\")")
         );
+    }
+
+    /// An e-mail finds its profile however it is spelt, as identity does.
+    #[test]
+    fn an_email_search_ignores_case_and_spaces() {
+        use crate::daemon::private_api::data::Filter;
+        let profile = serde_json::json!({"id": "p1",
+            "data": {"contact": {"email": {"main": "Merge.Me@Example.com"}}},
+            "traits": {"phone": "+48 600"}});
+        for typed in [
+            "Merge.Me@Example.com",
+            "merge.me@example.com",
+            " MERGE.ME@EXAMPLE.COM ",
+            "+48 600",
+        ] {
+            let f = Filter::parse_for(Some(&merge_key_condition(typed)), None)
+                .unwrap_or_else(|e| panic!("{typed}: {e:?}"));
+            assert!(f.matches(&profile).unwrap_or(false), "{typed}");
+        }
+        let f = Filter::parse_for(Some(&merge_key_condition("other@example.com")), None);
+        assert!(!f.is_ok_and(|f| f.matches(&profile).unwrap_or(true)));
     }
 }

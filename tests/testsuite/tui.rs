@@ -22,6 +22,11 @@ impl Tmux {
     }
 
     fn start(args: &[&str], w: u16, h: u16) -> Tmux {
+        Tmux::start_program(support::BIN, args, w, h)
+    }
+
+    /// Like `start`, with another program in the pane (a shell around the UI).
+    fn start_program(program: &str, args: &[&str], w: u16, h: u16) -> Tmux {
         let socket = format!("tracardictl-test-{}", uuid::Uuid::new_v4());
         let mut cmd = Command::new("tmux");
         cmd.args([
@@ -36,7 +41,7 @@ impl Tmux {
         ])
         .args(["-x", &w.to_string(), "-y", &h.to_string()])
         .arg("--")
-        .arg(support::BIN)
+        .arg(program)
         .args(args)
         .env("TERM", "xterm-256color")
         .env("RUST_LOG", "debug");
@@ -71,6 +76,17 @@ impl Tmux {
 
     fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    /// The process the pane runs, then its children (the UI under a shell).
+    fn children(&self) -> Vec<String> {
+        let out = self.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
     }
 
     fn alive(&self) -> bool {
@@ -547,4 +563,312 @@ fn the_store_size_shown_counts_the_write_ahead_log() {
     let stats = support::block(api(&server, &token, reqwest::Method::GET, "/stats", None));
     let disk = stats["disk_bytes"].as_u64().unwrap_or(0);
     assert!(disk > 20_000, "200 events stored, yet disk_bytes is {disk}");
+}
+
+/// Ended by a signal (a `kill`, an SSH session torn down, `timeout`), the UI leaves the
+/// alternate screen and raw mode before it exits, with 128 + the signal's number.
+#[test]
+fn a_stop_signal_gives_the_terminal_back() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let server = Server::start();
+    let token = support::block(server.install());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("tui.log");
+    for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130), ("QUIT", 131)] {
+        let script = format!(
+            "'{}' tui --url {} --token {token} --log-file '{}'; echo EXIT CODE: $?; stty -a; sleep 60",
+            support::BIN,
+            server.private_api(),
+            log.display()
+        );
+        let t = Tmux::start_program("sh", &["-c", &script], 120, 40);
+        t.wait_for(&["Dashboard", "events today: "]);
+        let ui = t.children();
+        assert_eq!(ui.len(), 1, "the shell runs the UI: {ui:?}");
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &ui[0]])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let s = t.wait_for(&[&format!("EXIT CODE: {code}")]);
+        assert!(
+            !s.contains("events today"),
+            "SIG{signal}: the UI is still drawn:\n{s}"
+        );
+        let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+        assert_eq!(
+            String::from_utf8_lossy(&alt.stdout).trim(),
+            "0",
+            "SIG{signal}: still on the alternate screen"
+        );
+        assert!(
+            s.contains(" icanon") && !s.contains("-icanon") && !s.contains("-echo "),
+            "SIG{signal}: the terminal stays raw:\n{s}"
+        );
+        assert!(s.contains(&format!("stopped by SIG{signal}")), "{s}");
+    }
+}
+
+/// A locked flow refuses changes written as configuration (the TUI's `e`,
+/// `tracardictl edit` and `apply`) as its draft does, until it is unlocked.
+#[test]
+fn a_locked_flow_refuses_configuration_changes_until_unlocked() {
+    let server = Server::start();
+    let token = support::block(server.install());
+    support::block(async {
+        let flow = json!({"id": "frozen", "name": "Frozen",
+            "nodes": [{"id": "start", "plugin": "start"}], "edges": []});
+        api(
+            &server,
+            &token,
+            reqwest::Method::POST,
+            "/config/flow",
+            Some(flow),
+        )
+        .await;
+        api(
+            &server,
+            &token,
+            reqwest::Method::POST,
+            "/flows/frozen/lock",
+            Some(json!({})),
+        )
+        .await;
+        let stored = api(
+            &server,
+            &token,
+            reqwest::Method::GET,
+            "/config/flow/frozen",
+            None,
+        )
+        .await;
+        let post = |doc: Value| {
+            let token = token.clone();
+            let url = format!("{}/config/flow", server.private_api());
+            async move {
+                let r = client()
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("x-context", "production")
+                    .json(&doc)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let mut renamed = stored.clone();
+        renamed["name"] = json!("Changed while locked");
+        let (s, v) = post(renamed.clone()).await;
+        assert_eq!(s, 409, "{v}");
+        assert!(
+            v.to_string()
+                .contains("is locked; unlock it before editing"),
+            "{v}"
+        );
+        // Leaving `lock` out does not unlock it either.
+        let mut unmarked = renamed.clone();
+        unmarked.as_object_mut().unwrap().remove("lock");
+        assert_eq!(post(unmarked).await.0, 409);
+        // The same document again changes nothing and is fine.
+        let (s, v) = post(stored.clone()).await;
+        assert_eq!((s, v["result"].clone()), (200, json!("unchanged")), "{v}");
+        let now = api(
+            &server,
+            &token,
+            reqwest::Method::GET,
+            "/config/flow/frozen",
+            None,
+        )
+        .await;
+        assert_eq!(now["name"], json!("Frozen"));
+        // Unlocked, the change goes through.
+        api(
+            &server,
+            &token,
+            reqwest::Method::POST,
+            "/flows/frozen/unlock",
+            Some(json!({})),
+        )
+        .await;
+        renamed["lock"] = json!(false);
+        let (s, v) = post(renamed).await;
+        assert_eq!(s, 200, "{v}");
+    });
+}
+
+/// `e` in the TUI: a change someone else made while the editor was open is not
+/// overwritten but shown, the text typed is kept (in the editor, or in a file when the
+/// user gives up), and an edit that is not YAML reopens the editor instead of being lost.
+#[test]
+fn tui_edits_keep_the_text_and_never_overwrite_changes_made_meanwhile() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let server = Server::start();
+    let token = support::block(server.install());
+    let rule = json!({"id": "r-edit", "name": "Original", "type": "event-collect",
+        "event_type": {"id": "purchase", "name": "purchase"},
+        "source": {"id": server.source(), "name": "rest"},
+        "flow": {"id": "none", "name": "none"}, "enabled": true});
+    let post_rule = |doc: Value| {
+        support::block(api(
+            &server,
+            &token,
+            reqwest::Method::POST,
+            "/config/rule",
+            Some(doc),
+        ))
+    };
+    let get_rule = || {
+        support::block(api(
+            &server,
+            &token,
+            reqwest::Method::GET,
+            "/config/rule/r-edit",
+            None,
+        ))
+    };
+    post_rule(rule.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    // The editor: each opening is saved for the test to read, then edited as a user
+    // would: (1) rename while someone else disables the rule, (2) give up, (3) break the
+    // YAML, (4) fix it and rename.
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nd='{d}'\nn=$(($(cat \"$d/n\" 2>/dev/null || echo 0)+1)); echo $n > \"$d/n\"\n\
+             cp \"$1\" \"$d/seen-$n\"\ncase $n in\n\
+             1) touch \"$d/opened\"; while [ ! -e \"$d/go\" ]; do sleep 0.1; done\n   \
+                sed -i 's/^name: .*/name: Renamed in TUI/' \"$1\";;\n\
+             3) echo 'foo: [unclosed' >> \"$1\";;\n\
+             4) sed -i '/^#/d; /^foo:/d; s/^name: .*/name: Fixed after an error/' \"$1\";;\n\
+             esac\n"
+        ),
+    )
+    .unwrap();
+    let script = format!(
+        "EDITOR='sh {}' exec '{}' tui --url {} --token {token} --log-file '{d}/tui.log'",
+        editor.display(),
+        support::BIN,
+        server.private_api(),
+    );
+    let t = Tmux::start_program("sh", &["-c", &script], 200, 40);
+    t.wait_for(&["Dashboard"]);
+    t.keys(&[":rules", "Enter"]);
+    t.wait_for(&["r-edit"]);
+    t.keys(&["/", "r-edit", "Enter", "e"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !dir.path().join("opened").exists() {
+        assert!(Instant::now() < deadline, "the editor never opened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut disabled = rule.clone();
+    disabled["enabled"] = json!(false);
+    post_rule(disabled);
+    std::fs::write(dir.path().join("go"), "").unwrap();
+
+    // Refused: the editor reopens on the renamed text with the other change shown;
+    // closed unchanged, the text stays in a file and nothing was written.
+    let s = t.wait_for(&["your text is kept in "]);
+    let seen = std::fs::read_to_string(dir.path().join("seen-2")).unwrap();
+    assert!(
+        seen.contains("rule/r-edit was changed by someone else")
+            && seen.contains("#   +enabled: false")
+            && seen.contains("\nname: Renamed in TUI\n"),
+        "{seen}"
+    );
+    let kept = s
+        .split("your text is kept in ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(kept).unwrap(), seen);
+    let _ = std::fs::remove_file(kept);
+    let now = get_rule();
+    assert_eq!(
+        (now["name"].clone(), now["enabled"].clone()),
+        (json!("Original"), json!(false))
+    );
+
+    // Not YAML: reopened with the parse error above the text; fixed, it is applied over
+    // the copy it was opened on (the disabled one).
+    t.keys(&["e"]);
+    t.wait_for(&["rule/r-edit configured"]);
+    let seen = std::fs::read_to_string(dir.path().join("seen-4")).unwrap();
+    assert!(
+        seen.contains("not valid YAML") && seen.contains("foo: [unclosed"),
+        "{seen}"
+    );
+    let now = get_rule();
+    assert_eq!(
+        (now["name"].clone(), now["enabled"].clone()),
+        (json!("Fixed after an error"), json!(false))
+    );
+}
+
+/// A server that takes the connection but never answers: the start-up check gives up
+/// after a few seconds and says so, instead of a blank minute.
+#[test]
+fn tui_gives_up_quickly_on_a_server_that_does_not_answer() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in listener.incoming().take(4) {
+            conns.push(c);
+        }
+        conns.len()
+    });
+    let started = Instant::now();
+    let (code, err) = run_tui(&["--url", &url, "--token", "x"]);
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("no answer from {url} within 10 s")) && err.contains("fix:"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    drop(held);
+}
+
+/// What `n` opens in the editor is a document the API takes once its id is changed, for
+/// every kind the TUI creates.
+#[test]
+fn tui_templates_for_new_documents_are_accepted() {
+    use tracardictl::tui::app::{template, Kind};
+    let server = Server::start();
+    let token = support::block(server.install());
+    for k in Kind::ALL.into_iter().filter(|k| k.editable()) {
+        let mut doc: Value = serde_yaml::from_str(&template(k)).unwrap();
+        doc.as_object_mut().unwrap().remove("kind");
+        doc["id"] = json!(format!("tpl-{}", k.api()));
+        let (status, v) = support::block(async {
+            let r = client()
+                .post(format!(
+                    "{}/config/{}?dry_run=true",
+                    server.private_api(),
+                    k.api()
+                ))
+                .bearer_auth(&token)
+                .header("x-context", "production")
+                .json(&doc)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        });
+        assert!(
+            status.is_success(),
+            "{}: {status} {v}\n{}",
+            k.api(),
+            template(k)
+        );
+    }
 }
