@@ -754,36 +754,47 @@ fn resolve(
             }
         }
     };
-    let given_collector = args.collector_listen.or(answers.collector_listen);
-    let collector_listen = loop {
-        let a = asker
+    // One listen address: the given one, or asked for with its default.
+    let ask_addr = |given: Option<SocketAddr>,
+                    default: &'static str,
+                    prompt: &'static str,
+                    flag: &'static str,
+                    key: &'static str|
+     -> anyhow::Result<SocketAddr> {
+        asker
             .text(
-                given_collector.map(|a| a.to_string()),
-                Some("0.0.0.0:8585".into()),
-                "Collector listen address (public)",
-                "--collector-listen",
-                "collector_listen",
+                given.map(|a| a.to_string()),
+                Some(default.into()),
+                prompt,
+                flag,
+                key,
                 &parse_addr,
             )?
             .parse::<SocketAddr>()
-            .map_err(|e| anyhow!("--collector-listen: {e}"))?;
+            .map_err(|e| anyhow!("{flag}: {e}"))
+    };
+    let given_collector = args.collector_listen.or(answers.collector_listen);
+    let collector_listen = loop {
+        let a = ask_addr(
+            given_collector,
+            "0.0.0.0:8585",
+            "Collector listen address (public)",
+            "--collector-listen",
+            "collector_listen",
+        )?;
         if usable(&a, given_collector.is_some())? {
             break a;
         }
     };
     let given_private = args.private_api_listen.or(answers.private_api_listen);
     let private_api_listen = loop {
-        let a = asker
-            .text(
-                given_private.map(|a| a.to_string()),
-                Some("127.0.0.1:8686".into()),
-                "Private API listen address (keep it on loopback or a VPN)",
-                "--private-api-listen",
-                "private_api_listen",
-                &parse_addr,
-            )?
-            .parse::<SocketAddr>()
-            .map_err(|e| anyhow!("--private-api-listen: {e}"))?;
+        let a = ask_addr(
+            given_private,
+            "127.0.0.1:8686",
+            "Private API listen address (keep it on loopback or a VPN)",
+            "--private-api-listen",
+            "private_api_listen",
+        )?;
         if is_public(&a) {
             eprintln!(
                 "warning: the private API on {a} would be reachable from public networks; it serves \
