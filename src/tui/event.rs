@@ -161,6 +161,7 @@ where
             // A signal asked us to stop: leave like `q`, so the terminal is restored.
             return Ok(());
         }
+
         for fx in std::mem::take(&mut effects) {
             match fx {
                 Effect::Quit => return Ok(()),
@@ -180,7 +181,16 @@ where
             terminal.draw(|f| super::ui::draw(f, app))?;
             dirty = false;
         }
-        if event::poll(Duration::from_millis(100))? {
+        // Wait for the terminal ourselves: when it goes away (an SSH connection dropped
+        // without a hangup signal reaching us) crossterm's poll spins on the dead
+        // descriptor for ever, and the TUI would stay behind at full CPU.
+        let ready = match wait_for_terminal(Duration::from_millis(100)) {
+            Tty::Gone => return Ok(()),
+            Tty::Quiet => event::poll(Duration::ZERO)?,
+            Tty::Readable => event::poll(Duration::from_millis(10))?,
+            Tty::Unknown => event::poll(Duration::from_millis(100))?,
+        };
+        if ready {
             match event::read()? {
                 Event::Key(k) => {
                     if let Some(a) = key_action(app, k) {
@@ -208,6 +218,41 @@ where
             last_poll = Instant::now();
             effects.extend(update(app, Action::Tick));
         }
+    }
+}
+
+/// What standard input's terminal did while we waited for it.
+enum Tty {
+    /// It hung up or is no longer there.
+    Gone,
+    /// Nothing to read (events crossterm holds already are still taken).
+    Quiet,
+    /// Input is waiting.
+    Readable,
+    /// Standard input is not the terminal (crossterm reads `/dev/tty`): not watched.
+    Unknown,
+}
+
+/// Waits up to `timeout` for input on standard input's terminal.
+fn wait_for_terminal(timeout: Duration) -> Tty {
+    // SAFETY: isatty only inspects the descriptor.
+    if unsafe { libc::isatty(0) } != 1 {
+        return Tty::Unknown;
+    }
+    let mut fd = libc::pollfd {
+        fd: 0,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid pollfd.
+    let n = unsafe { libc::poll(&mut fd, 1, ms) };
+    if n > 0 && fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Tty::Gone
+    } else if n > 0 {
+        Tty::Readable
+    } else {
+        Tty::Quiet
     }
 }
 
