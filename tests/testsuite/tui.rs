@@ -593,7 +593,8 @@ fn a_stop_signal_gives_the_terminal_back() {
             .status()
             .unwrap();
         assert!(killed.success());
-        let s = t.wait_for(&[&format!("EXIT CODE: {code}")]);
+        // `stty -a` prints after the exit code: wait for its local-modes line too.
+        let s = t.wait_for(&[&format!("EXIT CODE: {code}"), "icanon", "echoctl"]);
         assert!(
             !s.contains("events today"),
             "SIG{signal}: the UI is still drawn:\n{s}"
