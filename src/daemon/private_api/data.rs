@@ -36,9 +36,19 @@ const KEYWORDS: &[&str] = &[
 
 /// Prefixes bare paths with `payload@`, leaving strings, keywords, functions and
 /// source-qualified paths as they are.
+#[cfg(test)]
 fn qualify_bare_paths(condition: &str) -> String {
+    qualify_bare_paths_mapped(condition).0
+}
+
+const QUALIFIER: &str = "payload@";
+
+/// [`qualify_bare_paths`], and the byte offsets in the result where a `payload@` was
+/// inserted, so that an error in the result can be placed in what the user wrote.
+fn qualify_bare_paths_mapped(condition: &str) -> (String, Vec<usize>) {
     let chars: Vec<char> = condition.chars().collect();
     let mut out = String::with_capacity(condition.len() + 16);
+    let mut inserted = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -74,7 +84,8 @@ fn qualify_bare_paths(condition: &str) -> String {
             let is_call = next == Some('(');
             let is_sourced = chars.get(j) == Some(&'@');
             if !is_keyword && !is_call && !is_sourced {
-                out.push_str("payload@");
+                inserted.push(out.len());
+                out.push_str(QUALIFIER);
             }
             out.push_str(&word);
             i = j;
@@ -83,7 +94,42 @@ fn qualify_bare_paths(condition: &str) -> String {
         out.push(c);
         i += 1;
     }
-    out
+    (out, inserted)
+}
+
+/// An error found in the qualified form of `original`, placed in `original`: its offset
+/// less the qualifiers inserted before it, its line and column counted again, and a
+/// quoted token without the qualifier the user did not write.
+fn unqualify_error(original: &str, inserted: &[usize], err: tql::ParseError) -> tql::ParseError {
+    let len = QUALIFIER.len();
+    let before = inserted
+        .iter()
+        .filter(|&&at| at + len <= err.offset)
+        .count();
+    let inside = inserted
+        .iter()
+        .any(|&at| at <= err.offset && err.offset < at + len);
+    let offset = if inside {
+        err.offset - before * len - (err.offset - inserted[before])
+    } else {
+        err.offset - before * len
+    }
+    .min(original.len());
+    let prefix = &original[..offset];
+    let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+    let kind = match err.kind {
+        tql::ParseErrorKind::Unexpected { expected, found } => tql::ParseErrorKind::Unexpected {
+            expected,
+            found: found.replacen(&format!("`{QUALIFIER}"), "`", 1),
+        },
+        other => other,
+    };
+    tql::ParseError {
+        kind,
+        offset,
+        line: prefix.matches('\n').count() + 1,
+        column: prefix[line_start..].chars().count() + 1,
+    }
 }
 
 impl Filter {
@@ -94,12 +140,23 @@ impl Filter {
         };
         let expr = match tql::parse(c) {
             Ok(e) => e,
-            Err(first) => tql::parse(&qualify_bare_paths(c)).map_err(|_| {
-                ApiError::new(
-                    ErrorCode::BadRequest,
-                    format!("query parameter `filter`: invalid condition: {first}"),
-                )
-            })?,
+            Err(first) => {
+                // The condition may use bare paths: the error worth showing is the one
+                // in its qualified form (the first only says a bare path is an unknown
+                // word), placed back in what the user wrote.
+                let (qualified, inserted) = qualify_bare_paths_mapped(c);
+                tql::parse(&qualified).map_err(|second| {
+                    let err = if inserted.is_empty() {
+                        first
+                    } else {
+                        unqualify_error(c, &inserted, second)
+                    };
+                    ApiError::new(
+                        ErrorCode::BadRequest,
+                        format!("query parameter `filter`: invalid condition: {err}"),
+                    )
+                })?
+            }
         };
         Ok(Filter(Some((expr, source))))
     }
@@ -828,5 +885,35 @@ mod tests {
             .matches(&json!({"metadata": {"time": {"insert": chrono::Utc::now().to_rfc3339()}}}))
             .unwrap());
         assert!(Filter::parse(Some("a == ")).is_err());
+    }
+
+    fn filter_error(condition: &str) -> String {
+        match Filter::parse(Some(condition)) {
+            Err(e) => e.message,
+            Ok(_) => panic!("`{condition}` parsed"),
+        }
+    }
+
+    #[test]
+    fn errors_in_bare_path_conditions_point_at_what_the_user_wrote() {
+        // The error is the real one (not "unknown keyword `traits`" at column 1), at the
+        // column of what was typed, not of the `payload@`-qualified form.
+        let e = filter_error(r#"traits.plan == "pro" AND stats.visits >"#);
+        assert!(
+            e.contains("found the end of the condition at line 1, column 40 (offset 39)"),
+            "{e}"
+        );
+        let e = filter_error("traits.a == 1 OR traits.b == 2 AND traits.c == 3");
+        assert!(e.contains("mixes AND and OR"), "{e}");
+        let e = filter_error("traits.a == 1 traits.b");
+        assert!(
+            e.contains("found `traits.b` at line 1, column 15 (offset 14)"),
+            "{e}"
+        );
+        let e = filter_error("traits.a ==\n  == 2");
+        assert!(e.contains("at line 2, column 3 (offset 14)"), "{e}");
+        // Without bare paths the first error stands.
+        let e = filter_error("profile@a ==== 2");
+        assert!(e.contains("column 13"), "{e}");
     }
 }
