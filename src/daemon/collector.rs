@@ -287,12 +287,19 @@ async fn webhook_properties(headers: &HeaderMap, body: Bytes) -> Result<Map, Api
     Ok(raw(&body))
 }
 
+/// A body that is neither JSON nor form fields: text as it came, under `raw`; bytes that
+/// are not UTF-8 exactly, as base64 under `raw_base64` (never U+FFFD in place of what
+/// could not be read).
 fn raw(body: &Bytes) -> Map {
+    use base64::Engine as _;
     let mut m = Map::new();
-    m.insert(
-        "raw".into(),
-        Value::String(String::from_utf8_lossy(body).into_owned()),
-    );
+    match std::str::from_utf8(body) {
+        Ok(text) => m.insert("raw".into(), Value::String(text.to_string())),
+        Err(_) => m.insert(
+            "raw_base64".into(),
+            Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+        ),
+    };
     m
 }
 

@@ -43,7 +43,7 @@ pub enum StoreError {
         id: String,
         reason: String,
     },
-    #[error("the store at {path} is in use by another process (only one process may open an embedded store; run the services you need with one `tracardictl serve`)")]
+    #[error("the store at {path} is in use by another process: a running daemon (`tracardictl serve`) or another command holds it; stop it first (only one process may open an embedded store: run the services you need with one `tracardictl serve`, and the commands that need the store offline while it is stopped)")]
     Locked { path: String },
     #[error("bad cursor `{0}`")]
     BadCursor(String),

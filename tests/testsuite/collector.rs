@@ -589,6 +589,19 @@ async fn webhook_bodies_become_properties() {
 
     collect(&s, &path, Some("text/plain"), "hello").await;
     assert_eq!(only_event(&s).await.properties["raw"], "hello");
+    // Bytes that are not UTF-8 are kept exactly, as base64, never with U+FFFD.
+    let binary: &[u8] = &[0xff, 0xfe, 0x00, b'a', 0x80];
+    let r = client()
+        .post(format!("{}{path}", s.url))
+        .header("content-type", "application/octet-stream")
+        .body(binary.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let e = only_event(&s).await;
+    assert!(e.properties.get("raw").is_none(), "{:?}", e.properties);
+    assert_eq!(e.properties["raw_base64"], "//4AYYA=");
 
     let multipart = "--XX\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@b.c\r\n--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\nabc\r\n--XX--\r\n";
     let (status, _) = collect(
@@ -897,6 +910,18 @@ fn serve_from_the_binary_first_start_and_restart() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("in use by another process"), "{err}");
+    // So does an offline command, naming the daemon to stop.
+    let out = crate::support::command(dir.path())
+        .args(["apm", "scan", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a running daemon (`tracardictl serve`)") && err.contains("stop it first"),
+        "{err}"
+    );
     assert_eq!(again.terminate(), Some(0));
 }
 
