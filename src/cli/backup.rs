@@ -72,7 +72,35 @@ fn run_online(args: &BackupArgs) -> Result<(), Failure> {
     let mut out = BufWriter::new(
         std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
     );
-    let bytes = runtime.block_on(client.download("/backup", &mut out))?;
+    let bytes = match runtime.block_on(client.download("/backup", &mut out)) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            // Part of a backup restores nothing: it is not left behind to be mistaken
+            // for one.
+            drop(out);
+            let cut = matches!(e, crate::client::ClientError::Interrupted { .. });
+            let mut context = format!(
+                "online backup to {} failed; nothing was written there",
+                args.file.display()
+            );
+            match std::fs::remove_file(&tmp) {
+                Ok(()) if cut => context.push_str(&format!(
+                    " and the partial download {} was removed",
+                    tmp.display()
+                )),
+                Ok(()) => {}
+                Err(r) => context.push_str(&format!(
+                    "; remove the partial download {} ({r}): it is not a backup",
+                    tmp.display()
+                )),
+            }
+            let f = Failure::from(e);
+            return Err(Failure {
+                code: f.code,
+                error: f.error.context(context),
+            });
+        }
+    };
     let file = out
         .into_inner()
         .map_err(|e| anyhow::anyhow!("cannot write {}: {}", tmp.display(), e.error()))?;

@@ -10,7 +10,7 @@ use serde_json::Value;
 /// Inspect what the worker delivered to destinations
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tracardictl destination log crm-webhook\n  tracardictl destination log crm-webhook --context production -o json"
+    after_help = "Examples:\n  tracardictl destination log crm-webhook --context production\n  tracardictl destination log crm-webhook --context production -o json\n  tracardictl destination log crm-webhook --context production -o yaml"
 )]
 pub struct DestinationArgs {
     #[command(subcommand)]
@@ -31,16 +31,23 @@ pub enum DestinationCommand {
         /// Show at most this many deliveries
         #[arg(long, default_value_t = 20)]
         limit: usize,
-        /// Output format
-        #[arg(long, short = 'o', value_enum, default_value = "text")]
+        /// Output format (`text` is accepted for `table`)
+        #[arg(long, short = 'o', value_enum, default_value = "table")]
         output: Output,
+        /// Omit the header row of the table
+        #[arg(long)]
+        no_headers: bool,
     },
 }
 
+/// The formats of the other listing commands, but `wide` (the table has every column)
+/// and `name` (log entries are not resources).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
-    Text,
+    #[value(alias = "text")]
+    Table,
     Json,
+    Yaml,
 }
 
 fn field(v: &Value, k: &str) -> String {
@@ -56,20 +63,34 @@ pub fn run(args: &DestinationArgs) -> Result<(), Failure> {
     let c = args.target.client()?;
     let rt = super::runtime()?;
     match &args.command {
-        DestinationCommand::Log { id, limit, output } => {
+        DestinationCommand::Log {
+            id,
+            limit,
+            output,
+            no_headers,
+        } => {
             let path = format!("/destinations/{}/log", urlencoding(id));
             let mut v = rt.block_on(c.call(Method::GET, &path, None))?;
             if let Some(Value::Array(entries)) = v.get_mut("entries") {
                 entries.truncate(*limit);
             }
-            if *output == Output::Json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&v).map_err(|e| anyhow!(e))?
-                );
-                return Ok(());
+            match output {
+                Output::Json => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&v).map_err(|e| anyhow!(e))?
+                    );
+                    return Ok(());
+                }
+                Output::Yaml => {
+                    print!("{}", serde_yaml::to_string(&v).map_err(|e| anyhow!(e))?);
+                    return Ok(());
+                }
+                Output::Table => {}
             }
-            println!("TIME\tITEM\tATTEMPT\tOUTCOME\tSTATUS\tLATENCY MS\tERROR");
+            if !no_headers {
+                println!("TIME\tITEM\tATTEMPT\tOUTCOME\tSTATUS\tLATENCY MS\tERROR");
+            }
             for e in v["entries"].as_array().into_iter().flatten() {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}",

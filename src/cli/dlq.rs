@@ -1,6 +1,7 @@
 //! `tracardictl dlq`: the dead-letter queue over the private API.
 
 use super::connection::Target;
+use super::resources::Output;
 use super::Failure;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
@@ -25,12 +26,23 @@ pub struct DlqArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
-    /// List dead letters, oldest first, and the queue's health on stderr
-    #[command(after_help = "Example:\n  tracardictl dlq list --limit 20 --context production")]
+    /// List dead letters, oldest first; their count and the queue's health on stderr
+    #[command(
+        after_help = "Examples:\n  tracardictl dlq list --limit 20 --context production\n  tracardictl dlq list -o json\n  tracardictl dlq list -o name | xargs -n1 basename"
+    )]
     List {
-        /// At most this many
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        /// At most this many (1 to 1000)
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+        /// Continue the listing after this dead letter id
+        #[arg(long, value_name = "ID")]
+        after: Option<u64>,
+        /// Output format (wide adds the tenant and context)
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
+        output: Output,
+        /// Omit the header row of tables
+        #[arg(long)]
+        no_headers: bool,
     },
     /// One dead letter as JSON, with its payload and last error
     #[command(after_help = "Example:\n  tracardictl dlq show 42")]
@@ -68,27 +80,73 @@ pub fn run(args: &DlqArgs) -> Result<(), Failure> {
     let c = args.target.client()?;
     let rt = super::runtime()?;
     match &args.command {
-        DlqCommand::List { limit } => {
+        DlqCommand::List {
+            limit,
+            after,
+            output,
+            no_headers,
+        } => {
             let health = rt.block_on(c.call(Method::GET, "/queue", None))?;
-            let page = rt.block_on(c.call(Method::GET, &format!("/dlq?limit={limit}"), None))?;
-            println!("ID\tTOPIC\tKEY\tATTEMPTS\tENQUEUED\tLAST ERROR");
-            for item in page["items"].as_array().into_iter().flatten() {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    field(item, "id"),
-                    field(item, "topic"),
-                    field(item, "key"),
-                    field(item, "attempts"),
-                    field(item, "enqueued_at"),
-                    field(item, "last_error"),
-                );
+            let mut path = format!("/dlq?limit={limit}");
+            if let Some(a) = after {
+                path.push_str(&format!("&after={a}"));
             }
+            let page = rt.block_on(c.call(Method::GET, &path, None))?;
+            let items: Vec<Value> = page["items"].as_array().cloned().unwrap_or_default();
+            match output {
+                Output::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&items).map_err(|e| anyhow!(e))?
+                ),
+                Output::Yaml => {
+                    print!("{}", serde_yaml::to_string(&items).map_err(|e| anyhow!(e))?)
+                }
+                Output::Name => {
+                    for item in &items {
+                        println!("dlq/{}", field(item, "id"));
+                    }
+                }
+                Output::Table | Output::Wide => {
+                    let wide = *output == Output::Wide;
+                    if !no_headers {
+                        println!(
+                            "ID\tTOPIC\tKEY\tATTEMPTS\tENQUEUED\tLAST ERROR{}",
+                            if wide { "\tTENANT\tCONTEXT" } else { "" }
+                        );
+                    }
+                    for item in &items {
+                        let mut line = format!(
+                            "{}\t{}\t{}\t{}\t{}\t{}",
+                            field(item, "id"),
+                            field(item, "topic"),
+                            field(item, "key"),
+                            field(item, "attempts"),
+                            field(item, "enqueued_at"),
+                            field(item, "last_error"),
+                        );
+                        if wide {
+                            line.push_str(&format!(
+                                "\t{}\t{}",
+                                field(item, "tenant"),
+                                field(item, "context")
+                            ));
+                        }
+                        println!("{line}");
+                    }
+                }
+            }
+            // The count is the caller's (its tenant, and the context it names); the
+            // queue's figures are the installation's.
             eprintln!(
-                "tracardictl: queue depth {}, in flight {}, dead letters {}",
+                "tracardictl: {} dead letter(s), {} shown; queue depth {}, in flight {}",
+                field(&page, "total"),
+                items.len(),
                 field(&health, "depth"),
                 field(&health, "in_flight"),
-                field(&health, "dead_letters"),
             );
+            if let Some(next) = page.get("next").and_then(Value::as_str) {
+                eprintln!("tracardictl: more dead letters: continue with --after {next}");
+            }
         }
         DlqCommand::Show { id } => {
             let v = rt.block_on(c.call(Method::GET, &format!("/dlq/{id}"), None))?;

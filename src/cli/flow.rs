@@ -396,6 +396,20 @@ async fn run_async(cli: &Cli, args: &FlowArgs) -> anyhow::Result<()> {
         }
         FlowCommand::Deploy { id, store } => {
             let offline = Offline::open(cli, store).await?;
+            let draft = offline.engine.draft(&offline.scope, id).await?;
+            if crate::daemon::private_api::flows::deploy_would_overwrite_lock(
+                offline.store.as_ref(),
+                &offline.scope,
+                &draft,
+            )
+            .await?
+            {
+                anyhow::bail!(
+                    "flow `{id}` is locked in {ctx}; its deployed version is kept. Unlock it \
+                     first (`tracardictl flow lock {id} --unlock --context {ctx}`), then deploy again",
+                    ctx = offline.scope.context.as_str()
+                );
+            }
             offline.engine.deploy(&offline.scope, id).await?;
             offline.close().await?;
             println!("flow `{id}` deployed");

@@ -108,10 +108,92 @@ pub fn run(cli: &Cli, args: &MigrateArgs) -> Result<(), Failure> {
             runtime.block_on(up(&uri_of(store)?, &options))?;
         }
         MigrateCommand::Copy { from, to, resume } => {
+            if let (Some(a), Some(b)) = (store_identity(from), store_identity(to)) {
+                if a.key == b.key {
+                    return Err(Failure {
+                        code: super::EXIT_USAGE,
+                        error: anyhow::anyhow!(
+                            "source and target are the same store ({} and {} both name {}); \
+                             --to must name another data dir, database or schema",
+                            redact_uri(from),
+                            redact_uri(to),
+                            a.shown
+                        ),
+                    });
+                }
+            }
             runtime.block_on(copy_stores(from, to, *resume))?
         }
     }
     Ok(())
+}
+
+/// What a store URI points at, comparable across the ways of writing it: the canonical
+/// directory of an embedded store; the hosts, ports, database and schema of a
+/// PostgreSQL one (credentials and pool settings aside). None when it cannot be told
+/// (a directory that does not exist yet is no other store's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoreIdentity {
+    key: String,
+    /// How the store is named in messages (no credentials).
+    shown: String,
+}
+
+pub(crate) fn store_identity(uri: &str) -> Option<StoreIdentity> {
+    if store::is_postgres_uri(uri) {
+        let (base, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let mut schema = None;
+        let mut libpq = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            match k.as_ref() {
+                "schema" => schema = Some(v.into_owned()),
+                "host" | "hostaddr" | "port" | "dbname" | "user" => {
+                    libpq.append_pair(&k, &v);
+                }
+                _ => {}
+            }
+        }
+        let libpq = libpq.finish();
+        let text = if libpq.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{libpq}")
+        };
+        let config: tokio_postgres::Config = text.parse().ok()?;
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                tokio_postgres::config::Host::Tcp(name) => name.to_ascii_lowercase(),
+                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let mut ports: Vec<u16> = config.get_ports().to_vec();
+        if ports.is_empty() {
+            ports.push(5432);
+        }
+        let database = config.get_dbname().or(config.get_user()).unwrap_or("");
+        let schema = schema.unwrap_or_default();
+        let shown = format!(
+            "database `{database}`{} on {}",
+            if schema.is_empty() {
+                String::new()
+            } else {
+                format!(", schema `{schema}`")
+            },
+            hosts.join(",")
+        );
+        return Some(StoreIdentity {
+            key: format!("postgres {hosts:?} {ports:?} {database:?} {schema:?}"),
+            shown,
+        });
+    }
+    let path = std::path::Path::new(uri.strip_prefix("sled:").unwrap_or(uri));
+    let dir = path.canonicalize().ok()?;
+    Some(StoreIdentity {
+        key: format!("sled {}", dir.display()),
+        shown: dir.display().to_string(),
+    })
 }
 
 /// Whether an offline command may create the store it opens (`migrate up`, `restore`,

@@ -148,7 +148,11 @@ pub struct DeleteArgs {
 /// Edit a resource in $EDITOR and apply it on save
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The editor is $VISUAL, else $EDITOR, else vi.\n\nExamples:\n  tracardictl edit rule r1\n  EDITOR=nano tracardictl edit event-source web"
+    after_help = "The editor is $VISUAL, else $EDITOR, else vi. A document that is not YAML, or \
+        that the API refuses, reopens in the editor with the error as # comments above your \
+        text; quitting without saving then keeps your text in a file and exits 1. If the \
+        document was changed on the server while it was open, nothing is applied: the change \
+        is shown and your text kept in a file (exit 1).\n\nExamples:\n  tracardictl edit rule r1\n  EDITOR=nano tracardictl edit event-source web"
 )]
 pub struct EditArgs {
     /// Kind: a configuration kind (event-source, rule, …), profile, session, event or user
@@ -162,7 +166,8 @@ pub struct EditArgs {
 /// Copy configuration from staging to production
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tracardictl deploy --dry-run\n  tracardictl deploy rule event-source"
+    after_help = "A flow locked in production is not overwritten: the deploy is refused, naming \
+        it, and copies nothing until the flow is unlocked there.\n\nExamples:\n  tracardictl deploy --dry-run\n  tracardictl deploy rule event-source"
 )]
 pub struct DeployArgs {
     /// Kinds to copy [default: every kind]
@@ -573,11 +578,39 @@ fn diff(before: &Value, after: &Value) -> Result<String, Failure> {
         .to_string())
 }
 
+/// Ids of what a batch creates, for a dry run to take as existing (the documents after
+/// them may name them).
+#[derive(Debug, Default)]
+struct Batch {
+    sources: Vec<String>,
+    resources: Vec<String>,
+}
+
+impl Batch {
+    fn of(docs: &[(String, Value)]) -> Batch {
+        let ids = |kind: &str| -> Vec<String> {
+            docs.iter()
+                .filter(|(_, d)| {
+                    d.get("kind")
+                        .and_then(Value::as_str)
+                        .and_then(config_kinds::kind)
+                        .is_some_and(|k| k.name == kind)
+                })
+                .filter_map(|(_, d)| d.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        };
+        Batch {
+            sources: ids(crate::store::kinds::EVENT_SOURCE),
+            resources: ids(crate::daemon::destinations::RESOURCE_KIND),
+        }
+    }
+}
+
 async fn apply_one(
     c: &Client,
     doc: Value,
     dry_run: bool,
-    batch_sources: &[String],
+    batch: &Batch,
 ) -> Result<String, Failure> {
     let kind_name = doc
         .get("kind")
@@ -590,7 +623,9 @@ async fn apply_one(
     if let Value::Object(m) = &mut body {
         m.shift_remove("kind");
     }
-    let answer = c.apply(spec.name, &body, dry_run, batch_sources).await?;
+    let answer = c
+        .apply_assuming(spec.name, &body, dry_run, &batch.sources, &batch.resources)
+        .await?;
     let result = s(&answer, "result");
     let mut line = format!("{}/{} {result}", spec.name, s(&answer, "id"));
     if dry_run {
@@ -612,18 +647,9 @@ pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
         let names: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
         return Err(anyhow!("no documents to apply in {}", names.join(", ")).into());
     }
-    // A dry run writes nothing, so documents naming a source created earlier in the same
-    // batch must tell the server to take that source as existing.
-    let batch_sources: Vec<String> = docs
-        .iter()
-        .filter(|(_, d)| {
-            d.get("kind")
-                .and_then(Value::as_str)
-                .and_then(config_kinds::kind)
-                .is_some_and(|k| k.name == crate::store::kinds::EVENT_SOURCE)
-        })
-        .filter_map(|(_, d)| d.get("id").and_then(Value::as_str).map(str::to_string))
-        .collect();
+    // A dry run writes nothing, so documents naming a source or resource created earlier
+    // in the same batch must tell the server to take it as existing.
+    let batch = Batch::of(&docs);
     let c = args.target.client()?;
     let rt = super::runtime()?;
     let mut failed = 0;
@@ -637,7 +663,7 @@ pub fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     };
     rt.block_on(async {
         for (name, doc) in docs {
-            match apply_one(&c, doc, args.dry_run, &batch_sources).await {
+            match apply_one(&c, doc, args.dry_run, &batch).await {
                 Ok(line) => bar.suspend(|| print!("{line}")),
                 Err(f) => {
                     failed += 1;
@@ -695,6 +721,118 @@ pub fn delete(args: &DeleteArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// How many times `edit` reopens a refused document before it gives up.
+const EDIT_ROUNDS: u32 = 20;
+
+/// The first line of the comment put above a document reopened after an error.
+const EDIT_HEADER: &str = "# tracardictl: this change was NOT applied:";
+
+/// The user's text with the error above it as comments (YAML ignores them), for the
+/// editor to reopen on: as `kubectl edit` does, nothing typed is thrown away.
+fn annotate(text: &str, error: &str) -> String {
+    let mut out = format!("{EDIT_HEADER}\n");
+    for l in error.lines() {
+        out.push_str(&format!("#   {l}\n"));
+    }
+    out.push_str(
+        "# Fix the document below and save to try again, or quit without saving to cancel\n\
+         # (your text is then kept in a file). These # lines are ignored.\n#\n",
+    );
+    out.push_str(strip_annotation(text));
+    out
+}
+
+/// `text` without the comment block [`annotate`] put above it.
+fn strip_annotation(text: &str) -> &str {
+    if !text.starts_with(EDIT_HEADER) {
+        return text;
+    }
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = rest.split_once('\n').map_or("", |(_, r)| r);
+    }
+    rest
+}
+
+/// A new file in the temp dir, readable by its owner only (the document may hold
+/// configuration others on the host should not read), holding `text`.
+fn private_temp_file(text: &str) -> anyhow::Result<PathBuf> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = std::env::temp_dir().join(format!("tracardictl-edit-{}.yaml", uuid::Uuid::new_v4()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Keeps the user's text in a file that stays; where, for the message.
+fn keep_edit(text: &str) -> String {
+    match private_temp_file(text) {
+        Ok(p) => format!("your edit is kept in {}", p.display()),
+        Err(e) => format!("your edit could not be kept ({e:#})"),
+    }
+}
+
+/// Opens the editor on `text`; the text it saved, and whether the editor succeeded.
+fn run_editor(editor: &str, text: &str) -> anyhow::Result<(String, std::process::ExitStatus)> {
+    let path = private_temp_file(text)?;
+    // Through the shell, so that EDITOR may carry arguments (`code --wait`).
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("tracardictl-edit")
+        .arg(&path)
+        .status()
+        .with_context(|| format!("cannot run the editor `{editor}`"));
+    let edited =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()));
+    let _ = std::fs::remove_file(&path);
+    Ok((edited?, status?))
+}
+
+/// Whether a failed apply is a refusal of the text (reopened for the user to fix) rather
+/// than a failure to reach or use the server.
+fn refused_text(f: &Failure) -> bool {
+    match f.error.downcast_ref::<crate::client::ClientError>() {
+        Some(e) => matches!(e.status(), Some(400 | 409 | 422)),
+        // No call was made: the document itself is wrong (no `kind`, an unknown kind).
+        None => true,
+    }
+}
+
+/// Whether the server's copy of the document is still `base`, the one the edit began
+/// from; if not, what changed (a diff, or that it was deleted).
+async fn changed_meanwhile(
+    c: &Client,
+    kind: &str,
+    id: &str,
+    base: &Value,
+) -> Result<Option<String>, Failure> {
+    let now = match c.get_config(kind, id).await {
+        Ok(now) if now == *base => return Ok(None),
+        Ok(now) => now,
+        Err(e) if e.status() == Some(404) => {
+            return Ok(Some(format!(
+                "{kind}/{id} was deleted on the server since the edit began"
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let diff = similar::TextDiff::from_lines(&yaml(base)?, &yaml(&now)?)
+        .unified_diff()
+        .header("as the edit began", "on the server now")
+        .to_string();
+    Ok(Some(format!(
+        "{kind}/{id} was changed on the server since the edit began:\n{}",
+        diff.trim_end()
+    )))
+}
+
 pub fn edit(args: &EditArgs) -> Result<(), Failure> {
     let kind = Kind::parse(&args.kind)?;
     let Kind::Config(spec) = kind else {
@@ -705,52 +843,125 @@ pub fn edit(args: &EditArgs) -> Result<(), Failure> {
     };
     let c = args.target.client()?;
     let rt = super::runtime()?;
-    let doc = rt.block_on(c.get_config(spec.name, &args.id))?;
-    let original = yaml(&with_kind(spec.name, doc))?;
-    let path = std::env::temp_dir().join(format!("tracardictl-edit-{}.yaml", uuid::Uuid::new_v4()));
-    {
-        // Readable by its owner only: the document may hold configuration others on
-        // the host should not read.
-        use std::io::Write as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .and_then(|mut f| f.write_all(original.as_bytes()))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    // The document as the edit began: if the server's copy differs from it when the edit
+    // is saved, someone else changed it meanwhile and the edit would undo their change.
+    let base = rt.block_on(c.get_config(spec.name, &args.id))?;
+    let original = yaml(&with_kind(spec.name, base.clone()))?;
     let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let editor = set("VISUAL")
         .or_else(|| set("EDITOR"))
         .unwrap_or_else(|| "vi".into());
-    // Through the shell, so that EDITOR may carry arguments (`code --wait`).
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("tracardictl-edit")
-        .arg(&path)
-        .status()
-        .with_context(|| format!("cannot run the editor `{editor}`"))?;
-    let edited =
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()));
-    let _ = std::fs::remove_file(&path);
-    let edited = edited?;
-    if !status.success() {
-        return Err(anyhow!("the editor `{editor}` failed ({status}); nothing applied").into());
+    // What the editor opens on: the document, then the user's text with the error that
+    // refused it, until it applies or the user gives up.
+    let mut shown = original.clone();
+    let mut refused: Option<String> = None;
+    for round in 1.. {
+        if round > EDIT_ROUNDS {
+            // An editor that changes the file without anyone reading it (a script) would
+            // otherwise be reopened for ever.
+            let why = refused.as_deref().unwrap_or_default();
+            return Err(anyhow!(
+                "edit given up after {EDIT_ROUNDS} refused saves; nothing applied ({}); {}",
+                why.lines().next().unwrap_or_default(),
+                keep_edit(strip_annotation(&shown))
+            )
+            .into());
+        }
+        let (edited, status) = run_editor(&editor, &shown)?;
+        let text = strip_annotation(&edited).to_string();
+        if !status.success() {
+            let kept = if text == strip_annotation(&shown) && refused.is_none() {
+                "nothing was changed".to_string()
+            } else {
+                keep_edit(&text)
+            };
+            return Err(anyhow!(
+                "the editor `{editor}` failed ({status}); nothing applied; {kept}"
+            )
+            .into());
+        }
+        if let Some(why) = &refused {
+            // Saved again without a change: the user gives up on the refused text.
+            if edited == shown || text == strip_annotation(&shown) {
+                return Err(anyhow!(
+                    "edit cancelled; nothing applied ({}); {}",
+                    why.lines().next().unwrap_or_default(),
+                    keep_edit(&text)
+                )
+                .into());
+            }
+        } else if edited == original {
+            eprintln!("Edit cancelled, no changes made.");
+            return Ok(());
+        }
+        let doc = match parse_documents("edited file", &text) {
+            Ok(docs) => match docs.into_iter().next() {
+                Some((_, doc)) => doc,
+                None => {
+                    eprintln!("Edit cancelled: the file is empty.");
+                    return Ok(());
+                }
+            },
+            Err(f) => {
+                let why = format!("{:#}", f.error);
+                shown = annotate(&text, &why);
+                refused = Some(why);
+                continue;
+            }
+        };
+        // Saved as the same kind and id, it replaces the document the edit began from.
+        let same = doc.get("id").and_then(Value::as_str) == Some(args.id.as_str())
+            && doc
+                .get("kind")
+                .and_then(Value::as_str)
+                .and_then(config_kinds::kind)
+                .is_some_and(|k| k.name == spec.name);
+        if same {
+            let change = match rt.block_on(changed_meanwhile(&c, spec.name, &args.id, &base)) {
+                Ok(change) => change,
+                Err(f) => {
+                    return Err(Failure {
+                        code: f.code,
+                        error: f
+                            .error
+                            .context(format!("nothing applied; {}", keep_edit(&text))),
+                    })
+                }
+            };
+            if let Some(change) = change {
+                let kept = match private_temp_file(&text) {
+                    Ok(p) => format!(
+                        "Your edit is kept in {p}: `tracardictl edit {kind} {id}` starts again \
+                         from the server's version, `tracardictl apply -f {p}` applies your \
+                         edit over theirs",
+                        p = p.display(),
+                        kind = spec.name,
+                        id = args.id
+                    ),
+                    Err(e) => format!("Your edit could not be kept ({e:#})"),
+                };
+                return Err(anyhow!("{change}\nNothing was applied. {kept}").into());
+            }
+        }
+        match rt.block_on(apply_one(&c, doc, false, &Batch::default())) {
+            Ok(line) => {
+                print!("{line}");
+                return Ok(());
+            }
+            Err(f) if refused_text(&f) => {
+                let why = format!("{:#}", f.error);
+                shown = annotate(&text, &why);
+                refused = Some(why);
+            }
+            Err(f) => {
+                let kept = keep_edit(&text);
+                return Err(Failure {
+                    code: f.code,
+                    error: f.error.context(format!("nothing applied; {kept}")),
+                });
+            }
+        }
     }
-    if edited == original {
-        eprintln!("Edit cancelled, no changes made.");
-        return Ok(());
-    }
-    let docs = parse_documents("edited file", &edited)?;
-    let Some((_, doc)) = docs.into_iter().next() else {
-        eprintln!("Edit cancelled: the file is empty.");
-        return Ok(());
-    };
-    let line = rt.block_on(apply_one(&c, doc, false, &[]))?;
-    print!("{line}");
     Ok(())
 }
 

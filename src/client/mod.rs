@@ -18,6 +18,20 @@ pub enum ClientError {
     },
     #[error("cannot reach {url}: {reason}")]
     Transport { url: String, reason: String },
+    /// The server took the request, then the connection ended before the whole answer
+    /// arrived (the daemon stopped or failed part-way, or the network dropped).
+    #[error(
+        "the connection to {url} closed after {received} bytes, before the answer was complete \
+         (the daemon stopped, or the network dropped): {reason}"
+    )]
+    Interrupted {
+        url: String,
+        received: u64,
+        reason: String,
+    },
+    /// What arrived could not be written where it was to go.
+    #[error("cannot write what {url} sent: {reason}")]
+    Write { url: String, reason: String },
     #[error("unexpected answer from {url}: {reason}")]
     Decode { url: String, reason: String },
 }
@@ -181,7 +195,18 @@ impl Client {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let mut resp = req.send().await.map_err(|e| transport(causes(&e)))?;
+        let mut resp = req.send().await.map_err(|e| {
+            if e.is_connect() || e.is_builder() {
+                transport(causes(&e))
+            } else {
+                // Connected, then cut before the status line.
+                ClientError::Interrupted {
+                    url: url.clone(),
+                    received: 0,
+                    reason: causes(&e),
+                }
+            }
+        })?;
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let body: Value = resp.json().await.unwrap_or(Value::Null);
@@ -193,11 +218,24 @@ impl Client {
             });
         }
         let mut written = 0u64;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(causes(&e)))? {
-            out.write_all(&chunk).map_err(|e| transport(causes(&e)))?;
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Ok(written),
+                Err(e) => {
+                    return Err(ClientError::Interrupted {
+                        url: url.clone(),
+                        received: written,
+                        reason: causes(&e),
+                    })
+                }
+            };
+            out.write_all(&chunk).map_err(|e| ClientError::Write {
+                url: url.clone(),
+                reason: causes(&e),
+            })?;
             written += chunk.len() as u64;
         }
-        Ok(written)
     }
 
     /// A JSON call; `body` is sent as JSON when given.
@@ -336,11 +374,28 @@ impl Client {
         dry_run: bool,
         assume_sources: &[String],
     ) -> Result<Value> {
+        self.apply_assuming(kind, doc, dry_run, assume_sources, &[])
+            .await
+    }
+
+    /// [`Client::apply`] that also names resources to take as existing in a dry run
+    /// (those an earlier document of the same batch would create), for destinations.
+    pub async fn apply_assuming(
+        &self,
+        kind: &str,
+        doc: &Value,
+        dry_run: bool,
+        assume_sources: &[String],
+        assume_resources: &[String],
+    ) -> Result<Value> {
         let path = if dry_run {
             let mut q = form_urlencoded::Serializer::new(String::new());
             q.append_pair("dry_run", "true");
             if !assume_sources.is_empty() {
                 q.append_pair("assume_sources", &assume_sources.join(","));
+            }
+            if !assume_resources.is_empty() {
+                q.append_pair("assume_resources", &assume_resources.join(","));
             }
             format!("/config/{kind}?{}", q.finish())
         } else {

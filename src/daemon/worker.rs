@@ -139,6 +139,14 @@ pub async fn run(
                         error: item.last_error.clone(),
                     };
                     destinations::record(&store, &item, &attempt, "dead").await;
+                    // The lease made the move to the dead-letter queue durable before
+                    // handing the item over; its log entry must be too, or a crash now
+                    // leaves a dead letter its destination's log never mentions (the
+                    // embedded store syncs only when asked, and an idle queue does not
+                    // ask).
+                    if let Err(e) = store.durable().await {
+                        tracing::warn!(seq = item.seq, error = %e, "cannot sync the delivery log");
+                    }
                 }
             },
         ));

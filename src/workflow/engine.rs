@@ -228,8 +228,10 @@ impl WorkflowEngine {
         doc: &Value,
     ) -> Result<FlowDocument, EngineError> {
         let (flow, _) = flow::validate(doc)?;
+        // A locked flow refuses draft changes until it is unlocked, whatever the new
+        // document's own `lock` says (a converted or exported flow says `false`).
         if let Ok(current) = self.draft(scope, &flow.id).await {
-            if current.lock && flow.lock {
+            if current.lock {
                 return Err(EngineError::Locked(flow.id));
             }
         }

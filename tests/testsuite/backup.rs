@@ -506,3 +506,85 @@ fn a_store_left_by_an_unfinished_restore_is_not_served() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("holds a restore that did not finish"), "{err}");
 }
+
+/// A private API that answers `GET /backup` with the start of a chunked body and then
+/// drops the connection, as a daemon killed mid-backup does.
+fn dying_backup_server() -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/gzip\r\ntransfer-encoding: chunked\r\n\r\n400\r\n",
+            );
+            let _ = stream.write_all(&[0x1f; 1024]);
+            let _ = stream.write_all(b"\r\n");
+            let _ = stream.flush();
+            // Dropped here, without the last chunk.
+        }
+    });
+    url
+}
+
+/// Probe finding C19: an online backup whose daemon dies part-way says so (not "cannot
+/// reach"), leaves neither the backup file nor its `.partial`, and exits 1; a daemon
+/// that is not there is "cannot reach", again with nothing left behind.
+#[test]
+fn an_online_backup_cut_by_the_daemon_says_so_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("client.toml");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    std::fs::write(
+        &cfg,
+        format!(
+            "current = \"dying\"\n[connections.dying]\nurl = \"{}\"\ntoken = \"t\"\n\
+             [connections.gone]\nurl = \"{refused}\"\ntoken = \"t\"\n",
+            dying_backup_server()
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("cut.tcbk");
+    let partial = dir.path().join("cut.tcbk.partial");
+    let backup = |connection: &str| {
+        let out = command(dir.path())
+            .env("TRACARDICTL_CLIENT_CONFIG", &cfg)
+            .args(["backup", file.to_str().unwrap(), "--online", "--connection"])
+            .arg(connection)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = backup("dying");
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("cannot reach"), "{err}");
+    assert!(err.contains("closed after 1024 bytes"), "{err}");
+    assert!(err.contains("the daemon stopped"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the partial download {} was removed",
+            partial.display()
+        )),
+        "{err}"
+    );
+    assert!(!file.exists() && !partial.exists(), "{err}");
+
+    let (code, err) = backup("gone");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot reach"), "{err}");
+    assert!(!file.exists() && !partial.exists(), "{err}");
+}

@@ -769,6 +769,79 @@ fn a_delivery_whose_worker_is_killed_every_time_ends_dead_and_logged() {
     server.kill();
 }
 
+/// Probe finding D18: a delivery dead-lettered by the lease that found its attempts
+/// spent (every one killed) must keep its `dead` log entry through a crash right after:
+/// the dead letter is durable, so its log entry must be too. Three kills, as found.
+#[test]
+fn a_delivery_dead_by_expired_leases_keeps_its_log_entry_through_a_crash() {
+    let (url, accepted) = hanging_receiver();
+    let (_dir, data) = setup("max_attempts = 3\nvisit_idle_seconds = 0");
+    let mut app = EventSource::new_rest("app", "App");
+    app.synchronous = Some(false);
+    let destination = json!({
+        "id": "poison", "name": "Poison", "enabled": true,
+        "destination": {"package": "webhook", "init": {"timeout": 120}},
+        "event_type": "purchase",
+        "resource": {"id": "hook"}
+    });
+    configure(
+        &data,
+        &[app],
+        &[("resource", hook(&url)), ("destination", destination)],
+    );
+    let mut server = Server::start_at(&data, &[]);
+    // Signed in once: a sign-in writes (and syncs) the store, which would hide the bug.
+    let token = block(server.install());
+    track(
+        &server,
+        json!({"source": {"id": "app"}, "session": {"id": "s1"},
+            "events": [{"type": "purchase", "properties": {"sku": "A1"}}]}),
+    );
+    for attempt in 1..=3 {
+        wait_for_connections(&accepted, attempt);
+        server.kill();
+        drop(server);
+        server = Server::start_at(&data, &[]);
+    }
+    let log = |server: &Server| {
+        api(
+            server,
+            &token,
+            reqwest::Method::GET,
+            "/destinations/poison/log",
+        )
+    };
+    let start = Instant::now();
+    loop {
+        let (s, v) = log(&server);
+        assert_eq!(s, 200, "{v}");
+        if v["dead"] == 1 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no dead entry in the delivery log: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Crash with nothing else written since: the entry must have been made durable.
+    server.kill();
+    drop(server);
+    let server = Server::start_at(&data, &[]);
+    let (s, v) = api(&server, &token, reqwest::Method::GET, "/dlq");
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total"], 1, "the dead letter survived: {v}");
+    let (s, v) = log(&server);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["dead"].clone(), v["entries"][0]["outcome"].clone()),
+        (json!(1), json!("dead")),
+        "the dead letter's log entry survived the crash: {v}"
+    );
+    assert_eq!(v["entries"][0]["attempt"], 3, "{v}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 3, "no fourth attempt");
+}
+
 /// A destination that hangs holds one of the worker's slots, not the others: a delivery
 /// to a healthy destination, for another profile, goes out while the hanging one waits
 /// for its timeout.
@@ -962,4 +1035,217 @@ fn redirects_are_failed_attempts_and_bad_addresses_are_refused() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Dead letters of two contexts and of another tenant, made offline: (seqs of the
+/// default tenant's production ones, of its staging ones).
+fn dead_letters(data: &Path) -> (Vec<u64>, Vec<u64>) {
+    use tracardictl::store::NewItem;
+    block(async {
+        let s = open(data);
+        let now = chrono::Utc::now();
+        let mut out = Vec::new();
+        for (scope, n) in [
+            (Scope::default_tenant(Context::Production), 3),
+            (Scope::default_tenant(Context::Staging), 2),
+            (Scope::new("acme", Context::Production), 1),
+        ] {
+            let items: Vec<NewItem> = (0..n)
+                .map(|i| NewItem {
+                    scope: scope.clone(),
+                    topic: "test".into(),
+                    key: None,
+                    payload: json!({"n": i}),
+                })
+                .collect();
+            out.push(s.enqueue(&items, now).await.unwrap());
+        }
+        for l in s
+            .lease("test", 100, chrono::Duration::seconds(30), 8, now)
+            .await
+            .unwrap()
+        {
+            s.nack(l.item.seq, &l.token, "boom", None, now)
+                .await
+                .unwrap();
+        }
+        s.durable().await.unwrap();
+        (out[0].clone(), out[1].clone())
+    })
+}
+
+/// Probe findings D21 and D17: `GET /dlq` answers in `total` how many dead letters the
+/// caller sees (its tenant's, of the context it names), not the page size; `dlq list`
+/// says so and takes `-o json|yaml|name|wide` and `--no-headers` as the other listings
+/// do; `destination log` takes `-o yaml`.
+#[test]
+fn dead_letters_are_counted_and_listed_in_every_format() {
+    let (_dir, data) = setup("visit_idle_seconds = 0");
+    let destination = json!({"id": "quiet", "name": "Quiet", "enabled": true,
+        "destination": {"package": "webhook"}, "event_type": "purchase",
+        "resource": {"id": "hook"}});
+    configure(
+        &data,
+        &[],
+        &[
+            ("resource", hook("http://127.0.0.1:9/hook")),
+            ("destination", destination),
+        ],
+    );
+    let (production, staging) = dead_letters(&data);
+    let server = Server::start_at(&data, &[]);
+    let token = block(server.install());
+    let get = |path: &str, context: Option<&str>| {
+        let url = format!("{}{path}", server.private_api());
+        let token = token.clone();
+        let context = context.map(str::to_string);
+        block(async move {
+            let mut r = client().get(url).bearer_auth(token);
+            if let Some(c) = context {
+                r = r.header("x-context", c);
+            }
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    };
+    let ids = |v: &Value| -> Vec<u64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_u64().unwrap())
+            .collect()
+    };
+
+    // The API: a page of two, the total of three, the rest after the cursor.
+    let (s, v) = get("/dlq?limit=2", Some(PROD));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total"], 3, "{v}");
+    assert_eq!(ids(&v), production[..2].to_vec(), "{v}");
+    let next = v["next"].as_str().expect("a cursor").to_string();
+    let (s, v) = get(&format!("/dlq?limit=2&after={next}"), Some(PROD));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["total"].clone(), ids(&v), v["next"].clone()),
+        (json!(3), production[2..].to_vec(), Value::Null),
+        "{v}"
+    );
+    // A page that holds all of them has no cursor.
+    let (_, v) = get("/dlq?limit=3", Some(PROD));
+    assert_eq!(
+        (v["total"].clone(), v["next"].clone()),
+        (json!(3), Value::Null)
+    );
+    // Without a context: both of the tenant's contexts, never another tenant's.
+    let (_, v) = get("/dlq?limit=1", None);
+    assert_eq!(v["total"], 5, "{v}");
+    let (_, v) = get("/dlq", Some("staging"));
+    assert_eq!((v["total"].clone(), ids(&v)), (json!(2), staging.clone()));
+    for bad in ["/dlq?after=abc", "/dlq?limit=0", "/dlq?limit=5000"] {
+        let (s, v) = get(bad, Some(PROD));
+        assert_eq!(s, 400, "{bad}: {v}");
+    }
+
+    // The CLI.
+    let ctl = Ctl::login(&server);
+    let (code, out, err) = ctl.run(&["dlq", "list", "--limit", "2", "--context", PROD], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ID\tTOPIC"), "{out}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(err.contains("3 dead letter(s), 2 shown"), "{err}");
+    assert!(err.contains(&format!("--after {}", production[1])), "{err}");
+    let (code, out, err) = ctl.run(
+        &[
+            "dlq",
+            "list",
+            "--context",
+            PROD,
+            "--after",
+            &production[1].to_string(),
+            "--no-headers",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with(&production[2].to_string()), "{out}");
+    let (code, out, err) = ctl.run(&["dlq", "list", "-o", "json", "--context", PROD], "");
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3, "{out}");
+    assert_eq!(v[0]["last_error"], "boom", "{out}");
+    let (code, out, err) = ctl.run(&["dlq", "list", "-o", "yaml", "--context", PROD], "");
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(v[2]["id"], json!(production[2]), "{out}");
+    let (code, out, err) = ctl.run(&["dlq", "list", "-o", "name"], "");
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<String> = production
+        .iter()
+        .chain(&staging)
+        .map(|s| format!("dlq/{s}"))
+        .collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), names, "{out}");
+    assert!(err.contains("5 dead letter(s), 5 shown"), "{err}");
+    let (code, out, err) = ctl.run(&["dlq", "list", "-o", "wide", "--context", "staging"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines().next().unwrap().ends_with("TENANT\tCONTEXT"),
+        "{out}"
+    );
+    assert!(
+        out.lines().nth(1).unwrap().ends_with("default\tstaging"),
+        "{out}"
+    );
+    let (code, _, err) = ctl.run(&["dlq", "list", "-o", "xml"], "");
+    assert_eq!(code, 2, "{err}");
+
+    // `destination log` takes YAML too, and still `text` for the table.
+    let (code, out, err) = ctl.run(
+        &[
+            "destination",
+            "log",
+            "quiet",
+            "--context",
+            PROD,
+            "-o",
+            "yaml",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(
+        (v["id"].clone(), v["entries"].clone()),
+        (json!("quiet"), json!([]))
+    );
+    for format in ["text", "table"] {
+        let (code, out, err) = ctl.run(
+            &[
+                "destination",
+                "log",
+                "quiet",
+                "--context",
+                PROD,
+                "-o",
+                format,
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(out.starts_with("TIME\tITEM"), "{out}");
+    }
+    let (code, out, err) = ctl.run(
+        &[
+            "destination",
+            "log",
+            "quiet",
+            "--context",
+            PROD,
+            "--no-headers",
+        ],
+        "",
+    );
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
 }

@@ -313,3 +313,63 @@ fn postgres_store_is_migrated_and_backed_up_into_sled() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("verified"), "{out}");
 }
+
+/// Probe finding C21: `migrate copy` whose source and target are one store, however
+/// spelt (a relative path, `sled:`, a trailing slash, a symlink; the same PostgreSQL
+/// database and schema with other credentials or settings), is refused as such (exit 2)
+/// before anything is opened, instead of blaming a daemon.
+#[test]
+fn migrate_copy_refuses_the_same_store_as_source_and_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    schema_1_store(&data, 6);
+    std::os::unix::fs::symlink(&data, dir.path().join("link")).unwrap();
+    let abs = data_arg(&data);
+    for to in ["sled:./data/", "./data", "link", abs.as_str()] {
+        let (code, out, err) = run(
+            dir.path(),
+            &["migrate", "copy", "--from", &abs, "--to", to, "--resume"],
+        );
+        assert_eq!(code, 2, "--to {to}: {out}{err}");
+        assert!(
+            err.contains("source and target are the same store"),
+            "--to {to}: {err}"
+        );
+        assert!(!err.contains("daemon"), "{err}");
+    }
+    // Nobody holds the source: a copy to another directory goes through.
+    let (code, out, err) = run(
+        dir.path(),
+        &["migrate", "copy", "--from", &abs, "--to", "copy"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("copied"), "{out}");
+
+    // PostgreSQL: the same host, port, database and schema, whatever the credentials,
+    // the scheme's spelling or the pool settings. Refused without connecting (nothing
+    // listens there).
+    let from = "postgres://cdp:secret@DB.example.invalid:5432/cdp?schema=tracardi";
+    let same = "postgresql://other@db.example.invalid/cdp?pool_size=4&schema=tracardi";
+    let (code, _, err) = run(
+        dir.path(),
+        &["migrate", "copy", "--from", from, "--to", same],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("source and target are the same store"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "no password in messages: {err}");
+    for other in [
+        "postgres://cdp@db.example.invalid/cdp?schema=copy",
+        "postgres://cdp@db.example.invalid/cdp2?schema=tracardi",
+        "postgres://cdp@db.example.invalid:5433/cdp?schema=tracardi",
+    ] {
+        let (code, _, err) = run(
+            dir.path(),
+            &["migrate", "copy", "--from", from, "--to", other, "--resume"],
+        );
+        assert_ne!(code, 2, "{other}: {err}");
+        assert!(!err.contains("the same store"), "{other}: {err}");
+    }
+}

@@ -1324,6 +1324,224 @@ async fn flow_routes() {
     assert_eq!(v["flow_id"], json!("greet"));
 }
 
+/// A locked production flow is not overwritten by `POST /deploy` (staging → production)
+/// nor by `POST /flows/{id}/deploy` (its draft): both answer 409 naming the flow and
+/// change nothing, until the flow is unlocked there.
+#[tokio::test]
+async fn deploys_refuse_to_overwrite_a_locked_flow() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let prod = Some("production");
+    let flow = tracardictl::workflow::flow::FlowDocument::from_text(FLOW_YAML)
+        .unwrap()
+        .to_value();
+    let call = |m: Method, path: &str, ctx: Option<&str>, body: Option<Value>| {
+        let api = &api;
+        let t = t.clone();
+        let path = path.to_string();
+        let ctx = ctx.map(str::to_string);
+        async move { api.call(m, &path, Some(&t), ctx.as_deref(), body).await }
+    };
+    // The same flow in both contexts; production's is locked.
+    for ctx in [None, prod] {
+        let (s, v) = call(Method::POST, "/config/flow", ctx, Some(flow.clone())).await;
+        assert!(s.is_success(), "{s} {v}");
+    }
+    // A changed draft in production, saved before the lock.
+    let mut changed = flow.clone();
+    changed["name"] = json!("Greet v2");
+    let (s, v) = call(
+        Method::PUT,
+        "/flows/greet/draft",
+        prod,
+        Some(changed.clone()),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(Method::POST, "/flows/greet/lock", prod, None).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, locked) = call(Method::GET, "/config/flow/greet", prod, None).await;
+    assert_eq!(locked["lock"], true, "{locked}");
+    // Staging changes it, and adds an event source.
+    let (s, v) = call(Method::POST, "/config/flow", None, Some(changed.clone())).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(
+        Method::POST,
+        "/config/event-source",
+        None,
+        Some(source("web")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    // Deploying everything, or the flow alone, or as a dry run: refused, nothing written.
+    for body in [
+        json!({}),
+        json!({"ids": [{"kind": "flow", "id": "greet"}]}),
+        json!({"dry_run": true}),
+    ] {
+        let (s, v) = api.post("/deploy", &t, body.clone()).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}: {v}");
+        let message = v["message"].as_str().unwrap();
+        assert!(
+            message.contains("flow `greet` is locked in production"),
+            "{v}"
+        );
+        assert!(message.contains("/flows/greet/unlock"), "{v}");
+    }
+    let (_, now) = call(Method::GET, "/config/flow/greet", prod, None).await;
+    assert_eq!(now, locked, "the locked flow is unchanged");
+    let (s, _) = call(Method::GET, "/config/event-source/web", prod, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a refused deploy writes nothing");
+    // What does not touch the locked flow deploys.
+    let (s, v) = api
+        .post("/deploy", &t, json!({"kinds": ["event-source"]}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["summary"]["created"], 1, "{v}");
+
+    // While locked, the draft cannot change, even by a document saying `lock: false`.
+    let (s, v) = call(
+        Method::PUT,
+        "/flows/greet/draft",
+        prod,
+        Some(changed.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("is locked"), "{v}");
+    // The flow's own deploy: the draft saved before the lock is not published over it.
+    let (s, v) = call(Method::POST, "/flows/greet/deploy", prod, None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("flow `greet` is locked in production"),
+        "{v}"
+    );
+    let (_, now) = call(Method::GET, "/config/flow/greet", prod, None).await;
+    assert_eq!(now, locked, "the deployed flow is kept");
+
+    // Unlocked there, both deploys go through.
+    let (s, v) = call(Method::POST, "/flows/greet/unlock", prod, None).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(Method::POST, "/flows/greet/deploy", prod, None).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, now) = call(Method::GET, "/config/flow/greet", prod, None).await;
+    assert_eq!(now["name"], "Greet v2", "{now}");
+    let (s, v) = call(Method::POST, "/flows/greet/lock", prod, None).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(Method::POST, "/flows/greet/unlock", prod, None).await;
+    assert_eq!(s, 200, "{v}");
+    changed["name"] = json!("Greet v3");
+    let (s, v) = call(Method::POST, "/config/flow", None, Some(changed)).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = api.post("/deploy", &t, json!({"kinds": ["flow"]})).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, now) = call(Method::GET, "/config/flow/greet", prod, None).await;
+    assert_eq!(now["name"], "Greet v3", "{now}");
+}
+
+/// Probe finding D27: a destination naming a resource that does not exist is refused
+/// with 422 naming `resource.id`; one naming a resource of the context is saved, and a
+/// dry run may take a resource of the same batch as existing.
+#[tokio::test]
+async fn a_destination_must_name_an_existing_resource() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let dest = json!({"id": "d1", "name": "Hook", "destination": {"package": "webhook"},
+        "resource": {"id": "crm"}});
+    let (s, v) = api.post("/config/destination", &t, dest.clone()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("`resource.id`: no resource `crm` in staging"),
+        "{v}"
+    );
+    let (s, _) = api.get("/config/destination/d1", &t).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "nothing stored");
+    // A dry run too; unless the batch creates the resource first.
+    let (s, v) = api
+        .post("/config/destination?dry_run=true", &t, dest.clone())
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = api
+        .post(
+            "/config/destination?dry_run=true&assume_resources=crm",
+            &t,
+            dest.clone(),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // Another context's resource does not count.
+    let resource = json!({"id": "crm", "type": "webhook", "name": "CRM",
+        "credentials": {"production": {"url": "https://crm.example.com/hook"}}});
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/config/resource",
+            Some(&t),
+            Some("production"),
+            Some(resource.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = api.post("/config/destination", &t, dest.clone()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = api.post("/config/resource", &t, resource).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = api.post("/config/destination", &t, dest).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    // `apply`: a batch that creates the resource before the destination previews and
+    // applies; a destination alone naming a missing resource is refused by name.
+    let dir = tempfile::tempdir().unwrap();
+    let ctl = |args: &[&str]| {
+        let out = support::command(dir.path())
+            .env("TRACARDICTL_CLIENT_CONFIG", dir.path().join("client.toml"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = ctl(&["login", server.private_api(), "--token", &t]);
+    assert_eq!(code, 0, "{err}");
+    let batch = dir.path().join("batch.yaml");
+    std::fs::write(
+        &batch,
+        "kind: resource\nid: erp\ntype: webhook\nname: ERP\n\
+         credentials: {production: {url: \"https://erp.example.com/hook\"}}\n---\n\
+         kind: destination\nid: d2\nname: ERP\ndestination: {package: webhook}\nresource: {id: erp}\n",
+    )
+    .unwrap();
+    let file = batch.to_str().unwrap();
+    let (code, out, err) = ctl(&["apply", "-f", file, "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("destination/d2 created (dry run)"), "{out}");
+    let (code, out, err) = ctl(&["apply", "-f", file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("destination/d2 created"), "{out}");
+    let alone = dir.path().join("alone.yaml");
+    std::fs::write(
+        &alone,
+        "kind: destination\nid: d3\nname: Nowhere\ndestination: {package: webhook}\nresource: {id: nowhere}\n",
+    )
+    .unwrap();
+    let (code, _, err) = ctl(&["apply", "-f", alone.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("`resource.id`: no resource `nowhere` in staging"),
+        "{err}"
+    );
+}
+
 /// Merging by hand, explaining, undoing: success and failure over HTTP.
 #[tokio::test]
 async fn merge_explain_unmerge() {
@@ -1615,4 +1833,134 @@ async fn rules_take_the_wildcard_and_plain_string_forms() {
         .post("/config/rule", &t, rule("bad", json!({"event_type": 5})))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+}
+
+async fn source_name(api: &Api, t: &str) -> Value {
+    api.get("/config/event-source/web", t).await.1["name"].clone()
+}
+
+/// The path of the file an `edit` kept the user's text in, from its message.
+fn kept_file(stderr: &str) -> std::path::PathBuf {
+    let at = stderr.find("kept in ").expect("a kept file") + "kept in ".len();
+    let rest = &stderr[at..];
+    let end = rest.find(".yaml").expect("a .yaml file") + ".yaml".len();
+    std::path::PathBuf::from(&rest[..end])
+}
+
+/// Probe findings B15 and B25, with `$EDITOR` scripts acting as the user: a refused edit
+/// reopens with the error above the user's text (and a fixed one then applies); giving
+/// up keeps the text in a file (exit 1); a document changed on the server while it was
+/// being edited is not overwritten (exit 1, the edit kept in a file).
+#[tokio::test]
+async fn edit_keeps_refused_text_and_never_overwrites_a_change_made_meanwhile() {
+    let server = Server::start();
+    let api = Api::new(&server);
+    let t = server.install().await;
+    let (s, v) = api.post("/config/event-source", &t, source("web")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let ctl = move |args: &[&str], editor: &str| {
+        let script = d.join("editor.sh");
+        std::fs::write(&script, format!("#!/bin/sh\nset -e\n{editor}\n")).unwrap();
+        let _ = std::fs::remove_file(d.join("count"));
+        let out = support::command(&d)
+            .env("TRACARDICTL_CLIENT_CONFIG", d.join("client.toml"))
+            .env("VISUAL", format!("sh {}", script.display()))
+            .env("DIR", &d)
+            .env("BIN", support::BIN)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Each editor run is numbered; what it was opened on is kept as seen-N.
+    const ROUND: &str = "n=$(cat \"$DIR/count\" 2>/dev/null || echo 0); n=$((n+1)); \
+        echo $n > \"$DIR/count\"; cp \"$1\" \"$DIR/seen-$n\"";
+    let (code, _, err) = ctl(&["login", server.private_api(), "--token", &t], "true");
+    assert_eq!(code, 0, "{err}");
+
+    // Not YAML, then quit without saving: nothing applied, the text kept.
+    let (code, _, err) = ctl(
+        &["edit", "event-source", "web"],
+        &format!("{ROUND}\nif [ $n = 1 ]; then sed -i 's/^name: .*/name: [unclosed/' \"$1\"; fi"),
+    );
+    assert_eq!(code, 1, "{err}");
+    let reopened = std::fs::read_to_string(dir.path().join("seen-2")).unwrap();
+    assert!(
+        reopened.starts_with("# tracardictl: this change was NOT applied:\n#   edited file: document 1: invalid YAML"),
+        "{reopened}"
+    );
+    assert!(reopened.contains("\nname: [unclosed\n"), "{reopened}");
+    assert!(err.contains("edit cancelled; nothing applied"), "{err}");
+    let kept = kept_file(&err);
+    let text = std::fs::read_to_string(&kept).unwrap();
+    assert!(
+        text.contains("name: [unclosed") && !text.starts_with('#'),
+        "{text}"
+    );
+    std::fs::remove_file(kept).unwrap();
+    assert_eq!(source_name(&api, &t).await, "Source web");
+
+    // Refused by the API, then fixed in the reopened editor: applied.
+    let (code, out, err) = ctl(
+        &["edit", "event-source", "web"],
+        &format!(
+            "{ROUND}\nif [ $n = 1 ]; then sed -i 's/^enabled: true/enabled: maybe/' \"$1\"; \
+             else sed -i 's/^enabled: maybe/enabled: false/; s/^name: .*/name: Fixed/' \"$1\"; fi"
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "event-source/web configured\n");
+    let reopened = std::fs::read_to_string(dir.path().join("seen-2")).unwrap();
+    assert!(
+        reopened.contains("#   `enabled`: must be true or false"),
+        "{reopened}"
+    );
+    assert!(reopened.contains("\nenabled: maybe\n"), "{reopened}");
+    let (_, v) = api.get("/config/event-source/web", &t).await;
+    assert_eq!(
+        (v["name"].clone(), v["enabled"].clone()),
+        (json!("Fixed"), json!(false))
+    );
+
+    // Changed on the server while the editor was open: refused, theirs kept, mine kept
+    // in a file.
+    let theirs = dir.path().join("theirs.yaml");
+    std::fs::write(
+        &theirs,
+        "kind: event-source\nid: web\nname: Theirs\ntype: rest\nenabled: true\n",
+    )
+    .unwrap();
+    let (code, out, err) = ctl(
+        &["edit", "event-source", "web"],
+        "\"$BIN\" apply -f \"$DIR/theirs.yaml\" >/dev/null\nsed -i 's/^name: .*/name: Mine/' \"$1\"",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains("event-source/web was changed on the server since the edit began"),
+        "{err}"
+    );
+    assert!(err.contains("+name: Theirs"), "the change is shown: {err}");
+    assert!(err.contains("Nothing was applied"), "{err}");
+    assert_eq!(source_name(&api, &t).await, "Theirs", "their change stays");
+    let kept = kept_file(&err);
+    let mine = std::fs::read_to_string(&kept).unwrap();
+    assert!(mine.contains("name: Mine"), "{mine}");
+    // As the message says, applying the kept file puts the edit over theirs.
+    let (code, _, err) = ctl(&["apply", "-f", kept.to_str().unwrap()], "true");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(source_name(&api, &t).await, "Mine");
+    std::fs::remove_file(kept).unwrap();
+
+    // Saved unchanged: nothing to do.
+    let (code, _, err) = ctl(&["edit", "event-source", "web"], "true");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no changes made"), "{err}");
 }

@@ -852,8 +852,9 @@ fn tui_templates_for_new_documents_are_accepted() {
         doc["id"] = json!(format!("tpl-{}", k.api()));
         let (status, v) = support::block(async {
             let r = client()
+                // A destination's resource must exist: the resource template's.
                 .post(format!(
-                    "{}/config/{}?dry_run=true",
+                    "{}/config/{}?dry_run=true&assume_resources=new-resource",
                     server.private_api(),
                     k.api()
                 ))

@@ -195,12 +195,15 @@ async fn drafts_deploy_lock_and_trace_retention() {
     engine.set_lock(&s.scope, "buy", true).await.unwrap();
     let mut locked = draft.clone();
     locked["lock"] = json!(true);
-    assert!(engine
-        .save_draft(&s.scope, &locked)
-        .await
-        .unwrap_err()
-        .to_string()
-        .contains("locked"));
+    // Refused whatever the new document's own `lock` says.
+    for doc in [&locked, &draft] {
+        assert!(engine
+            .save_draft(&s.scope, doc)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("locked"));
+    }
     engine.set_lock(&s.scope, "buy", false).await.unwrap();
     engine.save_draft(&s.scope, &draft).await.unwrap();
     let mut bad = draft.clone();
@@ -587,4 +590,66 @@ async fn merge_node_queues_the_profile_and_the_apm_merges_it() {
         .unwrap();
     assert_eq!(a.id, b.id, "one customer, one profile");
     assert_eq!(a.metadata.time.visit.count, 2);
+}
+
+/// `flow deploy` (offline) does not publish a draft over a locked deployed flow, as the
+/// private API's deploys do not: it says how to unlock, and deploys once unlocked.
+#[test]
+fn offline_flow_deploy_refuses_to_overwrite_a_locked_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("buy.yaml"), BUY_FLOW).unwrap();
+    let data = d.join("data");
+    let data_s = data.to_str().unwrap();
+    let flow = |args: &[&str]| {
+        let mut all = vec!["flow"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data-dir", data_s, "--context", "production"]);
+        run(d, &all)
+    };
+    for args in [&["draft", "buy.yaml"][..], &["deploy", "buy"]] {
+        let (code, _, err) = flow(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    // A draft changed before the lock, which a deploy would publish over it.
+    std::fs::write(
+        d.join("buy.yaml"),
+        BUY_FLOW.replace("name: On purchase", "name: Changed"),
+    )
+    .unwrap();
+    let (code, _, err) = flow(&["draft", "buy.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = flow(&["lock", "buy"]);
+    assert_eq!(code, 0, "{err}");
+    // While locked, the draft cannot change (the file says nothing of `lock`).
+    let (code, _, err) = flow(&["draft", "buy.yaml"]);
+    assert_ne!(code, 0, "a locked flow's draft changed: {err}");
+    assert!(err.contains("flow `buy` is locked"), "{err}");
+    let (code, _, err) = flow(&["deploy", "buy"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("flow `buy` is locked in production"), "{err}");
+    assert!(
+        err.contains("tracardictl flow lock buy --unlock --context production"),
+        "{err}"
+    );
+    let deployed_name = || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let store = tracardictl::store::open(data_s, &Default::default()).unwrap();
+            let scope = tracardictl::domain::Scope::default_tenant(
+                tracardictl::domain::Context::Production,
+            );
+            store
+                .config(&scope, kinds::FLOW, "buy")
+                .await
+                .unwrap()
+                .unwrap()["name"]
+                .clone()
+        })
+    };
+    assert_eq!(deployed_name(), "On purchase");
+    let (code, _, err) = flow(&["lock", "buy", "--unlock"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = flow(&["deploy", "buy"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(deployed_name(), "Changed");
 }

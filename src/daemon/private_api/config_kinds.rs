@@ -514,6 +514,24 @@ fn keep_secrets(spec: &KindSpec, doc: &mut Value, stored: Option<&Value>) {
     }
 }
 
+/// Whether writing `new` over the stored flow `current` would change a locked flow: the
+/// stored one says `lock: true` and the new one differs from it. A deploy carries the
+/// lock of where it comes from, so unlike an edit it cannot unlock by saying
+/// `lock: false`: the flow must be unlocked where it is first.
+pub fn overwrites_locked_flow(current: Option<&Value>, new: &Value) -> bool {
+    current.is_some_and(|c| c.get("lock").and_then(Value::as_bool) == Some(true) && c != new)
+}
+
+/// What a dry run takes as existing because an earlier document of the same batch
+/// would create it.
+#[derive(Debug, Clone, Default)]
+pub struct Assumed {
+    /// Event source ids.
+    pub sources: Vec<String>,
+    /// Resource ids.
+    pub resources: Vec<String>,
+}
+
 /// Outcome of writing one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -555,16 +573,52 @@ impl PrivateApiState {
         Ok(())
     }
 
+    /// A destination's `resource.id` must name a resource of the same context: the
+    /// worker sends through it, and a missing one would fail every delivery.
+    async fn check_resource_ref(
+        &self,
+        spec: &KindSpec,
+        scope: &Scope,
+        doc: &Value,
+        assumed: &[String],
+    ) -> Result<(), ApiError> {
+        if spec.name != crate::daemon::destinations::DESTINATION_KIND {
+            return Ok(());
+        }
+        let Some(id) = get_path(doc, "resource.id")
+            .and_then(Value::as_str)
+            .map(str::trim)
+        else {
+            return Ok(());
+        };
+        if assumed.iter().any(|a| a == id) {
+            return Ok(());
+        }
+        let kind = crate::daemon::destinations::RESOURCE_KIND;
+        if self.store.config(scope, kind, id).await?.is_none() {
+            return Err(invalid(
+                "resource.id",
+                format!(
+                    "no resource `{id}` in {}; create it first (kind: resource), or name one \
+                     that exists",
+                    scope.context.as_str()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Validates and writes (unless `dry_run`) one document; returns the outcome, the
     /// stored document before, and the document after. A dry run may name event sources
-    /// to take as existing (`assumed`): those the same batch would create first.
+    /// and resources to take as existing (`assumed`): those the same batch would create
+    /// first.
     pub async fn upsert(
         &self,
         spec: &KindSpec,
         scope: &Scope,
         mut doc: Value,
         dry_run: bool,
-        assumed: &[String],
+        assumed: &Assumed,
     ) -> Result<(Outcome, Option<Value>, Value), ApiError> {
         let Some(obj) = doc.as_object_mut() else {
             return Err(ApiError::new(
@@ -601,8 +655,12 @@ impl PrivateApiState {
         }
         keep_secrets(spec, &mut doc, stored.as_ref());
         validate(spec, &doc)?;
-        let assumed = if dry_run { assumed } else { &[] };
-        self.check_source_ref(spec, scope, &doc, assumed).await?;
+        let none = Assumed::default();
+        let assumed = if dry_run { assumed } else { &none };
+        self.check_source_ref(spec, scope, &doc, &assumed.sources)
+            .await?;
+        self.check_resource_ref(spec, scope, &doc, &assumed.resources)
+            .await?;
         if spec.name == crate::workflow::segmentation::SEGMENT_KIND {
             self.check_segment_name_free(scope, &id, &doc).await?;
         }
@@ -797,15 +855,21 @@ async fn apply(
 ) -> Result<Response, ApiError> {
     let params = query_map(raw);
     let dry_run = flag(&params, "dry_run")?;
-    let assumed: Vec<String> = params
-        .get("assume_sources")
-        .map(|s| {
-            s.split(',')
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let list = |name: &str| -> Vec<String> {
+        params
+            .get(name)
+            .map(|s| {
+                s.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let assumed = Assumed {
+        sources: list("assume_sources"),
+        resources: list("assume_resources"),
+    };
     let doc: Value = json_body(&body)?;
     let scope = state.scope(ctx);
     let (outcome, before, after) = state.upsert(spec, &scope, doc, dry_run, &assumed).await?;
@@ -903,7 +967,7 @@ pub(crate) fn routes(mut r: Routes) -> Routes {
                 &base,
                 access,
                 format!(
-                    "Create or update a {} (dry_run=true to preview; assume_sources=ID,… in a dry run)",
+                    "Create or update a {} (dry_run=true to preview; assume_sources=ID,… and assume_resources=ID,… in a dry run)",
                     spec.name
                 ),
                 move |State(s): State<PrivateApiState>,
@@ -983,6 +1047,8 @@ async fn deploy(State(state): State<PrivateApiState>, body: Bytes) -> Result<Res
     let production = state.scope(Context::Production);
     let mut changes = Vec::new();
     let mut summary: HashMap<&str, u64> = HashMap::new();
+    let mut writes: Vec<(&'static KindSpec, String, Value)> = Vec::new();
+    let mut locked: Vec<String> = Vec::new();
     // Kind order, so sources reach production before the rules that name them.
     for spec in KINDS {
         let mut docs = Vec::new();
@@ -1010,11 +1076,10 @@ async fn deploy(State(state): State<PrivateApiState>, body: Bytes) -> Result<Res
                 Some(c) if *c == doc => Outcome::Unchanged,
                 Some(_) => Outcome::Configured,
             };
-            if !req.dry_run && outcome != Outcome::Unchanged {
-                state
-                    .store
-                    .put_config(&production, spec.name, &id, &doc)
-                    .await?;
+            if spec.name == crate::workflow::engine::kinds::FLOW
+                && overwrites_locked_flow(current.as_ref(), &doc)
+            {
+                locked.push(id.clone());
             }
             let label = match outcome {
                 Outcome::Created => "created",
@@ -1023,6 +1088,33 @@ async fn deploy(State(state): State<PrivateApiState>, body: Bytes) -> Result<Res
             };
             *summary.entry(label).or_default() += 1;
             changes.push(json!({"kind": spec.name, "id": id, "result": outcome}));
+            if outcome != Outcome::Unchanged {
+                writes.push((spec, id, doc));
+            }
+        }
+    }
+    // A locked flow is refused here as its edits are: checked before anything is
+    // written, so a refused deploy changes nothing (a dry run says so too).
+    if !locked.is_empty() {
+        let names: Vec<String> = locked.iter().map(|id| format!("`{id}`")).collect();
+        let first = &locked[0];
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "flow {} {} locked in production; nothing was deployed. Unlock it there \
+                 first (`POST /flows/{first}/unlock` with `x-context: production`, or apply \
+                 it to production with `lock: false`), then deploy again",
+                names.join(", "),
+                if locked.len() == 1 { "is" } else { "are" },
+            ),
+        ));
+    }
+    if !req.dry_run {
+        for (spec, id, doc) in &writes {
+            state
+                .store
+                .put_config(&production, spec.name, id, doc)
+                .await?;
         }
     }
     if !req.dry_run {

@@ -147,11 +147,43 @@ async fn deploy(
     Ctx(c): Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let flow = engine(&s)
-        .deploy(&s.scope(c), &id)
-        .await
-        .map_err(engine_error)?;
+    let scope = s.scope(c);
+    let engine = engine(&s);
+    let draft = engine.draft(&scope, &id).await.map_err(engine_error)?;
+    if deploy_would_overwrite_lock(s.store.as_ref(), &scope, &draft).await? {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "flow `{id}` is locked in {}; its deployed version is kept. Unlock it first \
+                 (`POST /flows/{id}/unlock`), then deploy again",
+                c.as_str()
+            ),
+        ));
+    }
+    let flow = engine.deploy(&scope, &id).await.map_err(engine_error)?;
     Ok(ok_json(json!({"deployed": flow.id})))
+}
+
+/// Whether publishing `draft` would change a locked deployed flow (compared in one
+/// shape: a flow applied as configuration may be stored in its concise form).
+pub async fn deploy_would_overwrite_lock(
+    store: &dyn crate::store::Store,
+    scope: &crate::domain::Scope,
+    draft: &crate::workflow::flow::FlowDocument,
+) -> Result<bool, crate::store::StoreError> {
+    let current = store
+        .config(scope, crate::workflow::engine::kinds::FLOW, &draft.id)
+        .await?
+        .map(|c| {
+            crate::workflow::flow::FlowDocument::from_value(&c)
+                .map(|f| f.to_value())
+                .unwrap_or(c)
+        });
+    let new = draft.to_value();
+    Ok(super::config_kinds::overwrites_locked_flow(
+        current.as_ref(),
+        &new,
+    ))
 }
 
 async fn set_lock(

@@ -29,7 +29,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         Method::GET,
         "/dlq",
         Access::Roles(roles::READ_DATA),
-        "Dead letters, oldest first (limit, after)",
+        "Dead letters, oldest first (limit, after); `total` counts every one the caller sees",
         list,
     )
     .add(
@@ -138,25 +138,31 @@ async fn list(
             .into_owned()
             .collect();
     let query = super::ListQuery::parse(&params)?;
-    let mut after = query.after.as_deref().map(seq).transpose()?;
-    // The queue is install-wide: a tenant sees only its own dead letters.
+    let after = query.after.as_deref().map(seq).transpose()?;
+    // The queue is install-wide: a tenant sees only its own dead letters, and `total`
+    // counts those (of the named context), not the page. Counting them reads every dead
+    // letter's record once; the dead-letter queue holds only what failed every retry.
+    let mut total = 0u64;
     let mut items = Vec::new();
     let mut next = None;
+    let mut cursor = None;
     loop {
-        let page = s.store.dead_letters(after, query.limit).await?;
-        let full = page.len() == query.limit;
+        let page = s.store.dead_letters(cursor, SCAN_PAGE).await?;
+        let full = page.len() == SCAN_PAGE;
         for item in page {
-            after = Some(item.seq);
-            if mine(&s, ctx, &item) {
-                items.push(item);
-                if items.len() == query.limit {
-                    break;
-                }
+            cursor = Some(item.seq);
+            if !mine(&s, ctx, &item) {
+                continue;
             }
-        }
-        if items.len() == query.limit {
-            next = after.map(|a| a.to_string());
-            break;
+            total += 1;
+            if after.is_some_and(|a| item.seq <= a) {
+                continue;
+            }
+            if items.len() < query.limit {
+                items.push(item);
+            } else if next.is_none() {
+                next = items.last().map(|i: &QueueItem| i.seq.to_string());
+            }
         }
         if !full {
             break;
@@ -164,9 +170,12 @@ async fn list(
     }
     let items: Vec<Value> = items.iter().map(describe).collect();
     Ok(super::ok_json(
-        json!({"total": items.len(), "items": items, "next": next}),
+        json!({"total": total, "items": items, "next": next}),
     ))
 }
+
+/// Dead letters read per store call while listing or counting them.
+const SCAN_PAGE: usize = 1000;
 
 async fn show(
     State(s): State<PrivateApiState>,
