@@ -1,11 +1,12 @@
 //! The AMQP bridge: consumes a queue with manual acknowledgement. Messages are written
 //! in batches (whatever has arrived, up to the prefetch), the store is flushed once, and
-//! only then is the batch acknowledged. Malformed messages are published to the
-//! dead-letter exchange with the reason in the `x-tracardi-reason` header, then acked.
+//! only then is the batch acknowledged. Malformed messages, and messages over
+//! [`MAX_MESSAGE_BYTES`], are published to the bridge's dead-letter exchange with the
+//! reason in the `x-tracardi-reason` header, then acked.
 
 use super::broker::{
     self, sleep_or_stop, Backoff, BridgeState, BridgeStats, Keyed, MessageSettings, Outcome,
-    Redeliveries,
+    Redeliveries, TlsFiles, MAX_MESSAGE_BYTES,
 };
 use crate::config::AmqpBridgeConfig;
 use crate::tracking::Tracker;
@@ -15,6 +16,7 @@ use amqprs::channel::{
     ExchangeDeclareArguments, QueueBindArguments, QueueDeclareArguments,
 };
 use amqprs::connection::{Connection, OpenConnectionArguments};
+use amqprs::tls::TlsAdaptor;
 use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, FieldTable, FieldValue, Nack, Return};
 use anyhow::Context as _;
 use std::sync::atomic::Ordering;
@@ -23,11 +25,32 @@ use tokio::sync::watch;
 
 pub const REASON_HEADER: &str = "x-tracardi-reason";
 
+/// The bodies of accepted messages one batch gathers at most before it is processed
+/// (the message that crosses it included): parsing a window of `prefetch` large
+/// messages at once would take many times their size in memory.
+const MAX_BATCH_BYTES: usize = 16 << 20;
+
 /// Checks the AMQP bridge settings `config validate` and `serve` refuse: the error
 /// names the key and why.
 pub fn check_config(config: &AmqpBridgeConfig) -> Result<(), String> {
-    connection_args(&config.url).map_err(|e| format!("bridges.amqp.url: {e:#}"))?;
+    open_args(config)?;
     Ok(())
+}
+
+/// The queue of a bridge's dead letters: `<queue>.dead-letter`.
+pub fn dead_letter_queue(config: &AmqpBridgeConfig) -> String {
+    format!("{}.dead-letter", config.queue)
+}
+
+/// The exchange a bridge publishes its dead letters to: `dead_letter_exchange`, or when
+/// it is empty `<queue>.dlx`, the bridge's own — a fanout exchange shared by two
+/// bridges would copy each one's dead letters into the other's dead-letter queue.
+pub fn dead_letter_exchange(config: &AmqpBridgeConfig) -> String {
+    if config.dead_letter_exchange.is_empty() {
+        format!("{}.dlx", config.queue)
+    } else {
+        config.dead_letter_exchange.clone()
+    }
 }
 
 /// Runs until `stop` turns true, reconnecting with backoff.
@@ -79,11 +102,55 @@ pub async fn run(
     Ok(())
 }
 
-/// Connection arguments of an `amqp://` URL, with the vhost percent-decoded (`%2f` is
-/// `/`), which the client library leaves encoded.
+/// Connection arguments of an `amqp://` or `amqps://` URL, with the vhost
+/// percent-decoded (`%2f` is `/`), which the client library leaves encoded. An
+/// `amqps://` URL verifies the broker against the bundled Mozilla roots; the bridge
+/// itself connects with [`open_args`] (its `ca_file` and client certificate).
 pub fn connection_args(url: &str) -> anyhow::Result<OpenConnectionArguments> {
-    let mut args =
-        OpenConnectionArguments::try_from(url).map_err(|e| anyhow::anyhow!("bad AMQP URL: {e}"))?;
+    let (mut args, tls) = parse_url(url)?;
+    let files = TlsFiles {
+        key: "bridges.amqp",
+        ca_file: "",
+        cert_file: "",
+        key_file: "",
+    };
+    if let Some(tls) = broker::tls_client_config(files, tls).map_err(anyhow::Error::msg)? {
+        with_tls(&mut args, tls);
+    }
+    Ok(args)
+}
+
+/// The connection arguments of the bridge: its URL, and for `amqps://` the TLS of its
+/// `ca_file`, `cert_file` and `key_file`. Errors name the key.
+pub fn open_args(config: &AmqpBridgeConfig) -> Result<OpenConnectionArguments, String> {
+    let (mut args, tls) = parse_url(&config.url).map_err(|e| format!("bridges.amqp.url: {e:#}"))?;
+    let files = TlsFiles {
+        key: "bridges.amqp",
+        ca_file: &config.ca_file,
+        cert_file: &config.cert_file,
+        key_file: &config.key_file,
+    };
+    if let Some(tls) = broker::tls_client_config(files, tls)? {
+        with_tls(&mut args, tls);
+    }
+    Ok(args)
+}
+
+/// The arguments of a URL without TLS set up yet, and whether it is `amqps://`. The
+/// library is given the URL as `amqp://` (its own `amqps://` handling builds a TLS
+/// setup of its own, replaced here anyway); the default port is then 5671.
+fn parse_url(url: &str) -> anyhow::Result<(OpenConnectionArguments, bool)> {
+    let tls_rest = url
+        .get(..8)
+        .filter(|p| p.eq_ignore_ascii_case("amqps://"))
+        .map(|_| &url[8..]);
+    let plain = match tls_rest {
+        Some(rest) => format!("amqp://{rest}"),
+        None => url.to_string(),
+    };
+    let mut args = OpenConnectionArguments::try_from(plain.as_str()).map_err(|e| {
+        anyhow::anyhow!("bad AMQP URL: {e} (expected amqp://user:password@host[:port]/vhost, or amqps://… for TLS)")
+    })?;
     let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     if let Some((_, vhost)) = after_scheme.split_once('/') {
         let vhost = vhost.split(['?', '#']).next().unwrap_or_default();
@@ -95,7 +162,35 @@ pub fn connection_args(url: &str) -> anyhow::Result<OpenConnectionArguments> {
             args.virtual_host(&decoded);
         }
     }
-    Ok(args)
+    let Some(rest) = tls_rest else {
+        return Ok((args, false));
+    };
+    if !has_port(rest) {
+        args.port(5671);
+    }
+    args.scheme("amqps");
+    Ok((args, true))
+}
+
+/// Whether the authority after `scheme://` names a port (`host:5671`, `[::1]:5671`).
+fn has_port(after_scheme: &str) -> bool {
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let after_host = host_port.rsplit_once(']').map_or(host_port, |(_, p)| p);
+    after_host.contains(':')
+}
+
+/// Connects over TLS with `config`, checking the certificate against the URL's host.
+fn with_tls(args: &mut OpenConnectionArguments, config: Arc<rustls::ClientConfig>) {
+    let host = args
+        .get_host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let adaptor = TlsAdaptor::new(tokio_rustls::TlsConnector::from(config), host.to_string());
+    args.tls_adaptor(adaptor);
 }
 
 /// What the broker said when it closed the channel or cancelled the consumer: the
@@ -177,6 +272,13 @@ impl ChannelCallback for BrokerNotes {
 /// An operator's reading of a failure to open the connection as `user`.
 fn open_error(error: amqprs::error::Error, user: &str) -> anyhow::Error {
     use amqprs::error::Error;
+    let said = error.to_string();
+    if said.contains("invalid peer certificate") {
+        return anyhow::anyhow!(
+            "cannot connect to the AMQP broker: {}",
+            broker::explain_tls_error(said, "bridges.amqp")
+        );
+    }
     match &error {
         // RabbitMQ drops the socket of a client whose login it refuses.
         Error::NetworkError(msg)
@@ -214,14 +316,14 @@ async fn declare(channel: &Channel, config: &AmqpBridgeConfig) -> anyhow::Result
         .queue_declare(QueueDeclareArguments::durable_client_named(&config.queue))
         .await
         .with_context(|| format!("cannot declare queue `{}`", config.queue))?;
-    let dlx = &config.dead_letter_exchange;
+    let dlx = &dead_letter_exchange(config);
     let mut ex = ExchangeDeclareArguments::new(dlx, "fanout");
     ex.durable = true;
     channel
         .exchange_declare(ex)
         .await
         .with_context(|| format!("cannot declare exchange `{dlx}`"))?;
-    let dlq = format!("{}.dead-letter", config.queue);
+    let dlq = dead_letter_queue(config);
     channel
         .queue_declare(QueueDeclareArguments::durable_client_named(&dlq))
         .await
@@ -241,7 +343,7 @@ async fn session(
     stop: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
 ) -> anyhow::Result<()> {
-    let args = connection_args(&config.url)?;
+    let args = open_args(config).map_err(anyhow::Error::msg)?;
     let connection = Connection::open(&args)
         .await
         .map_err(|e| open_error(e, user_of(&config.url)))?;
@@ -292,6 +394,21 @@ async fn consume(
     let mut redeliveries = Redeliveries::default();
 
     let max_batch = usize::from(config.prefetch).max(1);
+    let dlx = dead_letter_exchange(config);
+    // Each delivery's body is whole in memory once it arrives (the client library reads
+    // it before handing it over), and the broker sends at most `prefetch` unacknowledged
+    // ones ahead: memory is bounded by `prefetch` times the broker's `max_message_size`.
+    // Bodies over MAX_MESSAGE_BYTES are not parsed, and a batch parses at most about
+    // MAX_BATCH_BYTES of bodies.
+    let accepted = |m: &amqprs::channel::ConsumerMessage| {
+        m.content.as_ref().map_or(0, |c| {
+            if c.len() > MAX_MESSAGE_BYTES {
+                0
+            } else {
+                c.len()
+            }
+        })
+    };
     loop {
         let first = tokio::select! {
             m = rx.recv() => Some(m),
@@ -306,10 +423,14 @@ async fn consume(
                 None => anyhow::bail!("the broker closed the channel"),
             }
         };
+        let mut bytes = accepted(&first);
         let mut batch = vec![first];
-        while batch.len() < max_batch {
+        while batch.len() < max_batch && bytes < MAX_BATCH_BYTES {
             match rx.try_recv() {
-                Ok(m) => batch.push(m),
+                Ok(m) => {
+                    bytes += accepted(&m);
+                    batch.push(m);
+                }
                 Err(_) => break,
             }
         }
@@ -325,9 +446,10 @@ async fn consume(
             stats.received.fetch_add(1, Ordering::Relaxed);
             let body = msg.content.as_deref().unwrap_or_default();
             let id = msg.basic_properties.as_ref().and_then(|p| p.message_id());
-            let key = match id {
-                Some(id) => Ok(format!("id:{id}")),
-                None => match redeliveries
+            let key = match (broker::oversized(body.len()), id) {
+                (Some(why), _) => Err(Outcome::DeadLetter(why)),
+                (None, Some(id)) => Ok(format!("id:{id}")),
+                (None, None) => match redeliveries
                     .key(
                         tracker,
                         &settings.source,
@@ -376,7 +498,7 @@ async fn consume(
                     .basic_publish(
                         props.finish(),
                         body.to_vec(),
-                        BasicPublishArguments::new(&config.dead_letter_exchange, routing_key),
+                        BasicPublishArguments::new(&dlx, routing_key),
                     )
                     .await
                     .context("cannot publish to the dead-letter exchange")?;
@@ -411,6 +533,18 @@ mod tests {
     }
 
     #[test]
+    fn dead_letters_default_to_the_bridges_own_exchange() {
+        let mut c = AmqpBridgeConfig {
+            queue: "orders".into(),
+            ..Default::default()
+        };
+        assert_eq!(dead_letter_exchange(&c), "orders.dlx");
+        assert_eq!(dead_letter_queue(&c), "orders.dead-letter");
+        c.dead_letter_exchange = "shared".into();
+        assert_eq!(dead_letter_exchange(&c), "shared");
+    }
+
+    #[test]
     fn urls_checked() {
         assert!(check_config(&AmqpBridgeConfig::default()).is_ok());
         let c = AmqpBridgeConfig {
@@ -420,5 +554,48 @@ mod tests {
         assert!(check_config(&c)
             .unwrap_err()
             .starts_with("bridges.amqp.url"));
+    }
+
+    #[test]
+    fn amqps_urls_use_tls_on_5671() {
+        let args = connection_args("amqps://bob:pw@broker.example.com/%2f").unwrap();
+        assert_eq!(args.get_port(), 5671);
+        assert_eq!(args.get_scheme(), Some("amqps"));
+        assert_eq!(args.get_virtual_host(), "/");
+        assert_eq!(args.get_host(), "broker.example.com");
+        assert!(args.get_tls_adaptor().is_some());
+        let args = connection_args("AMQPS://h:5999/v").unwrap();
+        assert_eq!((args.get_port(), args.get_virtual_host()), (5999, "v"));
+        let args = connection_args("amqp://h/%2f").unwrap();
+        assert_eq!(args.get_port(), 5672);
+        assert!(args.get_tls_adaptor().is_none());
+        assert!(has_port("u:p@[::1]:5671/v"));
+        assert!(!has_port("u:p@[::1]/v"));
+        assert!(!has_port("u:p@h"));
+    }
+
+    #[test]
+    fn tls_files_checked() {
+        let mut c = AmqpBridgeConfig {
+            url: "amqps://guest:guest@broker/%2f".into(),
+            ca_file: "/nonexistent/ca.pem".into(),
+            ..Default::default()
+        };
+        let e = check_config(&c).unwrap_err();
+        assert!(
+            e.starts_with("bridges.amqp.ca_file `/nonexistent/ca.pem`: cannot read"),
+            "{e}"
+        );
+        c.ca_file = String::new();
+        assert_eq!(check_config(&c), Ok(()));
+        c.key_file = "/x/key.pem".into();
+        let e = check_config(&c).unwrap_err();
+        assert!(
+            e.contains("bridges.amqp.cert_file and bridges.amqp.key_file go together"),
+            "{e}"
+        );
+        c.url = "amqp://guest:guest@broker/%2f".into();
+        let e = check_config(&c).unwrap_err();
+        assert!(e.contains("is not a TLS URL: use amqps://"), "{e}");
     }
 }

@@ -8,6 +8,7 @@ use crate::tracking::{
     BatchItem, EventPayload, ItemResult, RequestMeta, TrackOptions, TrackRequest, Tracker,
     TrackerPayload, TrackingError,
 };
+use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -17,6 +18,138 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Source types a broker bridge may feed.
 pub const BROKER_SOURCE_TYPES: &[&str] = &["mqtt", "queue"];
+
+/// The largest message body a broker bridge takes (MQTT and AMQP alike); a larger one
+/// is dead-lettered with the reason.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Why a message over [`MAX_MESSAGE_BYTES`] is dead-lettered, or `None` when it is not.
+pub fn oversized(len: usize) -> Option<String> {
+    (len > MAX_MESSAGE_BYTES)
+        .then(|| format!("message larger than {MAX_MESSAGE_BYTES} bytes ({len} bytes)"))
+}
+
+/// The TLS files of a broker bridge (`bridges.<name>.ca_file`, `cert_file`, `key_file`;
+/// empty: not set).
+#[derive(Debug, Clone, Copy)]
+pub struct TlsFiles<'a> {
+    /// `bridges.mqtt` or `bridges.amqp`: what errors name.
+    pub key: &'a str,
+    pub ca_file: &'a str,
+    pub cert_file: &'a str,
+    pub key_file: &'a str,
+}
+
+impl TlsFiles<'_> {
+    fn any_set(&self) -> bool {
+        !(self.ca_file.trim().is_empty()
+            && self.cert_file.trim().is_empty()
+            && self.key_file.trim().is_empty())
+    }
+}
+
+/// The rustls client configuration of a bridge whose URL asks for TLS (`tls`), or
+/// `None` for a plain connection. The server is always verified: against the
+/// certificates of `ca_file` (PEM) when it is set, else against the bundled Mozilla
+/// roots. `cert_file` and `key_file` (PEM, both or neither) are a client certificate.
+/// Errors name the key and the file; TLS files with a plain URL are an error too (the
+/// user meant TLS and would get none).
+pub fn tls_client_config(
+    files: TlsFiles<'_>,
+    tls: bool,
+) -> Result<Option<std::sync::Arc<rustls::ClientConfig>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let key = files.key;
+    if !tls {
+        if files.any_set() {
+            return Err(format!(
+                "{key}.ca_file, cert_file and key_file are for TLS, but {key}.url is not a \
+                 TLS URL: use {} (or leave the files empty)",
+                if key.ends_with("mqtt") {
+                    "mqtts://host[:port]"
+                } else {
+                    "amqps://user:password@host[:port]/vhost"
+                }
+            ));
+        }
+        return Ok(None);
+    }
+    let read = |name: &str, path: &str| {
+        std::fs::read(path).map_err(|e| format!("{key}.{name} `{path}`: cannot read it: {e}"))
+    };
+    let certs = |name: &str, path: &str| -> Result<Vec<CertificateDer<'static>>, String> {
+        let pem = read(name, path)?;
+        let certs = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{key}.{name} `{path}`: not valid PEM: {e}"))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "{key}.{name} `{path}` holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+            ));
+        }
+        Ok(certs)
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    let ca_file = files.ca_file.trim();
+    if ca_file.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    } else {
+        let (added, _) = roots.add_parsable_certificates(certs("ca_file", ca_file)?);
+        if added == 0 {
+            return Err(format!(
+                "{key}.ca_file `{ca_file}` holds no usable CA certificate"
+            ));
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("{key}: TLS setup: {e}"))?
+        .with_root_certificates(roots);
+    let (cert_file, key_file) = (files.cert_file.trim(), files.key_file.trim());
+    let config = match (cert_file.is_empty(), key_file.is_empty()) {
+        (true, true) => builder.with_no_client_auth(),
+        (false, false) => {
+            let chain = certs("cert_file", cert_file)?;
+            let pem = read("key_file", key_file)?;
+            let private = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
+                format!("{key}.key_file `{key_file}`: no PEM private key in it: {e}")
+            })?;
+            builder
+                .with_client_auth_cert(chain, private)
+                .map_err(|e| {
+                    format!("{key}.cert_file and {key}.key_file: not a usable client certificate and key: {e}")
+                })?
+        }
+        _ => {
+            return Err(format!(
+                "{key}.cert_file and {key}.key_file go together: set both for a client \
+                 certificate, or neither"
+            ))
+        }
+    };
+    Ok(Some(std::sync::Arc::new(config)))
+}
+
+/// A connection error with what to do when it is the broker's certificate that was not
+/// accepted (`key` is `bridges.mqtt` or `bridges.amqp`).
+pub fn explain_tls_error(error: String, key: &str) -> String {
+    if !error.contains("invalid peer certificate") {
+        return error;
+    }
+    let what = if error.contains("UnknownIssuer") || error.contains("unknown issuer") {
+        format!(
+            "the broker's TLS certificate is not signed by a trusted CA: if the broker uses \
+             a private CA, set {key}.ca_file to that CA's certificate (PEM)"
+        )
+    } else if error.contains("NotValidForName") || error.contains("not valid for name") {
+        format!("the broker's TLS certificate does not name the host of {key}.url")
+    } else {
+        "the broker's TLS certificate was refused".to_string()
+    };
+    format!("{error} ({what})")
+}
 
 /// How a bridge reads its messages.
 #[derive(Debug, Clone)]
@@ -135,10 +268,15 @@ fn payload_of(
         let properties = match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => m,
             Ok(other) => one("value", other),
-            Err(_) => one(
-                "raw",
-                Value::String(String::from_utf8_lossy(body).into_owned()),
-            ),
+            // Text as it came; other bytes exactly, as base64 (never U+FFFD in place of
+            // what could not be read as UTF-8).
+            Err(_) => match std::str::from_utf8(body) {
+                Ok(text) => one("raw", Value::String(text.to_string())),
+                Err(_) => one(
+                    "raw_base64",
+                    Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+                ),
+            },
         };
         TrackerPayload {
             source: crate::tracking::payload::SourceRef {
@@ -529,11 +667,51 @@ pub async fn sleep_or_stop(d: Duration, stop: &mut tokio::sync::watch::Receiver<
 
 /// Checks at start that the bridge's source exists, is enabled and of a broker type.
 pub async fn check_source(tracker: &Tracker, source: &str) -> anyhow::Result<()> {
+    let source = source.trim();
     tracker
         .check_source(source, BROKER_SOURCE_TYPES)
         .await
         .map_err(|e| anyhow::anyhow!("bridge source `{source}`: {e}"))?;
     Ok(())
+}
+
+/// Checks, before `serve` starts anything, that the source the bridge configured under
+/// `key` (`bridges.mqtt.source`) feeds exists in the tracker's scope, is enabled and of
+/// a broker type. A source that is not fit is a configuration error (exit 2) naming the
+/// key, the id and what to do: the bridge does not start (its messages wait in the
+/// broker) rather than dead-lettering every message until the source is fixed.
+pub async fn check_source_at_start(
+    tracker: &Tracker,
+    key: &str,
+    source: &str,
+) -> anyhow::Result<()> {
+    let id = source.trim();
+    let scope = tracker.scope();
+    let shown = cut(id, 200);
+    let found = crate::store::event_source(tracker.store().as_ref(), scope, id)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read event source `{shown}` ({key}): {e}"))?;
+    let why = match found {
+        None => format!(
+            "{key}: there is no event source `{shown}` in tenant `{}`, context {} \
+             (collector.context): create it first (type {}), or fix the id",
+            scope.tenant,
+            scope.context,
+            BROKER_SOURCE_TYPES.join(" or ")
+        ),
+        Some(s) if !s.enabled => format!(
+            "{key}: event source `{shown}` (tenant `{}`, context {}) is disabled: enable it",
+            scope.tenant, scope.context
+        ),
+        Some(s) if !BROKER_SOURCE_TYPES.contains(&s.source_type.as_str()) => format!(
+            "{key}: event source `{shown}` is of type `{}`; a broker bridge feeds sources \
+             of type {}",
+            s.source_type,
+            BROKER_SOURCE_TYPES.join(" or ")
+        ),
+        Some(_) => return Ok(()),
+    };
+    Err(crate::config::ConfigError::Invalid(why).into())
 }
 
 #[cfg(test)]
@@ -571,6 +749,14 @@ mod tests {
         assert_eq!(p.events[0].properties["t"], 21.5);
         let p = payload_of(&settings(true), "k", b"plain text").unwrap();
         assert_eq!(p.events[0].properties["raw"], "plain text");
+        // Bytes that are not UTF-8: kept exactly, as base64, not mangled into U+FFFD.
+        let bytes = [0xff, 0xfe, 0x00, b'a', 0x80];
+        let p = payload_of(&settings(true), "k", &bytes).unwrap();
+        assert!(p.events[0].properties.get("raw").is_none());
+        let back = base64::engine::general_purpose::STANDARD
+            .decode(p.events[0].properties["raw_base64"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(back, bytes);
         // Nested past the input limit: dead-lettered with the reason, in both modes.
         let deep = format!("{{\"t\":{}1{}}}", "[".repeat(100), "]".repeat(100));
         for raw in [true, false] {

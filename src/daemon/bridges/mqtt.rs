@@ -13,7 +13,10 @@ use crate::store::StoreError;
 use crate::tracking::Tracker;
 use anyhow::Context as _;
 use base64::Engine as _;
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
+use rumqttc::{
+    AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Packet, Publish, QoS, StateError,
+    TlsConfiguration, Transport,
+};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +24,7 @@ use tokio::sync::{mpsc, watch};
 
 const MAX_BATCH: usize = 500;
 
-/// The largest message payload the bridge takes; a larger one is dead-lettered.
-pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+pub use super::broker::MAX_MESSAGE_BYTES;
 
 /// The largest dead-letter notice published; a longer payload is cut to fit.
 pub const MAX_NOTICE_BYTES: usize = 1 << 20;
@@ -33,13 +35,37 @@ pub const MAX_NOTICE_BYTES: usize = 1 << 20;
 /// the connection and coming back on every reconnect.
 const MQTT_MAX_PACKET: usize = 268_435_455 + 5;
 
-/// Host, port and credentials of `mqtt://[user:password@]host[:port]`.
+/// The URL schemes the MQTT bridge speaks: plain and TLS, with their default ports.
+const SCHEMES: &[(&str, bool, u16)] = &[
+    ("mqtt://", false, 1883),
+    ("tcp://", false, 1883),
+    ("mqtts://", true, 8883),
+    ("ssl://", true, 8883),
+];
+
+/// Whether the URL asks for TLS (`mqtts://`, `ssl://`), its default port and what
+/// follows the scheme.
+fn scheme(url: &str) -> anyhow::Result<(bool, u16, &str)> {
+    SCHEMES
+        .iter()
+        .find_map(|(prefix, tls, port)| {
+            url.get(..prefix.len())
+                .filter(|p| p.eq_ignore_ascii_case(prefix))
+                .map(|_| (*tls, *port, &url[prefix.len()..]))
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "bad MQTT URL `{url}`: expected mqtt://host[:port], or mqtts://host[:port] \
+                 for TLS (also tcp:// and ssl://)"
+            )
+        })
+}
+
+/// Host, port and credentials of `mqtt://[user:password@]host[:port]` (or `mqtts://`);
+/// the TLS transport is set by [`run`] from [`tls_config`].
 pub fn options(config: &MqttBridgeConfig) -> anyhow::Result<MqttOptions> {
     let url = config.url.trim();
-    let rest = url
-        .strip_prefix("mqtt://")
-        .or_else(|| url.strip_prefix("tcp://"))
-        .ok_or_else(|| anyhow::anyhow!("bad MQTT URL `{url}`: expected mqtt://host[:port]"))?;
+    let (_, default_port, rest) = scheme(url)?;
     let rest = rest.split('/').next().unwrap_or_default();
     let (creds, hostport) = match rest.rsplit_once('@') {
         Some((c, h)) => (Some(c), h),
@@ -50,7 +76,7 @@ pub fn options(config: &MqttBridgeConfig) -> anyhow::Result<MqttOptions> {
             Ok(port) if port > 0 => (h, port),
             _ => anyhow::bail!("bad port in MQTT URL `{url}`: expected 1 to 65535"),
         },
-        None => (hostport, 1883),
+        None => (hostport, default_port),
     };
     if host.is_empty() {
         anyhow::bail!("bad MQTT URL `{url}`: no host");
@@ -70,6 +96,91 @@ pub fn options(config: &MqttBridgeConfig) -> anyhow::Result<MqttOptions> {
     Ok(opts)
 }
 
+/// The TLS client configuration for an `mqtts://` URL (`None` for `mqtt://`); errors
+/// name the key.
+pub fn tls_config(config: &MqttBridgeConfig) -> Result<Option<Arc<rustls::ClientConfig>>, String> {
+    let (tls, _, _) = scheme(config.url.trim()).map_err(|e| format!("bridges.mqtt.url: {e:#}"))?;
+    broker::tls_client_config(
+        broker::TlsFiles {
+            key: "bridges.mqtt",
+            ca_file: &config.ca_file,
+            cert_file: &config.cert_file,
+            key_file: &config.key_file,
+        },
+        tls,
+    )
+}
+
+/// The client id the bridge connects with: `client_id` as configured, or when it is
+/// empty `tracardictl-<host name>-<8 hex digits>`, the digits a hash of the store
+/// (`store`, its URI or data directory), the tenant and the source. The derived id is
+/// the same on every start of this bridge on this host, so the broker's persistent
+/// session (and what was published while the bridge was down) is found again, and
+/// differs for another host or another store, so two bridges do not take each other's
+/// session over.
+pub fn client_id(config: &MqttBridgeConfig, store: &str, tenant: &str) -> String {
+    if !config.client_id.is_empty() {
+        return config.client_id.clone();
+    }
+    let hash = super::derived_id(&[
+        "mqtt-client-id",
+        &store_identity(store),
+        tenant,
+        config.source.trim(),
+    ]);
+    let digits: String = hash.chars().filter(|c| *c != '-').take(8).collect();
+    format!("tracardictl-{}-{digits}", host_name())
+}
+
+/// What identifies a store across starts: a data directory's absolute path, or a URI
+/// without its password (rotating it keeps the id).
+fn store_identity(store: &str) -> String {
+    match store.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = match rest.find(['/', '?', '#']) {
+                Some(i) => rest.split_at(i),
+                None => (rest, ""),
+            };
+            let authority = match authority.rsplit_once('@') {
+                Some((creds, host)) => {
+                    let user = creds.split(':').next().unwrap_or_default();
+                    format!("{user}@{host}")
+                }
+                None => authority.to_string(),
+            };
+            format!("{scheme}://{authority}{path}")
+        }
+        None => std::fs::canonicalize(store)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| store.to_string()),
+    }
+}
+
+/// This host's name, cut to 64 characters of `[A-Za-z0-9._-]` (`localhost` when the
+/// system does not say).
+fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for `buf.len()` bytes; gethostname writes at most that
+    // many and the name is read only up to its first NUL, within the buffer.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let raw = if rc == 0 {
+        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    let name: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .take(64)
+        .collect();
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
+    }
+}
+
 fn topics(config: &MqttBridgeConfig) -> Vec<String> {
     config
         .topics
@@ -82,14 +193,15 @@ fn topics(config: &MqttBridgeConfig) -> Vec<String> {
 /// Checks the MQTT bridge settings `config validate` and `serve` refuse: the error
 /// names the key and why.
 pub fn check_config(config: &MqttBridgeConfig) -> Result<(), String> {
-    if config.client_id.is_empty() || config.client_id.len() > 65535 {
-        return Err(concat!(
-            "bridges.mqtt.client_id must not be empty ",
-            "(the broker keeps the bridge's session under it)"
-        )
-        .into());
+    if config.client_id.len() > 65535 {
+        return Err("bridges.mqtt.client_id must be at most 65535 bytes".into());
     }
-    options(config).map_err(|e| format!("bridges.mqtt.url: {e:#}"))?;
+    let mut with_id = config.clone();
+    if with_id.client_id.is_empty() {
+        with_id.client_id = "derived".into();
+    }
+    options(&with_id).map_err(|e| format!("bridges.mqtt.url: {e:#}"))?;
+    tls_config(config)?;
     let filters = topics(config);
     if filters.is_empty() {
         return Err("bridges.mqtt.topics must name at least one topic filter".into());
@@ -189,12 +301,14 @@ pub fn notice(reason: &str, topic: &str, payload: &[u8]) -> Vec<u8> {
 /// Runs until `stop` turns true; the event loop reconnects with backoff.
 pub async fn run(
     tracker: Arc<Tracker>,
-    config: MqttBridgeConfig,
+    mut config: MqttBridgeConfig,
     stats: Arc<BridgeStats>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     check_config(&config).map_err(anyhow::Error::msg)?;
     broker::check_source(&tracker, &config.source).await?;
+    // `serve` passes the id derived with its store; without one, from this host alone.
+    config.client_id = client_id(&config, "", &tracker.scope().tenant);
     let topics = topics(&config);
     let settings = MessageSettings {
         source: config.source.trim().to_string(),
@@ -202,7 +316,11 @@ pub async fn run(
         event_type: config.event_type.clone(),
         channel: "mqtt",
     };
-    let (client, eventloop) = AsyncClient::new(options(&config)?, 1024);
+    let mut opts = options(&config)?;
+    if let Some(tls) = tls_config(&config).map_err(anyhow::Error::msg)? {
+        opts.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls)));
+    }
+    let (client, eventloop) = AsyncClient::new(opts, 1024);
     // The broker bounds unacknowledged QoS 1 messages in flight, and so this channel.
     let (tx, rx) = mpsc::unbounded_channel();
     let writer = tokio::spawn(writer(
@@ -213,7 +331,16 @@ pub async fn run(
         rx,
         stats.clone(),
     ));
-    let polled = poll(eventloop, client.clone(), topics, tx, &stats, &mut stop).await;
+    let polled = poll(
+        eventloop,
+        client.clone(),
+        topics,
+        &config.client_id,
+        tx,
+        &stats,
+        &mut stop,
+    )
+    .await;
     // The event loop is gone: the writer finishes its batch (its acks fail, and the
     // broker redelivers those messages to the next session, where they are recognised).
     let written = writer.await;
@@ -225,15 +352,77 @@ pub async fn run(
     written.context("MQTT writer task failed")?
 }
 
+/// Connections the broker closes soon after accepting them, in a row, before the bridge
+/// warns that another client is probably connecting with its client id.
+const TAKEOVERS_TO_WARN: u32 = 3;
+
+/// A connection the broker closes within this time after accepting it counts towards
+/// [`TAKEOVERS_TO_WARN`]: two clients with one id each stay connected only until the
+/// other's next attempt, which the backoff puts at most 30 s apart.
+const TAKEOVER_WINDOW: Duration = Duration::from_secs(65);
+
+/// Whether the broker closed the connection (rather than the network timing out): what
+/// an MQTT 3.1.1 broker does to a client when another connects with its client id.
+fn closed_by_broker(e: &ConnectionError) -> bool {
+    match e {
+        ConnectionError::MqttState(StateError::ConnectionAborted) => true,
+        ConnectionError::MqttState(StateError::Io(e)) | ConnectionError::Io(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::BrokenPipe
+        ),
+        _ => false,
+    }
+}
+
+/// Counts connections the broker closes soon after accepting them; past
+/// [`TAKEOVERS_TO_WARN`] in a row, what to tell the operator.
+#[derive(Debug, Default)]
+struct Takeovers {
+    connected_at: Option<std::time::Instant>,
+    in_a_row: u32,
+}
+
+impl Takeovers {
+    fn connected(&mut self) {
+        self.connected_at = Some(std::time::Instant::now());
+    }
+
+    /// The connection (or an attempt) ended with `closed_by_broker`; `Some(warning)`
+    /// when it looks like a client id clash.
+    fn lost(&mut self, closed_by_broker: bool, client_id: &str) -> Option<String> {
+        match self.connected_at.take() {
+            // An attempt that never connected says nothing either way.
+            None => {}
+            Some(at) if closed_by_broker && at.elapsed() < TAKEOVER_WINDOW => self.in_a_row += 1,
+            Some(_) => self.in_a_row = 0,
+        }
+        (self.in_a_row >= TAKEOVERS_TO_WARN).then(|| {
+            format!(
+                "the broker closed the connection {} times in a row soon after accepting it: \
+                 another MQTT client is probably connected with the same client id \
+                 `{client_id}` (a second bridge, or another host, with this \
+                 bridges.mqtt.client_id), and the broker drops one whenever the other \
+                 connects; give each bridge its own client_id (or leave it empty for one \
+                 derived from the host and the store)",
+                self.in_a_row
+            )
+        })
+    }
+}
+
 async fn poll(
     mut eventloop: EventLoop,
     client: AsyncClient,
     topics: Vec<String>,
+    client_id: &str,
     tx: mpsc::UnboundedSender<Publish>,
     stats: &BridgeStats,
     stop: &mut watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let mut backoff = Backoff::default();
+    let mut takeovers = Takeovers::default();
     stats.set_state(BridgeState::Connecting);
     loop {
         let event = tokio::select! {
@@ -249,7 +438,8 @@ async fn poll(
                 }
                 stats.set_state(BridgeState::Connected);
                 backoff.connected();
-                tracing::info!(bridge = "mqtt", topics = ?topics, "subscribed");
+                takeovers.connected();
+                tracing::info!(bridge = "mqtt", topics = ?topics, client_id, "subscribed");
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 if tx.send(p).is_err() {
@@ -258,9 +448,17 @@ async fn poll(
             }
             Ok(_) => {}
             Err(e) => {
-                let msg = e.to_string();
+                let msg = broker::explain_tls_error(e.to_string(), "bridges.mqtt");
                 tracing::warn!(bridge = "mqtt", error = %msg, "MQTT connection lost");
-                stats.set_error(msg);
+                match takeovers.lost(closed_by_broker(&e), client_id) {
+                    Some(clash) => {
+                        if takeovers.in_a_row == TAKEOVERS_TO_WARN || takeovers.in_a_row % 10 == 0 {
+                            tracing::warn!(bridge = "mqtt", client_id, "{clash}");
+                        }
+                        stats.set_error(format!("{msg}; {clash}"));
+                    }
+                    None => stats.set_error(msg),
+                }
                 stats.set_state(BridgeState::Backoff);
                 if sleep_or_stop(backoff.next_delay(), stop).await {
                     return Ok(());
@@ -291,11 +489,8 @@ async fn writer(
         let mut done = Vec::with_capacity(batch.len());
         for p in batch {
             stats.received.fetch_add(1, Ordering::Relaxed);
-            let outcome = if p.payload.len() > MAX_MESSAGE_BYTES {
-                Outcome::DeadLetter(format!(
-                    "message larger than {MAX_MESSAGE_BYTES} bytes ({} bytes)",
-                    p.payload.len()
-                ))
+            let outcome = if let Some(why) = broker::oversized(p.payload.len()) {
+                Outcome::DeadLetter(why)
             } else {
                 loop {
                     match handle(&tracker, &settings, &mut redeliveries, &p).await {
@@ -372,7 +567,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        let mut c = MqttBridgeConfig::default();
+        let mut c = MqttBridgeConfig {
+            client_id: "id".into(),
+            ..Default::default()
+        };
         assert_eq!(
             options(&c).unwrap().broker_address(),
             ("127.0.0.1".into(), 1883)
@@ -389,6 +587,56 @@ mod tests {
         assert!(options(&c).is_err());
         c.url = "mqtt://h:0".into();
         assert!(options(&c).is_err());
+        // TLS: mqtts:// and ssl://, port 8883 by default.
+        c.url = "mqtts://u:p@broker.example.com".into();
+        assert_eq!(
+            options(&c).unwrap().broker_address(),
+            ("broker.example.com".into(), 8883)
+        );
+        assert!(tls_config(&c).unwrap().is_some());
+        c.url = "ssl://broker:8884".into();
+        assert_eq!(
+            options(&c).unwrap().broker_address(),
+            ("broker".into(), 8884)
+        );
+        c.url = "ws://broker".into();
+        let e = options(&c).unwrap_err().to_string();
+        assert!(e.contains("mqtts://host[:port]"), "{e}");
+        c.url = "mqtt://broker".into();
+        assert!(tls_config(&c).unwrap().is_none());
+    }
+
+    #[test]
+    fn tls_files_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("ca.txt");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let mut c = MqttBridgeConfig {
+            url: "mqtts://broker".into(),
+            ca_file: "/nonexistent/ca.pem".into(),
+            ..Default::default()
+        };
+        let e = check_config(&c).unwrap_err();
+        assert!(
+            e.starts_with("bridges.mqtt.ca_file `/nonexistent/ca.pem`: cannot read"),
+            "{e}"
+        );
+        c.ca_file = not_pem.display().to_string();
+        let e = check_config(&c).unwrap_err();
+        assert!(e.contains("holds no PEM certificate"), "{e}");
+        c.ca_file = String::new();
+        c.cert_file = "/x/cert.pem".into();
+        let e = check_config(&c).unwrap_err();
+        assert!(
+            e.contains("bridges.mqtt.cert_file and bridges.mqtt.key_file go together"),
+            "{e}"
+        );
+        // TLS files with a plain URL: the user meant TLS.
+        c.url = "mqtt://broker".into();
+        c.cert_file = String::new();
+        c.ca_file = "/x/ca.pem".into();
+        let e = check_config(&c).unwrap_err();
+        assert!(e.contains("is not a TLS URL: use mqtts://"), "{e}");
     }
 
     #[test]
@@ -406,7 +654,16 @@ mod tests {
             |c| c.url = "mqtt://127.0.0.1:99999".into(),
             "bridges.mqtt.url",
         );
-        bad(|c| c.client_id = String::new(), "bridges.mqtt.client_id");
+        bad(
+            |c| c.client_id = "x".repeat(70_000),
+            "bridges.mqtt.client_id",
+        );
+        // Empty: one is derived.
+        let derived = MqttBridgeConfig {
+            client_id: String::new(),
+            ..Default::default()
+        };
+        assert_eq!(check_config(&derived), Ok(()));
         bad(|c| c.topics = " , ".into(), "bridges.mqtt.topics");
         bad(|c| c.topics = "a/#/b".into(), "bridges.mqtt.topics");
         bad(|c| c.topics = "a/b#".into(), "bridges.mqtt.topics");
@@ -429,6 +686,71 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(check_config(&c), Ok(()));
+    }
+
+    #[test]
+    fn client_ids_are_kept_or_derived_per_host_store_and_source() {
+        let given = MqttBridgeConfig {
+            client_id: "mine".into(),
+            ..Default::default()
+        };
+        assert_eq!(client_id(&given, "/data", "default"), "mine");
+        let config = MqttBridgeConfig {
+            client_id: String::new(),
+            source: "src".into(),
+            ..Default::default()
+        };
+        let id = client_id(&config, "postgres://u:pw@db/t", "default");
+        assert!(
+            id.starts_with(&format!("tracardictl-{}-", host_name())),
+            "{id}"
+        );
+        // Stable across starts (and password changes), distinct per store and source.
+        assert_eq!(id, client_id(&config, "postgres://u:other@db/t", "default"));
+        assert_ne!(
+            id,
+            client_id(&config, "postgres://u:pw@db/other", "default")
+        );
+        assert_ne!(id, client_id(&config, "postgres://u:pw@db/t", "acme"));
+        let other_source = MqttBridgeConfig {
+            source: "src2".into(),
+            ..config.clone()
+        };
+        assert_ne!(
+            id,
+            client_id(&other_source, "postgres://u:pw@db/t", "default")
+        );
+        assert!(options(&MqttBridgeConfig {
+            client_id: id,
+            ..config
+        })
+        .is_ok());
+    }
+
+    #[test]
+    fn repeated_drops_after_connecting_warn_of_a_client_id_clash() {
+        let mut t = Takeovers::default();
+        for _ in 0..TAKEOVERS_TO_WARN - 1 {
+            t.connected();
+            assert_eq!(t.lost(true, "id"), None);
+        }
+        // Failed attempts in between neither count nor break the run.
+        assert_eq!(t.lost(false, "id"), None);
+        t.connected();
+        let warning = t.lost(true, "id").unwrap();
+        assert!(warning.contains("same client id `id`"), "{warning}");
+        // A connection lost another way (a timeout) ends the run.
+        t.connected();
+        assert_eq!(t.lost(false, "id"), None);
+        assert_eq!(t.in_a_row, 0);
+        // So does one that stayed up.
+        t.in_a_row = 5;
+        t.connected_at = std::time::Instant::now().checked_sub(TAKEOVER_WINDOW);
+        assert_eq!(t.lost(true, "id"), None);
+        assert!(closed_by_broker(&ConnectionError::MqttState(
+            StateError::ConnectionAborted
+        )));
+        assert!(!closed_by_broker(&ConnectionError::NetworkTimeout));
     }
 
     #[test]
