@@ -34,6 +34,7 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct TmsConfig {
+    #[serde(deserialize_with = "listen_addr")]
     pub listen: SocketAddr,
     /// The key every TMS request must carry (`x-api-key` or `Authorization: Bearer`);
     /// empty: the TMS refuses every request.
@@ -158,10 +159,11 @@ pub struct BridgesConfig {
 pub struct MqttBridgeConfig {
     /// Run inside the single-node `serve`.
     pub enabled: bool,
-    /// `mqtt://[user:password@]host[:port]`.
+    /// `mqtt://[user:password@]host[:port]`, or `mqtts://…` for TLS (port 8883).
     pub url: String,
     /// The MQTT client id; the broker keeps its session (and QoS 1 messages sent while
-    /// the bridge is down) under it.
+    /// the bridge is down) under it. Empty: `tracardictl-<host>-<hash of the store,
+    /// tenant and source>`, the same on every start on this host.
     pub client_id: String,
     /// Topic filters, comma-separated (`+` and `#` wildcards allowed).
     pub topics: String,
@@ -172,13 +174,21 @@ pub struct MqttBridgeConfig {
     pub event_type: String,
     /// Where malformed messages go, with the reason.
     pub dead_letter_topic: String,
+    /// TLS (`mqtts://` URLs): the CA certificates (PEM) the broker's certificate must
+    /// chain to. Empty: the bundled Mozilla roots (public CAs).
+    pub ca_file: String,
+    /// A client certificate chain (PEM) for brokers that ask for one; with `key_file`.
+    pub cert_file: String,
+    /// The private key (PEM) of `cert_file`.
+    pub key_file: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AmqpBridgeConfig {
     pub enabled: bool,
-    /// `amqp://user:password@host:port/vhost` (`%2f` is the default vhost).
+    /// `amqp://user:password@host:port/vhost` (`%2f` is the default vhost), or
+    /// `amqps://…` for TLS (port 5671).
     pub url: String,
     /// The queue consumed (declared durable if missing).
     pub queue: String,
@@ -187,10 +197,18 @@ pub struct AmqpBridgeConfig {
     pub raw: bool,
     pub event_type: String,
     /// A fanout exchange for malformed messages (declared, with a bound queue
-    /// `<queue>.dead-letter`, so nothing rejected is lost).
+    /// `<queue>.dead-letter`, so nothing rejected is lost). Empty: `<queue>.dlx`, this
+    /// bridge's own.
     pub dead_letter_exchange: String,
     /// Unacknowledged messages the broker may send ahead.
     pub prefetch: u16,
+    /// TLS (`amqps://` URLs): the CA certificates (PEM) the broker's certificate must
+    /// chain to. Empty: the bundled Mozilla roots (public CAs).
+    pub ca_file: String,
+    /// A client certificate chain (PEM) for brokers that ask for one; with `key_file`.
+    pub cert_file: String,
+    /// The private key (PEM) of `cert_file`.
+    pub key_file: String,
 }
 
 impl Default for MqttBridgeConfig {
@@ -198,12 +216,15 @@ impl Default for MqttBridgeConfig {
         Self {
             enabled: false,
             url: "mqtt://127.0.0.1:1883".into(),
-            client_id: "tracardictl-bridge".into(),
+            client_id: String::new(),
             topics: "tracardi/#".into(),
             source: String::new(),
             raw: false,
             event_type: "mqtt-message".into(),
             dead_letter_topic: "tracardi-dead-letter".into(),
+            ca_file: String::new(),
+            cert_file: String::new(),
+            key_file: String::new(),
         }
     }
 }
@@ -217,8 +238,11 @@ impl Default for AmqpBridgeConfig {
             source: String::new(),
             raw: false,
             event_type: "queue-message".into(),
-            dead_letter_exchange: "tracardi.dead-letter".into(),
+            dead_letter_exchange: String::new(),
             prefetch: 500,
+            ca_file: String::new(),
+            cert_file: String::new(),
+            key_file: String::new(),
         }
     }
 }
@@ -233,6 +257,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CollectorConfig {
+    #[serde(deserialize_with = "listen_addr")]
     pub listen: SocketAddr,
     /// Largest accepted request body in bytes (413 above it).
     pub body_limit: usize,
@@ -253,6 +278,7 @@ pub struct CollectorConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivateApiConfig {
+    #[serde(deserialize_with = "listen_addr")]
     pub listen: SocketAddr,
     /// The secret `POST /install` requires to create the first admin; empty disables it.
     pub installation_token: String,
@@ -371,6 +397,9 @@ pub const KEYS: &[&str] = &[
     "bridges.mqtt.raw",
     "bridges.mqtt.event_type",
     "bridges.mqtt.dead_letter_topic",
+    "bridges.mqtt.ca_file",
+    "bridges.mqtt.cert_file",
+    "bridges.mqtt.key_file",
     "bridges.amqp.enabled",
     "bridges.amqp.url",
     "bridges.amqp.queue",
@@ -379,12 +408,89 @@ pub const KEYS: &[&str] = &[
     "bridges.amqp.event_type",
     "bridges.amqp.dead_letter_exchange",
     "bridges.amqp.prefetch",
+    "bridges.amqp.ca_file",
+    "bridges.amqp.cert_file",
+    "bridges.amqp.key_file",
     "tms.listen",
     "tms.api_key",
 ];
 
 pub fn env_var_name(key: &str) -> String {
     format!("TRACARDI_{}", key.replace('.', "_").to_uppercase())
+}
+
+/// Keys only the file sets, with what their value is: a list or a table, which no
+/// single environment variable holds. With [`KEYS`], every key the configuration
+/// accepts; a test holds the two lists equal to the keys of [`Config`] itself.
+pub const FILE_ONLY_KEYS: &[(&str, &str)] = &[
+    ("identity.blocked_values", "a list of strings"),
+    ("identity.strategies", "a table of field path = strategy"),
+];
+
+/// Every key the configuration accepts, section by section, each with the environment
+/// variable that sets it, or what the file gives it when only the file does.
+pub fn all_keys() -> Vec<(&'static str, Result<String, &'static str>)> {
+    let section = |k: &str| k.rsplit_once('.').map_or("", |(s, _)| s).to_string();
+    let mut out: Vec<(&'static str, Result<String, &'static str>)> =
+        KEYS.iter().map(|k| (*k, Ok(env_var_name(k)))).collect();
+    for (key, what) in FILE_ONLY_KEYS {
+        // After the last key of its section.
+        let at = out
+            .iter()
+            .rposition(|(k, _)| section(k) == section(key))
+            .map_or(out.len(), |i| i + 1);
+        out.insert(at, (key, Err(*what)));
+    }
+    out
+}
+
+/// A listen address: `IP:PORT`, or `localhost:PORT` for this host's loopback
+/// (127.0.0.1). Other host names are refused: one name may stand for several
+/// addresses, or for another one tomorrow.
+pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    let port = s
+        .rsplit_once(':')
+        .map(|(host, port)| (host, port.parse::<u16>()));
+    match port {
+        Some((host, Ok(p))) if host.eq_ignore_ascii_case("localhost") => {
+            Ok(SocketAddr::from(([127, 0, 0, 1], p)))
+        }
+        Some((host, Err(_))) if host.eq_ignore_ascii_case("localhost") => {
+            Err(format!("`{s}`: the port must be a number from 0 to 65535"))
+        }
+        _ => {
+            let p = match port {
+                Some((_, Ok(p))) => p,
+                _ => 8585,
+            };
+            Err(format!(
+                "`{s}` is not a socket address to listen on: give an IP address and a port, such as \
+                 127.0.0.1:{p} (or localhost:{p}) for this host only, [::1]:{p} for IPv6 \
+                 loopback, or 0.0.0.0:{p} for every interface; other host names are not resolved"
+            ))
+        }
+    }
+}
+
+/// Deserialises a listen address with [`parse_listen`].
+fn listen_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_listen(&s).map_err(serde::de::Error::custom)
+}
+
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process logs to standard error as JSON records (`serve --log-format
+/// json`): whatever else it writes there must then be a JSON record too.
+pub fn json_logs() -> bool {
+    JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub fn set_json_logs(on: bool) {
+    JSON_LOGS.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Values given as flags; each overrides everything else.
@@ -631,18 +737,19 @@ impl Config {
                     .into(),
             ));
         }
-        for (key, name) in [
-            ("bridges.amqp.queue", &amqp.queue),
-            (
-                "bridges.amqp.dead_letter_exchange",
-                &amqp.dead_letter_exchange,
-            ),
-        ] {
-            if name.trim().is_empty() || name.len() > 200 {
-                return Err(ConfigError::Invalid(format!(
-                    "{key} must be 1 to 200 characters"
-                )));
-            }
+        if amqp.queue.trim().is_empty() || amqp.queue.len() > 200 {
+            return Err(ConfigError::Invalid(
+                "bridges.amqp.queue must be 1 to 200 characters".into(),
+            ));
+        }
+        // Empty: the bridge's own `<queue>.dlx`.
+        let dlx = &amqp.dead_letter_exchange;
+        if dlx.len() > 200 || (!dlx.is_empty() && dlx.trim().is_empty()) {
+            return Err(ConfigError::Invalid(
+                "bridges.amqp.dead_letter_exchange must be at most 200 characters, not blank \
+                 (empty: `<queue>.dlx`)"
+                    .into(),
+            ));
         }
         if amqp.prefetch == 0 {
             return Err(ConfigError::Invalid(
@@ -828,6 +935,77 @@ mod tests {
             e.to_string().contains("TRACARDI_COLLECTOR_BODY_LIMIT"),
             "{e}"
         );
+    }
+
+    /// `config keys` and the environment cannot drift from the configuration: every
+    /// key of [`Config`] is listed, and nothing else.
+    #[test]
+    fn every_key_of_the_config_is_listed() {
+        fn leaves(t: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+            for (k, v) in t {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                match v {
+                    // An empty table is a map whose keys the user names.
+                    toml::Value::Table(inner) if !inner.is_empty() => leaves(inner, &path, out),
+                    _ => out.push(path),
+                }
+            }
+        }
+        // Every optional key set, so that it is serialised.
+        let c = Config {
+            identity: IdentityConfig {
+                merge_key_salt: Some("s".repeat(30)),
+                ..IdentityConfig::default()
+            },
+            ..Config::default()
+        };
+        let toml::Value::Table(t) = toml::Value::try_from(&c).unwrap() else {
+            panic!("not a table");
+        };
+        let mut found = Vec::new();
+        leaves(&t, "", &mut found);
+        found.sort();
+        let mut listed: Vec<String> = all_keys().iter().map(|(k, _)| k.to_string()).collect();
+        listed.sort();
+        assert_eq!(
+            found, listed,
+            "add the key to KEYS (or FILE_ONLY_KEYS) in src/config.rs"
+        );
+        let keys = all_keys();
+        let at = |k: &str| keys.iter().position(|(n, _)| *n == k).unwrap();
+        // With their section.
+        assert_eq!(
+            at("identity.strategies"),
+            at("identity.never_merge_different_identifier") + 2
+        );
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            parse_listen("0.0.0.0:8585").unwrap().to_string(),
+            "0.0.0.0:8585"
+        );
+        assert_eq!(parse_listen("[::1]:1").unwrap().to_string(), "[::1]:1");
+        assert_eq!(
+            parse_listen("localhost:8585").unwrap().to_string(),
+            "127.0.0.1:8585"
+        );
+        assert_eq!(
+            parse_listen("LocalHost:0").unwrap().to_string(),
+            "127.0.0.1:0"
+        );
+        assert!(parse_listen("localhost:http").unwrap_err().contains("port"));
+        let e = parse_listen("db.internal:5000").unwrap_err();
+        assert!(
+            e.contains("127.0.0.1:5000") && e.contains("[::1]:5000"),
+            "{e}"
+        );
+        assert!(parse_listen("8585").unwrap_err().contains("127.0.0.1:8585"));
     }
 
     #[test]

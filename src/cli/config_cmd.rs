@@ -1,5 +1,5 @@
 use super::{Cli, Failure};
-use crate::config::{env_var_name, Overrides, KEYS};
+use crate::config::{all_keys, Overrides};
 use clap::{Args, Subcommand};
 
 /// Show or check the effective configuration
@@ -25,7 +25,7 @@ pub enum ConfigCommand {
         after_help = "Examples:\n  tracardictl config validate\n  tracardictl --config /etc/tracardi/tracardi.toml config validate"
     )]
     Validate,
-    /// List every key with the environment variable that sets it
+    /// List every key with the environment variable that sets it (or "file only")
     #[command(
         after_help = "Examples:\n  tracardictl config keys\n  tracardictl config keys | grep collector"
     )]
@@ -35,8 +35,13 @@ pub enum ConfigCommand {
 pub fn run(cli: &Cli, args: &ConfigArgs) -> Result<(), Failure> {
     match args.command {
         ConfigCommand::Keys => {
-            for k in KEYS {
-                println!("{k:<28} {}", env_var_name(k));
+            let keys = all_keys();
+            let width = keys.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+            for (key, env) in keys {
+                match env {
+                    Ok(var) => println!("{key:<width$} {var}"),
+                    Err(what) => println!("{key:<width$} (file only: {what})"),
+                }
             }
             Ok(())
         }

@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context as _};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Read as _;
+use std::io::{IsTerminal as _, Read as _};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -59,27 +59,57 @@ impl ClientConfig {
         }
     }
 
+    /// Writes the file whole (a temporary file renamed over it), mode 0600 whatever
+    /// mode an earlier file had: it holds tokens.
     pub fn save(&self) -> anyhow::Result<()> {
         let path = config_path()?;
-        if let Some(dir) = path.parent() {
+        // A symbolic link stays one: the file it points at is replaced.
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let text = toml::to_string_pretty(self).context("cannot encode the client config")?;
+        write_private(&path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+/// Writes a file only its owner may read, through a temporary file in the same
+/// directory renamed over it, so it is never seen half-written nor, for a moment,
+/// readable by others.
+pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let write = || -> std::io::Result<()> {
         let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
+        opts.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts
-            .open(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        std::io::Write::write_all(&mut f, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
-    }
+        let mut f = opts.open(&tmp)?;
+        // The umask only takes bits away; this makes it exactly 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        std::io::Write::write_all(&mut f, bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Which connection and context a resource command uses.
@@ -157,7 +187,13 @@ fn path_shown() -> String {
 /// Sign in to a private API and save the connection
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  echo \"$PASSWORD\" | tracardictl login http://127.0.0.1:8686 --username admin@example.com --password-stdin\n  tracardictl login https://cdp.internal:8686 --name prod --token \"$API_KEY\" --context production"
+    long_about = "Sign in to a private API and save the connection (URL and token) in the \
+        client config file, mode 0600, as the current one.\n\n\
+        The password comes from standard input with --password-stdin, else from \
+        TRACARDICTL_PASSWORD, else it is asked on the terminal without echo. When standard \
+        input is not a terminal and neither is given, login fails with exit 2. `tracardictl \
+        logout` forgets the connection and revokes its token.",
+    after_help = "Examples:\n  tracardictl login http://127.0.0.1:8686 -u admin@example.com     asks for the password\n  echo \"$PASSWORD\" | tracardictl login http://127.0.0.1:8686 --username admin@example.com --password-stdin\n  tracardictl login https://cdp.internal:8686 --name prod --token \"$API_KEY\" --context production"
 )]
 pub struct LoginArgs {
     /// Base URL of the private API
@@ -198,13 +234,20 @@ pub fn login(args: &LoginArgs) -> Result<(), Failure> {
                     .read_to_string(&mut s)
                     .context("cannot read the password from standard input")?;
                 s.trim_end_matches(['\r', '\n']).to_string()
+            } else if let Ok(p) = std::env::var("TRACARDICTL_PASSWORD") {
+                p
+            } else if std::io::stdin().is_terminal() {
+                ask_password(&username)?
             } else {
-                std::env::var("TRACARDICTL_PASSWORD").map_err(|_| Failure {
+                return Err(Failure {
                     code: super::EXIT_USAGE,
                     error: anyhow!(
-                        "give the password with --password-stdin or TRACARDICTL_PASSWORD"
+                        "standard input is not a terminal, so login will not ask for the \
+                         password: pipe it in with --password-stdin (`echo \"$PASSWORD\" | \
+                         tracardictl login URL -u USER --password-stdin`), set \
+                         TRACARDICTL_PASSWORD, or sign in with --token"
                     ),
-                })?
+                });
             };
             let c = Client::new(&args.url, None, None)?;
             let login = rt.block_on(c.login(&username, &password))?;
@@ -231,6 +274,110 @@ pub fn login(args: &LoginArgs) -> Result<(), Failure> {
         path_shown()
     );
     Ok(())
+}
+
+/// The password, asked on the terminal without echo. An interrupted prompt gives the
+/// terminal back as it was.
+fn ask_password(username: &str) -> Result<String, Failure> {
+    super::init::guard_terminal();
+    dialoguer::Password::with_theme(&dialoguer::theme::ColorfulTheme::default())
+        .with_prompt(format!("Password for {username}"))
+        .interact()
+        .map_err(|e| {
+            let dialoguer::Error::IO(io) = e;
+            Failure {
+                code: 1,
+                error: anyhow!("cannot ask for the password: {io}"),
+            }
+        })
+}
+
+/// Forget a saved connection's token, revoking it on the server
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Forget a saved connection (its URL and token) and revoke the token on the \
+        server, so it no longer signs anyone in. A server that cannot be reached is said; the \
+        connection is forgotten here anyway, and its token stays valid there until it expires \
+        or is revoked (`tracardictl token revoke`). With --local-only the token is only \
+        forgotten here (an API key others use too).\n\n\
+        Exit code 4 when no connection has that name, 3 when none is named and none is current.",
+    after_help = "Examples:\n  tracardictl logout\n  tracardictl logout --name prod\n  tracardictl logout --name ci --local-only"
+)]
+pub struct LogoutArgs {
+    /// Connection to sign out of [default: the current one]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Only forget the token here; leave it valid on the server
+    #[arg(long)]
+    pub local_only: bool,
+}
+
+pub fn logout(args: &LogoutArgs) -> Result<(), Failure> {
+    let mut cfg = ClientConfig::load()?;
+    let name = args
+        .name
+        .clone()
+        .or(cfg.current.clone())
+        .ok_or_else(|| Failure {
+            code: EXIT_AUTH,
+            error: anyhow!("no connection to log out of: none is current; name one with --name"),
+        })?;
+    let Some(conn) = cfg.connections.remove(&name) else {
+        return Err(Failure {
+            code: super::EXIT_NOT_FOUND,
+            error: anyhow!("no connection named `{name}` in {}", path_shown()),
+        });
+    };
+    let was_current = cfg.current.as_deref() == Some(name.as_str());
+    if was_current {
+        cfg.current = None;
+    }
+    // Forgotten here first: whatever the server says, this host holds the token no more.
+    cfg.save()?;
+    let server = if args.local_only {
+        "still valid on the server (--local-only)".to_string()
+    } else {
+        match revoke(&conn) {
+            Ok(()) => "revoked on the server".to_string(),
+            Err(e) if e.is_auth() => "no longer valid on the server".to_string(),
+            Err(e) => format!(
+                "not revoked: {e}; it stays valid until it expires or is revoked \
+                 (`tracardictl token revoke`)"
+            ),
+        }
+    };
+    eprintln!(
+        "tracardictl: logged out of {} (connection `{name}` removed from {}; its token {server})",
+        conn.url,
+        path_shown()
+    );
+    if was_current && !cfg.connections.is_empty() {
+        eprintln!(
+            "tracardictl: no connection is current now; pick one with `tracardictl use NAME`"
+        );
+    }
+    Ok(())
+}
+
+/// Revokes a connection's token (`POST /user/logout`), within 10 seconds.
+fn revoke(conn: &Connection) -> Result<(), crate::client::ClientError> {
+    let transport = |reason: String| crate::client::ClientError::Transport {
+        url: conn.url.clone(),
+        reason,
+    };
+    let rt = super::runtime().map_err(|e| transport(e.to_string()))?;
+    let c = Client::new(&conn.url, Some(conn.token.clone()), None)?;
+    rt.block_on(async {
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            c.call(reqwest::Method::POST, "/user/logout", None),
+        )
+        .await
+        {
+            Ok(r) => r.map(|_| ()),
+            Err(_) => Err(transport("no answer within 10 s".into())),
+        }
+    })
 }
 
 /// Switch the current connection

@@ -64,11 +64,11 @@ pub struct InitArgs {
     pub services: Option<Vec<HostService>>,
 
     /// Listen address of the public collector [default: 0.0.0.0:8585]
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub collector_listen: Option<SocketAddr>,
 
     /// Listen address of the private API; keep it off public networks [default: 127.0.0.1:8686]
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub private_api_listen: Option<SocketAddr>,
 
     /// Installation token of the private API's `POST /install` [default: generated]
@@ -196,7 +196,9 @@ pub struct Answers {
     pub store_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub services: Option<Vec<HostService>>,
+    #[serde(default, deserialize_with = "listen_answer")]
     pub collector_listen: Option<SocketAddr>,
+    #[serde(default, deserialize_with = "listen_answer")]
     pub private_api_listen: Option<SocketAddr>,
     pub installation_token: Option<String>,
     pub merge_key_salt: Option<String>,
@@ -209,6 +211,13 @@ pub struct Answers {
     pub systemd_user: Option<String>,
     pub connection_name: Option<String>,
     pub tms_api_key: Option<String>,
+}
+
+/// A listen address of the answers file, read as the flags read it (`localhost:PORT`).
+fn listen_answer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| crate::config::parse_listen(&s).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -268,11 +277,20 @@ fn generated_secret() -> String {
 }
 
 /// Whether an address can be reached from other networks: every interface, or an
-/// address that is neither loopback, private nor link-local.
+/// address that is neither loopback, private, link-local nor in the shared address
+/// space of carrier-grade NAT (100.64.0.0/10, which VPNs such as Tailscale use too).
 pub fn is_public(addr: &SocketAddr) -> bool {
-    match addr.ip() {
+    let ip = match addr.ip() {
+        // `::ffff:10.0.0.1` is 10.0.0.1.
+        IpAddr::V6(ip) => ip.to_ipv4_mapped().map_or(IpAddr::V6(ip), IpAddr::V4),
+        ip => ip,
+    };
+    match ip {
         IpAddr::V4(ip) => {
-            ip.is_unspecified() || !(ip.is_loopback() || ip.is_private() || ip.is_link_local())
+            let [a, b, ..] = ip.octets();
+            let shared = a == 100 && (b & 0xc0) == 64;
+            ip.is_unspecified()
+                || !(ip.is_loopback() || ip.is_private() || ip.is_link_local() || shared)
         }
         IpAddr::V6(ip) => {
             let seg = ip.segments()[0];
@@ -735,11 +753,7 @@ fn resolve(
         },
     };
 
-    let parse_addr = |s: &str| {
-        s.parse::<SocketAddr>()
-            .map(|_| ())
-            .map_err(|_| "must be IP:PORT, such as 0.0.0.0:8585".to_string())
-    };
+    let parse_addr = |s: &str| crate::config::parse_listen(s).map(|_| ());
     // An address typed at a prompt is tried at once: a port in use (or an address this
     // host does not have) is said there, and asked again unless taken anyway.
     let usable = |a: &SocketAddr, given: bool| -> anyhow::Result<bool> {
@@ -769,9 +783,8 @@ fn resolve(
                 flag,
                 key,
                 &parse_addr,
-            )?
-            .parse::<SocketAddr>()
-            .map_err(|e| anyhow!("{flag}: {e}"))
+            )
+            .and_then(|a| crate::config::parse_listen(&a).map_err(|e| anyhow!("{flag}: {e}")))
     };
     let given_collector = args.collector_listen.or(answers.collector_listen);
     let collector_listen = loop {
@@ -1344,7 +1357,7 @@ extern "C" fn on_sigint(_: libc::c_int) {
 
 /// Remembers the terminal's settings and catches SIGINT so that an interrupted prompt
 /// leaves the terminal as it was.
-fn guard_terminal() {
+pub(crate) fn guard_terminal() {
     // SAFETY: tcgetattr fills the zeroed struct; sigaction installs a handler that only
     // makes async-signal-safe calls.
     unsafe {
@@ -1781,6 +1794,12 @@ fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
             opts.mode(mode);
         }
         let mut f = opts.open(&tmp)?;
+        // Exactly `mode`, also over a temporary file a killed run left.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
         std::io::Write::write_all(&mut f, bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -1803,16 +1822,24 @@ fn absolute(p: &Path) -> PathBuf {
 /// The unit files: on the embedded store one unit for every chosen service (one process
 /// may open it); on PostgreSQL one unit per service.
 pub fn systemd_units(plan: &Plan, config: &Config) -> anyhow::Result<Vec<(String, String)>> {
-    let exe = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "/usr/local/bin/tracardictl".into());
-    let config_path = absolute(&plan.config_path);
+    let exe = std::env::current_exe().unwrap_or_else(|_| "/usr/local/bin/tracardictl".into());
+    let exe = unit_word(&exe.display().to_string(), UnitField::Command)?;
+    let config_path = unit_word(
+        &absolute(&plan.config_path).display().to_string(),
+        UnitField::Command,
+    )?;
     // The only path the services write: the embedded store's directory. A PostgreSQL
     // host writes none (and systemd refuses to start a unit whose path is missing).
     let writable = if store::is_postgres_uri(&config.store_uri()) {
         String::new()
     } else {
-        format!("ReadWritePaths={}\n", absolute(&config.data_dir).display())
+        format!(
+            "ReadWritePaths={}\n",
+            unit_word(
+                &absolute(&config.data_dir).display().to_string(),
+                UnitField::Path
+            )?
+        )
     };
     let unit = |what: &str, services: &str| {
         format!(
@@ -1849,7 +1876,7 @@ pub fn systemd_units(plan: &Plan, config: &Config) -> anyhow::Result<Vec<(String
              [Install]\n\
              WantedBy=multi-user.target\n",
             user = plan.systemd_user,
-            config = config_path.display(),
+            config = config_path,
             writable = writable,
         )
     };
@@ -1865,6 +1892,38 @@ pub fn systemd_units(plan: &Plan, config: &Config) -> anyhow::Result<Vec<(String
             .map(|n| (format!("tracardictl-{n}.service"), unit(n, n)))
             .collect())
     }
+}
+
+/// Where a word goes in a unit file: a command line expands `$` (variables) as well as
+/// `%` (specifiers); a path list only `%`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UnitField {
+    Command,
+    Path,
+}
+
+/// One word of a unit file (systemd.syntax(7), "Quoting"; systemd.unit(5),
+/// "Specifiers"): as it is when it holds only plain characters, else in double quotes
+/// with `\` and `"` escaped; `%` doubled, and `$` in a command line. A control
+/// character (a newline would end the setting) cannot be written.
+fn unit_word(s: &str, field: UnitField) -> anyhow::Result<String> {
+    if s.chars().any(char::is_control) {
+        anyhow::bail!("{s:?} cannot be written in a systemd unit: it holds a control character");
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%%"),
+            '$' if field == UnitField::Command => out.push_str("$$"),
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@=%$".contains(c));
+    Ok(if plain { out } else { format!("\"{out}\"") })
 }
 
 /// A path as one shell word.
@@ -1981,7 +2040,15 @@ mod tests {
 
     #[test]
     fn public_addresses() {
-        for a in ["0.0.0.0:1", "8.8.8.8:1", "[::]:1", "[2001:db8::1]:1"] {
+        for a in [
+            "0.0.0.0:1",
+            "8.8.8.8:1",
+            "[::]:1",
+            "[2001:db8::1]:1",
+            "100.63.255.255:1",
+            "100.128.0.0:1",
+            "[::ffff:8.8.8.8]:1",
+        ] {
             assert!(is_public(&a.parse().unwrap()), "{a}");
         }
         for a in [
@@ -1990,9 +2057,28 @@ mod tests {
             "192.168.0.2:1",
             "[::1]:1",
             "[fd00::1]:1",
+            "100.64.0.0:1",
+            "100.100.100.100:1",
+            "100.127.255.255:1",
+            "[::ffff:10.0.0.1]:1",
         ] {
             assert!(!is_public(&a.parse().unwrap()), "{a}");
         }
+    }
+
+    #[test]
+    fn unit_words() {
+        let w = |s: &str, f| unit_word(s, f).unwrap();
+        assert_eq!(w("/var/lib/tracardi", UnitField::Path), "/var/lib/tracardi");
+        assert_eq!(w("/srv/my data", UnitField::Path), "\"/srv/my data\"");
+        assert_eq!(w("/srv/100%", UnitField::Path), "/srv/100%%");
+        assert_eq!(w("/srv/$x", UnitField::Path), "/srv/$x");
+        assert_eq!(w("/srv/$x", UnitField::Command), "/srv/$$x");
+        assert_eq!(
+            w("/a \"b\" \\c", UnitField::Command),
+            "\"/a \\\"b\\\" \\\\c\""
+        );
+        assert!(unit_word("/a\nb", UnitField::Path).is_err());
     }
 
     #[test]
@@ -2041,9 +2127,14 @@ mod tests {
             .1
             .contains("serve collector private-api apm worker\n"));
         assert!(units[0].1.contains("Restart=on-failure"));
-        assert!(units[0]
-            .1
-            .contains("ReadWritePaths=/var/lib/tracardi \"x\"\n"));
+        // Quoted, or systemd would read two paths.
+        assert!(
+            units[0]
+                .1
+                .contains("ReadWritePaths=\"/var/lib/tracardi \\\"x\\\"\"\n"),
+            "{}",
+            units[0].1
+        );
 
         // PostgreSQL: a unit per service, the worker's too, and no data directory to
         // write (systemd would refuse a missing ReadWritePaths= directory).

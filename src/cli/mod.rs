@@ -79,6 +79,7 @@ pub enum Command {
     Export(export::ExportArgs),
     Import(import::ImportArgs),
     Login(connection::LoginArgs),
+    Logout(connection::LogoutArgs),
     Use(connection::UseArgs),
     Get(resources::GetArgs),
     Describe(resources::DescribeArgs),
@@ -169,6 +170,14 @@ fn quiet_on_closed_stdout() {
         if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
             std::process::exit(EXIT_BROKEN_PIPE);
         }
+        if crate::config::json_logs() {
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            json_record("ERROR", &format!("panicked{place}: {message}"), None);
+            return;
+        }
         // Output that cannot be written (a full disk, a closed descriptor) is an error
         // to report, not a crash.
         if let Some(cause) = message
@@ -206,22 +215,106 @@ fn stdout_closed() -> bool {
     ready > 0 && fd.revents & libc::POLLERR != 0
 }
 
+/// One JSON record on standard error, shaped as `tracing`'s JSON lines, written
+/// whatever `RUST_LOG` says: a fatal error must reach the log.
+fn json_record(level: &str, message: &str, exit_code: Option<u8>) {
+    use std::io::Write as _;
+    let mut fields = serde_json::json!({ "message": message });
+    if let Some(code) = exit_code {
+        fields["exit_code"] = code.into();
+    }
+    let record = serde_json::json!({
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "level": level,
+        "fields": fields,
+        "target": "tracardictl",
+    });
+    let _ = writeln!(std::io::stderr(), "{record}");
+}
+
+/// The log format asked for before the configuration is loaded (or when it does not
+/// load): the flag, else `TRACARDI_LOG_FORMAT`, else `log_format` in the config file.
+pub(crate) fn requested_log_format(cli: &Cli) -> Option<LogFormat> {
+    let parse = |s: &str| match s.trim() {
+        "json" => Some(LogFormat::Json),
+        "text" => Some(LogFormat::Text),
+        _ => None,
+    };
+    if let Some(f) = cli.log_format {
+        return Some(f);
+    }
+    if let Some(f) = std::env::var("TRACARDI_LOG_FORMAT")
+        .ok()
+        .and_then(|v| parse(&v))
+    {
+        return Some(f);
+    }
+    let file = crate::config::locate(cli.config.as_deref())?;
+    let table: toml::Table = std::fs::read_to_string(file).ok()?.parse().ok()?;
+    table.get("log_format")?.as_str().and_then(parse)
+}
+
+/// Whether the raw arguments (which did not parse) run `serve` with JSON logs, by the
+/// flag or the environment.
+fn raw_args_ask_json_serve() -> bool {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let flag = args
+        .windows(2)
+        .any(|w| w[0] == "--log-format" && w[1] == "json")
+        || args.iter().any(|a| a == "--log-format=json");
+    let env = std::env::var("TRACARDI_LOG_FORMAT").is_ok_and(|v| v.trim() == "json");
+    args.iter().any(|a| a == "serve") && (flag || env)
+}
+
 pub fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Under JSON logs a bad flag of `serve` is a JSON record as well.
+        Err(e) if e.use_stderr() && raw_args_ask_json_serve() => {
+            let text = e.render().to_string();
+            // The error itself, without clap's "For more information" paragraph.
+            let message = text
+                .split("\n\n")
+                .next()
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            let code = u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+            json_record("ERROR", message, Some(code));
+            return ExitCode::from(code);
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let closed_stdout = stdout_closed()
                 && f.error.chain().any(|e| {
-                    e.downcast_ref::<std::io::Error>()
-                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                    let broken = Some(std::io::ErrorKind::BrokenPipe);
+                    e.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == broken
+                        // JSON written straight to the pipe (`export`) fails as serde's
+                        // error around the I/O one.
+                        || e.downcast_ref::<serde_json::Error>()
+                            .and_then(serde_json::Error::io_error_kind)
+                            == broken
                 });
             if closed_stdout {
                 // The reader of our output went away (`… | head`): nothing to report.
                 return ExitCode::from(EXIT_BROKEN_PIPE as u8);
             }
-            eprintln!("tracardictl: error: {:#}", f.error);
+            if crate::config::json_logs() {
+                json_record("ERROR", &format!("{:#}", f.error), Some(f.code));
+            } else {
+                eprintln!("tracardictl: error: {:#}", f.error);
+            }
             ExitCode::from(f.code)
         }
     }
@@ -240,6 +333,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Export(args) => export::run(&cli, args),
         Command::Import(args) => import::run(&cli, args),
         Command::Login(args) => connection::login(args),
+        Command::Logout(args) => connection::logout(args),
         Command::Use(args) => connection::use_connection(args),
         Command::Get(args) => resources::get(args),
         Command::Describe(args) => resources::describe(args),
@@ -274,6 +368,7 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    crate::config::set_json_logs(format == LogFormat::Json);
 }
 
 /// A small runtime for the client commands.

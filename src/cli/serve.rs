@@ -1,5 +1,5 @@
 use super::{Cli, Failure};
-use crate::config::Overrides;
+use crate::config::{LogFormat, Overrides};
 use crate::daemon::{self, Service};
 use clap::Args;
 use std::net::SocketAddr;
@@ -10,8 +10,13 @@ use std::net::SocketAddr;
     long_about = "Run one or more services in this process over one store.\n\n\
         With no service named, runs the single-node set. On first start with an empty \
         data directory it creates the store and a default `rest` event source, and prints \
-        its id. SIGINT or SIGTERM stops accepting requests, drains those in flight, \
-        flushes the store and exits 0; a second signal exits at once.",
+        its id. SIGINT or SIGTERM, from the moment it starts, stops accepting requests, \
+        drains those in flight, flushes the store and exits 0; a second signal exits at \
+        once.\n\n\
+        Standard output says where each service listens (and, on first start, the default \
+        source's id), as plain lines. Standard error is the log: under --log-format json \
+        every line there is a JSON record, a fatal error included (level ERROR, its message \
+        and exit_code). A listen address is IP:PORT; localhost:PORT means 127.0.0.1:PORT.",
     after_help = "Examples:\n  tracardictl serve\n  tracardictl serve collector --collector-listen 0.0.0.0:8080\n  TRACARDI_DATA_DIR=/var/lib/tracardi tracardictl serve --log-format json\n  TRACARDI_TMS_API_KEY=secret tracardictl serve tms collector private-api"
 )]
 pub struct ServeArgs {
@@ -20,15 +25,15 @@ pub struct ServeArgs {
     pub services: Vec<Service>,
 
     /// Address of the public collector API [default: 0.0.0.0:8585]
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub collector_listen: Option<SocketAddr>,
 
     /// Address of the private API [default: 127.0.0.1:8686]
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub private_api_listen: Option<SocketAddr>,
 
     /// Address of the tenant management service (TMS) [default: 127.0.0.1:8383]
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub tms_listen: Option<SocketAddr>,
 
     /// Serve only the production context on the private API (ignore `x-context`)
@@ -81,6 +86,11 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
     }
     if let Some(secs) = args.lease_seconds {
         o.0.push(("worker.visibility_ms", (u64::from(secs) * 1000).to_string()));
+    }
+    // Known before the configuration loads: under JSON logs its error must be a JSON
+    // record too.
+    if super::requested_log_format(cli) == Some(LogFormat::Json) {
+        crate::config::set_json_logs(true);
     }
     let config = cli.load_config(o)?;
     super::init_logging(config.log_format);

@@ -129,20 +129,34 @@ async fn open_quietly(config: &Config) -> Result<SharedStore, StoreError> {
     crate::store::open_async(&config.store_uri(), &opts).await
 }
 
-/// Whether an embedded store exists (opening a missing one would create it).
+/// Whether no embedded store was created yet: opening one would create it (in a
+/// missing directory, or in an existing one that holds no store).
 fn store_absent(config: &Config) -> bool {
     let uri = config.store_uri();
+    !crate::store::is_postgres_uri(&uri) && !crate::store::exists(&uri)
+}
+
+/// Why the embedded store's place cannot hold one (a file stands there).
+fn store_place_problem(config: &Config) -> Option<String> {
+    let uri = config.store_uri();
     if crate::store::is_postgres_uri(&uri) {
-        return false;
+        return None;
     }
-    let path = uri.strip_prefix("sled:").unwrap_or(&uri);
-    !std::path::Path::new(path).exists()
+    let path = std::path::Path::new(uri.strip_prefix("sled:").unwrap_or(&uri));
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => Some(format!("{} is not a directory", path.display())),
+        _ => None,
+    }
 }
 
 const NOT_CREATED: &str = "not created yet";
 
 async fn store_facts(config: &Config) -> (StoreFacts, Option<SharedStore>) {
     let mut f = StoreFacts::default();
+    if let Some(problem) = store_place_problem(config) {
+        f.error = Some(problem);
+        return (f, None);
+    }
     if store_absent(config) {
         f.error = Some(NOT_CREATED.into());
         return (f, None);
@@ -311,10 +325,20 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
         return store_outcome(&facts);
     }
     println!("tracardictl {}", crate::VERSION);
+    let no_file = || {
+        let here = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "the current directory".into());
+        format!(
+            "none: no {} in {here}; the defaults and TRACARDI_* environment apply \
+             (--config FILE names one, `tracardictl init` writes one)",
+            crate::config::DEFAULT_CONFIG_FILE
+        )
+    };
     println!(
         "config       {}",
         file.map(|f| f.display().to_string())
-            .unwrap_or_else(|| "none (defaults and environment)".into())
+            .unwrap_or_else(no_file)
     );
     println!(
         "collector    {:<22} {}",
@@ -326,10 +350,13 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
         config.private_api.listen.to_string(),
         probe_text(&private_api)
     );
+    let not_created = facts.error.as_deref() == Some(NOT_CREATED);
     let health = if facts.opened {
         "ok".to_string()
     } else if facts.held {
         "held by a running tracardictl serve".to_string()
+    } else if not_created {
+        format!("{NOT_CREATED} (`tracardictl init` or `tracardictl serve` creates it)")
     } else {
         format!(
             "cannot open: {}",
@@ -422,6 +449,7 @@ pub fn status(cli: &Cli, args: &StatusArgs) -> Result<(), Failure> {
             }
         }
         None if facts.held => println!("work queue   unknown (store held by a daemon; sign in with `tracardictl login` to see it)"),
+        None if not_created => println!("work queue   none (no store yet)"),
         None => println!("work queue   unknown (the store is not open)"),
     }
     match &bridges {

@@ -210,6 +210,10 @@ pub async fn serve_with(
     services: Vec<Service>,
     worker_options: worker::WorkerOptions,
 ) -> anyhow::Result<()> {
+    // First of all: from here on a SIGTERM or SIGINT takes the graceful path, even one
+    // that arrives while the store opens or right after the addresses are printed (the
+    // default action would end the process without the final flush).
+    let mut signals = Signals::install();
     let services = if services.is_empty() {
         Service::SINGLE_NODE.to_vec()
     } else {
@@ -242,6 +246,15 @@ pub async fn serve_with(
         )))
         .with_queue(),
     );
+    // A bridge whose source is missing, disabled or of another type does not start:
+    // refused here (exit 2) before anything runs, its messages left in the broker.
+    for b in &bridges {
+        let (key, source) = match b {
+            Service::Mqtt => ("bridges.mqtt.source", &config.bridges.mqtt.source),
+            _ => ("bridges.amqp.source", &config.bridges.amqp.source),
+        };
+        bridges::broker::check_source_at_start(&tracker, key, source).await?;
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut workers = tokio::task::JoinSet::new();
 
@@ -272,6 +285,9 @@ pub async fn serve_with(
                 let router = tms::router(store.clone(), &config.tms.api_key);
                 if config.tms.api_key.is_empty() {
                     println!("tracardictl: tms has no API key (tms.api_key, TRACARDI_TMS_API_KEY): it refuses every request");
+                    tracing::warn!(
+                        "tms has no API key (tms.api_key, TRACARDI_TMS_API_KEY): it refuses every request"
+                    );
                 }
                 bound.push(bind(*service, config.tms.listen, router).await?);
             }
@@ -312,6 +328,7 @@ pub async fn serve_with(
                     stop_rx.clone(),
                 ));
                 println!("tracardictl: apm running");
+                tracing::info!(service = "apm", "running");
             }
             Service::Worker => {
                 workers.spawn(worker::run(
@@ -340,6 +357,11 @@ pub async fn serve_with(
                     "tracardictl: worker running (concurrency {})",
                     worker_options.concurrency
                 );
+                tracing::info!(
+                    service = "worker",
+                    concurrency = worker_options.concurrency,
+                    "running"
+                );
             }
         }
     }
@@ -352,6 +374,11 @@ pub async fn serve_with(
         println!(
             "tracardictl: default event source (rest, staging and production): {}",
             source.id
+        );
+        tracing::info!(
+            store = %redact_uri(&config.store_uri()),
+            source_id = %source.id,
+            "created a new store and its default event source (rest, staging and production)"
         );
     }
     for b in &bound {
@@ -388,10 +415,13 @@ pub async fn serve_with(
         let t = tracker.clone();
         match b {
             Service::Mqtt => {
-                let cfg = config.bridges.mqtt.clone();
+                let mut cfg = config.bridges.mqtt.clone();
+                cfg.client_id = bridges::mqtt::client_id(&cfg, &config.store_uri(), &config.tenant);
                 println!(
-                    "tracardictl: bridge mqtt consuming {} from {}",
-                    cfg.topics, cfg.url
+                    "tracardictl: bridge mqtt consuming {} from {} as client id {}",
+                    cfg.topics,
+                    redact_url(&cfg.url),
+                    cfg.client_id
                 );
                 bridge_tasks.spawn(bridges::mqtt::run(t, cfg, stats, rx));
             }
@@ -408,9 +438,8 @@ pub async fn serve_with(
     }
     let only_bridges = servers.is_empty();
 
-    let signal = shutdown_signal();
     tokio::select! {
-        _ = signal => {
+        _ = signals.recv() => {
             tracing::info!("shutdown requested: draining in-flight requests");
         }
         Some(res) = servers.join_next() => {
@@ -429,9 +458,13 @@ pub async fn serve_with(
     }
     let _ = stop_tx.send(true);
     // A second signal exits at once.
-    tokio::spawn(async {
-        shutdown_signal().await;
-        eprintln!("tracardictl: second signal, exiting without draining");
+    tokio::spawn(async move {
+        signals.recv().await;
+        if crate::config::json_logs() {
+            tracing::warn!("second signal, exiting without draining");
+        } else {
+            eprintln!("tracardictl: second signal, exiting without draining");
+        }
         std::process::exit(130);
     });
     let drained = tokio::time::timeout(DRAIN_DEADLINE, async {
@@ -485,7 +518,9 @@ pub async fn serve_with(
     };
     if let Some(why) = failed {
         tracing::error!(error = %why, "stopped without the final flush; the next start replays the write-ahead log");
-        eprintln!("tracardictl: error: {why}; the next start replays the write-ahead log");
+        if !crate::config::json_logs() {
+            eprintln!("tracardictl: error: {why}; the next start replays the write-ahead log");
+        }
         std::process::exit(1);
     }
     tracing::info!("stopped");
@@ -553,23 +588,56 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The shutdown signals, SIGINT and SIGTERM, caught from the moment of
+/// [`Signals::install`] on: one that arrives before anything waits for it is kept.
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let catch = |kind: SignalKind| match signal(kind) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot catch a shutdown signal");
+                    None
+                }
+            };
+            Signals {
+                term: catch(SignalKind::terminate()),
+                int: catch(SignalKind::interrupt()),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The next SIGINT or SIGTERM.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                _ = next(&mut self.term) => {}
+                _ = next(&mut self.int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -745,3 +745,136 @@ async fn profile_explain_merge_unmerge_from_the_terminal() {
     let (code, _, _) = ctl.run(&["profile", "merge", a]);
     assert_eq!(code, 2, "one id is a usage error");
 }
+
+/// The token of a saved connection, read from the client config file.
+fn saved_token(ctl: &Ctl, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(ctl.config()).unwrap_or_default();
+    let t: toml::Table = toml::from_str(&text).unwrap();
+    t.get("connections")?
+        .get(name)?
+        .get("token")?
+        .as_str()
+        .map(str::to_string)
+}
+
+async fn me_status(api: &str, token: &str) -> u16 {
+    support::client()
+        .get(format!("{api}/user/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Probe finding A16: `logout` forgets a saved connection's token and revokes it on
+/// the server; an unreachable server is said, and the token is forgotten anyway.
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_forgets_and_revokes_the_token() {
+    let server = Server::start();
+    server.install().await;
+    let api = server.private_api().to_string();
+    let ctl = Ctl::new();
+    ctl.login(&server, "local");
+    let token = saved_token(&ctl, "local").unwrap();
+    assert_eq!(me_status(&api, &token).await, 200);
+
+    // The current connection, when none is named.
+    let (code, _, err) = ctl.run(&["logout"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("revoked"), "{err}");
+    assert!(saved_token(&ctl, "local").is_none());
+    assert_eq!(me_status(&api, &token).await, 401, "revoked on the server");
+    let (code, _, err) = ctl.run(&["get", "rules"]);
+    assert_eq!(code, 3, "{err}");
+
+    // A named one; the other stays, and stays current.
+    ctl.login(&server, "a");
+    ctl.login(&server, "b");
+    ctl.ok(&["use", "a"]);
+    let b = saved_token(&ctl, "b").unwrap();
+    let (code, _, err) = ctl.run(&["logout", "--name", "b"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(saved_token(&ctl, "b").is_none());
+    assert_eq!(me_status(&api, &b).await, 401);
+    ctl.ok(&["get", "rules"]);
+
+    // Only here: the token stays valid on the server.
+    let a = saved_token(&ctl, "a").unwrap();
+    let (code, _, err) = ctl.run(&["logout", "--name", "a", "--local-only"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(saved_token(&ctl, "a").is_none());
+    assert_eq!(me_status(&api, &a).await, 200);
+
+    // A server that does not answer: forgotten here, and said.
+    std::fs::write(
+        ctl.config(),
+        "current = \"gone\"\n[connections.gone]\nurl = \"http://127.0.0.1:1\"\ntoken = \"tct_x\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = ctl.run(&["logout"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("not revoked") && err.contains("http://127.0.0.1:1"),
+        "{err}"
+    );
+    assert!(saved_token(&ctl, "gone").is_none());
+
+    let (code, _, err) = ctl.run(&["logout", "--name", "nope"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("nope"), "{err}");
+    let (code, _, err) = ctl.run(&["logout"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("no connection"), "{err}");
+}
+
+/// Probe finding A17: `login` on a terminal without a password asks for it (not
+/// echoed); off a terminal it says how to give one, exit 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn login_asks_for_the_password_on_a_terminal() {
+    let server = Server::start();
+    server.install().await;
+    let ctl = Ctl::new();
+    let (code, _, err) = ctl.run(&["login", server.private_api(), "-u", ADMIN_EMAIL]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not a terminal") && err.contains("--password-stdin"),
+        "{err}"
+    );
+    assert!(saved_token(&ctl, "default").is_none());
+
+    let mut cmd = support::command(ctl.dir.path());
+    cmd.args(["login", server.private_api(), "-u", ADMIN_EMAIL])
+        .env("TRACARDICTL_CLIENT_CONFIG", ctl.config())
+        .env_remove("TRACARDICTL_PASSWORD");
+    let mut t = crate::init::Pty::spawn(cmd);
+    t.expect("Password");
+    t.send(&format!("{ADMIN_PASSWORD}\r"));
+    t.expect("logged in");
+    assert_eq!(t.wait(), 0, "{}", t.screen());
+    assert!(
+        !t.screen().contains(ADMIN_PASSWORD),
+        "the password is never echoed"
+    );
+    assert!(saved_token(&ctl, "default").is_some());
+}
+
+/// Probe finding A34: the client config holds tokens: mode 0600 when created, and
+/// when a file of a looser mode is rewritten.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let server = Server::start();
+    server.install().await;
+    let ctl = Ctl::new();
+    ctl.login(&server, "a");
+    assert_eq!(mode(&ctl.config()), 0o600);
+    std::fs::set_permissions(ctl.config(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    ctl.login(&server, "b");
+    assert_eq!(mode(&ctl.config()), 0o600, "login rewrites it private");
+    std::fs::set_permissions(ctl.config(), std::fs::Permissions::from_mode(0o664)).unwrap();
+    ctl.ok(&["use", "a"]);
+    assert_eq!(mode(&ctl.config()), 0o600, "use rewrites it private");
+}

@@ -52,7 +52,17 @@ impl Host {
     }
 
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.cmd().args(args).stdin(Stdio::null()).output().unwrap();
+        self.run_env(args, &[])
+    }
+
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+        let out = self
+            .cmd()
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -373,7 +383,7 @@ fn non_interactive_names_the_missing_flag_and_writes_nothing() {
 }
 
 /// A child on a pseudo terminal: its screen is read in the background.
-struct Pty {
+pub(crate) struct Pty {
     child: Child,
     master: std::fs::File,
     screen: Arc<Mutex<String>>,
@@ -381,7 +391,7 @@ struct Pty {
 }
 
 impl Pty {
-    fn spawn(mut cmd: std::process::Command) -> Pty {
+    pub(crate) fn spawn(mut cmd: std::process::Command) -> Pty {
         let (mut master, mut slave) = (0, 0);
         let size = libc::winsize {
             ws_row: 40,
@@ -439,7 +449,7 @@ impl Pty {
     }
 
     /// Waits until `text` appears after what was already matched.
-    fn expect(&mut self, text: &str) {
+    pub(crate) fn expect(&mut self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             {
@@ -459,14 +469,14 @@ impl Pty {
         }
     }
 
-    fn send(&mut self, keys: &str) {
+    pub(crate) fn send(&mut self, keys: &str) {
         // Give the prompt time to switch the terminal mode before keys arrive.
         std::thread::sleep(Duration::from_millis(150));
         self.master.write_all(keys.as_bytes()).unwrap();
         self.master.flush().unwrap();
     }
 
-    fn wait(&mut self) -> i32 {
+    pub(crate) fn wait(&mut self) -> i32 {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(s) = self.child.try_wait().unwrap() {
@@ -483,7 +493,7 @@ impl Pty {
         }
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.screen.lock().unwrap().clone()
     }
 }
@@ -1131,4 +1141,138 @@ fn wizard_checks_the_data_directory_and_the_ports_at_their_prompts() {
     t.expect("nothing was written");
     assert_eq!(t.wait(), 130, "{}", t.screen());
     assert!(!host.path().join("data").exists());
+}
+
+/// Probe finding D26: `status` without a tracardi.toml works on the defaults and says
+/// that no file was found; it creates nothing (not even in an empty data directory)
+/// and names a file where the data directory should be.
+#[test]
+fn status_without_a_config_file_runs_on_the_defaults() {
+    let host = Host::new();
+    let (code, out, err) = host.run(&["status"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("no tracardi.toml in "), "{out}");
+    assert!(
+        out.contains("store        ./tracardi-data  not created yet"),
+        "{out}"
+    );
+    assert!(!host.path().join("tracardi-data").exists());
+    let (code, json, err) = host.run(&["status", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["config_file"], serde_json::Value::Null, "{json}");
+    assert_eq!(v["store"]["error"], "not created yet", "{json}");
+
+    // An empty directory holds no store: status says so and writes nothing into it.
+    std::fs::create_dir(host.path().join("tracardi-data")).unwrap();
+    let (code, out, err) = host.run(&["status"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("not created yet"), "{out}");
+    let inside: Vec<_> = std::fs::read_dir(host.path().join("tracardi-data"))
+        .unwrap()
+        .collect();
+    assert!(inside.is_empty(), "status wrote into the data directory");
+    let (code, report, _) = host.run(&["doctor"]);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("not created yet"), "{report}");
+
+    // A file where the data directory should be.
+    std::fs::remove_dir(host.path().join("tracardi-data")).unwrap();
+    std::fs::write(host.path().join("tracardi-data"), "").unwrap();
+    let (code, out, err) = host.run(&["status"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("./tracardi-data is not a directory"), "{out}");
+    assert!(err.contains("not a directory"), "{err}");
+}
+
+/// Probe finding A36: a shared-address-space (CGNAT, 100.64.0.0/10) address, as VPNs
+/// such as Tailscale hand out, is not public: no warning from init nor doctor.
+#[test]
+fn a_cgnat_address_is_not_public() {
+    let host = Host::new();
+    let mut flags = host.flags();
+    flags[7] = format!("100.100.1.2:{}", host.private_api);
+    let (code, out, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!err.contains("public networks"), "{err}");
+    let (_, report, _) = host.run(&["doctor"]);
+    assert!(
+        report.contains(&format!(
+            "private API      listens on 100.100.1.2:{}, not public",
+            host.private_api
+        )),
+        "{report}"
+    );
+    // An address just outside the range is public.
+    let (_, report, _) = host.run_env(
+        &["doctor"],
+        &[("TRACARDI_PRIVATE_API_LISTEN", "100.128.0.1:8686")],
+    );
+    assert!(report.contains("FAIL  private API"), "{report}");
+}
+
+/// Probe finding A33: paths in the systemd units are quoted and escaped by systemd's
+/// rules: a space does not split a path, `%` is not a specifier.
+#[test]
+fn systemd_units_quote_their_paths() {
+    let host = Host::new();
+    let mut args: Vec<String> = vec!["--config".into(), "conf dir/tracardi.toml".into()];
+    let mut flags = host.flags();
+    flags[3] = "my data 100%".into();
+    flags.extend(["--systemd", "true", "--systemd-dir", "units"].map(String::from));
+    args.extend(flags);
+    let (code, out, err) = host.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    let unit_path = host.path().join("units/tracardictl.service");
+    let unit = std::fs::read_to_string(&unit_path).unwrap();
+    let data = host.path().join("my data 100%");
+    let config = host.path().join("conf dir/tracardi.toml");
+    assert!(
+        unit.contains(&format!(
+            "ReadWritePaths=\"{}\"\n",
+            data.display().to_string().replace('%', "%%")
+        )),
+        "{unit}"
+    );
+    assert!(
+        unit.contains(&format!(" --config \"{}\" serve ", config.display())),
+        "{unit}"
+    );
+    // systemd itself, where it is installed, reads the unit without a complaint.
+    if let Ok(out) = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no", "--generators=no"])
+        .arg(&unit_path)
+        .output()
+    {
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !said.contains("ignoring") && !said.contains("not absolute"),
+            "{said}\n{unit}"
+        );
+    }
+}
+
+/// Probe finding A34: the files holding secrets are the owner's only, also when they
+/// existed with a looser mode: the CLI connection file init rewrites, and the
+/// tracardi.toml (installation token) that `--force config` replaces, with its backup.
+#[test]
+fn files_with_secrets_are_written_mode_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let host = Host::new();
+    std::fs::write(host.client_config(), "").unwrap();
+    std::fs::set_permissions(host.client_config(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out, err) = host.run(&host.flags().iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(mode(&host.client_config()), 0o600);
+    let config = host.path().join("tracardi.toml");
+    assert_eq!(mode(&config), 0o600);
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut flags = host.flags();
+    flags.extend(["--force", "config", "--force", "api-key"].map(String::from));
+    let (code, out, err) = host.run(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(mode(&config), 0o600);
+    assert_eq!(mode(&host.path().join("tracardi.toml.bak")), 0o600);
+    assert_eq!(mode(&host.client_config()), 0o600);
 }
