@@ -366,6 +366,22 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
             }
             _ => vec![],
         };
+        // A dry run replays nothing, but the source every line would name is checked as
+        // the real run checks it, so that the dry run does not pass what the run rejects.
+        if let (true, ImportKind::Events, Some(id), Some(store)) =
+            (args.dry_run, args.kind, &args.source, &store)
+        {
+            match crate::store::event_source(store.as_ref(), &scope, id).await? {
+                None => bail!(
+                    "there is no event source `{id}` in {scope}: the import would reject every line (`tracardictl get event-sources --context {}` lists them)",
+                    scope.context
+                ),
+                Some(s) if !s.enabled => bail!(
+                    "event source `{id}` in {scope} is disabled: the import would reject every line"
+                ),
+                Some(_) => {}
+            }
+        }
         let mut trackers = trackers.into_iter().map(Arc::new);
         let tracker = trackers.next();
         // Replaying events: lines go to lanes that run concurrently, all lines of one

@@ -31,7 +31,7 @@ pub enum TqlCommand {
     },
     /// Evaluate a condition over JSON files; print true or false
     #[command(
-        after_help = "Each file is JSON; `-` reads standard input (for one of them).\n\
+        after_help = "Each file is JSON or YAML; `-` reads standard input (for one of them).\n\
         Exit codes: 0 evaluated (true or false), 1 parse or evaluation error.\n\n\
         Examples:\n  tracardictl tql eval 'payload@items.0 EXISTS' --payload order.json\n  \
         tracardictl tql eval 'profile@traits.age >= 18' --profile profile.json"

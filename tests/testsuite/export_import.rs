@@ -296,6 +296,31 @@ fn import_events_through_the_pipeline_and_directly() {
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("0 accepted, 3 rejected"), "{out}");
     assert!(err.contains("every line was rejected"), "{err}");
+    // A dry run checks the source as the run does: it does not pass what the run rejects.
+    let dry = |source: &str| {
+        run(
+            dir.path(),
+            &[
+                "import",
+                "events",
+                file.to_str().unwrap(),
+                "--source",
+                source,
+                "--dry-run",
+                "--data-dir",
+                d,
+            ],
+        )
+    };
+    let (code, out, err) = dry("no-such-source");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("there is no event source `no-such-source` in default/production"),
+        "{err}"
+    );
+    let (code, out, err) = dry("src1");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("dry run: 2 accepted, 1 rejected"), "{out}");
 
     let hits = dir.path().join("hits.ndjson");
     std::fs::write(
@@ -681,4 +706,45 @@ fn import_warns_about_ids_held_by_more_than_one_profile() {
         ],
     );
     assert!(out.contains("warning(s)"), "{out}");
+}
+
+/// `export … | head`: the reader goes away mid-export; the export ends quietly with
+/// 141, as a tool SIGPIPE ended would, whichever write met the closed pipe (the
+/// README's `tracardictl export profiles | head`).
+#[test]
+fn export_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    runtime().block_on(async {
+        let s = store::open(data.to_str().unwrap(), &OpenOptions::default()).unwrap();
+        s.set_schema_version(SCHEMA_VERSION).await.unwrap();
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        for i in 0..300 {
+            let mut p = Profile::new(format!("p{i}"), t0);
+            p.traits
+                .insert("note".into(), serde_json::json!("x".repeat(200)));
+            s.put_profile(&prod(), &p).await.unwrap();
+        }
+        s.checkpoint().await.unwrap();
+    });
+    for _ in 0..5 {
+        let mut child = command(dir.path())
+            .args([
+                "export",
+                "profiles",
+                "--context",
+                "production",
+                "--data-dir",
+            ])
+            .arg(&data)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{err}");
+        assert!(!err.contains("error"), "{err}");
+    }
 }
