@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a private API and save the connection')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget a saved connection''s token, revoking it on the server')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Switch the current connection')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Display several resources')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show one resource in detail (YAML)')
@@ -131,7 +132,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration as TOML, secrets redacted')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the configuration and exit 0 when it is valid, 2 when not')
-            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List every key with the environment variable that sets it')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List every key with the environment variable that sets it (or "file only")')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -162,7 +163,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;config;help' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration as TOML, secrets redacted')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the configuration and exit 0 when it is valid, 2 when not')
-            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List every key with the environment variable that sets it')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List every key with the environment variable that sets it (or "file only")')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -322,8 +323,18 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from standard input')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tracardictl;logout' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Connection to sign out of [default: the current one]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--local-only', '--local-only', [CompletionResultType]::ParameterName, 'Only forget the token here; leave it valid on the server')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tracardictl;use' {
@@ -786,7 +797,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List dead letters, oldest first, and the queue''s health on stderr')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List dead letters, oldest first; their count and the queue''s health on stderr')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One dead letter as JSON, with its payload and last error')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Put a dead letter back at the end of the queue with its attempts reset')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete one dead letter, or every one with --all')
@@ -794,12 +805,16 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;dlq;list' {
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many (1 to 1000)')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Continue the listing after this dead letter id')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (wide adds the tenant and context)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (wide adds the tenant and context)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Omit the header row of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -836,7 +851,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;dlq;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List dead letters, oldest first, and the queue''s health on stderr')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List dead letters, oldest first; their count and the queue''s health on stderr')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One dead letter as JSON, with its payload and last error')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Put a dead letter back at the end of the queue with its attempts reset')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete one dead letter, or every one with --all')
@@ -872,13 +887,14 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         }
         'tracardictl;destination;log' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most this many deliveries')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (`text` is accepted for `table`)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (`text` is accepted for `table`)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to work on [default: the connection''s, else staging]')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Named connection to use [default: the current one, see `tracardictl use`]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./tracardi.toml when it exists]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the embedded store [default: ./tracardi-data]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on standard error')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Omit the header row of the table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -1100,6 +1116,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a private API and save the connection')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget a saved connection''s token, revoking it on the server')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Switch the current connection')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Display several resources')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show one resource in detail (YAML)')
@@ -1136,7 +1153,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
         'tracardictl;help;config' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration as TOML, secrets redacted')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the configuration and exit 0 when it is valid, 2 when not')
-            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List every key with the environment variable that sets it')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List every key with the environment variable that sets it (or "file only")')
             break
         }
         'tracardictl;help;config;show' {
@@ -1180,6 +1197,9 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;login' {
+            break
+        }
+        'tracardictl;help;logout' {
             break
         }
         'tracardictl;help;use' {
@@ -1291,7 +1311,7 @@ Register-ArgumentCompleter -Native -CommandName 'tracardictl' -ScriptBlock {
             break
         }
         'tracardictl;help;dlq' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List dead letters, oldest first, and the queue''s health on stderr')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List dead letters, oldest first; their count and the queue''s health on stderr')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One dead letter as JSON, with its payload and last error')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Put a dead letter back at the end of the queue with its attempts reset')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete one dead letter, or every one with --all')

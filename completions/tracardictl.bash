@@ -73,6 +73,9 @@ _tracardictl() {
             tracardictl,login)
                 cmd="tracardictl__subcmd__login"
                 ;;
+            tracardictl,logout)
+                cmd="tracardictl__subcmd__logout"
+                ;;
             tracardictl,migrate)
                 cmd="tracardictl__subcmd__migrate"
                 ;;
@@ -300,6 +303,9 @@ _tracardictl() {
                 ;;
             tracardictl__subcmd__help,login)
                 cmd="tracardictl__subcmd__help__subcmd__login"
+                ;;
+            tracardictl__subcmd__help,logout)
+                cmd="tracardictl__subcmd__help__subcmd__logout"
                 ;;
             tracardictl__subcmd__help,migrate)
                 cmd="tracardictl__subcmd__help__subcmd__migrate"
@@ -611,7 +617,7 @@ _tracardictl() {
 
     case "${cmd}" in
         tracardictl)
-            opts="-h -V --config --data-dir --log-format --help --version init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant segment tui generate help"
+            opts="-h -V --config --data-dir --log-format --help --version init status doctor serve config migrate backup restore export import login logout use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant segment tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1171,7 +1177,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__destination__subcmd__log)
-            opts="-o -h --limit --output --context --connection --config --data-dir --log-format --help"
+            opts="-o -h --limit --output --no-headers --context --connection --config --data-dir --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1182,11 +1188,11 @@ _tracardictl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --context)
@@ -1335,7 +1341,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__dlq__subcmd__list)
-            opts="-h --limit --context --connection --config --data-dir --log-format --help"
+            opts="-o -h --limit --after --output --no-headers --context --connection --config --data-dir --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1343,6 +1349,18 @@ _tracardictl() {
             case "${prev}" in
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
                     return 0
                     ;;
                 --context)
@@ -2171,7 +2189,7 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help)
-            opts="init status doctor serve config migrate backup restore export import login use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant segment tui generate help"
+            opts="init status doctor serve config migrate backup restore export import login logout use get describe apply delete edit deploy token apm profile tql flow dlq destination tenant segment tui generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2689,6 +2707,20 @@ _tracardictl() {
             return 0
             ;;
         tracardictl__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__help__subcmd__logout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3308,6 +3340,36 @@ _tracardictl() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tracardictl__subcmd__logout)
+            opts="-h --name --local-only --config --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand export 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)'
             cand import 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too'
             cand login 'Sign in to a private API and save the connection'
+            cand logout 'Forget a saved connection''s token, revoking it on the server'
             cand use 'Switch the current connection'
             cand get 'Display several resources'
             cand describe 'Show one resource in detail (YAML)'
@@ -123,7 +124,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
             cand show 'Print the effective configuration as TOML, secrets redacted'
             cand validate 'Check the configuration and exit 0 when it is valid, 2 when not'
-            cand keys 'List every key with the environment variable that sets it'
+            cand keys 'List every key with the environment variable that sets it (or "file only")'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tracardictl;config;show'= {
@@ -150,7 +151,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;config;help'= {
             cand show 'Print the effective configuration as TOML, secrets redacted'
             cand validate 'Check the configuration and exit 0 when it is valid, 2 when not'
-            cand keys 'List every key with the environment variable that sets it'
+            cand keys 'List every key with the environment variable that sets it (or "file only")'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tracardictl;config;help;show'= {
@@ -290,8 +291,17 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
             cand --password-stdin 'Read the password from standard input'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tracardictl;logout'= {
+            cand --name 'Connection to sign out of [default: the current one]'
+            cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
+            cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
+            cand --log-format 'Log format on standard error'
+            cand --local-only 'Only forget the token here; leave it valid on the server'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tracardictl;use'= {
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
@@ -695,19 +705,23 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --log-format 'Log format on standard error'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand list 'List dead letters, oldest first; their count and the queue''s health on stderr'
             cand show 'One dead letter as JSON, with its payload and last error'
             cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
             cand purge 'Delete one dead letter, or every one with --all'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tracardictl;dlq;list'= {
-            cand --limit 'At most this many'
+            cand --limit 'At most this many (1 to 1000)'
+            cand --after 'Continue the listing after this dead letter id'
+            cand -o 'Output format (wide adds the tenant and context)'
+            cand --output 'Output format (wide adds the tenant and context)'
             cand --context 'Context to work on [default: the connection''s, else staging]'
             cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
+            cand --no-headers 'Omit the header row of tables'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -740,7 +754,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand --help 'Print help'
         }
         &'tracardictl;dlq;help'= {
-            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand list 'List dead letters, oldest first; their count and the queue''s health on stderr'
             cand show 'One dead letter as JSON, with its payload and last error'
             cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
             cand purge 'Delete one dead letter, or every one with --all'
@@ -769,13 +783,14 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         }
         &'tracardictl;destination;log'= {
             cand --limit 'Show at most this many deliveries'
-            cand -o 'Output format'
-            cand --output 'Output format'
+            cand -o 'Output format (`text` is accepted for `table`)'
+            cand --output 'Output format (`text` is accepted for `table`)'
             cand --context 'Context to work on [default: the connection''s, else staging]'
             cand --connection 'Named connection to use [default: the current one, see `tracardictl use`]'
             cand --config 'Configuration file [default: ./tracardi.toml when it exists]'
             cand --data-dir 'Data directory of the embedded store [default: ./tracardi-data]'
             cand --log-format 'Log format on standard error'
+            cand --no-headers 'Omit the header row of the table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -969,6 +984,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
             cand export 'Write profiles, events, sessions or configuration of one scope to NDJSON or CSV (offline)'
             cand import 'Load profiles, sessions or events from NDJSON (offline); Tracardi Elasticsearch dumps too'
             cand login 'Sign in to a private API and save the connection'
+            cand logout 'Forget a saved connection''s token, revoking it on the server'
             cand use 'Switch the current connection'
             cand get 'Display several resources'
             cand describe 'Show one resource in detail (YAML)'
@@ -1000,7 +1016,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;config'= {
             cand show 'Print the effective configuration as TOML, secrets redacted'
             cand validate 'Check the configuration and exit 0 when it is valid, 2 when not'
-            cand keys 'List every key with the environment variable that sets it'
+            cand keys 'List every key with the environment variable that sets it (or "file only")'
         }
         &'tracardictl;help;config;show'= {
         }
@@ -1031,6 +1047,8 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;import'= {
         }
         &'tracardictl;help;login'= {
+        }
+        &'tracardictl;help;logout'= {
         }
         &'tracardictl;help;use'= {
         }
@@ -1111,7 +1129,7 @@ set edit:completion:arg-completer[tracardictl] = {|@words|
         &'tracardictl;help;flow;plugins'= {
         }
         &'tracardictl;help;dlq'= {
-            cand list 'List dead letters, oldest first, and the queue''s health on stderr'
+            cand list 'List dead letters, oldest first; their count and the queue''s health on stderr'
             cand show 'One dead letter as JSON, with its payload and last error'
             cand replay 'Put a dead letter back at the end of the queue with its attempts reset'
             cand purge 'Delete one dead letter, or every one with --all'
