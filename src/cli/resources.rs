@@ -724,35 +724,9 @@ pub fn delete(args: &DeleteArgs) -> Result<(), Failure> {
 /// How many times `edit` reopens a refused document before it gives up.
 const EDIT_ROUNDS: u32 = 20;
 
-/// The first line of the comment put above a document reopened after an error.
-const EDIT_HEADER: &str = "# tracardictl: this change was NOT applied:";
-
-/// The user's text with the error above it as comments (YAML ignores them), for the
-/// editor to reopen on: as `kubectl edit` does, nothing typed is thrown away.
-fn annotate(text: &str, error: &str) -> String {
-    let mut out = format!("{EDIT_HEADER}\n");
-    for l in error.lines() {
-        out.push_str(&format!("#   {l}\n"));
-    }
-    out.push_str(
-        "# Fix the document below and save to try again, or quit without saving to cancel\n\
-         # (your text is then kept in a file). These # lines are ignored.\n#\n",
-    );
-    out.push_str(strip_annotation(text));
-    out
-}
-
-/// `text` without the comment block [`annotate`] put above it.
-fn strip_annotation(text: &str) -> &str {
-    if !text.starts_with(EDIT_HEADER) {
-        return text;
-    }
-    let mut rest = text;
-    while rest.starts_with('#') {
-        rest = rest.split_once('\n').map_or("", |(_, r)| r);
-    }
-    rest
-}
+// The comment block above a document reopened after an error is the TUI editor's: one
+// form for both.
+use crate::tui::app::{annotate, strip_annotation};
 
 /// A new file in the temp dir, readable by its owner only (the document may hold
 /// configuration others on the host should not read), holding `text`.

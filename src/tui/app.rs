@@ -282,7 +282,7 @@ pub fn annotate(text: &str, error: &str) -> String {
 }
 
 /// `text` without the comment block [`annotate`] put above it.
-fn strip_annotation(text: &str) -> &str {
+pub fn strip_annotation(text: &str) -> &str {
     if !text.starts_with(EDIT_HEADER) {
         return text;
     }
