@@ -4,7 +4,7 @@
 //! else `~/.config/tracardictl/config.toml`. It holds tokens, so it is written mode 0600.
 
 use super::{Failure, EXIT_AUTH};
-use crate::client::Client;
+use crate::client::{Client, ClientError};
 use crate::domain::Context;
 use anyhow::{anyhow, Context as _};
 use clap::Args;
@@ -215,12 +215,30 @@ pub struct LoginArgs {
     pub context: Option<Context>,
 }
 
+/// A tracardictl server without the sign-in routes is the collector (or the TMS), not
+/// the private API: said in one line instead of "no such route".
+fn not_the_private_api(url: &str, e: ClientError) -> ClientError {
+    match e {
+        ClientError::Api { status: 404, .. } => ClientError::Decode {
+            url: url.to_string(),
+            reason: format!(
+                "{url} has no sign-in route, so it is not a tracardictl private API (the \
+                 collector's port, perhaps?); sign in to the private API \
+                 (`private_api.listen`, http://127.0.0.1:8686 by default)"
+            ),
+        },
+        e => e,
+    }
+}
+
 pub fn login(args: &LoginArgs) -> Result<(), Failure> {
     let rt = super::runtime()?;
     let (token, user) = match &args.token {
         Some(t) => {
             let c = Client::new(&args.url, Some(t.clone()), None)?;
-            let me = rt.block_on(c.me())?;
+            let me = rt
+                .block_on(c.me())
+                .map_err(|e| not_the_private_api(&args.url, e))?;
             (
                 t.clone(),
                 me.get("email").and_then(|v| v.as_str()).map(str::to_string),
@@ -250,7 +268,9 @@ pub fn login(args: &LoginArgs) -> Result<(), Failure> {
                 });
             };
             let c = Client::new(&args.url, None, None)?;
-            let login = rt.block_on(c.login(&username, &password))?;
+            let login = rt
+                .block_on(c.login(&username, &password))
+                .map_err(|e| not_the_private_api(&args.url, e))?;
             (login.access_token, Some(username))
         }
     };

@@ -715,8 +715,15 @@ pub fn delete(args: &DeleteArgs) -> Result<(), Failure> {
         })
     })?;
     println!("{}/{} deleted", kind.label(), args.id);
-    if let Some(d) = answer.get("deleted").filter(|d| d.is_object()) {
-        eprintln!("tracardictl: {d}");
+    if let Some(d) = answer.get("deleted").and_then(Value::as_object) {
+        // What went with it (a profile's sessions, events and merge records), as counts.
+        let counts: Vec<String> = d
+            .iter()
+            .filter_map(|(k, v)| v.as_u64().map(|n| format!("{n} {k}")))
+            .collect();
+        if !counts.is_empty() {
+            eprintln!("tracardictl: deleted with it: {}", counts.join(", "));
+        }
     }
     Ok(())
 }

@@ -315,6 +315,13 @@ async fn verbs_and_output_shapes() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("a tracardictl private API?"), "{err}");
     assert!(!err.contains("DOCTYPE"), "{err}");
+    // Our own collector is not the private API either: said so, not "no such route".
+    let (code, _, err) = ctl.run(&["login", server.collector(), "--token", key]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("not a tracardictl private API") && err.contains("127.0.0.1:8686"),
+        "{err}"
+    );
     // Nothing listening: the cause is named.
     let gone = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -423,9 +430,13 @@ async fn verbs_and_output_shapes() {
     assert_eq!(out, "event-source/web\n");
     let (code, _, err) = ctl.run(&["get", "all", "--filter", "id == \"web\""]);
     assert_eq!(code, 2, "{err}");
-    assert_eq!(
-        ctl.ok(&["delete", "profile", &profile, "--context", "production"]),
-        format!("profile/{profile} deleted\n")
+    let (code, out, err) = ctl.run(&["delete", "profile", &profile, "--context", "production"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("profile/{profile} deleted\n"));
+    // What went with it, as counts, not the API's JSON.
+    assert!(
+        err.contains("deleted with it: ") && err.contains(" events") && !err.contains('{'),
+        "{err}"
     );
 }
 
