@@ -136,7 +136,7 @@ impl Target {
                 error: anyhow!("no connection: run `tracardictl login URL` first"),
             })?;
         let conn = cfg.connections.get(&name).ok_or_else(|| Failure {
-            code: EXIT_AUTH,
+            code: super::EXIT_NOT_FOUND,
             error: anyhow!("no connection named `{name}` in {}", path_shown()),
         })?;
         let ctx = self.context.or(conn.context);

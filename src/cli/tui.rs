@@ -86,7 +86,7 @@ fn target(args: &TuiArgs) -> Result<(String, String, Option<String>, Option<Cont
             ),
         })?;
     let conn = cfg.connections.get(&name).ok_or_else(|| Failure {
-        code: EXIT_AUTH,
+        code: super::EXIT_NOT_FOUND,
         error: anyhow!("no connection named `{name}`; `tracardictl use` lists them"),
     })?;
     // A token given alone is used on the connection's server; whose it is, the server

@@ -315,6 +315,16 @@ async fn verbs_and_output_shapes() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("a tracardictl private API?"), "{err}");
     assert!(!err.contains("DOCTYPE"), "{err}");
+    // A connection name that is not saved is "not found", for every command.
+    for args in [
+        &["get", "event-sources", "--connection", "nope"][..],
+        &["use", "nope"],
+        &["dash", "--connection", "nope"],
+    ] {
+        let (code, _, err) = ctl.run(args);
+        assert_eq!(code, 4, "{args:?}: {err}");
+        assert!(err.contains("no connection named `nope`"), "{err}");
+    }
     // Our own collector is not the private API either: said so, not "no such route".
     let (code, _, err) = ctl.run(&["login", server.collector(), "--token", key]);
     assert_eq!(code, 1, "{err}");
