@@ -1000,7 +1000,8 @@ fn live_matches(e: &Value, f: &str) -> bool {
 
 /// A YAML template for a new document of a kind: the fields the kind needs, with
 /// comments saying what to fill in. Saved as it is (once the id is changed) it is
-/// accepted; a rule starts disabled, as it names no source or flow yet.
+/// accepted, except a destination, whose `resource.id` must name an existing resource;
+/// a rule starts disabled, as it names no source or flow yet.
 pub fn template(k: Kind) -> String {
     let extra = match k {
         Kind::Sources => "type: rest\n",
@@ -1016,7 +1017,8 @@ pub fn template(k: Kind) -> String {
              test:\n    url: https://example.com/hook-test\n"
         }
         Kind::Destinations => {
-            "# What to send (event_type, condition, mapping) and through which resource.\n\
+            "# What to send (event_type, condition, mapping) and through which resource\n\
+             # (resource.id: an existing resource of this context).\n\
              destination:\n  package: webhook\n  init:\n    method: post\n    timeout: 10\n\
              event_type:\n  id: purchase\nresource:\n  id: new-resource\n"
         }
