@@ -346,7 +346,9 @@ async fn run_async(cli: &Cli, args: &FlowArgs) -> anyhow::Result<()> {
                 .engine
                 .trace(&offline.scope, run_id)
                 .await?
-                .ok_or_else(|| anyhow!("no trace `{run_id}` in {}", offline.scope))?;
+                .ok_or_else(|| {
+                    super::NotFound(format!("no trace `{run_id}` in {}", offline.scope))
+                })?;
             offline.close().await?;
             match output {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&doc)?),

@@ -129,6 +129,12 @@ impl Cli {
     }
 }
 
+/// Something the command line names does not exist (a run trace, say): exit 4, as a 404
+/// of the private API is.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotFound(pub String);
+
 /// A failure with the exit code it maps to.
 pub struct Failure {
     pub code: u8,
@@ -140,6 +146,8 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
         let error = e.into();
         let code = if error.downcast_ref::<crate::config::ConfigError>().is_some() {
             EXIT_USAGE
+        } else if error.downcast_ref::<NotFound>().is_some() {
+            EXIT_NOT_FOUND
         } else {
             match error.downcast_ref::<crate::client::ClientError>() {
                 Some(e) if e.is_auth() => EXIT_AUTH,

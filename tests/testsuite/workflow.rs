@@ -652,4 +652,8 @@ fn offline_flow_deploy_refuses_to_overwrite_a_locked_flow() {
     let (code, _, err) = flow(&["deploy", "buy"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(deployed_name(), "Changed");
+    // A run trace that does not exist is "not found".
+    let (code, _, err) = flow(&["trace", "no-such-run"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("no trace `no-such-run`"), "{err}");
 }
