@@ -244,7 +244,7 @@ async fn webhook_properties(headers: &HeaderMap, body: Bytes) -> Result<Map, Api
         })?;
         return Ok(match value {
             Value::Object(m) => m,
-            _ => raw(&body),
+            _ => crate::tracking::payload::raw_properties(&body),
         });
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -284,23 +284,7 @@ async fn webhook_properties(headers: &HeaderMap, body: Bytes) -> Result<Map, Api
         }
         return Ok(m);
     }
-    Ok(raw(&body))
-}
-
-/// A body that is neither JSON nor form fields: text as it came, under `raw`; bytes that
-/// are not UTF-8 exactly, as base64 under `raw_base64` (never U+FFFD in place of what
-/// could not be read).
-fn raw(body: &Bytes) -> Map {
-    use base64::Engine as _;
-    let mut m = Map::new();
-    match std::str::from_utf8(body) {
-        Ok(text) => m.insert("raw".into(), Value::String(text.to_string())),
-        Err(_) => m.insert(
-            "raw_base64".into(),
-            Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
-        ),
-    };
-    m
+    Ok(crate::tracking::payload::raw_properties(&body))
 }
 
 /// Repeated keys become lists.

@@ -70,6 +70,22 @@ pub struct TrackOptions {
     pub debugger: bool,
 }
 
+/// The properties of a body that is not JSON (a webhook's, a raw bridge message's): text
+/// as it came, under `raw`; bytes that are not UTF-8 exactly, as base64 under
+/// `raw_base64` (never U+FFFD in place of what could not be read).
+pub fn raw_properties(body: &[u8]) -> Map {
+    use base64::Engine as _;
+    let mut m = Map::new();
+    match std::str::from_utf8(body) {
+        Ok(text) => m.insert("raw".into(), Value::String(text.to_string())),
+        Err(_) => m.insert(
+            "raw_base64".into(),
+            Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+        ),
+    };
+    m
+}
+
 fn yes() -> bool {
     true
 }

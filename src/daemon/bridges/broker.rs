@@ -8,7 +8,6 @@ use crate::tracking::{
     BatchItem, EventPayload, ItemResult, RequestMeta, TrackOptions, TrackRequest, Tracker,
     TrackerPayload, TrackingError,
 };
-use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -268,15 +267,7 @@ fn payload_of(
         let properties = match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => m,
             Ok(other) => one("value", other),
-            // Text as it came; other bytes exactly, as base64 (never U+FFFD in place of
-            // what could not be read as UTF-8).
-            Err(_) => match std::str::from_utf8(body) {
-                Ok(text) => one("raw", Value::String(text.to_string())),
-                Err(_) => one(
-                    "raw_base64",
-                    Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
-                ),
-            },
+            Err(_) => crate::tracking::payload::raw_properties(body),
         };
         TrackerPayload {
             source: crate::tracking::payload::SourceRef {
@@ -753,9 +744,11 @@ mod tests {
         let bytes = [0xff, 0xfe, 0x00, b'a', 0x80];
         let p = payload_of(&settings(true), "k", &bytes).unwrap();
         assert!(p.events[0].properties.get("raw").is_none());
-        let back = base64::engine::general_purpose::STANDARD
-            .decode(p.events[0].properties["raw_base64"].as_str().unwrap())
-            .unwrap();
+        let back = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            p.events[0].properties["raw_base64"].as_str().unwrap(),
+        )
+        .unwrap();
         assert_eq!(back, bytes);
         // Nested past the input limit: dead-lettered with the reason, in both modes.
         let deep = format!("{{\"t\":{}1{}}}", "[".repeat(100), "]".repeat(100));
