@@ -5,7 +5,7 @@
 
 use super::app::{text, App, TraceView, FLOW_TABS};
 use super::profiles::short_time;
-use super::ui::{muted, selected_style, table_state, title_style};
+use super::ui::{muted, scrolled, selected_style, table_state, title_style};
 use crate::workflow::flow::FlowDocument;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -191,18 +191,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let lines = graph_lines(flow);
-    let fit = body.height.saturating_sub(2) as usize;
-    let max = lines.len().saturating_sub(fit).min(u16::MAX as usize) as u16;
-    let shown = app.flow.graph_scroll.min(max);
-    let keys = if lines.len() > fit {
-        format!(
-            " tab traces · x dry run · lines {}–{} of {}, j k PgUp PgDn g G ",
-            shown as usize + 1,
-            (shown as usize + fit).min(lines.len()),
-            lines.len()
-        )
-    } else {
-        " tab traces · x dry run ".to_string()
+    let (shown, range) = scrolled(lines.len(), body, app.flow.graph_scroll);
+    let keys = match range {
+        Some(r) => format!(" tab traces · x dry run · {r}, j k PgUp PgDn g G "),
+        None => " tab traces · x dry run ".to_string(),
     };
     f.render_widget(
         Paragraph::new(lines)

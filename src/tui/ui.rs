@@ -11,6 +11,22 @@ use ratatui::widgets::{Block, Clear, Paragraph, TableState, Wrap};
 use ratatui::Frame;
 use serde_json::Value;
 
+/// Where `len` lines scrolled by `scroll` show in the bordered box `body`: the first line
+/// shown (the scroll kept within the text), and "lines a–b of n" when not all fit.
+pub fn scrolled(len: usize, body: Rect, scroll: u16) -> (u16, Option<String>) {
+    let fit = body.height.saturating_sub(2) as usize;
+    let max = len.saturating_sub(fit).min(u16::MAX as usize) as u16;
+    let shown = scroll.min(max);
+    let range = (len > fit).then(|| {
+        format!(
+            "lines {}–{} of {len}",
+            shown as usize + 1,
+            (shown as usize + fit).min(len)
+        )
+    });
+    (shown, range)
+}
+
 pub fn muted() -> Style {
     Style::default().fg(Color::DarkGray)
 }
@@ -380,19 +396,10 @@ pub fn draw(f: &mut Frame, app: &App) {
             ),
         };
         let lines = raw_lines(raw, body.width.saturating_sub(2).max(1) as usize);
-        let fit = body.height.saturating_sub(2) as usize;
-        let max = lines.len().saturating_sub(fit).min(u16::MAX as usize) as u16;
-        let shown = raw.scroll.min(max);
-        let title_bottom = if lines.len() > fit {
-            format!(
-                " lines {}–{} of {} · j k PgUp PgDn g G ",
-                shown as usize + 1,
-                (shown as usize + fit).min(lines.len()),
-                lines.len()
-            )
-        } else {
-            String::new()
-        };
+        let (shown, range) = scrolled(lines.len(), body, raw.scroll);
+        let title_bottom = range
+            .map(|r| format!(" {r} · j k PgUp PgDn g G "))
+            .unwrap_or_default();
         f.render_widget(Clear, body);
         f.render_widget(
             Paragraph::new(lines).scroll((shown, 0)).block(
